@@ -1,0 +1,47 @@
+//! Block devices: the kernel's view of disks. A host file (through the hypervisor), memory, a slice of
+//! another device (a partition), and a copy-on-write overlay.
+
+mod file;
+mod mem;
+mod overlay;
+pub mod part;
+mod slice;
+
+pub use file::FileDevice;
+pub use mem::MemDevice;
+pub use overlay::OverlayDevice;
+pub use slice::SliceDevice;
+
+use crate::errno::{Errno, KResult};
+use std::sync::Arc;
+
+/// Sector size every device reports (DEV_BSIZE).
+pub const DEV_BSIZE: u64 = 512;
+
+/// A random-access device of fixed size. Reads and writes are positioned and whole: a short transfer is
+/// an error (EIO), never a partial result.
+pub trait BlockDevice: Send + Sync {
+    /// Read `buf.len()` bytes at `off`. Reading past the end is EIO.
+    fn read_at(&self, off: u64, buf: &mut [u8]) -> KResult<()>;
+    /// Write `buf` at `off`. EROFS on a read-only device; past the end is EIO.
+    fn write_at(&self, off: u64, buf: &[u8]) -> KResult<()>;
+    /// Size in bytes.
+    fn size(&self) -> u64;
+    /// Make written bytes durable.
+    fn flush(&self) -> KResult<()>;
+    /// Whether writes are refused.
+    fn readonly(&self) -> bool;
+    /// A short description for logs ("file /tmp/x.img (ro)").
+    fn describe(&self) -> String;
+}
+
+/// Checks that `[off, off+len)` lies inside a device of `size` bytes.
+pub fn check_range(off: u64, len: usize, size: u64) -> KResult<()> {
+    match off.checked_add(len as u64) {
+        Some(end) if end <= size => Ok(()),
+        _ => Err(Errno::EIO),
+    }
+}
+
+/// Shared handle to a device.
+pub type Dev = Arc<dyn BlockDevice>;

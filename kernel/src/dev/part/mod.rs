@@ -1,0 +1,1 @@
+//! Partition tables — being written; see issue 4.

@@ -1,0 +1,173 @@
+//! Permission checks, as NetBSD's genfs_can_* functions and kauth(9) make them.
+
+use super::types::*;
+use super::Vnode;
+use crate::errno::{Errno, KResult};
+
+/// genfs_can_access: may `cred` have `want` (R_OK|W_OK|X_OK) on a node with these attributes?
+/// Root passes everything except executing a non-directory with no execute bit at all.
+pub fn can_access(va: &Vattr, cred: &Cred, want: u32) -> KResult<()> {
+    if cred.is_root() {
+        if want & X_OK != 0 && va.vtype != VType::Dir && va.mode & 0o111 == 0 {
+            return Err(Errno::EACCES);
+        }
+        return Ok(());
+    }
+    let shift = if cred.uid == va.uid {
+        6
+    } else if cred.in_group(va.gid) {
+        3
+    } else {
+        0
+    };
+    let have = (va.mode >> shift) & 7;
+    if want & !have & 7 != 0 {
+        return Err(Errno::EACCES);
+    }
+    Ok(())
+}
+
+/// VOP_ACCESS as ufs_access does it: EROFS for writing a file, directory or link on a read-only
+/// mount, EPERM for writing an immutable node, then the permission bits.
+pub fn vaccess(vp: &Vnode, va: &Vattr, cred: &Cred, want: u32) -> KResult<()> {
+    if want & W_OK != 0 {
+        if matches!(va.vtype, VType::Reg | VType::Dir | VType::Lnk) && vp.mount.is_rdonly() {
+            return Err(Errno::EROFS);
+        }
+        if va.flags & IMMUTABLE != 0 {
+            return Err(Errno::EPERM);
+        }
+    }
+    can_access(va, cred, want)
+}
+
+/// genfs_can_sticky: in a sticky directory only root, the directory's owner or the file's owner may
+/// remove or rename the file.
+pub fn can_sticky(dir: &Vattr, file: &Vattr, cred: &Cred) -> KResult<()> {
+    if dir.mode & S_ISTXT != 0 && !cred.is_root() && cred.uid != dir.uid && cred.uid != file.uid {
+        return Err(Errno::EPERM);
+    }
+    Ok(())
+}
+
+/// genfs_can_chmod: the owner (or root) may change the mode; a non-root user may not set the sticky bit
+/// on a non-directory (EFTYPE) nor set-group-id for a group they are not in.
+pub fn can_chmod(va: &Vattr, cred: &Cred, new_mode: u32) -> KResult<()> {
+    if cred.is_root() {
+        return Ok(());
+    }
+    if cred.uid != va.uid {
+        return Err(Errno::EPERM);
+    }
+    if va.vtype != VType::Dir && new_mode & S_ISTXT != 0 {
+        return Err(Errno::EFTYPE);
+    }
+    if !cred.in_group(va.gid) && new_mode & S_ISGID != 0 {
+        return Err(Errno::EPERM);
+    }
+    Ok(())
+}
+
+/// genfs_can_chown: a non-root owner may only change the group, to one of their own groups.
+pub fn can_chown(va: &Vattr, cred: &Cred, uid: u32, gid: u32) -> KResult<()> {
+    if cred.is_root() {
+        return Ok(());
+    }
+    if cred.uid != va.uid || uid != va.uid || (gid != va.gid && !cred.in_group(gid)) {
+        return Err(Errno::EPERM);
+    }
+    Ok(())
+}
+
+/// genfs_can_chtimes: the owner or root may set any time; anyone with write access may set "now".
+pub fn can_chtimes(vp: &Vnode, va: &Vattr, cred: &Cred, to_now: bool) -> KResult<()> {
+    if cred.is_root() || cred.uid == va.uid {
+        return Ok(());
+    }
+    if to_now && vaccess(vp, va, cred, W_OK).is_ok() {
+        return Ok(());
+    }
+    Err(Errno::EPERM)
+}
+
+/// genfs_can_chflags (securelevel 0, as a rump kernel runs): the owner may change user flags; only root
+/// may change system flags, and a non-root user may not touch a file whose system flags are set.
+pub fn can_chflags(va: &Vattr, cred: &Cred, new_flags: u32) -> KResult<()> {
+    if cred.is_root() {
+        return Ok(());
+    }
+    if cred.uid != va.uid {
+        return Err(Errno::EPERM);
+    }
+    if va.flags & SF_SETTABLE & !SF_ARCHIVED != 0 || (new_flags ^ va.flags) & SF_SETTABLE != 0 {
+        return Err(Errno::EPERM);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn va(mode: u32, uid: u32, gid: u32, vtype: VType) -> Vattr {
+        Vattr {
+            vtype,
+            mode,
+            nlink: 1,
+            uid,
+            gid,
+            ino: 3,
+            size: 0,
+            bytes: 0,
+            blksize: 512,
+            atime: Timespec::default(),
+            mtime: Timespec::default(),
+            ctime: Timespec::default(),
+            birthtime: Timespec::default(),
+            rdev: 0,
+            flags: 0,
+            gen: 0,
+        }
+    }
+
+    #[test]
+    fn owner_group_other() {
+        let f = va(0o640, 100, 20, VType::Reg);
+        let owner = Cred { uid: 100, gid: 1, groups: vec![] };
+        let member = Cred { uid: 101, gid: 5, groups: vec![20] };
+        let other = Cred { uid: 102, gid: 5, groups: vec![] };
+        assert!(can_access(&f, &owner, R_OK | W_OK).is_ok());
+        assert_eq!(can_access(&f, &owner, X_OK), Err(Errno::EACCES));
+        assert!(can_access(&f, &member, R_OK).is_ok());
+        assert_eq!(can_access(&f, &member, W_OK), Err(Errno::EACCES));
+        assert_eq!(can_access(&f, &other, R_OK), Err(Errno::EACCES));
+        // Owner bits decide for the owner even when group bits would allow more.
+        let g = va(0o070, 100, 20, VType::Reg);
+        let owner_in_group = Cred { uid: 100, gid: 20, groups: vec![] };
+        assert_eq!(can_access(&g, &owner_in_group, R_OK), Err(Errno::EACCES));
+    }
+
+    #[test]
+    fn root_bypass_but_not_exec() {
+        let f = va(0o000, 100, 20, VType::Reg);
+        assert!(can_access(&f, &Cred::root(), R_OK | W_OK).is_ok());
+        assert_eq!(can_access(&f, &Cred::root(), X_OK), Err(Errno::EACCES));
+        assert!(can_access(&va(0o001, 1, 1, VType::Reg), &Cred::root(), X_OK).is_ok());
+        assert!(can_access(&va(0o000, 1, 1, VType::Dir), &Cred::root(), X_OK).is_ok());
+    }
+
+    #[test]
+    fn sticky_and_chmod_rules() {
+        let dir = va(0o1777, 0, 0, VType::Dir);
+        let file = va(0o644, 100, 100, VType::Reg);
+        assert!(can_sticky(&dir, &file, &Cred { uid: 100, gid: 100, groups: vec![] }).is_ok());
+        assert_eq!(can_sticky(&dir, &file, &Cred { uid: 101, gid: 100, groups: vec![] }), Err(Errno::EPERM));
+        let u = Cred { uid: 100, gid: 100, groups: vec![] };
+        assert_eq!(can_chmod(&file, &u, 0o1644), Err(Errno::EFTYPE));
+        assert!(can_chmod(&file, &u, 0o2644).is_ok());
+        assert_eq!(can_chmod(&va(0o644, 100, 7, VType::Reg), &u, 0o2644), Err(Errno::EPERM));
+        assert_eq!(can_chown(&file, &u, 0, 100), Err(Errno::EPERM));
+        assert!(can_chown(&file, &u, 100, 100).is_ok());
+        assert_eq!(can_chown(&file, &u, 100, 5), Err(Errno::EPERM));
+    }
+}

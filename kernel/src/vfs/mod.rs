@@ -1,0 +1,291 @@
+//! The virtual file system: the kernel object, its mount table and device switch, and (in submodules)
+//! namei, permission checks, open files and the syscalls.
+
+mod access;
+mod fifo;
+mod file;
+pub mod mount;
+pub mod mountopts;
+mod namei;
+mod syscalls;
+pub mod types;
+mod vnodeops;
+
+pub use file::{DirEnt, OpenFile};
+pub use mount::{Mount, Vnode};
+pub use mountopts::{parse_size, MountCtx, MountFn, MountOptions};
+pub use syscalls::{Proc, UtimeSpec};
+pub use types::*;
+pub use vnodeops::{erofs, FileSystem};
+
+use crate::dev::Dev;
+use crate::errno::{Errno, KResult};
+use crate::hyper::Hypervisor;
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+
+/// Identity the kernel reports (sysctl kern.ostype, kern.osrelease, kern.version; uname).
+pub const OSTYPE: &str = "NetBSD";
+pub const OSRELEASE: &str = "10.1";
+pub const VERSION: &str = concat!("NetBSD 10.1 (RUMPJS) rumpjs ", env!("CARGO_PKG_VERSION"));
+pub const MACHINE: &str = "rumpjs";
+pub const PAGESIZE: u64 = 4096;
+
+/// Message buffer capacity (NetBSD's MSGBUFSIZE is 16-64 KiB).
+const MSGBUF_BYTES: usize = 64 * 1024;
+
+/// Kernel state other parts read: kernfs shows it, syscalls change it.
+pub struct KernState {
+    pub hyper: Arc<dyn Hypervisor>,
+    pub hostname: RwLock<String>,
+    pub boottime: crate::vfs::Timespec,
+    boot_mono: u64,
+    msgbuf: Mutex<MsgBuf>,
+}
+
+struct MsgBuf {
+    lines: VecDeque<String>,
+    bytes: usize,
+}
+
+impl KernState {
+    /// Kernel printf: a timestamped line into the message buffer (dmesg) and to the host console.
+    pub fn log(&self, msg: &str) {
+        let ns = self.hyper.monotonic_ns().saturating_sub(self.boot_mono);
+        let line = format!("[{:>5}.{:06}] {}", ns / 1_000_000_000, (ns / 1000) % 1_000_000, msg);
+        self.hyper.console(&line);
+        let mut mb = self.msgbuf.lock().unwrap_or_else(|e| e.into_inner());
+        mb.bytes += line.len() + 1;
+        mb.lines.push_back(line);
+        while mb.bytes > MSGBUF_BYTES {
+            match mb.lines.pop_front() {
+                Some(old) => mb.bytes -= old.len() + 1,
+                None => break,
+            }
+        }
+    }
+
+    /// The message buffer's text, oldest line first.
+    pub fn msgbuf(&self) -> String {
+        let mb = self.msgbuf.lock().unwrap_or_else(|e| e.into_inner());
+        let mut s = String::with_capacity(mb.bytes);
+        for l in &mb.lines {
+            s.push_str(l);
+            s.push('\n');
+        }
+        s
+    }
+
+    pub fn hostname(&self) -> String {
+        self.hostname.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// sethostname(3)'s limit: MAXHOSTNAMELEN 256 including the NUL.
+    pub fn set_hostname(&self, name: &str) -> KResult<()> {
+        if name.len() >= 256 || name.contains('\0') {
+            return Err(Errno::EINVAL);
+        }
+        *self.hostname.write().unwrap_or_else(|e| e.into_inner()) = name.to_string();
+        Ok(())
+    }
+}
+
+/// A registered file-system type.
+#[derive(Clone, Copy)]
+pub struct FsType {
+    pub name: &'static str,
+    pub mount: MountFn,
+    /// Whether mounting needs a block device as the spec.
+    pub needs_device: bool,
+}
+
+pub(crate) struct MountTable {
+    pub list: Vec<Arc<Mount>>,
+    /// (fsid of the covering side, covered inode) → the mount on top.
+    pub covered: HashMap<(u64, Ino), Arc<Mount>>,
+}
+
+/// Kernel-side device registry (NetBSD's bdevsw/cdevsw plus rump's etfs): device numbers of nodes in the
+/// file systems map to devices here.
+pub(crate) struct DevSw {
+    pub block: HashMap<u64, (String, Dev)>,
+    next_minor: u64,
+}
+
+/// Major numbers of our device switch.
+pub const BLK_MAJOR_ETFS: u32 = 200;
+pub const CHR_MAJOR_MEM: u32 = 2; // NetBSD's mem(4): minor 2 = null, 12 = zero
+pub const CHR_MINOR_NULL: u32 = 2;
+pub const CHR_MINOR_ZERO: u32 = 12;
+pub const CHR_MAJOR_RANDOM: u32 = 46; // rnd(4): minor 0 = random, 1 = urandom
+
+/// NetBSD's makedev for the 32-bit dev_t layout.
+pub fn makedev(major: u32, minor: u32) -> u64 {
+    (((major as u64) << 8) & 0x000f_ff00) | ((minor as u64) & 0xff) | (((minor as u64) << 12) & 0xfff0_0000)
+}
+pub fn major(dev: u64) -> u32 {
+    ((dev & 0x000f_ff00) >> 8) as u32
+}
+pub fn minor(dev: u64) -> u32 {
+    ((dev & 0xfff0_0000) >> 12 | (dev & 0xff)) as u32
+}
+
+/// The kernel: mount table, device switch, file-system types and shared state. Processes (`Proc`) run
+/// syscalls against it; it is Send + Sync and every part of it locks what it touches.
+pub struct Kernel {
+    pub state: Arc<KernState>,
+    pub(crate) mounts: RwLock<MountTable>,
+    pub(crate) devsw: Mutex<DevSw>,
+    fstypes: Vec<FsType>,
+    next_fsid: AtomicU64,
+    /// The root file system's mount.
+    pub(crate) rootmount: Arc<Mount>,
+    pub(crate) fifos: fifo::FifoTable,
+}
+
+impl Kernel {
+    /// Boots a kernel: root file system (an in-memory rumpfs), `/dev` with null and zero, the given
+    /// file-system types registered. tmpfs and kernfs are not mounted here (the host chooses where).
+    pub fn boot(hyper: Arc<dyn Hypervisor>, fstypes: &[FsType]) -> KResult<Arc<Kernel>> {
+        let now = hyper.wall_clock();
+        let state = Arc::new(KernState {
+            boot_mono: hyper.monotonic_ns(),
+            hyper: hyper.clone(),
+            hostname: RwLock::new("rumpjs".to_string()),
+            boottime: now,
+            msgbuf: Mutex::new(MsgBuf { lines: VecDeque::new(), bytes: 0 }),
+        });
+        state.log(VERSION);
+        state.log("Copyright (c) 1996, 1997, 1998, 1999, 2000, 2001, 2002, 2003, 2004, 2005,");
+        state.log("    2006, 2007, 2008, 2009, 2010, 2011, 2012, 2013, 2014, 2015, 2016, 2017,");
+        state.log("    2018, 2019, 2020, 2021, 2022, 2023, 2024");
+        state.log("    The NetBSD Foundation, Inc.  All rights reserved.");
+        state.log("rump kernel hosted by the Boa JavaScript engine");
+        let ctx = MountCtx {
+            hyper: hyper.clone(),
+            log: {
+                let st = state.clone();
+                Arc::new(move |m: &str| st.log(&format!("rumpfs: {m}")))
+            },
+            dev: None,
+            kern: state.clone(),
+        };
+        let rootfs = crate::fs::tmpfs::Tmpfs::new_rootfs(&ctx)?;
+        let rootmount = Mount::new(1, rootfs, "rumpfs", MNT_LOCAL | MNT_ROOTFS, "/", "rumpfs", None);
+        let k = Arc::new(Kernel {
+            state,
+            mounts: RwLock::new(MountTable { list: vec![rootmount.clone()], covered: HashMap::new() }),
+            devsw: Mutex::new(DevSw { block: HashMap::new(), next_minor: 0 }),
+            fstypes: fstypes.to_vec(),
+            next_fsid: AtomicU64::new(2),
+            rootmount,
+            fifos: fifo::FifoTable::default(),
+        });
+        k.state.log("root file system type: rumpfs");
+        let p = k.new_proc(Cred::root());
+        p.mkdir(b"/dev", 0o755)?;
+        p.mknod(b"/dev/null", S_IFCHR | 0o666, makedev(CHR_MAJOR_MEM, CHR_MINOR_NULL))?;
+        p.mknod(b"/dev/zero", S_IFCHR | 0o666, makedev(CHR_MAJOR_MEM, CHR_MINOR_ZERO))?;
+        p.mknod(b"/dev/random", S_IFCHR | 0o444, makedev(CHR_MAJOR_RANDOM, 0))?;
+        p.mknod(b"/dev/urandom", S_IFCHR | 0o444, makedev(CHR_MAJOR_RANDOM, 1))?;
+        Ok(k)
+    }
+
+    /// Boots with every file system this crate has (rumpfs root, tmpfs, kernfs, ffs).
+    pub fn boot_default(hyper: Arc<dyn Hypervisor>) -> KResult<Arc<Kernel>> {
+        Kernel::boot(hyper, crate::fs::ALL)
+    }
+
+    pub fn hyper(&self) -> &Arc<dyn Hypervisor> {
+        &self.state.hyper
+    }
+
+    pub fn log(&self, msg: &str) {
+        self.state.log(msg)
+    }
+
+    /// A new process with the given credentials, cwd and root at `/`, umask 022.
+    pub fn new_proc(self: &Arc<Kernel>, cred: Cred) -> Proc {
+        Proc::new(self.clone(), cred)
+    }
+
+    pub fn fstype(&self, name: &str) -> Option<FsType> {
+        self.fstypes.iter().find(|t| t.name == name).copied()
+    }
+
+    pub fn fstypes(&self) -> Vec<&'static str> {
+        self.fstypes.iter().map(|t| t.name).collect()
+    }
+
+    pub(crate) fn alloc_fsid(&self) -> u64 {
+        self.next_fsid.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// The mount covering (`mount`, `ino`), if one does.
+    pub(crate) fn covering(&self, mount: &Mount, ino: Ino) -> Option<Arc<Mount>> {
+        let t = self.mounts.read().unwrap_or_else(|e| e.into_inner());
+        if t.covered.is_empty() {
+            return None;
+        }
+        t.covered.get(&(mount.fsid, ino)).cloned()
+    }
+
+    /// Every mount, in mount order (getvfsstat's order).
+    pub fn mounts(&self) -> Vec<Arc<Mount>> {
+        self.mounts.read().unwrap_or_else(|e| e.into_inner()).list.clone()
+    }
+
+    /// rump_pub_etfs_register(key, hostpath, RUMP_ETFS_BLK): a block device node at kernel path `key`
+    /// (e.g. `/dev/ffs0`, created in the root file system) backed by `dev`.
+    pub fn etfs_register(self: &Arc<Kernel>, key: &str, dev: Dev) -> KResult<()> {
+        let minor = {
+            let mut sw = self.devsw.lock().unwrap_or_else(|e| e.into_inner());
+            let m = sw.next_minor;
+            sw.next_minor += 1;
+            sw.block.insert(makedev(BLK_MAJOR_ETFS, m as u32), (key.to_string(), dev.clone()));
+            m
+        };
+        let rdev = makedev(BLK_MAJOR_ETFS, minor as u32);
+        let p = self.new_proc(Cred::root());
+        if let Err(e) = p.mknod(key.as_bytes(), S_IFBLK | 0o600, rdev) {
+            self.devsw.lock().unwrap_or_else(|e| e.into_inner()).block.remove(&rdev);
+            return Err(e);
+        }
+        self.log(&format!("etfs: {} registered as {}", dev.describe(), key));
+        Ok(())
+    }
+
+    /// rump_pub_etfs_remove: forget a registered device and remove its node.
+    pub fn etfs_remove(self: &Arc<Kernel>, key: &str) -> KResult<()> {
+        let p = self.new_proc(Cred::root());
+        let st = p.stat(key.as_bytes())?;
+        if st.vtype() != Some(VType::Blk) {
+            return Err(Errno::ENOTBLK);
+        }
+        if self.mounts().iter().any(|m| m.from == key) {
+            return Err(Errno::EBUSY);
+        }
+        self.devsw.lock().unwrap_or_else(|e| e.into_inner()).block.remove(&st.rdev);
+        p.unlink(key.as_bytes())
+    }
+
+    /// Whether a mounted file system lives on device `rdev` (vfs_mountedon).
+    pub fn device_is_mounted(&self, rdev: u64) -> bool {
+        self.mounts().iter().any(|m| m.rdev() == Some(rdev))
+    }
+
+    /// The block device behind device number `rdev`.
+    pub fn block_device(&self, rdev: u64) -> Option<Dev> {
+        self.devsw.lock().unwrap_or_else(|e| e.into_inner()).block.get(&rdev).map(|(_, d)| d.clone())
+    }
+
+    /// A kernel path not yet used under /dev for a new etfs registration: `/dev/<prefix>N`.
+    pub fn free_dev_name(self: &Arc<Kernel>, prefix: &str) -> String {
+        let p = self.new_proc(Cred::root());
+        (0..)
+            .map(|i| format!("/dev/{prefix}{i}"))
+            .find(|n| p.lstat(n.as_bytes()).is_err())
+            .unwrap_or_else(|| format!("/dev/{prefix}"))
+    }
+}

@@ -1,0 +1,178 @@
+//! Mounts and vnodes. A `Vnode` is a counted reference to (mount, inode): when the last one for an inode
+//! goes, the file system's `inactive` runs (NetBSD's vrele → VOP_INACTIVE), and a mount with references
+//! left is busy.
+
+use super::types::*;
+use super::FileSystem;
+use crate::errno::{Errno, KResult};
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// One mounted file system (NetBSD `struct mount`).
+pub struct Mount {
+    /// File-system id, `st_dev` of its files.
+    pub fsid: u64,
+    pub fs: Arc<dyn FileSystem>,
+    pub fstype: String,
+    flags: AtomicU64,
+    /// Where it is mounted (f_mntonname).
+    pub on: String,
+    /// What is mounted (f_mntfromname): the device path, or the type name for memory file systems.
+    pub from: String,
+    /// The vnode this mount covers; `None` for the root file system.
+    pub covered: Option<Vnode>,
+    refs: Mutex<HashMap<Ino, usize>>,
+    /// Serialises renames on this mount (NetBSD's VFS_RENAMELOCK), so rename's tree checks hold.
+    pub rename_lock: Mutex<()>,
+    dead: AtomicBool,
+    /// Device number of the block device mounted (u64::MAX for memory file systems).
+    rdev: AtomicU64,
+}
+
+impl Mount {
+    pub(crate) fn new(
+        fsid: u64,
+        fs: Arc<dyn FileSystem>,
+        fstype: &str,
+        flags: u64,
+        on: &str,
+        from: &str,
+        covered: Option<Vnode>,
+    ) -> Arc<Mount> {
+        Arc::new(Mount {
+            fsid,
+            fs,
+            fstype: fstype.to_string(),
+            flags: AtomicU64::new(flags),
+            on: on.to_string(),
+            from: from.to_string(),
+            covered,
+            refs: Mutex::new(HashMap::new()),
+            rename_lock: Mutex::new(()),
+            dead: AtomicBool::new(false),
+            rdev: AtomicU64::new(u64::MAX),
+        })
+    }
+
+    pub fn flags(&self) -> u64 {
+        self.flags.load(Ordering::Relaxed)
+    }
+
+    pub fn is_rdonly(&self) -> bool {
+        self.flags() & MNT_RDONLY != 0
+    }
+
+    pub(crate) fn set_rdev(&self, rdev: u64) {
+        self.rdev.store(rdev, Ordering::Relaxed);
+    }
+
+    /// The device number of the mounted block device, if the file system lives on one.
+    pub fn rdev(&self) -> Option<u64> {
+        match self.rdev.load(Ordering::Relaxed) {
+            u64::MAX => None,
+            r => Some(r),
+        }
+    }
+
+    pub(crate) fn set_dead(&self) {
+        self.dead.store(true, Ordering::Relaxed);
+    }
+
+    pub fn is_dead(&self) -> bool {
+        self.dead.load(Ordering::Relaxed)
+    }
+
+    /// The file system, or EBADF once the mount is gone (NetBSD's deadfs answers for revoked vnodes).
+    pub fn live_fs(&self) -> KResult<&Arc<dyn FileSystem>> {
+        if self.is_dead() {
+            Err(Errno::EBADF)
+        } else {
+            Ok(&self.fs)
+        }
+    }
+
+    /// Vnodes still referenced on this mount, other than `except` (its root, held by the mount table).
+    pub(crate) fn busy_count(&self) -> usize {
+        self.refs.lock().unwrap_or_else(|e| e.into_inner()).values().sum()
+    }
+
+    pub fn root_vnode(self: &Arc<Mount>) -> Vnode {
+        Vnode::new(self.clone(), self.fs.root())
+    }
+
+    fn lock_refs(&self) -> std::sync::MutexGuard<'_, HashMap<Ino, usize>> {
+        self.refs.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl fmt::Debug for Mount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Mount({} on {} type {})", self.from, self.on, self.fstype)
+    }
+}
+
+/// A counted reference to an inode of a mount.
+pub struct Vnode {
+    pub mount: Arc<Mount>,
+    pub ino: Ino,
+}
+
+impl Vnode {
+    pub fn new(mount: Arc<Mount>, ino: Ino) -> Vnode {
+        *mount.lock_refs().entry(ino).or_insert(0) += 1;
+        Vnode { mount, ino }
+    }
+
+    pub fn fs(&self) -> KResult<&Arc<dyn FileSystem>> {
+        self.mount.live_fs()
+    }
+
+    pub fn getattr(&self) -> KResult<Vattr> {
+        self.fs()?.getattr(self.ino)
+    }
+
+    /// Whether this is the root of its mount (NetBSD's VV_ROOT).
+    pub fn is_root(&self) -> bool {
+        self.ino == self.mount.fs.root()
+    }
+
+    pub fn same(&self, other: &Vnode) -> bool {
+        self.ino == other.ino && Arc::ptr_eq(&self.mount, &other.mount)
+    }
+}
+
+impl Clone for Vnode {
+    fn clone(&self) -> Vnode {
+        Vnode::new(self.mount.clone(), self.ino)
+    }
+}
+
+impl Drop for Vnode {
+    fn drop(&mut self) {
+        let last = {
+            let mut refs = self.mount.lock_refs();
+            match refs.get_mut(&self.ino) {
+                Some(n) if *n > 1 => {
+                    *n -= 1;
+                    false
+                }
+                Some(_) => {
+                    refs.remove(&self.ino);
+                    true
+                }
+                None => false,
+            }
+        };
+        if last && !self.mount.is_dead() {
+            self.mount.fs.inactive(self.ino);
+        }
+    }
+}
+
+impl fmt::Debug for Vnode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Vnode({}:{})", self.mount.on, self.ino)
+    }
+}

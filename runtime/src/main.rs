@@ -1,0 +1,3 @@
+fn main() {
+    let _ = boa_engine::Context::default();
+}
