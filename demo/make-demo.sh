@@ -1,0 +1,10 @@
+#!/bin/sh
+# Rebuilds demo.img.gz, the FFS image the REPL mounts at /ffs when no --image is given. It is made by
+# NetBSD's makefs (Debian package `makefs`), not by rumpjs, so the demo reads a real image.
+set -eu
+cd "$(dirname "$0")"
+rm -f demo.img demo.img.gz
+# -T fixes every timestamp; UFS2, little-endian, 8 KiB blocks.
+makefs -t ffs -o version=2,bsize=8192,fsize=1024 -s 2m -T 1338508800 -F spec demo.img tree
+gzip -9 -n demo.img
+ls -l demo.img.gz
