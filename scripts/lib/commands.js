@@ -1,0 +1,1093 @@
+// The shell-like commands of rumpjs — the 2012 demo's interactive commands — written once and shared by
+// the REPL (`.ls -l /ffs`), the one-shot CLI (`rumpjs ls IMAGE /`) and the web page. Each command takes
+// its arguments and an `io` ({ out(text | Uint8Array), err(text), columns }) and returns an exit status.
+// They use only the kernel's `fs`, `path` and `rump` objects.
+
+import fs from 'fs';
+import path from 'path';
+import { inspect } from './inspect.js';
+
+const S_IFMT = 0o170000;
+const TYPE_CHAR = { 0o010000: 'p', 0o020000: 'c', 0o040000: 'd', 0o060000: 'b', 0o100000: '-', 0o120000: 'l', 0o140000: 's', 0o160000: 'w' };
+const TYPE_NAME = {
+  0o010000: 'fifo', 0o020000: 'character special file', 0o040000: 'directory', 0o060000: 'block special file',
+  0o100000: 'regular file', 0o120000: 'symbolic link', 0o140000: 'socket',
+};
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/// File flags as NetBSD's ls -o and stat show them (flags_to_string).
+const FLAG_NAMES = [
+  [0x00000001, 'nodump'], [0x00000002, 'uchg'], [0x00000004, 'uappnd'], [0x00000008, 'opaque'],
+  [0x00010000, 'arch'], [0x00020000, 'schg'], [0x00040000, 'sappnd'], [0x00200000, 'snap'],
+];
+
+export class UsageError extends Error {}
+
+// ---------------------------------------------------------------- helpers
+
+/// Splits a command line into words: quotes ('…', "…") and backslash escapes as a shell does.
+export function tokenize(line) {
+  const words = [];
+  let cur = null;
+  let i = 0;
+  while (i < line.length) {
+    const c = line[i];
+    if (c === ' ' || c === '\t' || c === '\n') {
+      if (cur !== null) words.push(cur);
+      cur = null;
+      i++;
+    } else if (c === "'") {
+      const j = line.indexOf("'", i + 1);
+      if (j < 0) throw new UsageError('unterminated quote');
+      cur = (cur ?? '') + line.slice(i + 1, j);
+      i = j + 1;
+    } else if (c === '"') {
+      let s = '';
+      i++;
+      while (i < line.length && line[i] !== '"') {
+        if (line[i] === '\\' && i + 1 < line.length && '"\\$`'.includes(line[i + 1])) i++;
+        s += line[i++];
+      }
+      if (i >= line.length) throw new UsageError('unterminated quote');
+      cur = (cur ?? '') + s;
+      i++;
+    } else if (c === '\\' && i + 1 < line.length) {
+      cur = (cur ?? '') + line[i + 1];
+      i += 2;
+    } else {
+      cur = (cur ?? '') + c;
+      i++;
+    }
+  }
+  if (cur !== null) words.push(cur);
+  return words;
+}
+
+/// getopt(3): `spec` lists flag letters, a letter followed by ':' takes a value. Returns { opts, args }.
+export function getopt(argv, spec) {
+  const opts = {};
+  let i = 0;
+  for (; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') {
+      i++;
+      break;
+    }
+    if (!a.startsWith('-') || a === '-') break;
+    for (let j = 1; j < a.length; j++) {
+      const ch = a[j];
+      const k = spec.indexOf(ch);
+      if (k < 0) throw new UsageError(`unknown option -- ${ch}`);
+      if (spec[k + 1] === ':') {
+        const v = j + 1 < a.length ? a.slice(j + 1) : argv[++i];
+        if (v === undefined) throw new UsageError(`option requires an argument -- ${ch}`);
+        opts[ch] = v;
+        break;
+      }
+      opts[ch] = (opts[ch] || 0) + 1;
+    }
+  }
+  return { opts, args: argv.slice(i) };
+}
+
+export function modeString(mode) {
+  const t = TYPE_CHAR[mode & S_IFMT] || '?';
+  const r = (b, ch) => (mode & b ? ch : '-');
+  let s = t;
+  s += r(0o400, 'r') + r(0o200, 'w');
+  s += mode & 0o4000 ? (mode & 0o100 ? 's' : 'S') : r(0o100, 'x');
+  s += r(0o040, 'r') + r(0o020, 'w');
+  s += mode & 0o2000 ? (mode & 0o010 ? 's' : 'S') : r(0o010, 'x');
+  s += r(0o004, 'r') + r(0o002, 'w');
+  s += mode & 0o1000 ? (mode & 0o001 ? 't' : 'T') : r(0o001, 'x');
+  return s;
+}
+
+export function flagsString(flags) {
+  const names = FLAG_NAMES.filter(([b]) => flags & b).map(([, n]) => n);
+  return names.length ? names.join(',') : '-';
+}
+
+/// humanize_number as df -h / ls -h print it: 512B, 1.5K, 12M, 3.0G.
+export function human(n) {
+  const units = ['B', 'K', 'M', 'G', 'T', 'P'];
+  let u = 0;
+  let v = n;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  if (u === 0) return `${n}B`;
+  return v < 10 ? `${v.toFixed(1)}${units[u]}` : `${Math.round(v)}${units[u]}`;
+}
+
+function pad2(n) {
+  return String(n).padStart(2, '0');
+}
+
+/// ls -l's date: "Jun  1 12:00" within six months of now, "Jun  1  2012" otherwise (UTC).
+export function lsDate(ms, nowMs) {
+  const d = new Date(ms);
+  const recent = Math.abs(nowMs - ms) < 182.5 * 86400 * 1000;
+  const day = String(d.getUTCDate()).padStart(2, ' ');
+  const tail = recent ? `${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}` : ` ${d.getUTCFullYear()}`;
+  return `${MONTHS[d.getUTCMonth()]} ${day} ${tail}`;
+}
+
+function isoTime(ms, ns) {
+  const d = new Date(Math.floor(ms));
+  const frac = ns !== undefined ? String(ns).padStart(9, '0') : String(Math.round((ms % 1000) * 1e6)).padStart(9, '0');
+  return `${d.getUTCFullYear()}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())} ${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}.${frac} +0000`;
+}
+
+function major(rdev) {
+  return (rdev & 0x000fff00) >>> 8;
+}
+function minor(rdev) {
+  return ((rdev & 0xfff00000) >>> 12) | (rdev & 0xff);
+}
+
+/// "ls: /x: No such file or directory" from an errno-carrying error.
+function errLine(cmd, e, p) {
+  if (e && e.code && typeof e.message === 'string') {
+    let m = e.message.replace(/^[A-Z0-9]+: /, '').replace(/, \w+ '.*'$/, '');
+    m = m.charAt(0).toUpperCase() + m.slice(1);
+    return `${cmd}: ${p !== undefined ? p + ': ' : ''}${m}\n`;
+  }
+  return `${cmd}: ${p !== undefined ? p + ': ' : ''}${e && e.message ? e.message : String(e)}\n`;
+}
+
+function text(s) {
+  return s.endsWith('\n') ? s : s + '\n';
+}
+
+function columns(names, width) {
+  if (!width || names.length === 0) return names.map((n) => n + '\n').join('');
+  const w = Math.max(...names.map((n) => n.length)) + 2;
+  const cols = Math.max(1, Math.floor(width / w));
+  const rows = Math.ceil(names.length / cols);
+  let out = '';
+  for (let r = 0; r < rows; r++) {
+    let line = '';
+    for (let c = 0; c < cols; c++) {
+      const i = c * rows + r;
+      if (i < names.length) line += c === cols - 1 || i + rows >= names.length ? names[i] : names[i].padEnd(w);
+    }
+    out += line.trimEnd() + '\n';
+  }
+  return out;
+}
+
+function sortNames(a, b) {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+// ---------------------------------------------------------------- the commands
+
+function ls(argv, io) {
+  const { opts, args } = getopt(argv, 'laAdiRhnoF1');
+  const long = opts.l || opts.n || opts.o;
+  const all = opts.a;
+  const almost = opts.A;
+  const now = Date.now();
+  let status = 0;
+  const targets = args.length ? args : ['.'];
+  const files = [];
+  const dirs = [];
+  for (const t of targets) {
+    try {
+      const st = fs.lstatSync(t);
+      if (st.isDirectory() && !opts.d) dirs.push(t);
+      else if (st.isSymbolicLink() && !opts.d && !long && isDirFollow(t)) dirs.push(t);
+      else files.push([t, st]);
+    } catch (e) {
+      io.err(errLine('ls', e, t));
+      status = 1;
+    }
+  }
+  const fmtEntries = (entries, dir) => {
+    if (!long) {
+      const names = entries.map(([n, st]) => decorate(n, st, opts) + '');
+      return opts.i ? names.map((n, k) => `${entries[k][1].ino} ${n}\n`).join('') : columns(names, opts['1'] ? 0 : io.columns);
+    }
+    const rows = entries.map(([n, st]) => {
+      const size = st.isCharacterDevice() || st.isBlockDevice() ? `${major(st.rdev)}, ${minor(st.rdev)}` : opts.h ? human(st.size) : String(st.size);
+      let name = decorate(n, st, opts);
+      if (st.isSymbolicLink()) {
+        try {
+          name += ' -> ' + fs.readlinkSync(dir === null ? n : path.join(dir, n));
+        } catch {}
+      }
+      return [opts.i ? String(st.ino) : null, modeString(st.mode), String(st.nlink), String(st.uid), String(st.gid), opts.o ? flagsString(st.flags || 0) : null, size, lsDate(st.mtimeMs, now), name];
+    });
+    const widths = [];
+    for (const r of rows) r.forEach((c, k) => (widths[k] = Math.max(widths[k] || 0, c === null ? 0 : c.length)));
+    const right = new Set([0, 2, 6]);
+    let out = '';
+    for (const r of rows) {
+      const cells = [];
+      r.forEach((c, k) => {
+        if (c === null) return;
+        if (k === 8 || k === 7) cells.push(c);
+        else cells.push(right.has(k) ? c.padStart(widths[k]) : c.padEnd(widths[k]));
+      });
+      out += cells.join(' ').replace(/^(\S+) /, '$1 ') + '\n';
+    }
+    return out;
+  };
+  if (files.length) io.out(fmtEntries(files.sort((a, b) => sortNames(a[0], b[0])), null));
+  const listDir = (d, showHeader) => {
+    let names;
+    try {
+      names = fs.readdirSync(d);
+    } catch (e) {
+      io.err(errLine('ls', e, d));
+      status = 1;
+      return;
+    }
+    if (all) names.push('.', '..');
+    names = names.filter((n) => all || almost || !n.startsWith('.')).sort(sortNames);
+    const entries = [];
+    for (const n of names) {
+      try {
+        entries.push([n, fs.lstatSync(path.join(d, n))]);
+      } catch (e) {
+        io.err(errLine('ls', e, path.join(d, n)));
+        status = 1;
+      }
+    }
+    if (showHeader) io.out(`${d}:\n`);
+    if (long) io.out(`total ${entries.reduce((s, [, st]) => s + (st.blocks || 0), 0)}\n`);
+    io.out(fmtEntries(entries, d));
+    if (opts.R) {
+      for (const [n, st] of entries) {
+        if (st.isDirectory() && n !== '.' && n !== '..') {
+          io.out('\n');
+          listDir(path.join(d, n), true);
+        }
+      }
+    }
+  };
+  dirs.sort(sortNames).forEach((d, k) => {
+    if (k > 0 || files.length) io.out('\n');
+    listDir(d, targets.length > 1 || opts.R);
+  });
+  return status;
+}
+
+function isDirFollow(p) {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function decorate(name, st, opts) {
+  if (!opts.F) return name;
+  if (st.isDirectory()) return name + '/';
+  if (st.isSymbolicLink()) return name + '@';
+  if (st.isFIFO()) return name + '|';
+  if (st.isSocket()) return name + '=';
+  if (st.isFile() && st.mode & 0o111) return name + '*';
+  return name;
+}
+
+function cat(argv, io) {
+  const { args } = getopt(argv, '');
+  let status = 0;
+  for (const f of args.length ? args : []) {
+    try {
+      io.out(fs.readFileSync(f));
+    } catch (e) {
+      io.err(errLine('cat', e, f));
+      status = 1;
+    }
+  }
+  if (!args.length) throw new UsageError('usage: cat file ...');
+  return status;
+}
+
+function stat(argv, io) {
+  const { opts, args } = getopt(argv, 'L');
+  if (!args.length) throw new UsageError('usage: stat [-L] file ...');
+  let status = 0;
+  for (const f of args) {
+    try {
+      const st = opts.L ? fs.statSync(f) : fs.lstatSync(f);
+      const type = TYPE_NAME[st.mode & S_IFMT] || 'unknown';
+      let name = f;
+      if (st.isSymbolicLink()) name += ' -> ' + fs.readlinkSync(f);
+      const dev = st.isCharacterDevice() || st.isBlockDevice() ? `  Device type: ${major(st.rdev)},${minor(st.rdev)}` : '';
+      io.out(
+        `  File: ${name}\n` +
+          `  Size: ${String(st.size).padEnd(12)}Blocks: ${String(st.blocks).padEnd(10)}IO Block: ${String(st.blksize).padEnd(7)}${type}\n` +
+          `Device: ${String(st.dev).padEnd(11)}Inode: ${String(st.ino).padEnd(11)}Links: ${st.nlink}${dev}\n` +
+          `Access: (${(st.mode & 0o7777).toString(8).padStart(4, '0')}/${modeString(st.mode)})  Uid: ${st.uid}  Gid: ${st.gid}\n` +
+          ` Flags: ${flagsString(st.flags || 0)}   Gen: ${st.gen ?? '-'}\n` +
+          `Access: ${isoTime(st.atimeMs, st.atimeNs)}\n` +
+          `Modify: ${isoTime(st.mtimeMs, st.mtimeNs)}\n` +
+          `Change: ${isoTime(st.ctimeMs, st.ctimeNs)}\n` +
+          ` Birth: ${isoTime(st.birthtimeMs, st.birthtimeNs)}\n`,
+      );
+    } catch (e) {
+      io.err(errLine('stat', e, f));
+      status = 1;
+    }
+  }
+  return status;
+}
+
+/// hexdump -C: offset, 16 bytes in two groups of 8, printable ASCII; runs of equal lines as '*'.
+export function hexdumpBytes(bytes, base) {
+  let out = '';
+  let prev = null;
+  let starred = false;
+  for (let off = 0; off < bytes.length; off += 16) {
+    const row = bytes.subarray(off, Math.min(off + 16, bytes.length));
+    const key = Array.prototype.join.call(row, ',');
+    if (row.length === 16 && key === prev) {
+      if (!starred) out += '*\n';
+      starred = true;
+      continue;
+    }
+    prev = key;
+    starred = false;
+    let hexs = '';
+    let asc = '';
+    for (let i = 0; i < 16; i++) {
+      if (i === 8) hexs += ' ';
+      if (i < row.length) {
+        hexs += row[i].toString(16).padStart(2, '0') + ' ';
+        asc += row[i] >= 0x20 && row[i] < 0x7f ? String.fromCharCode(row[i]) : '.';
+      } else hexs += '   ';
+    }
+    out += `${(base + off).toString(16).padStart(8, '0')}  ${hexs} |${asc}|\n`;
+  }
+  out += `${(base + bytes.length).toString(16).padStart(8, '0')}\n`;
+  return out;
+}
+
+function parseCount(s, what) {
+  const m = /^(0x[0-9a-f]+|[0-9]+)([kmg]?)$/i.exec(s);
+  if (!m) throw new UsageError(`bad ${what}: ${s}`);
+  const mul = { '': 1, k: 1024, m: 1 << 20, g: 1 << 30 }[m[2].toLowerCase()];
+  return Number(m[1]) * mul;
+}
+
+function hexdump(argv, io) {
+  const { opts, args } = getopt(argv, 'n:s:C');
+  if (args.length !== 1) throw new UsageError('usage: hexdump [-n length] [-s skip] file');
+  const skip = opts.s !== undefined ? parseCount(opts.s, 'skip') : 0;
+  const limit = opts.n !== undefined ? parseCount(opts.n, 'length') : 64 * 1024;
+  const fd = fs.openSync(args[0], 'r');
+  try {
+    const buf = new Uint8Array(Math.min(limit, 16 << 20));
+    const n = fs.readSync(fd, buf, 0, buf.length, skip);
+    io.out(hexdumpBytes(buf.subarray(0, n), skip));
+    if (opts.n === undefined && n === buf.length) io.out(`(first ${human(buf.length)} shown; use -n and -s for more)\n`);
+  } finally {
+    fs.closeSync(fd);
+  }
+  return 0;
+}
+
+function mountFlags(m) {
+  const f = [];
+  if (m.readonly) f.push('read-only');
+  f.push('local');
+  return f.join(', ');
+}
+
+function mount(argv, io) {
+  const { opts, args } = getopt(argv, 'rt:o:w');
+  if (args.length === 0 && !opts.t) {
+    for (const m of rump.mounts()) io.out(`${m.spec} on ${m.dir} type ${m.type} (${mountFlags(m)})\n`);
+    return 0;
+  }
+  let type;
+  let spec;
+  let dir;
+  let rest;
+  if (opts.t) {
+    [spec, dir, ...rest] = args;
+    type = opts.t;
+  } else {
+    [type, spec, dir, ...rest] = args;
+  }
+  if (!type || !spec || !dir) throw new UsageError('usage: mount [-r] TYPE SPEC DIR [key=value ...]  (or mount -t TYPE [-r] [-o opts] SPEC DIR)');
+  const options = {};
+  const kv = (rest || []).concat(opts.o ? opts.o.split(',') : []);
+  for (const o of kv) {
+    const i = o.indexOf('=');
+    if (i < 0) options[o] = true;
+    else options[o.slice(0, i)] = o.slice(i + 1);
+  }
+  if (opts.r || options.ro || options.rdonly) options.readonly = true;
+  if (opts.w || options.rw) options.readonly = false;
+  delete options.ro;
+  delete options.rw;
+  delete options.rdonly;
+  let isDev = false;
+  try {
+    isDev = fs.statSync(spec).isBlockDevice();
+  } catch {}
+  if (isDev) options.device = spec;
+  else if (type !== 'tmpfs' && type !== 'kernfs') options.image = spec;
+  rump.mount(type, dir, options);
+  return 0;
+}
+
+function umount(argv, io) {
+  const { opts, args } = getopt(argv, 'f');
+  if (args.length === 0) throw new UsageError('usage: umount [-f] DIR ...');
+  for (const d of args) rump.unmount(d, opts.f ? { force: true } : undefined);
+  return 0;
+}
+
+function df(argv, io) {
+  const { opts, args } = getopt(argv, 'hikat:');
+  const rows = [];
+  let mounts = rump.mounts();
+  if (args.length) {
+    const want = args.map((a) => fs.statSync(a).dev);
+    mounts = mounts.filter((m) => {
+      try {
+        return want.includes(fs.statSync(m.dir).dev);
+      } catch {
+        return false;
+      }
+    });
+  }
+  if (opts.t) mounts = mounts.filter((m) => opts.t.split(',').includes(m.type));
+  for (const m of mounts) {
+    let s;
+    try {
+      s = fs.statfsSync(m.dir);
+    } catch {
+      continue;
+    }
+    if (!opts.a && s.blocks === 0 && !args.length) continue;
+    const bs = s.bsize;
+    const size = s.blocks * bs;
+    const avail = s.bavail * bs;
+    const used = (s.blocks - s.bfree) * bs;
+    const cap = size ? Math.round((used * 100) / (used + avail || 1)) + '%' : '-';
+    if (opts.i) {
+      const iused = s.files - s.ffree;
+      rows.push([m.spec, String(iused), String(s.ffree), s.files ? Math.round((iused * 100) / s.files) + '%' : '-', m.dir]);
+    } else if (opts.h) rows.push([m.spec, human(size), human(used), human(avail), cap, m.dir]);
+    else rows.push([m.spec, String(Math.floor(size / 1024)), String(Math.floor(used / 1024)), String(Math.floor(avail / 1024)), cap, m.dir]);
+  }
+  const head = opts.i ? ['Filesystem', 'iused', 'ifree', '%iused', 'Mounted on'] : opts.h ? ['Filesystem', 'Size', 'Used', 'Avail', '%Cap', 'Mounted on'] : ['Filesystem', '1K-blocks', 'Used', 'Avail', '%Cap', 'Mounted on'];
+  rows.unshift(head);
+  const w = head.map((_, k) => Math.max(...rows.map((r) => r[k].length)));
+  for (const r of rows) io.out(r.map((c, k) => (k === 0 ? c.padEnd(w[k]) : k === r.length - 1 ? c : c.padStart(w[k]))).join(' ') + '\n');
+  return 0;
+}
+
+function dmesg(argv, io) {
+  io.out(rump.dmesg());
+  return 0;
+}
+
+function info(argv, io) {
+  const { opts, args } = getopt(argv, 'j');
+  const targets = args.length ? args : rump.mounts().filter((m) => m.type === 'ffs').map((m) => m.dir);
+  if (!targets.length) {
+    io.err('info: no FFS is mounted; name a mount point or image\n');
+    return 1;
+  }
+  for (const t of targets) {
+    const i = rump.info(t);
+    io.out(opts.j ? JSON.stringify(i, null, 2) + '\n' : text(i.text));
+  }
+  return 0;
+}
+
+function cd(argv, io) {
+  const { args } = getopt(argv, '');
+  process.chdir(args[0] || '/');
+  return 0;
+}
+
+function pwd(argv, io) {
+  io.out(process.cwd() + '\n');
+  return 0;
+}
+
+/// Walks `root` depth first (pre-order), calling visit(path, stats, depth); children sorted by name.
+/// Does not follow symbolic links; never enters a directory twice (corrupt images can loop).
+function walk(root, visit, errs, maxDepth) {
+  const seen = new Set();
+  const go = (p, st, depth) => {
+    if (visit(p, st, depth) === false) return;
+    if (!st.isDirectory() || depth >= maxDepth) return;
+    const key = `${st.dev}:${st.ino}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    let names;
+    try {
+      names = fs.readdirSync(p).sort(sortNames);
+    } catch (e) {
+      errs(e, p);
+      return;
+    }
+    for (const n of names) {
+      const c = p === '/' ? '/' + n : p + '/' + n;
+      let cst;
+      try {
+        cst = fs.lstatSync(c);
+      } catch (e) {
+        errs(e, c);
+        continue;
+      }
+      go(c, cst, depth + 1);
+    }
+  };
+  go(root, fs.lstatSync(root), 0);
+}
+
+function globToRegExp(glob, icase) {
+  let re = '^';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i];
+    if (c === '*') re += '.*';
+    else if (c === '?') re += '.';
+    else if (c === '[') {
+      const j = glob.indexOf(']', i + 2);
+      if (j < 0) re += '\\[';
+      else {
+        let cls = glob.slice(i + 1, j);
+        if (cls.startsWith('!')) cls = '^' + cls.slice(1);
+        re += '[' + cls.replace(/\\/g, '\\\\') + ']';
+        i = j;
+      }
+    } else if (c === '\\' && i + 1 < glob.length) re += '\\' + glob[++i];
+    else re += c.replace(/[.+^${}()|\\]/g, '\\$&');
+  }
+  return new RegExp(re + '$', icase ? 'is' : 's');
+}
+
+/// find's numeric argument: "+N" more than, "-N" less than, "N" exactly.
+function cmpNum(spec, value) {
+  if (spec.startsWith('+')) return value > Number(spec.slice(1));
+  if (spec.startsWith('-')) return value < Number(spec.slice(1));
+  return value === Number(spec);
+}
+
+function find(argv, io) {
+  let i = 0;
+  const roots = [];
+  while (i < argv.length && !argv[i].startsWith('-') && argv[i] !== '!' && argv[i] !== '(') roots.push(argv[i++]);
+  if (!roots.length) roots.push('.');
+  const toks = argv.slice(i);
+  let pos = 0;
+  let maxDepth = Infinity;
+  let minDepth = 0;
+  let hasAction = false;
+  const now = Date.now();
+  const peek = () => toks[pos];
+  const next = (what) => {
+    if (pos >= toks.length) throw new UsageError(`find: ${what} needs an argument`);
+    return toks[pos++];
+  };
+  // expr := or ; or := and ('-o' and)* ; and := not (['-a'] not)* ; not := ('!'|'-not') not | primary
+  const parseOr = () => {
+    let l = parseAnd();
+    while (peek() === '-o' || peek() === '-or') {
+      pos++;
+      const r = parseAnd();
+      const a = l;
+      l = (p, st) => a(p, st) || r(p, st);
+    }
+    return l;
+  };
+  const parseAnd = () => {
+    let l = parseNot();
+    while (pos < toks.length && peek() !== '-o' && peek() !== '-or' && peek() !== ')') {
+      if (peek() === '-a' || peek() === '-and') pos++;
+      const r = parseNot();
+      const a = l;
+      l = (p, st) => a(p, st) && r(p, st);
+    }
+    return l;
+  };
+  const parseNot = () => {
+    if (peek() === '!' || peek() === '-not') {
+      pos++;
+      const e = parseNot();
+      return (p, st) => !e(p, st);
+    }
+    return parsePrimary();
+  };
+  const parsePrimary = () => {
+    const t = next('expression');
+    switch (t) {
+      case '(': {
+        const e = parseOr();
+        if (next(')') !== ')') throw new UsageError('find: missing )');
+        return e;
+      }
+      case '-name':
+      case '-iname': {
+        const re = globToRegExp(next(t), t === '-iname');
+        return (p) => re.test(path.basename(p));
+      }
+      case '-path':
+      case '-ipath': {
+        const re = globToRegExp(next(t), t === '-ipath');
+        return (p) => re.test(p);
+      }
+      case '-type': {
+        const ty = next(t);
+        const want = { f: 0o100000, d: 0o040000, l: 0o120000, p: 0o010000, c: 0o020000, b: 0o060000, s: 0o140000 }[ty];
+        if (want === undefined) throw new UsageError(`find: -type: ${ty}: unknown type`);
+        return (p, st) => (st.mode & S_IFMT) === want;
+      }
+      case '-size': {
+        const m = /^([+-]?)(\d+)([ckMG]?)$/.exec(next(t));
+        if (!m) throw new UsageError('find: -size: bad size');
+        const unit = { '': 512, c: 1, k: 1024, M: 1 << 20, G: 1 << 30 }[m[3]];
+        return (p, st) => cmpNum(m[1] + m[2], Math.ceil(st.size / unit));
+      }
+      case '-mtime':
+      case '-atime':
+      case '-ctime': {
+        const n = next(t);
+        const f = t.slice(1, 2) + 'timeMs';
+        return (p, st) => cmpNum(n, Math.floor((now - st[f]) / 86400000));
+      }
+      case '-mmin': {
+        const n = next(t);
+        return (p, st) => cmpNum(n, Math.ceil((now - st.mtimeMs) / 60000));
+      }
+      case '-newer': {
+        const ref = fs.statSync(next(t)).mtimeMs;
+        return (p, st) => st.mtimeMs > ref;
+      }
+      case '-user':
+      case '-uid': {
+        const n = next(t);
+        return (p, st) => cmpNum(n, st.uid);
+      }
+      case '-group':
+      case '-gid': {
+        const n = next(t);
+        return (p, st) => cmpNum(n, st.gid);
+      }
+      case '-links': {
+        const n = next(t);
+        return (p, st) => cmpNum(n, st.nlink);
+      }
+      case '-inum': {
+        const n = next(t);
+        return (p, st) => cmpNum(n, st.ino);
+      }
+      case '-perm': {
+        const s = next(t);
+        const any = s.startsWith('/') || s.startsWith('+');
+        const all = s.startsWith('-');
+        const m = parseInt(any || all ? s.slice(1) : s, 8);
+        if (Number.isNaN(m)) throw new UsageError('find: -perm: octal mode expected');
+        return (p, st) => (any ? (st.mode & m) !== 0 : all ? (st.mode & m) === m : (st.mode & 0o7777) === m);
+      }
+      case '-flags': {
+        const s = next(t);
+        const bits = s.split(',').reduce((acc, n) => acc | (FLAG_NAMES.find(([, fn]) => fn === n) || [0])[0], 0);
+        return (p, st) => ((st.flags || 0) & bits) === bits;
+      }
+      case '-empty':
+        return (p, st) => (st.isDirectory() ? fs.readdirSync(p).length === 0 : st.isFile() && st.size === 0);
+      case '-maxdepth':
+        maxDepth = Number(next(t));
+        return () => true;
+      case '-mindepth':
+        minDepth = Number(next(t));
+        return () => true;
+      case '-true':
+        return () => true;
+      case '-false':
+        return () => false;
+      case '-print':
+        hasAction = true;
+        return (p) => (io.out(p + '\n'), true);
+      case '-print0':
+        hasAction = true;
+        return (p) => (io.out(p + '\0'), true);
+      case '-ls':
+        hasAction = true;
+        return (p, st) => {
+          let name = p;
+          if (st.isSymbolicLink()) name += ' -> ' + fs.readlinkSync(p);
+          io.out(`${String(st.ino).padStart(7)} ${String(Math.ceil(st.blocks / 2)).padStart(6)} ${modeString(st.mode)} ${String(st.nlink).padStart(3)} ${String(st.uid).padEnd(8)} ${String(st.gid).padEnd(8)} ${String(st.size).padStart(9)} ${lsDate(st.mtimeMs, now)} ${name}\n`);
+          return true;
+        };
+      default:
+        throw new UsageError(`find: ${t}: unknown primary or operator`);
+    }
+  };
+  const expr = toks.length ? parseOr() : () => true;
+  if (pos < toks.length) throw new UsageError(`find: unexpected ${toks[pos]}`);
+  let status = 0;
+  const errs = (e, p) => {
+    io.err(errLine('find', e, p));
+    status = 1;
+  };
+  for (const r of roots) {
+    try {
+      walk(r, (p, st, depth) => {
+        if (depth >= minDepth && depth <= maxDepth) {
+          const ok = expr(p, st);
+          if (ok && !hasAction) io.out(p + '\n');
+        }
+        return depth < maxDepth;
+      }, errs, maxDepth);
+    } catch (e) {
+      errs(e, r);
+    }
+  }
+  return status;
+}
+
+function du(argv, io) {
+  const { opts, args } = getopt(argv, 'ashkd:x');
+  const roots = args.length ? args : ['.'];
+  const maxDepth = opts.s ? 0 : opts.d !== undefined ? Number(opts.d) : Infinity;
+  const show = (bytes, p) => io.out(`${opts.h ? human(bytes) : Math.ceil(bytes / 1024)}\t${p}\n`);
+  let status = 0;
+  for (const r of roots) {
+    const seen = new Set();
+    const total = (p, st, depth) => {
+      const key = `${st.dev}:${st.ino}`;
+      let bytes = 0;
+      if (!(st.nlink > 1 && !st.isDirectory() && seen.has(key))) bytes = st.blocks * 512;
+      seen.add(key);
+      if (st.isDirectory()) {
+        let names = [];
+        try {
+          names = fs.readdirSync(p).sort(sortNames);
+        } catch (e) {
+          io.err(errLine('du', e, p));
+          status = 1;
+        }
+        for (const n of names) {
+          const c = path.join(p, n);
+          let cst;
+          try {
+            cst = fs.lstatSync(c);
+          } catch (e) {
+            io.err(errLine('du', e, c));
+            status = 1;
+            continue;
+          }
+          if (cst.isDirectory() && seen.has(`${cst.dev}:${cst.ino}`)) continue;
+          bytes += total(c, cst, depth + 1);
+        }
+        if (depth <= maxDepth) show(bytes, p);
+      } else if (opts.a && depth <= maxDepth && depth > 0) show(bytes, p);
+      else if (depth === 0) show(bytes, p);
+      return bytes;
+    };
+    try {
+      total(r, fs.lstatSync(r), 0);
+    } catch (e) {
+      io.err(errLine('du', e, r));
+      status = 1;
+    }
+  }
+  return status;
+}
+
+function tree(argv, io) {
+  const { opts, args } = getopt(argv, 'aL:dl');
+  const root = args[0] || '.';
+  const maxDepth = opts.L !== undefined ? Number(opts.L) : Infinity;
+  let dirs = 0;
+  let files = 0;
+  io.out(root + '\n');
+  const seen = new Set();
+  const go = (p, prefix, depth) => {
+    let names;
+    try {
+      names = fs.readdirSync(p).filter((n) => opts.a || !n.startsWith('.')).sort(sortNames);
+    } catch (e) {
+      io.out(prefix + '[' + errLine('tree', e).trim() + ']\n');
+      return;
+    }
+    const entries = [];
+    for (const n of names) {
+      try {
+        entries.push([n, fs.lstatSync(path.join(p, n))]);
+      } catch {}
+    }
+    const shown = opts.d ? entries.filter(([, st]) => st.isDirectory()) : entries;
+    shown.forEach(([n, st], k) => {
+      const last = k === shown.length - 1;
+      let label = n;
+      if (st.isSymbolicLink()) {
+        try {
+          label += ' -> ' + fs.readlinkSync(path.join(p, n));
+        } catch {}
+      }
+      io.out(`${prefix}${last ? '└── ' : '├── '}${label}\n`);
+      if (st.isDirectory()) {
+        dirs++;
+        const key = `${st.dev}:${st.ino}`;
+        if (depth + 1 < maxDepth && !seen.has(key)) {
+          seen.add(key);
+          go(path.join(p, n), prefix + (last ? '    ' : '│   '), depth + 1);
+        }
+      } else files++;
+    });
+  };
+  go(root, '', 0);
+  io.out(`\n${dirs} director${dirs === 1 ? 'y' : 'ies'}${opts.d ? '' : `, ${files} file${files === 1 ? '' : 's'}`}\n`);
+  return 0;
+}
+
+function mkdir(argv, io) {
+  const { opts, args } = getopt(argv, 'pm:');
+  if (!args.length) throw new UsageError('usage: mkdir [-p] [-m mode] dir ...');
+  const mode = opts.m !== undefined ? parseInt(opts.m, 8) : 0o777;
+  for (const d of args) fs.mkdirSync(d, { recursive: !!opts.p, mode });
+  return 0;
+}
+
+function rm(argv, io) {
+  const { opts, args } = getopt(argv, 'rRfd');
+  if (!args.length) throw new UsageError('usage: rm [-rf] file ...');
+  let status = 0;
+  for (const f of args) {
+    try {
+      if (opts.d && fs.lstatSync(f).isDirectory()) fs.rmdirSync(f);
+      else fs.rmSync(f, { recursive: !!(opts.r || opts.R), force: !!opts.f });
+    } catch (e) {
+      io.err(errLine('rm', e, f));
+      status = 1;
+    }
+  }
+  return status;
+}
+
+function rmdir(argv, io) {
+  const { args } = getopt(argv, '');
+  for (const d of args) fs.rmdirSync(d);
+  return 0;
+}
+
+function cp(argv, io) {
+  const { opts, args } = getopt(argv, 'rRp');
+  if (args.length < 2) throw new UsageError('usage: cp [-R] [-p] source ... target');
+  const target = args.pop();
+  let intoDir = false;
+  try {
+    intoDir = fs.statSync(target).isDirectory();
+  } catch {}
+  if (args.length > 1 && !intoDir) throw new UsageError(`cp: ${target} is not a directory`);
+  for (const s of args) {
+    const dst = intoDir ? path.join(target, path.basename(s)) : target;
+    if (opts.r || opts.R) fs.cpSync(s, dst, { recursive: true, preserveTimestamps: !!opts.p, verbatimSymlinks: true });
+    else fs.copyFileSync(s, dst);
+  }
+  return 0;
+}
+
+function mv(argv, io) {
+  const { args } = getopt(argv, 'f');
+  if (args.length < 2) throw new UsageError('usage: mv source ... target');
+  const target = args.pop();
+  let intoDir = false;
+  try {
+    intoDir = fs.statSync(target).isDirectory();
+  } catch {}
+  for (const s of args) fs.renameSync(s, intoDir ? path.join(target, path.basename(s)) : target);
+  return 0;
+}
+
+function ln(argv, io) {
+  const { opts, args } = getopt(argv, 'sf');
+  if (args.length !== 2) throw new UsageError('usage: ln [-s] [-f] target link');
+  if (opts.f) fs.rmSync(args[1], { force: true });
+  if (opts.s) fs.symlinkSync(args[0], args[1]);
+  else fs.linkSync(args[0], args[1]);
+  return 0;
+}
+
+function touch(argv, io) {
+  const { args } = getopt(argv, 'c');
+  const now = new Date();
+  for (const f of args) {
+    if (!fs.existsSync(f)) fs.closeSync(fs.openSync(f, 'a'));
+    fs.utimesSync(f, now, now);
+  }
+  return 0;
+}
+
+function chmod(argv, io) {
+  const { args } = getopt(argv, 'h');
+  if (args.length < 2) throw new UsageError('usage: chmod octal-mode file ...');
+  const mode = parseInt(args[0], 8);
+  if (Number.isNaN(mode)) throw new UsageError('chmod: octal mode expected');
+  for (const f of args.slice(1)) fs.chmodSync(f, mode);
+  return 0;
+}
+
+function chown(argv, io) {
+  const { opts, args } = getopt(argv, 'h');
+  if (args.length < 2) throw new UsageError('usage: chown uid[:gid] file ...');
+  const [u, g] = args[0].split(':');
+  for (const f of args.slice(1)) {
+    const st = fs.lstatSync(f);
+    const uid = u === '' ? st.uid : Number(u);
+    const gid = g === undefined || g === '' ? st.gid : Number(g);
+    if (opts.h) fs.lchownSync(f, uid, gid);
+    else fs.chownSync(f, uid, gid);
+  }
+  return 0;
+}
+
+function echo(argv, io) {
+  let args = argv;
+  let nl = true;
+  if (args[0] === '-n') {
+    nl = false;
+    args = args.slice(1);
+  }
+  io.out(args.join(' ') + (nl ? '\n' : ''));
+  return 0;
+}
+
+function readlink(argv, io) {
+  const { opts, args } = getopt(argv, 'f');
+  for (const f of args) io.out((opts.f ? fs.realpathSync(f) : fs.readlinkSync(f)) + '\n');
+  return 0;
+}
+
+function sha256(argv, io) {
+  const { args } = getopt(argv, '');
+  let status = 0;
+  for (const f of args) {
+    try {
+      io.out(`SHA256 (${f}) = ${crypto.createHash('sha256').update(fs.readFileSync(f)).digest('hex')}\n`);
+    } catch (e) {
+      io.err(errLine('sha256', e, f));
+      status = 1;
+    }
+  }
+  return status;
+}
+
+function get(argv, io) {
+  const { args } = getopt(argv, '');
+  if (args.length !== 2) throw new UsageError('usage: get KERNEL-PATH HOST-PATH');
+  const r = rump.host.copyOut(args[0], args[1]);
+  if (r && typeof r === 'object' && r.files !== undefined) io.out(`${r.files} file(s), ${r.bytes} bytes copied\n`);
+  return 0;
+}
+
+function put(argv, io) {
+  const { args } = getopt(argv, '');
+  if (args.length !== 2) throw new UsageError('usage: put HOST-PATH KERNEL-PATH');
+  const r = rump.host.copyIn(args[0], args[1]);
+  if (r && typeof r === 'object' && r.files !== undefined) io.out(`${r.files} file(s), ${r.bytes} bytes copied\n`);
+  return 0;
+}
+
+function help(argv, io) {
+  const names = Object.keys(COMMANDS).sort();
+  if (argv.length) {
+    for (const n of argv) {
+      const c = COMMANDS[n.replace(/^\./, '')];
+      io.out(c ? `${c.usage}\n    ${c.help}\n` : `help: no command ${n}\n`);
+    }
+    return 0;
+  }
+  const w = Math.max(...names.map((n) => COMMANDS[n].usage.length));
+  for (const n of names) io.out(`  ${COMMANDS[n].usage.padEnd(w)}  ${COMMANDS[n].help}\n`);
+  return 0;
+}
+
+/// The command table: name → { run, usage, help, writes }.
+export const COMMANDS = {
+  ls: { run: ls, usage: 'ls [-laAdiRhnoF1] [path ...]', help: 'list directory contents (-l long, -o with file flags, -i inode numbers)' },
+  cd: { run: cd, usage: 'cd [dir]', help: 'change the working directory (default /)' },
+  pwd: { run: pwd, usage: 'pwd', help: 'print the working directory' },
+  cat: { run: cat, usage: 'cat file ...', help: 'print files' },
+  stat: { run: stat, usage: 'stat [-L] file ...', help: 'inode number, type, mode, owner, size, times, flags' },
+  hexdump: { run: hexdump, usage: 'hexdump [-n len] [-s skip] file', help: 'bytes of a file (or block device) in hex and ASCII, as hexdump -C' },
+  mount: { run: mount, usage: 'mount [TYPE SPEC DIR [opt=val ...]]', help: 'list mounts, or mount a file system (SPEC: a host image, a /dev node, or tmpfs)' },
+  umount: { run: umount, usage: 'umount [-f] dir ...', help: 'unmount file systems' },
+  df: { run: df, usage: 'df [-hia] [-t type] [path ...]', help: 'space and inodes of mounted file systems' },
+  dmesg: { run: dmesg, usage: 'dmesg', help: 'the kernel message buffer' },
+  info: { run: info, usage: 'info [-j] [dir ...]', help: 'what an FFS superblock and partition table say (fsstat + disklabel)' },
+  find: { run: find, usage: 'find [path ...] [expression]', help: 'walk a tree: -name -iname -path -type -size -mtime -newer -user -group -perm -links -inum -empty -maxdepth -mindepth ! -o ( ) -print -ls' },
+  du: { run: du, usage: 'du [-ashk] [-d depth] [path ...]', help: 'disk usage in KiB (hard links counted once)' },
+  tree: { run: tree, usage: 'tree [-ad] [-L level] [dir]', help: 'a directory tree' },
+  mkdir: { run: mkdir, usage: 'mkdir [-p] [-m mode] dir ...', help: 'make directories', writes: true },
+  rm: { run: rm, usage: 'rm [-rfd] file ...', help: 'remove files', writes: true },
+  rmdir: { run: rmdir, usage: 'rmdir dir ...', help: 'remove empty directories', writes: true },
+  cp: { run: cp, usage: 'cp [-Rp] source ... target', help: 'copy files inside the kernel', writes: true },
+  mv: { run: mv, usage: 'mv source ... target', help: 'rename files', writes: true },
+  ln: { run: ln, usage: 'ln [-sf] target link', help: 'make hard or symbolic links', writes: true },
+  touch: { run: touch, usage: 'touch file ...', help: 'create files or set their times to now', writes: true },
+  chmod: { run: chmod, usage: 'chmod octal-mode file ...', help: 'change modes', writes: true },
+  chown: { run: chown, usage: 'chown [-h] uid[:gid] file ...', help: 'change owners', writes: true },
+  echo: { run: echo, usage: 'echo [-n] word ...', help: 'print words' },
+  readlink: { run: readlink, usage: 'readlink [-f] link ...', help: 'print symbolic link targets (-f: canonical path)' },
+  sha256: { run: sha256, usage: 'sha256 file ...', help: 'SHA-256 digests of files' },
+  get: { run: get, usage: 'get KERNEL-PATH HOST-PATH', help: 'copy a file or tree out to the host (needs --allow-host)' },
+  put: { run: put, usage: 'put HOST-PATH KERNEL-PATH', help: 'copy a host file or tree in (needs --allow-host and a writable mount)', writes: true },
+  help: { run: help, usage: 'help [command]', help: 'this list' },
+};
+
+/// Runs one command line. Returns the exit status; errors become messages on io.err, never throws.
+export function execute(line, io) {
+  let words;
+  try {
+    words = Array.isArray(line) ? line : tokenize(line);
+  } catch (e) {
+    io.err(`${e.message}\n`);
+    return 2;
+  }
+  if (!words.length) return 0;
+  const name = words[0].replace(/^\./, '');
+  const cmd = COMMANDS[name];
+  if (!cmd) {
+    io.err(`${name}: unknown command (try help)\n`);
+    return 127;
+  }
+  try {
+    return cmd.run(words.slice(1), io) || 0;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(e.message.startsWith('usage') ? `${e.message}\n` : `${name}: ${e.message.replace(new RegExp('^' + name + ': '), '')}\n`);
+      return 2;
+    }
+    io.err(errLine(name, e, e && e.path));
+    return 1;
+  }
+}
+
+/// Runs a command line collecting its output as text (for the REPL and the web page). Byte output is
+/// decoded as UTF-8; at most `limit` bytes are kept.
+export function run(line, opts) {
+  const limit = (opts && opts.limit) || 4 << 20;
+  let out = '';
+  let err = '';
+  let truncated = false;
+  const dec = new TextDecoder();
+  const add = (s) => {
+    if (out.length >= limit) {
+      truncated = true;
+      return;
+    }
+    out += typeof s === 'string' ? s : dec.decode(s.length > limit ? s.subarray(0, limit) : s);
+  };
+  const status = execute(line, { out: add, err: (s) => (err += s), columns: (opts && opts.columns) || 0 });
+  if (truncated) out += `\n[output truncated at ${human(limit)}]\n`;
+  return { status, out, err };
+}
+
+export const names = Object.keys(COMMANDS);
+export default { COMMANDS, execute, run, tokenize, getopt, names, inspect };
