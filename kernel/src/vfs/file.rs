@@ -37,7 +37,16 @@ pub struct OpenFile {
 
 impl OpenFile {
     pub(crate) fn new(vnode: Vnode, vtype: VType, flags: u32, backing: Backing) -> OpenFile {
-        OpenFile { vnode, vtype, flags: AtomicU32::new(flags), offset: Mutex::new(0), backing }
+        let f = OpenFile { vnode, vtype, flags: AtomicU32::new(flags), offset: Mutex::new(0), backing };
+        if f.counts_as_writer() {
+            f.vnode.mount.add_writer();
+        }
+        f
+    }
+
+    /// Open for writing on its mount (what keeps `mount -u -r` from succeeding).
+    fn counts_as_writer(&self) -> bool {
+        self.writable() && matches!(self.backing, Backing::Vnode)
     }
 
     /// The O_* flags the file was opened with (as F_GETFL shows them).
@@ -63,6 +72,14 @@ impl OpenFile {
 
     pub fn offset(&self) -> u64 {
         *self.lock_offset()
+    }
+}
+
+impl Drop for OpenFile {
+    fn drop(&mut self) {
+        if self.counts_as_writer() {
+            self.vnode.mount.drop_writer();
+        }
     }
 }
 

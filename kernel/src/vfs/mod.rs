@@ -4,6 +4,7 @@
 mod access;
 mod fifo;
 mod file;
+mod lockf;
 pub mod mount;
 pub mod mountopts;
 mod namei;
@@ -14,7 +15,7 @@ mod vnodeops;
 pub use file::{DirEnt, OpenFile};
 pub use mount::{Mount, Vnode};
 pub use mountopts::{parse_size, MountCtx, MountFn, MountOptions};
-pub use syscalls::{Proc, UtimeSpec};
+pub use syscalls::{Proc, SysctlValue, UtimeSpec, Utsname, NGROUPS_MAX};
 pub use types::*;
 pub use vnodeops::{erofs, FileSystem};
 
@@ -142,6 +143,8 @@ pub struct Kernel {
     /// The root file system's mount.
     pub(crate) rootmount: Arc<Mount>,
     pub(crate) fifos: fifo::FifoTable,
+    /// Advisory record locks (fcntl F_SETLK).
+    pub(crate) locks: lockf::LockTable,
 }
 
 impl Kernel {
@@ -181,6 +184,7 @@ impl Kernel {
             next_fsid: AtomicU64::new(2),
             rootmount,
             fifos: fifo::FifoTable::default(),
+            locks: lockf::LockTable::default(),
         });
         k.state.log("root file system type: rumpfs");
         let p = k.new_proc(Cred::root());

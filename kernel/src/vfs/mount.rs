@@ -7,7 +7,7 @@ use super::FileSystem;
 use crate::errno::{Errno, KResult};
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// One mounted file system (NetBSD `struct mount`).
@@ -29,6 +29,8 @@ pub struct Mount {
     dead: AtomicBool,
     /// Device number of the block device mounted (u64::MAX for memory file systems).
     rdev: AtomicU64,
+    /// Files open for writing on this mount (what a switch to read-only waits for).
+    writers: AtomicUsize,
 }
 
 impl Mount {
@@ -53,11 +55,29 @@ impl Mount {
             rename_lock: Mutex::new(()),
             dead: AtomicBool::new(false),
             rdev: AtomicU64::new(u64::MAX),
+            writers: AtomicUsize::new(0),
         })
     }
 
     pub fn flags(&self) -> u64 {
-        self.flags.load(Ordering::Relaxed)
+        self.flags.load(Ordering::SeqCst)
+    }
+
+    pub(crate) fn set_flags(&self, flags: u64) {
+        self.flags.store(flags, Ordering::SeqCst)
+    }
+
+    /// Files open for writing on this mount.
+    pub fn writers(&self) -> usize {
+        self.writers.load(Ordering::SeqCst)
+    }
+
+    pub(crate) fn add_writer(&self) {
+        self.writers.fetch_add(1, Ordering::SeqCst);
+    }
+
+    pub(crate) fn drop_writer(&self) {
+        self.writers.fetch_sub(1, Ordering::SeqCst);
     }
 
     pub fn is_rdonly(&self) -> bool {

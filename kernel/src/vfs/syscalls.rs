@@ -318,14 +318,25 @@ impl Proc {
         let stored =
             flags & !(O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY | O_CLOEXEC | O_DIRECTORY | O_NOFOLLOW | O_REGULAR);
         let file = Arc::new(OpenFile::new(vp, va.vtype, stored, backing));
+        if file.writable() && matches!(file.backing, Backing::Vnode) && file.vnode.mount.is_rdonly() {
+            // The mount went read-only while we opened (mount_update counts writers after the switch).
+            return Err(Errno::EROFS);
+        }
         self.lock().fds.alloc(FdEntry { file, cloexec: flags & O_CLOEXEC != 0 }, 0)
     }
 
-    /// close(2): fd_close.
+    /// close(2): fd_close (which also drops the process's advisory locks on the file).
     pub fn close(&self, fd: i32) -> KResult<()> {
         let e = self.lock().fds.take(fd)?;
-        drop(e);
+        self.closed(e);
         Ok(())
+    }
+
+    /// What fd_close does after the descriptor is gone: VOP_ADVLOCK(F_UNLCK) for the process's locks.
+    fn closed(&self, e: FdEntry) {
+        if matches!(e.file.backing, Backing::Vnode) {
+            self.kernel.locks.release_file((e.file.vnode.mount.fsid, e.file.vnode.ino), self.pid);
+        }
     }
 
     /// Descriptors currently open.
@@ -683,7 +694,19 @@ impl Proc {
     /// renameat(2).
     pub fn renameat(&self, fromfd: i32, from: &[u8], tofd: i32, to: &[u8]) -> KResult<()> {
         let s = self.snap();
-        let fnd = self.namei_at(&s, fromfd, from, Want::Parent { follow: false })?;
+        loop {
+            if let Some(r) = self.rename_once(&s, fromfd, from, tofd, to)? {
+                return Ok(r);
+            }
+            // Someone renamed or removed one of the names between our lookups and the rename lock:
+            // look both up again, as do_sys_renameat's relookup does.
+            std::thread::yield_now();
+        }
+    }
+
+    /// One attempt of rename(2); `Ok(None)` when the names changed under us and it must be retried.
+    fn rename_once(&self, s: &Snap, fromfd: i32, from: &[u8], tofd: i32, to: &[u8]) -> KResult<Option<()>> {
+        let fnd = self.namei_at(s, fromfd, from, Want::Parent { follow: false })?;
         if fnd.is_dot_or_dotdot() {
             return Err(Errno::EINVAL);
         }
@@ -692,12 +715,23 @@ impl Proc {
             _ => return Err(Errno::ENOENT),
         };
         let fdvp = fnd.dvp.clone().ok_or(Errno::EBUSY)?;
-        let tnd = self.namei_at(&s, tofd, to, Want::Parent { follow: false })?;
-        if tnd.name == b".." {
-            return Err(Errno::EINVAL);
+        if fnd.trailing_slash && fva.vtype != VType::Dir {
+            return Err(Errno::ENOTDIR);
+        }
+        let tnd = self.namei_at(s, tofd, to, Want::Parent { follow: false })?;
+        if tnd.trailing_slash {
+            // namei: a trailing slash needs a directory, or a directory about to be made (CREATEDIR).
+            match &tnd.va {
+                Some(a) if a.vtype != VType::Dir => return Err(Errno::ENOTDIR),
+                None if fva.vtype != VType::Dir => return Err(Errno::ENOENT),
+                _ => {}
+            }
         }
         if tnd.name == b"." {
             return Err(Errno::EISDIR);
+        }
+        if tnd.name == b".." {
+            return Err(Errno::EINVAL);
         }
         let tdvp = tnd.dvp.clone().ok_or(Errno::EBUSY)?;
         if !Arc::ptr_eq(&fdvp.mount, &tdvp.mount) {
@@ -717,21 +751,7 @@ impl Proc {
         if fdvp.mount.is_rdonly() {
             return Err(Errno::EROFS);
         }
-        if fva.vtype == VType::Dir
-            && (fnd.trailing_slash || tnd.trailing_slash)
-            && tnd.va.as_ref().is_some_and(|a| a.vtype != VType::Dir)
-        {
-            return Err(Errno::ENOTDIR);
-        }
-        if fva.vtype != VType::Dir && (fnd.trailing_slash || tnd.trailing_slash) {
-            return Err(Errno::ENOTDIR);
-        }
-        let _guard = fdvp.mount.rename_lock.lock().unwrap_or_else(|e| e.into_inner());
-        if let (Some(tvp), Some(tva)) = (&tnd.vp, &tnd.va) {
-            if tvp.ino == fvp.ino {
-                // Two names of one file: POSIX says do nothing.
-                return Ok(());
-            }
+        if let Some(tva) = &tnd.va {
             if fva.vtype == VType::Dir && tva.vtype != VType::Dir {
                 return Err(Errno::ENOTDIR);
             }
@@ -739,8 +759,38 @@ impl Proc {
                 return Err(Errno::EISDIR);
             }
         }
+        if fvp.same(&tdvp) {
+            return Err(Errno::EINVAL);
+        }
+        let fs = fdvp.fs()?.clone();
+        let _guard = fdvp.mount.rename_lock.lock().unwrap_or_else(|e| e.into_inner());
+        // Under the rename lock the tree holds still (for renames); check our names still are what
+        // we looked up.
+        match fs.lookup(fdvp.ino, &fnd.name) {
+            Ok(ino) if ino == fvp.ino => {}
+            _ => return Ok(None),
+        }
+        match (fs.lookup(tdvp.ino, &tnd.name), &tnd.vp) {
+            (Ok(ino), Some(tvp)) if ino == tvp.ino => {}
+            (Err(Errno::ENOENT), None) => {}
+            _ => return Ok(None),
+        }
         let fdva = fdvp.getattr()?;
         let tdva = tdvp.getattr()?;
+        if tnd.vp.as_ref().is_some_and(|tvp| tvp.ino == fvp.ino) {
+            // Two names of one file. The same name: nothing to do. Otherwise NetBSD's rename(2)
+            // (do_sys_renameat with retain 0, the 4.4BSD way) removes the source name.
+            if fdvp.same(&tdvp) && fnd.name == tnd.name || fva.vtype == VType::Dir {
+                return Ok(Some(()));
+            }
+            vaccess(&fdvp, &fdva, &s.cred, W_OK)?;
+            access::can_sticky(&fdva, &fva, &s.cred)?;
+            if fva.flags & (IMMUTABLE | APPEND) != 0 || fdva.flags & APPEND != 0 {
+                return Err(Errno::EPERM);
+            }
+            fs.remove(fdvp.ino, &fnd.name)?;
+            return Ok(Some(()));
+        }
         if fva.vtype == VType::Dir && !fdvp.same(&tdvp) {
             // No directory into its own subtree: walk up from the target directory.
             let mut d = tdvp.clone();
@@ -751,14 +801,12 @@ impl Proc {
                 if d.is_root() {
                     break;
                 }
-                let up = d.fs()?.lookup(d.ino, b"..")?;
+                let up = fs.lookup(d.ino, b"..")?;
                 if up == d.ino {
                     break;
                 }
                 d = Vnode::new(d.mount.clone(), up);
             }
-        } else if fva.vtype == VType::Dir && tdvp.ino == fvp.ino {
-            return Err(Errno::EINVAL);
         }
         vaccess(&fdvp, &fdva, &s.cred, W_OK)?;
         vaccess(&tdvp, &tdva, &s.cred, W_OK)?;
@@ -776,11 +824,9 @@ impl Proc {
             // Its ".." changes: that is a write to the directory moved.
             vaccess(&fvp, &fva, &s.cred, W_OK)?;
         }
-        let (fname, tname) = (fnd.name.clone(), tnd.name.clone());
-        let (fdino, tdino) = (fdvp.ino, tdvp.ino);
-        let fs = fdvp.fs()?.clone();
-        // The replaced target stays referenced until the rename is done, so it is freed after.
-        fs.rename(fdino, &fname, tdino, &tname)
+        // The replaced target stays referenced (tnd) until the rename is done, so it is freed after.
+        fs.rename(fdvp.ino, &fnd.name, tdvp.ino, &tnd.name)?;
+        Ok(Some(()))
     }
 
     /// link(2): do_sys_linkat following a final symlink of the source, as NetBSD's link() does.
@@ -1236,7 +1282,9 @@ impl Proc {
             }
             st.fds.put(new, FdEntry { file, cloexec: false })?
         };
-        drop(prev);
+        if let Some(e) = prev {
+            self.closed(e);
+        }
         Ok(new)
     }
 
@@ -1262,6 +1310,37 @@ impl Proc {
                 let cur = e.file.flags();
                 e.file.set_flags((cur & !FCNTLFLAGS) | (arg as u32 & FCNTLFLAGS));
                 Ok(0)
+            }
+            _ => Err(Errno::EINVAL),
+        }
+    }
+
+    /// fcntl(2) F_GETLK, F_SETLK, F_SETLKW: do_fcntl_lock → VOP_ADVLOCK → lf_advlock (POSIX record
+    /// locks owned by this process). EBADF for a read lock on a file not open for reading or a write
+    /// lock on one not open for writing; EAGAIN when another process holds a conflicting lock.
+    pub fn fcntl_lock(&self, fd: i32, cmd: i32, fl: &mut Flock) -> KResult<()> {
+        let f = self.file(fd)?;
+        if !matches!(f.backing, Backing::Vnode) {
+            return Err(Errno::EINVAL);
+        }
+        if !matches!(fl.ltype, F_RDLCK | F_WRLCK | F_UNLCK) {
+            return Err(Errno::EINVAL);
+        }
+        let size = f.vnode.getattr()?.size;
+        let (start, end) = super::lockf::flock_range(fl, f.offset(), size)?;
+        let key = (f.vnode.mount.fsid, f.vnode.ino);
+        match cmd {
+            F_GETLK => {
+                if fl.ltype != F_UNLCK {
+                    self.kernel.locks.getlk(key, self.pid, start, end, fl);
+                }
+                Ok(())
+            }
+            F_SETLK | F_SETLKW => {
+                if (fl.ltype == F_RDLCK && !f.readable()) || (fl.ltype == F_WRLCK && !f.writable()) {
+                    return Err(Errno::EBADF);
+                }
+                self.kernel.locks.setlk(key, self.pid, start, end, fl.ltype, cmd == F_SETLKW)
             }
             _ => Err(Errno::EINVAL),
         }
@@ -1431,7 +1510,7 @@ impl Proc {
             return Err(Errno::EPERM);
         }
         if flags & MNT_UPDATE != 0 {
-            return Err(Errno::EOPNOTSUPP);
+            return self.mount_update(&s, dir, flags);
         }
         let ty = self.kernel.fstype(fstype).ok_or(Errno::ENODEV)?;
         let nd = self.namei(&s, dir, Want::Node { follow: true })?;
@@ -1501,6 +1580,42 @@ impl Proc {
         Ok(())
     }
 
+    /// mount(2) with MNT_UPDATE: mount_update — `dir` must be a mount's root (EINVAL); switches it
+    /// between read-write and read-only (EBUSY while files are open for writing, unless MNT_FORCE;
+    /// EROFS to go read-write on a read-only device) and replaces its noexec/nosuid/nodev/noatime flags.
+    fn mount_update(&self, s: &Snap, dir: &[u8], flags: u64) -> KResult<()> {
+        let nd = self.namei(s, dir, Want::Node { follow: true })?;
+        let (vp, _) = nd.node()?;
+        if !vp.is_root() {
+            return Err(Errno::EINVAL);
+        }
+        let m = vp.mount.clone();
+        let fs = m.live_fs()?.clone();
+        let ro = flags & MNT_RDONLY != 0;
+        let changeable = MNT_NOEXEC | MNT_NOSUID | MNT_NODEV | MNT_NOATIME | MNT_SYNCHRONOUS;
+        let keep = m.flags() & !(changeable | MNT_RDONLY);
+        if ro && !m.is_rdonly() {
+            // Read-only first, then look for writers: an open racing with us sees one or the other.
+            m.set_flags(m.flags() | MNT_RDONLY);
+            if flags & MNT_FORCE == 0 && m.writers() > 0 {
+                m.set_flags(m.flags() & !MNT_RDONLY);
+                return Err(Errno::EBUSY);
+            }
+            if let Err(e) = fs.update(true) {
+                m.set_flags(m.flags() & !MNT_RDONLY);
+                return Err(e);
+            }
+        } else if !ro && m.is_rdonly() {
+            if m.rdev().and_then(|r| self.kernel.block_device(r)).is_some_and(|d| d.readonly()) {
+                return Err(Errno::EROFS);
+            }
+            fs.update(false)?;
+        }
+        m.set_flags(keep | (flags & changeable) | if ro { MNT_RDONLY } else { 0 });
+        self.kernel.log(&format!("updated {} on {}{}", m.fstype, m.on, if ro { " (read-only)" } else { "" }));
+        Ok(())
+    }
+
     /// unmount(2): dounmount — root only; EINVAL if `dir` is no mount's root, EBUSY while files,
     /// directories or other mounts inside are in use (unless MNT_FORCE).
     pub fn unmount(&self, dir: &[u8], flags: u64) -> KResult<()> {
@@ -1545,5 +1660,6 @@ impl Drop for Proc {
         // Close descriptors before the cwd and root go, as exit1 does.
         let st = self.st.get_mut().unwrap_or_else(|e| e.into_inner());
         st.fds = FdTable::default();
+        self.kernel.locks.release_pid(self.pid);
     }
 }

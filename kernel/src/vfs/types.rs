@@ -360,6 +360,25 @@ pub const F_GETFL: i32 = 3;
 pub const F_SETFL: i32 = 4;
 pub const F_DUPFD_CLOEXEC: i32 = 12;
 pub const FD_CLOEXEC: i32 = 1;
+pub const F_GETLK: i32 = 7;
+pub const F_SETLK: i32 = 8;
+pub const F_SETLKW: i32 = 9;
+
+// Record lock types (struct flock's l_type).
+pub const F_RDLCK: i16 = 1;
+pub const F_UNLCK: i16 = 2;
+pub const F_WRLCK: i16 = 3;
+
+/// An advisory record lock request or answer (NetBSD `struct flock`): `len` 0 means "to end of file",
+/// a negative `len` the bytes before `start`; `whence` is SEEK_SET, SEEK_CUR or SEEK_END.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct Flock {
+    pub start: i64,
+    pub len: i64,
+    pub pid: i32,
+    pub ltype: i16,
+    pub whence: i16,
+}
 
 pub const AT_FDCWD: i32 = -100;
 pub const AT_EACCESS: i32 = 0x100;

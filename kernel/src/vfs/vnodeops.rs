@@ -89,6 +89,16 @@ pub trait FileSystem: Send + Sync {
     /// VFS_UNMOUNT: flush and release; after this no other call is made.
     fn unmount(&self, force: bool) -> KResult<()>;
 
+    /// VFS_MOUNT with MNT_UPDATE: the mount is switching to read-only (`readonly`) or back to
+    /// read-write. The default writes everything dirty before going read-only.
+    fn update(&self, readonly: bool) -> KResult<()> {
+        if readonly {
+            self.sync()
+        } else {
+            Ok(())
+        }
+    }
+
     /// VOP_INACTIVE: the kernel dropped its last reference (open file, cwd, lookup in progress) to `ino`;
     /// a node with no links left may now be freed.
     fn inactive(&self, _ino: Ino) {}
