@@ -79,13 +79,14 @@ pub fn can_chown(va: &Vattr, cred: &Cred, uid: u32, gid: u32) -> KResult<()> {
     Ok(())
 }
 
-/// genfs_can_chtimes: the owner or root may set any time; anyone with write access may set "now".
-pub fn can_chtimes(vp: &Vnode, va: &Vattr, cred: &Cred, to_now: bool) -> KResult<()> {
+/// genfs_can_chtimes: the owner or root may set any time; anyone with write access may set both times
+/// to "now" (`utimes_null`, NetBSD's VA_UTIMES_NULL). Refused: EACCES for "now", EPERM otherwise.
+pub fn can_chtimes(vp: &Vnode, va: &Vattr, cred: &Cred, utimes_null: bool) -> KResult<()> {
     if cred.is_root() || cred.uid == va.uid {
         return Ok(());
     }
-    if to_now && vaccess(vp, va, cred, W_OK).is_ok() {
-        return Ok(());
+    if utimes_null {
+        return vaccess(vp, va, cred, W_OK).map_err(|_| Errno::EACCES);
     }
     Err(Errno::EPERM)
 }

@@ -118,6 +118,11 @@ impl Mount {
         self.refs.lock().unwrap_or_else(|e| e.into_inner()).values().sum()
     }
 
+    /// Inodes some vnode reference is held on.
+    pub(crate) fn referenced(&self) -> Vec<Ino> {
+        self.lock_refs().keys().copied().collect()
+    }
+
     pub fn root_vnode(self: &Arc<Mount>) -> Vnode {
         Vnode::new(self.clone(), self.fs.root())
     }

@@ -1160,8 +1160,9 @@ impl Proc {
         if vp.mount.is_rdonly() {
             return Err(Errno::EROFS);
         }
-        let to_now = times.iter().all(|t| matches!(t, UtimeSpec::Now | UtimeSpec::Omit));
-        access::can_chtimes(vp, va, &s.cred, to_now)?;
+        // do_sys_utimens: VA_UTIMES_NULL for a NULL times pointer or both UTIME_NOW.
+        let utimes_null = times.iter().all(|t| matches!(t, UtimeSpec::Now));
+        access::can_chtimes(vp, va, &s.cred, utimes_null)?;
         self.setattr_checked(vp, va, &sa)
     }
 
@@ -1597,7 +1598,10 @@ impl Proc {
         if ro && !m.is_rdonly() {
             // Read-only first, then look for writers: an open racing with us sees one or the other.
             m.set_flags(m.flags() | MNT_RDONLY);
-            if flags & MNT_FORCE == 0 && m.writers() > 0 {
+            // vflush(WRITECLOSE): files open for writing, or removed but still open (freeing them
+            // at the last close is a write), keep the mount read-write.
+            let unlinked_open = || m.referenced().iter().any(|&ino| fs.getattr(ino).is_ok_and(|va| va.nlink == 0));
+            if flags & MNT_FORCE == 0 && (m.writers() > 0 || unlinked_open()) {
                 m.set_flags(m.flags() & !MNT_RDONLY);
                 return Err(Errno::EBUSY);
             }

@@ -44,7 +44,7 @@ fn mount_tmpfs(_k: &Arc<Kernel>, p: &Proc, mp: &str) -> KResult<()> {
 
 fn mount_tmpfs_ro(k: &Arc<Kernel>, p: &Proc, mp: &str, gen: &dyn Fn(&Env)) -> KResult<()> {
     mount_tmpfs(k, p, mp)?;
-    gen(&Env::new(k.clone(), mp));
+    gen(&Env::new(k.clone(), mp, "tmpfs"));
     p.mount("tmpfs", mp.as_bytes(), MNT_UPDATE | MNT_RDONLY, None, &MountOptions::default())
 }
 
@@ -74,12 +74,14 @@ pub struct Env {
     pub k: Arc<Kernel>,
     pub p: Proc,
     pub mp: String,
+    /// The file-system type under test, as statvfs names it.
+    pub fstype: &'static str,
 }
 
 impl Env {
-    pub fn new(k: Arc<Kernel>, mp: &str) -> Env {
+    pub fn new(k: Arc<Kernel>, mp: &str, fstype: &'static str) -> Env {
         let p = k.new_proc(Cred::root());
-        Env { k, p, mp: mp.to_string() }
+        Env { k, p, mp: mp.to_string(), fstype }
     }
 
     /// `mp/tail` (h_fsmacros's md()).
@@ -120,7 +122,7 @@ fn finish(env: Env) {
     for fd in env.p.open_fds() {
         env.p.close(fd).expect("close");
     }
-    let Env { k, p, mp } = env;
+    let Env { k, p, mp, .. } = env;
     if let Err(e) = p.unmount(mp.as_bytes(), 0) {
         panic!("unmount {mp} after the test: {e}");
     }
@@ -130,7 +132,7 @@ fn finish(env: Env) {
 pub fn run_rw(fs: &RwFs, test: fn(&Env)) {
     let (k, p) = boot();
     (fs.mount)(&k, &p, MOUNTPOINT).unwrap_or_else(|e| panic!("mount {}: {e}", fs.name));
-    let env = Env::new(k, MOUNTPOINT);
+    let env = Env::new(k, MOUNTPOINT, fs.name);
     test(&env);
     finish(env);
 }
@@ -138,7 +140,7 @@ pub fn run_rw(fs: &RwFs, test: fn(&Env)) {
 pub fn run_ro(fs: &RoFs, gen: fn(&Env), test: fn(&Env)) {
     let (k, p) = boot();
     (fs.mount_ro)(&k, &p, MOUNTPOINT, &gen).unwrap_or_else(|e| panic!("mount {} read-only: {e}", fs.name));
-    let env = Env::new(k, MOUNTPOINT);
+    let env = Env::new(k, MOUNTPOINT, fs.name);
     let st = env.p.statvfs(MOUNTPOINT.as_bytes()).expect("statvfs");
     assert!(st.flag & MNT_RDONLY != 0, "{} is not read-only", fs.name);
     test(&env);
