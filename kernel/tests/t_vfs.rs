@@ -343,8 +343,8 @@ const PAGE: usize = 4096;
 fn t_io_holywrite(e: &Env) {
     e.enter();
     let fd = e.p.open(b"file", O_RDWR | O_CREAT | O_TRUNC, 0o666).unwrap();
-    e.p.pwrite(fd, &[b'A'], PAGE as i64).unwrap();
-    e.p.pwrite(fd, &[b'B', b'B'], PAGE as i64 - 1).unwrap();
+    e.p.pwrite(fd, b"A", PAGE as i64).unwrap();
+    e.p.pwrite(fd, b"BB", PAGE as i64 - 1).unwrap();
     let therange = PAGE + 1;
     let mut b2 = vec![0xffu8; 2 * PAGE];
     assert_eq!(e.p.pread(fd, &mut b2[..therange], 0).unwrap(), therange);

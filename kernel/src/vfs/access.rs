@@ -91,16 +91,13 @@ pub fn can_chtimes(vp: &Vnode, va: &Vattr, cred: &Cred, utimes_null: bool) -> KR
     Err(Errno::EPERM)
 }
 
-/// genfs_can_chflags (securelevel 0, as a rump kernel runs): the owner may change user flags; only root
-/// may change system flags, and a non-root user may not touch a file whose system flags are set.
-pub fn can_chflags(va: &Vattr, cred: &Cred, new_flags: u32) -> KResult<()> {
+/// genfs_can_chflags (securelevel 0, as a rump kernel runs): root may change any flag; another user
+/// must own the file, may not change system flags (SF_*), and may not change a device's flags.
+pub fn can_chflags(va: &Vattr, cred: &Cred, changing_sysflags: bool) -> KResult<()> {
     if cred.is_root() {
         return Ok(());
     }
-    if cred.uid != va.uid {
-        return Err(Errno::EPERM);
-    }
-    if va.flags & SF_SETTABLE & !SF_ARCHIVED != 0 || (new_flags ^ va.flags) & SF_SETTABLE != 0 {
+    if cred.uid != va.uid || changing_sysflags || matches!(va.vtype, VType::Chr | VType::Blk) {
         return Err(Errno::EPERM);
     }
     Ok(())

@@ -313,7 +313,10 @@ impl Proc {
         };
         vp.fs()?.open(vp.ino, flags)?;
         if flags & O_TRUNC != 0 && !created && va.vtype == VType::Reg {
-            vp.fs()?.truncate(vp.ino, 0)?;
+            // vn_open's VOP_SETATTR(va_size = 0). POSIX: a successful O_TRUNC of an existing file
+            // marks mtime and ctime even when it was empty already (t_mtime_otrunc, PR kern/51762).
+            let now = self.kernel.hyper().wall_clock();
+            vp.fs()?.setattr(vp.ino, &SetAttr { size: Some(0), mtime: Some(now), ..Default::default() })?;
         }
         let stored =
             flags & !(O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY | O_CLOEXEC | O_DIRECTORY | O_NOFOLLOW | O_REGULAR);
@@ -1110,7 +1113,11 @@ impl Proc {
         if vp.mount.is_rdonly() {
             return Err(Errno::EROFS);
         }
-        access::can_chflags(va, &s.cred, flags)?;
+        let changing_sysflags = (flags ^ va.flags) & SF_SETTABLE != 0;
+        access::can_chflags(va, &s.cred, changing_sysflags)?;
+        // ufs_setattr/tmpfs_chflags: without a change of system flags, only the user flags are set
+        // and the system flags stay as they are.
+        let flags = if changing_sysflags { flags } else { (va.flags & SF_SETTABLE) | (flags & UF_SETTABLE) };
         self.setattr_checked(vp, va, &SetAttr { flags: Some(flags), ..Default::default() })
     }
 

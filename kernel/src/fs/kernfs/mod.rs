@@ -90,10 +90,12 @@ impl Kernfs {
 }
 
 impl FileSystem for Kernfs {
+    /// The name mount_kernfs registers.
     fn fstype(&self) -> &'static str {
         "kernfs"
     }
 
+    /// kernfs_root.
     fn root(&self) -> Ino {
         ROOT_INO
     }
@@ -159,14 +161,21 @@ impl FileSystem for Kernfs {
         Ok(n)
     }
 
-    /// kernfs_write → kernfs_xwrite: only hostname, set whole from offset 0, a trailing newline dropped.
+    /// kernfs_write → kernfs_default_xwrite → kernfs_xwrite: only hostname takes writes (EIO for the
+    /// rest), whole from offset 0 (EINVAL elsewhere), a trailing newline dropped.
     fn write(&self, ino: Ino, off: u64, buf: &[u8], _append: bool) -> KResult<(usize, u64)> {
-        let (_, node, _) = Kernfs::target(ino)?;
-        if node != Node::Hostname {
-            return Err(Errno::EOPNOTSUPP);
+        if ino == ROOT_INO {
+            return Err(Errno::EISDIR);
         }
-        if off != 0 && !buf.is_empty() {
+        let (_, node, _) = Kernfs::target(ino)?;
+        if buf.is_empty() {
+            return Ok((0, off));
+        }
+        if off != 0 {
             return Err(Errno::EINVAL);
+        }
+        if node != Node::Hostname {
+            return Err(Errno::EIO);
         }
         let mut name = buf;
         if let Some(stripped) = name.strip_suffix(b"\n") {
@@ -178,6 +187,7 @@ impl FileSystem for Kernfs {
         Ok((buf.len(), buf.len() as u64))
     }
 
+    /// kernfs_readdir: ".", "..", then kern_targets in order; the cookie is the index.
     fn readdir(&self, dir: Ino, cookie: u64, sink: &mut dyn FnMut(&DirEntry<'_>) -> bool) -> KResult<()> {
         if dir != ROOT_INO {
             Kernfs::target(dir)?;
@@ -200,39 +210,50 @@ impl FileSystem for Kernfs {
         Ok(())
     }
 
+    /// kernfs_readlink: genfs_eopnotsupp (nothing here is a link).
     fn readlink(&self, _ino: Ino) -> KResult<Vec<u8>> {
         Err(Errno::EINVAL)
     }
 
+    /// kernfs_create: genfs_eopnotsupp.
     fn create(&self, _: Ino, _: &[u8], _: &NewNode) -> KResult<Ino> {
-        erofs()
+        Err(Errno::EOPNOTSUPP)
     }
+    /// kernfs_mknod: genfs_eopnotsupp.
     fn mknod(&self, _: Ino, _: &[u8], _: &NewNode) -> KResult<Ino> {
-        erofs()
+        Err(Errno::EOPNOTSUPP)
     }
+    /// kernfs_mkdir: genfs_eopnotsupp.
     fn mkdir(&self, _: Ino, _: &[u8], _: &NewNode) -> KResult<Ino> {
-        erofs()
+        Err(Errno::EOPNOTSUPP)
     }
+    /// kernfs_symlink: EROFS.
     fn symlink(&self, _: Ino, _: &[u8], _: &NewNode, _: &[u8]) -> KResult<Ino> {
         erofs()
     }
+    /// kernfs_remove: genfs_eopnotsupp.
     fn remove(&self, _: Ino, _: &[u8]) -> KResult<()> {
-        erofs()
+        Err(Errno::EOPNOTSUPP)
     }
+    /// kernfs_rmdir: genfs_eopnotsupp.
     fn rmdir(&self, _: Ino, _: &[u8]) -> KResult<()> {
-        erofs()
+        Err(Errno::EOPNOTSUPP)
     }
+    /// kernfs_link: EROFS.
     fn link(&self, _: Ino, _: Ino, _: &[u8]) -> KResult<()> {
         erofs()
     }
+    /// kernfs_rename: genfs_eopnotsupp.
     fn rename(&self, _: Ino, _: &[u8], _: Ino, _: &[u8]) -> KResult<()> {
-        erofs()
+        Err(Errno::EOPNOTSUPP)
     }
 
+    /// kernfs_fsync: genfs_nullop.
     fn fsync(&self, _ino: Ino) -> KResult<()> {
         Ok(())
     }
 
+    /// kernfs_statvfs: genfs_statvfs (nothing to count).
     fn statvfs(&self) -> KResult<StatVfs> {
         Ok(StatVfs {
             bsize: DEV_BSIZE_U64,
@@ -243,10 +264,12 @@ impl FileSystem for Kernfs {
         })
     }
 
+    /// kernfs_sync: nothing is dirty.
     fn sync(&self) -> KResult<()> {
         Ok(())
     }
 
+    /// kernfs_unmount.
     fn unmount(&self, _force: bool) -> KResult<()> {
         Ok(())
     }

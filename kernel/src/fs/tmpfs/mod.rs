@@ -294,10 +294,12 @@ fn touch_c(st: &mut State, ino: Ino, now: Timespec) {
 }
 
 impl FileSystem for Tmpfs {
+    /// "tmpfs", or "rumpfs" for the root file system.
     fn fstype(&self) -> &'static str {
         self.name
     }
 
+    /// tmpfs_root.
     fn root(&self) -> Ino {
         ROOT_INO
     }
@@ -352,16 +354,20 @@ impl FileSystem for Tmpfs {
         })
     }
 
-    /// tmpfs_setattr: each given field, then ctime.
+    /// tmpfs_setattr: tmpfs_chflags, tmpfs_chsize, tmpfs_chown, tmpfs_chmod, tmpfs_chtimes in that order;
+    /// each change marks ctime. A size change (tmpfs_chsize → tmpfs_reg_resize) marks mtime too; a
+    /// size that is already the file's changes nothing. Growing makes a hole (no pages).
     fn setattr(&self, ino: Ino, a: &SetAttr) -> KResult<()> {
         let now = self.now();
         let mut st = self.lock();
+        let mut changed = false;
         if let Some(size) = a.size {
             let vtype = node(&st, ino)?.vtype;
             match vtype {
                 VType::Reg => {}
                 VType::Dir => return Err(Errno::EISDIR),
-                _ => return Err(Errno::EINVAL),
+                VType::Blk | VType::Chr | VType::Fifo => {}
+                _ => return Err(Errno::EOPNOTSUPP),
             }
             if size > i64::MAX as u64 {
                 return Err(Errno::EFBIG);
@@ -369,35 +375,47 @@ impl FileSystem for Tmpfs {
             let State { nodes, pages_used, .. } = &mut *st;
             let n = nodes.get_mut(&ino).ok_or(Errno::ENOENT)?;
             if let Kind::Reg(d) = &mut n.kind {
-                let before = d.pages();
-                d.truncate(size);
-                *pages_used -= before - d.pages();
+                if d.size != size {
+                    let before = d.pages();
+                    d.truncate(size);
+                    *pages_used -= before - d.pages();
+                    n.mtime = now;
+                    changed = true;
+                }
             }
-            n.mtime = now;
         }
         let n = node_mut(&mut st, ino)?;
-        if let Some(m) = a.mode {
-            n.mode = m & ALLPERMS;
+        if let Some(f) = a.flags {
+            n.flags = f;
+            changed = true;
         }
         if let Some(u) = a.uid {
             n.uid = u;
+            changed = true;
         }
         if let Some(g) = a.gid {
             n.gid = g;
+            changed = true;
+        }
+        if let Some(m) = a.mode {
+            n.mode = m & ALLPERMS;
+            changed = true;
         }
         if let Some(t) = a.atime {
             n.atime = t;
+            changed = true;
         }
         if let Some(t) = a.mtime {
             n.mtime = t;
+            changed = true;
         }
         if let Some(t) = a.birthtime {
             n.birthtime = t;
+            changed = true;
         }
-        if let Some(f) = a.flags {
-            n.flags = f;
+        if changed {
+            n.ctime = now;
         }
-        n.ctime = now;
         Ok(())
     }
 
@@ -477,10 +495,17 @@ impl FileSystem for Tmpfs {
         Ok(())
     }
 
+    /// tmpfs_readlink: the target; atime updated.
     fn readlink(&self, ino: Ino) -> KResult<Vec<u8>> {
-        let st = self.lock();
-        match &node(&st, ino)?.kind {
-            Kind::Lnk(t) => Ok(t.clone()),
+        let now = self.now();
+        let mut st = self.lock();
+        let n = node_mut(&mut st, ino)?;
+        match &n.kind {
+            Kind::Lnk(t) => {
+                let t = t.clone();
+                n.atime = now;
+                Ok(t)
+            }
             _ => Err(Errno::EINVAL),
         }
     }
@@ -652,6 +677,7 @@ impl FileSystem for Tmpfs {
         Ok(())
     }
 
+    /// tmpfs_fsync: nothing to do, memory is up to date.
     fn fsync(&self, ino: Ino) -> KResult<()> {
         node(&self.lock(), ino).map(|_| ())
     }
@@ -678,10 +704,12 @@ impl FileSystem for Tmpfs {
         })
     }
 
+    /// tmpfs_sync: nothing is dirty.
     fn sync(&self) -> KResult<()> {
         Ok(())
     }
 
+    /// tmpfs_unmount: every node freed.
     fn unmount(&self, _force: bool) -> KResult<()> {
         let mut st = self.lock();
         st.nodes.clear();
@@ -698,6 +726,7 @@ impl FileSystem for Tmpfs {
         }
     }
 
+    /// Node and data usage against the mount's limits.
     fn info(&self) -> Vec<(String, String)> {
         let st = self.lock();
         vec![
