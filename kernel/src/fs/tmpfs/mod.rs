@@ -446,6 +446,10 @@ impl FileSystem for Tmpfs {
             Kind::Dir(_) => return Err(Errno::EISDIR),
             _ => return Err(Errno::EINVAL),
         };
+        if buf.is_empty() {
+            // tmpfs_write: nothing to write changes nothing, not even the size or the times.
+            return Ok((0, off));
+        }
         let off = if append { d.size } else { off };
         let end = off.checked_add(buf.len() as u64).ok_or(Errno::EFBIG)?;
         if end > i64::MAX as u64 {
