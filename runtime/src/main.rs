@@ -1,3 +1,7 @@
+//! `rumpjs`: see `rumpjs --help`. Everything lives in the library (`rumpjs::cli`).
+
 fn main() {
-    let _ = boa_engine::Context::default();
+    let code = rumpjs::cli::main();
+    rumpjs::output::flush();
+    std::process::exit(code);
 }

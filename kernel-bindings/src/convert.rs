@@ -1,0 +1,121 @@
+//! Kernel values to JS values: Stats, Dirent, StatFs, byte buffers and strings.
+
+use crate::KernelHost;
+use boa_engine::builtins::object::OrdinaryObject;
+use boa_engine::object::builtins::{AlignedVec, JsArrayBuffer, JsUint8Array};
+use boa_engine::property::PropertyDescriptor;
+use boa_engine::{js_string, Context, JsNativeError, JsObject, JsResult, JsString, JsValue};
+use kernel::vfs::{Stat, StatVfsFull, Timespec};
+
+/// Objects the prelude made, kept for the bindings.
+pub struct Protos {
+    pub stats: JsObject,
+    pub dirent: JsObject,
+    pub statfs: JsObject,
+    pub ktype: boa_engine::JsSymbol,
+    pub classes: JsObject,
+}
+
+#[inline]
+fn put(o: &JsObject, k: JsString, v: JsValue) {
+    o.insert_property(k, PropertyDescriptor::builder().value(v).writable(true).enumerable(true).configurable(true));
+}
+
+fn ms(t: Timespec) -> JsValue {
+    JsValue::from(t.as_millis_f64())
+}
+
+/// A `Stats` object (Node's fields plus NetBSD's `flags` and `gen`).
+pub fn stats(h: &KernelHost, st: &Stat) -> JsValue {
+    let o = JsObject::from_proto_and_data(h.protos.stats.clone(), OrdinaryObject);
+    put(&o, js_string!("dev"), JsValue::from(st.dev as f64));
+    put(&o, js_string!("mode"), JsValue::from(st.mode));
+    put(&o, js_string!("nlink"), JsValue::from(st.nlink as f64));
+    put(&o, js_string!("uid"), JsValue::from(st.uid));
+    put(&o, js_string!("gid"), JsValue::from(st.gid));
+    put(&o, js_string!("rdev"), JsValue::from(st.rdev as f64));
+    put(&o, js_string!("blksize"), JsValue::from(st.blksize));
+    put(&o, js_string!("ino"), JsValue::from(st.ino as f64));
+    put(&o, js_string!("size"), JsValue::from(st.size as f64));
+    put(&o, js_string!("blocks"), JsValue::from(st.blocks as f64));
+    put(&o, js_string!("atimeMs"), ms(st.atime));
+    put(&o, js_string!("mtimeMs"), ms(st.mtime));
+    put(&o, js_string!("ctimeMs"), ms(st.ctime));
+    put(&o, js_string!("birthtimeMs"), ms(st.birthtime));
+    put(&o, js_string!("flags"), JsValue::from(st.flags));
+    put(&o, js_string!("gen"), JsValue::from(st.gen));
+    o.into()
+}
+
+/// A `Dirent` (name, parentPath; is*() from the d_type).
+pub fn dirent(h: &KernelHost, name: JsValue, parent: JsValue, dtype: u8) -> JsValue {
+    let o = JsObject::from_proto_and_data(h.protos.dirent.clone(), OrdinaryObject);
+    put(&o, js_string!("name"), name);
+    put(&o, js_string!("parentPath"), parent);
+    o.insert_property(
+        h.protos.ktype.clone(),
+        PropertyDescriptor::builder().value(JsValue::from(dtype)).writable(true).enumerable(false).configurable(true),
+    );
+    o.into()
+}
+
+/// A `StatFs` (Node's fields, plus NetBSD's names for the rest of statvfs).
+pub fn statfs(h: &KernelHost, s: &StatVfsFull) -> JsValue {
+    let o = JsObject::from_proto_and_data(h.protos.statfs.clone(), OrdinaryObject);
+    let f = &s.fs;
+    put(&o, js_string!("type"), JsValue::from(0));
+    put(&o, js_string!("bsize"), JsValue::from(f.bsize as f64));
+    put(&o, js_string!("frsize"), JsValue::from(f.frsize as f64));
+    put(&o, js_string!("iosize"), JsValue::from(f.iosize as f64));
+    put(&o, js_string!("blocks"), JsValue::from(f.blocks as f64));
+    put(&o, js_string!("bfree"), JsValue::from(f.bfree as f64));
+    put(&o, js_string!("bavail"), JsValue::from(f.bavail as f64));
+    put(&o, js_string!("files"), JsValue::from(f.files as f64));
+    put(&o, js_string!("ffree"), JsValue::from(f.ffree as f64));
+    put(&o, js_string!("favail"), JsValue::from(f.favail as f64));
+    put(&o, js_string!("namemax"), JsValue::from(f.namemax as f64));
+    put(&o, js_string!("flag"), JsValue::from(s.flag as f64));
+    put(&o, js_string!("fsid"), JsValue::from(s.fsid as f64));
+    put(&o, js_string!("fstypename"), JsString::from(s.fstypename.as_str()).into());
+    put(&o, js_string!("mntonname"), JsString::from(s.mntonname.as_str()).into());
+    put(&o, js_string!("mntfromname"), JsString::from(s.mntfromname.as_str()).into());
+    o.into()
+}
+
+/// A plain object from (key, value) pairs.
+pub fn plain(ctx: &mut Context, pairs: Vec<(&'static str, JsValue)>) -> JsValue {
+    let o = JsObject::with_object_proto(ctx.intrinsics());
+    for (k, v) in pairs {
+        put(&o, JsString::from(k), v);
+    }
+    o.into()
+}
+
+/// Bytes the kernel produced, as a Uint8Array without a copy.
+pub fn uint8array(ctx: &mut Context, v: AlignedVec<u8>) -> JsResult<JsValue> {
+    let buf = JsArrayBuffer::from_byte_block(v, ctx)?;
+    Ok(JsUint8Array::from_array_buffer(buf, ctx)?.into())
+}
+
+/// A zeroed 64-byte-aligned buffer of `n` bytes, or a RangeError when the host cannot give it.
+pub fn alloc(ctx: &mut Context, n: usize) -> JsResult<AlignedVec<u8>> {
+    let mut v = AlignedVec::<u8>::new(64);
+    if v.try_reserve_exact(n).is_err() {
+        return Err(crate::error::coded(
+            ctx,
+            JsNativeError::range(),
+            "ERR_MEMORY_ALLOCATION_FAILED",
+            format!("Array buffer allocation failed ({n} bytes)"),
+        ));
+    }
+    v.resize(n, 0);
+    Ok(v)
+}
+
+/// Kernel bytes (names, link targets) as a JS string; invalid UTF-8 shows as U+FFFD, as Node does.
+pub fn bytes_str(b: &[u8]) -> JsValue {
+    match std::str::from_utf8(b) {
+        Ok(s) => JsString::from(s).into(),
+        Err(_) => JsString::from(String::from_utf8_lossy(b).as_ref()).into(),
+    }
+}

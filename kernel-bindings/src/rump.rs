@@ -1,0 +1,316 @@
+//! The `rump` object: `rump.sys`, mounting with host images, credentials, the kernel log, constants.
+
+use crate::args::{self, arg, opt, options, path, string};
+use crate::convert::plain;
+use crate::error::{coded, invalid_arg_type, KResultExt, PathResultExt};
+use crate::sys::mount_opts;
+use crate::{define, host, Op};
+use boa_engine::object::builtins::JsArray;
+use boa_engine::{Context, JsNativeError, JsObject, JsResult, JsString, JsValue};
+use kernel::vfs::{self, Cred, MountOptions};
+use kernel::Errno;
+
+type R = JsResult<JsValue>;
+
+/// `rump.<name>` functions (besides `rump.sys`).
+pub static RUMP: &[Op] = &[
+    Op {
+        name: "mount",
+        length: 3,
+        f: mount,
+        sig: "mount(type, dir, {image, readonly, partition, spec, ...fs options})",
+    },
+    Op { name: "unmount", length: 1, f: unmount, sig: "unmount(dir, {force})" },
+    Op { name: "mounts", length: 0, f: mounts, sig: "mounts() → [{type, on, from, readonly, flags}]" },
+    Op { name: "setCredentials", length: 1, f: set_credentials, sig: "setCredentials({uid, gid, groups})" },
+    Op { name: "getCredentials", length: 0, f: get_credentials, sig: "getCredentials() → {uid, gid, groups}" },
+    Op { name: "dmesg", length: 0, f: dmesg, sig: "dmesg() → the kernel message buffer" },
+    Op { name: "fstypes", length: 0, f: fstypes, sig: "fstypes() → file-system types the kernel has" },
+];
+
+pub(crate) fn build(ctx: &mut Context, sys: JsObject) -> JsResult<JsObject> {
+    let rump = crate::table(ctx, RUMP);
+    define(&rump, "sys", sys.into());
+    let c = constants(ctx);
+    // Constants on rump itself (rump.O_RDONLY) and grouped (rump.constants.O_RDONLY).
+    for k in c.own_property_keys(ctx)? {
+        let v = c.get(k.clone(), ctx)?;
+        rump.insert_property(
+            k,
+            boa_engine::property::PropertyDescriptor::builder()
+                .value(v)
+                .writable(false)
+                .enumerable(true)
+                .configurable(false),
+        );
+    }
+    define(&rump, "constants", c.into());
+    let h = host(ctx)?;
+    define(&rump, "Stats", h.protos.classes.get(JsString::from("Stats"), ctx)?);
+    define(&rump, "version", JsString::from(vfs::VERSION).into());
+    Ok(rump)
+}
+
+/// O_*, S_IF*, AT_*, F_*, MNT_*, DT_*, SEEK_*, *_OK, UF_/SF_ flags and every errno name → number.
+pub fn constants(ctx: &mut Context) -> JsObject {
+    use kernel::vfs::*;
+    let o = JsObject::with_object_proto(ctx.intrinsics());
+    let nums: &[(&str, f64)] = &[
+        ("O_RDONLY", O_RDONLY as f64),
+        ("O_WRONLY", O_WRONLY as f64),
+        ("O_RDWR", O_RDWR as f64),
+        ("O_ACCMODE", O_ACCMODE as f64),
+        ("O_NONBLOCK", O_NONBLOCK as f64),
+        ("O_APPEND", O_APPEND as f64),
+        ("O_SHLOCK", O_SHLOCK as f64),
+        ("O_EXLOCK", O_EXLOCK as f64),
+        ("O_ASYNC", O_ASYNC as f64),
+        ("O_SYNC", O_SYNC as f64),
+        ("O_NOFOLLOW", O_NOFOLLOW as f64),
+        ("O_CREAT", O_CREAT as f64),
+        ("O_TRUNC", O_TRUNC as f64),
+        ("O_EXCL", O_EXCL as f64),
+        ("O_NOCTTY", O_NOCTTY as f64),
+        ("O_DSYNC", O_DSYNC as f64),
+        ("O_RSYNC", O_RSYNC as f64),
+        ("O_DIRECT", O_DIRECT as f64),
+        ("O_DIRECTORY", O_DIRECTORY as f64),
+        ("O_CLOEXEC", O_CLOEXEC as f64),
+        ("O_SEARCH", O_SEARCH as f64),
+        ("O_NOSIGPIPE", O_NOSIGPIPE as f64),
+        ("O_REGULAR", O_REGULAR as f64),
+        ("S_IFMT", S_IFMT as f64),
+        ("S_IFIFO", S_IFIFO as f64),
+        ("S_IFCHR", S_IFCHR as f64),
+        ("S_IFDIR", S_IFDIR as f64),
+        ("S_IFBLK", S_IFBLK as f64),
+        ("S_IFREG", S_IFREG as f64),
+        ("S_IFLNK", S_IFLNK as f64),
+        ("S_IFSOCK", S_IFSOCK as f64),
+        ("S_IFWHT", S_IFWHT as f64),
+        ("S_ISUID", S_ISUID as f64),
+        ("S_ISGID", S_ISGID as f64),
+        ("S_ISTXT", S_ISTXT as f64),
+        ("S_ISVTX", S_ISTXT as f64),
+        ("S_IRWXU", 0o700 as f64),
+        ("S_IRUSR", 0o400 as f64),
+        ("S_IWUSR", 0o200 as f64),
+        ("S_IXUSR", 0o100 as f64),
+        ("S_IRWXG", 0o070 as f64),
+        ("S_IRGRP", 0o040 as f64),
+        ("S_IWGRP", 0o020 as f64),
+        ("S_IXGRP", 0o010 as f64),
+        ("S_IRWXO", 0o007 as f64),
+        ("S_IROTH", 0o004 as f64),
+        ("S_IWOTH", 0o002 as f64),
+        ("S_IXOTH", 0o001 as f64),
+        ("UF_NODUMP", UF_NODUMP as f64),
+        ("UF_IMMUTABLE", UF_IMMUTABLE as f64),
+        ("UF_APPEND", UF_APPEND as f64),
+        ("UF_OPAQUE", UF_OPAQUE as f64),
+        ("SF_ARCHIVED", SF_ARCHIVED as f64),
+        ("SF_IMMUTABLE", SF_IMMUTABLE as f64),
+        ("SF_APPEND", SF_APPEND as f64),
+        ("DT_UNKNOWN", DT_UNKNOWN as f64),
+        ("DT_FIFO", DT_FIFO as f64),
+        ("DT_CHR", DT_CHR as f64),
+        ("DT_DIR", DT_DIR as f64),
+        ("DT_BLK", DT_BLK as f64),
+        ("DT_REG", DT_REG as f64),
+        ("DT_LNK", DT_LNK as f64),
+        ("DT_SOCK", DT_SOCK as f64),
+        ("DT_WHT", DT_WHT as f64),
+        ("F_DUPFD", F_DUPFD as f64),
+        ("F_GETFD", F_GETFD as f64),
+        ("F_SETFD", F_SETFD as f64),
+        ("F_GETFL", F_GETFL as f64),
+        ("F_SETFL", F_SETFL as f64),
+        ("F_DUPFD_CLOEXEC", F_DUPFD_CLOEXEC as f64),
+        ("FD_CLOEXEC", FD_CLOEXEC as f64),
+        ("AT_FDCWD", AT_FDCWD as f64),
+        ("AT_EACCESS", AT_EACCESS as f64),
+        ("AT_SYMLINK_NOFOLLOW", AT_SYMLINK_NOFOLLOW as f64),
+        ("AT_SYMLINK_FOLLOW", AT_SYMLINK_FOLLOW as f64),
+        ("AT_REMOVEDIR", AT_REMOVEDIR as f64),
+        ("F_OK", F_OK as f64),
+        ("X_OK", X_OK as f64),
+        ("W_OK", W_OK as f64),
+        ("R_OK", R_OK as f64),
+        ("SEEK_SET", SEEK_SET as f64),
+        ("SEEK_CUR", SEEK_CUR as f64),
+        ("SEEK_END", SEEK_END as f64),
+        ("MNT_RDONLY", MNT_RDONLY as f64),
+        ("MNT_SYNCHRONOUS", MNT_SYNCHRONOUS as f64),
+        ("MNT_NOEXEC", MNT_NOEXEC as f64),
+        ("MNT_NOSUID", MNT_NOSUID as f64),
+        ("MNT_NODEV", MNT_NODEV as f64),
+        ("MNT_ASYNC", MNT_ASYNC as f64),
+        ("MNT_LOCAL", MNT_LOCAL as f64),
+        ("MNT_ROOTFS", MNT_ROOTFS as f64),
+        ("MNT_NOATIME", MNT_NOATIME as f64),
+        ("MNT_FORCE", MNT_FORCE as f64),
+        ("MNT_LOG", MNT_LOG as f64),
+        ("NAME_MAX", NAME_MAX as f64),
+        ("PATH_MAX", MAXPATHLEN as f64),
+        ("MAXSYMLINKS", MAXSYMLINKS as f64),
+    ];
+    for (k, v) in nums {
+        define(&o, k, JsValue::from(*v));
+    }
+    for e in Errno::ALL {
+        define(&o, e.name(), JsValue::from(e.0));
+    }
+    o
+}
+
+/// `rump.mount(type, dir, options)`: mounts a file system; `image` names a host file (checked against
+/// the host policy) registered as a block device, `readonly`, `partition` and the rest become mount
+/// options; `spec` names an existing kernel device instead of an image.
+fn mount(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> R {
+    let h = host(ctx)?;
+    let ty = string(ctx, &arg(a, 0), "type")?;
+    let dir = path(ctx, &arg(a, 1), "dir")?;
+    let o = options(ctx, &arg(a, 2), "options")?;
+    let ov_image = opt(ctx, &o, "image")?;
+    let image = args::opt_string(ctx, &ov_image, "options.image")?;
+    let readonly = args::opt_bool(ctx, &o, "readonly", false)?;
+    let force = args::opt_bool(ctx, &o, "force", false)?;
+    let ov_spec = opt(ctx, &o, "spec")?;
+    let spec = args::opt_string(ctx, &ov_spec, "options.spec")?;
+    let mut fsopts = mount_opts(ctx, &arg(a, 2), "options")?;
+    fsopts.retain(|(k, _)| !matches!(k.as_str(), "image" | "readonly" | "force" | "spec"));
+    let mut flags = 0;
+    if readonly {
+        flags |= vfs::MNT_RDONLY;
+    }
+    let mopts = MountOptions { readonly, force, opts: fsopts };
+    let k = h.proc.kernel().clone();
+    let (spec, registered) = match (image, spec) {
+        (Some(img), _) => {
+            let hostpath = h.policy.host_path(&img, !readonly).map_err(|m| {
+                let e = coded(ctx, JsNativeError::error(), "ERR_ACCESS_DENIED", m);
+                if let Some(o) = e.as_opaque().and_then(|v| v.as_object()) {
+                    let _ = o.create_data_property_or_throw(JsString::from("path"), JsString::from(img.as_str()), ctx);
+                }
+                e
+            })?;
+            let dev = k.hyper().open_block_device(&hostpath.to_string_lossy(), readonly).js(ctx, "open", Some(&img))?;
+            let devpath = k.free_dev_name(&ty);
+            k.etfs_register(&devpath, dev).js(ctx, "etfs_register", Some(&devpath))?;
+            (Some(devpath.clone()), Some(devpath))
+        }
+        (None, s) => (s, None),
+    };
+    let r = h.proc.mount(&ty, &dir.bytes, flags, spec.as_deref(), &mopts);
+    if let Err(e) = r {
+        if let Some(d) = &registered {
+            let _ = k.etfs_remove(d);
+        }
+        let msg_path = dir.show();
+        let err = crate::error::errno_error(ctx, e, "mount", Some(&msg_path), None);
+        if e == Errno::EOPNOTSUPP {
+            if let Some(o) = err.as_opaque().and_then(|v| v.as_object()) {
+                let m = format!(
+                    "EOPNOTSUPP: operation not supported, mount '{msg_path}' ({ty} cannot be mounted by this kernel yet)"
+                );
+                let _ = o.set(JsString::from("message"), JsString::from(m.as_str()), false, ctx);
+            }
+        }
+        return Err(err);
+    }
+    if let Some(d) = registered {
+        let on = h.proc.realpath(&dir.bytes).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+        h.images.borrow_mut().push((on, d));
+    }
+    Ok(JsValue::undefined())
+}
+
+fn unmount(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> R {
+    let h = host(ctx)?;
+    let dir = path(ctx, &arg(a, 0), "dir")?;
+    let o = options(ctx, &arg(a, 1), "options")?;
+    let force = args::opt_bool(ctx, &o, "force", false)?;
+    let on = h.proc.realpath(&dir.bytes).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+    h.proc.unmount(&dir.bytes, if force { vfs::MNT_FORCE } else { 0 }).jp(ctx, "unmount", &dir)?;
+    let dev = {
+        let mut imgs = h.images.borrow_mut();
+        imgs.iter().position(|(m, _)| *m == on).map(|i| imgs.remove(i).1)
+    };
+    if let Some(d) = dev {
+        let _ = h.proc.kernel().etfs_remove(&d);
+    }
+    Ok(JsValue::undefined())
+}
+
+fn mounts(_: &JsValue, _a: &[JsValue], ctx: &mut Context) -> R {
+    let h = host(ctx)?;
+    let list: Vec<JsValue> = h
+        .proc
+        .kernel()
+        .mounts()
+        .iter()
+        .filter(|m| !m.is_dead())
+        .map(|m| {
+            let s = |x: &str| JsValue::from(JsString::from(x));
+            plain(
+                ctx,
+                vec![
+                    ("type", s(&m.fstype)),
+                    ("on", s(&m.on)),
+                    ("from", s(&m.from)),
+                    ("readonly", JsValue::from(m.is_rdonly())),
+                    ("flags", JsValue::from(m.flags() as f64)),
+                    ("fsid", JsValue::from(m.fsid as f64)),
+                ],
+            )
+        })
+        .collect();
+    Ok(JsArray::from_iter(list, ctx).into())
+}
+
+fn set_credentials(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> R {
+    let h = host(ctx)?;
+    let Some(o) = options(ctx, &arg(a, 0), "credentials")? else {
+        return Err(invalid_arg_type(ctx, "credentials", "of type object", &arg(a, 0)));
+    };
+    let o = Some(o);
+    let ov_uid = opt(ctx, &o, "uid")?;
+    let uid = args::u32_arg(ctx, &ov_uid, "credentials.uid", false)?;
+    let gv = opt(ctx, &o, "gid")?;
+    let gid = if gv.is_undefined() { uid } else { args::u32_arg(ctx, &gv, "credentials.gid", false)? };
+    let gs = opt(ctx, &o, "groups")?;
+    let mut groups = vec![gid];
+    if !gs.is_undefined() {
+        let Some(arr) = gs.as_object().filter(|a| a.is_array()) else {
+            return Err(invalid_arg_type(ctx, "credentials.groups", "an Array of numbers", &gs));
+        };
+        let n = arr.get(JsString::from("length"), ctx)?.to_length(ctx)?;
+        if n > vfs::NGROUPS_MAX as u64 {
+            return Err(crate::error::errno_error(ctx, Errno::EINVAL, "setgroups", None, None));
+        }
+        groups.clear();
+        for i in 0..n {
+            let v = arr.get(i, ctx)?;
+            groups.push(args::u32_arg(ctx, &v, "credentials.groups[]", false)?);
+        }
+    }
+    h.proc.setcred(Cred { uid, gid, groups }).js(ctx, "setgroups", None)?;
+    Ok(JsValue::undefined())
+}
+
+fn get_credentials(_: &JsValue, _a: &[JsValue], ctx: &mut Context) -> R {
+    let c = host(ctx)?.proc.getcred();
+    let groups = JsArray::from_iter(c.groups.into_iter().map(JsValue::from), ctx);
+    Ok(plain(ctx, vec![("uid", c.uid.into()), ("gid", c.gid.into()), ("groups", groups.into())]))
+}
+
+fn dmesg(_: &JsValue, _a: &[JsValue], ctx: &mut Context) -> R {
+    let h = host(ctx)?;
+    Ok(JsString::from(h.proc.kernel().state.msgbuf().as_str()).into())
+}
+
+fn fstypes(_: &JsValue, _a: &[JsValue], ctx: &mut Context) -> R {
+    let h = host(ctx)?;
+    let t: Vec<JsValue> = h.proc.kernel().fstypes().into_iter().map(|s| JsString::from(s).into()).collect();
+    Ok(JsArray::from_iter(t, ctx).into())
+}

@@ -1,0 +1,193 @@
+//! Command-line interface: options shared by every subcommand (images, grants, limits) and the `run` and
+//! `-e` commands. Other subcommands add a variant to [`Command`] and a function taking [`CommonOpts`].
+
+use crate::output::{self, Stream};
+use crate::session::{Failure, ImageSpec, Session, SessionOptions};
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "rumpjs",
+    version,
+    about = "A rump kernel hosted by the Boa JavaScript engine: mount, inspect and test BSD file-system images",
+    after_help = "Exit status: 0 ok, 1 uncaught error or unhandled rejection, 2 usage or boot error, \
+                  13 unsettled top-level await, 124 --timeout, or what process.exit() asked."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub common: CommonOpts,
+    /// Evaluate CODE (an ES module when it imports or exports, a script otherwise).
+    #[arg(short = 'e', long = "eval", value_name = "CODE", conflicts_with = "print")]
+    pub eval: Option<String>,
+    /// Evaluate CODE and print its value.
+    #[arg(short = 'p', long = "print", value_name = "CODE")]
+    pub print: Option<String>,
+    /// Arguments for -e/-p (process.argv after 'rumpjs').
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
+    pub rest: Vec<String>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run SCRIPT.js as an ES module (relative imports work; process.argv holds ARGS).
+    Run {
+        script: PathBuf,
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+}
+
+/// Options every subcommand takes.
+#[derive(Args, Debug, Clone, Default)]
+pub struct CommonOpts {
+    /// Mount a disk image: PATH on /ffs, or PATH:/MOUNTPOINT (repeatable). Read-only unless --rw.
+    #[arg(long = "image", value_name = "PATH[:/DIR]", global = true)]
+    pub images: Vec<String>,
+    /// Mount the images read-write.
+    #[arg(long, global = true)]
+    pub rw: bool,
+    /// Partition of the images to mount (mount option partition=P), e.g. a, or 1.
+    #[arg(long, value_name = "P", global = true)]
+    pub partition: Option<String>,
+    /// File-system type of the images.
+    #[arg(long = "fstype", value_name = "TYPE", default_value = "ffs", global = true)]
+    pub fstype: String,
+    /// Grant the script access to a host file or directory tree (repeatable). Denied otherwise.
+    #[arg(long = "allow-host", value_name = "PATH", global = true)]
+    pub allow_host: Vec<PathBuf>,
+    /// Stop the script after SECONDS with exit status 124.
+    #[arg(long, value_name = "SECONDS", global = true)]
+    pub timeout: Option<f64>,
+    /// Show the kernel's console (boot messages, mounts) on stderr.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+}
+
+impl CommonOpts {
+    /// Session options for these flags and `argv`.
+    pub fn session_options(&self, argv: Vec<String>) -> SessionOptions {
+        SessionOptions {
+            images: self.images.iter().map(|s| ImageSpec::parse(s)).collect(),
+            rw: self.rw,
+            partition: self.partition.clone(),
+            fstype: self.fstype.clone(),
+            allow_host: self.allow_host.clone(),
+            argv,
+            verbose: self.verbose,
+            ..SessionOptions::default()
+        }
+    }
+}
+
+/// Runs `f` on a thread with a large stack (deep JS recursion and parsing need it), returning its
+/// exit code.
+pub fn with_big_stack(f: impl FnOnce() -> i32 + Send + 'static) -> i32 {
+    match std::thread::Builder::new().name("rumpjs-main".into()).stack_size(256 << 20).spawn(f) {
+        Ok(h) => h.join().unwrap_or(101),
+        Err(e) => {
+            eprintln!("rumpjs: cannot start: {e}");
+            2
+        }
+    }
+}
+
+fn report(f: &Failure) -> i32 {
+    output::line(Stream::Stderr, &f.to_string());
+    f.exit_code()
+}
+
+/// The exit code a finished script asked for with `process.exitCode`.
+fn exit_code(s: &mut Session) -> i32 {
+    let ctx = &mut s.ctx;
+    let p = ctx.global_object().get(boa_engine::js_string!("process"), ctx).unwrap_or_default();
+    let Some(p) = p.as_object() else { return 0 };
+    let c = p.get(boa_engine::js_string!("exitCode"), ctx).unwrap_or_default();
+    c.as_number().map_or(0, |n| n as i32)
+}
+
+/// `rumpjs run SCRIPT [ARGS…]`.
+pub fn run(common: &CommonOpts, script: PathBuf, args: Vec<String>) -> i32 {
+    let abs = std::fs::canonicalize(&script).unwrap_or_else(|_| script.clone());
+    let mut argv = vec!["rumpjs".to_string(), abs.to_string_lossy().into_owned()];
+    argv.extend(args);
+    let opts = common.session_options(argv);
+    crate::watchdog::start(common.timeout.unwrap_or(0.0));
+    with_big_stack(move || {
+        let mut s = match Session::new(&opts) {
+            Ok(s) => s,
+            Err(f) => return report(&f),
+        };
+        let code = match s.run_module(&script) {
+            Ok(()) => exit_code(&mut s),
+            Err(f) => report(&f),
+        };
+        output::flush();
+        code
+    })
+}
+
+/// Whether `code` reads as an ES module (it imports or exports at top level).
+fn looks_like_module(code: &str) -> bool {
+    code.lines().any(|l| {
+        let l = l.trim_start();
+        (l.starts_with("import ") || l.starts_with("import{") || l.starts_with("export ")) && !l.starts_with("import(")
+    }) || code.contains("await ")
+}
+
+/// `rumpjs -e CODE` / `-p CODE`.
+pub fn eval(common: &CommonOpts, code: String, print: bool, args: Vec<String>) -> i32 {
+    let mut argv = vec!["rumpjs".to_string()];
+    argv.extend(args);
+    let opts = common.session_options(argv);
+    crate::watchdog::start(common.timeout.unwrap_or(0.0));
+    with_big_stack(move || {
+        let mut s = match Session::new(&opts) {
+            Ok(s) => s,
+            Err(f) => return report(&f),
+        };
+        let name = PathBuf::from("[eval]");
+        let r = if looks_like_module(&code) && !print {
+            s.run_module_source(&code, &name)
+        } else {
+            match s.eval_script(&code, "[eval]") {
+                Ok(v) => {
+                    if print {
+                        let shown = match v.as_string() {
+                            Some(st) => st.to_std_string_escaped(),
+                            None => v.display().to_string(),
+                        };
+                        output::line(Stream::Stdout, &shown);
+                    }
+                    Ok(())
+                }
+                Err(f) => Err(f),
+            }
+        };
+        let code = match r {
+            Ok(()) => exit_code(&mut s),
+            Err(f) => report(&f),
+        };
+        output::flush();
+        code
+    })
+}
+
+/// Parses the command line and runs it; the process exit code.
+pub fn main() -> i32 {
+    let cli = Cli::parse();
+    match (cli.command, cli.eval, cli.print) {
+        (Some(Command::Run { script, args }), _, _) => run(&cli.common, script, args),
+        (None, Some(code), _) => eval(&cli.common, code, false, cli.rest),
+        (None, None, Some(code)) => eval(&cli.common, code, true, cli.rest),
+        (None, None, None) => {
+            eprintln!(
+                "rumpjs: the REPL is not built yet (issue 5); use `rumpjs run SCRIPT.js` or `rumpjs -e CODE` \
+                 (see `rumpjs --help`)"
+            );
+            2
+        }
+    }
+}

@@ -1,0 +1,422 @@
+//! Globals besides the kernel's: console, process, path, crypto (TextEncoder/TextDecoder, setTimeout and
+//! queueMicrotask come from boa_runtime).
+
+use crate::output::{self, Stream};
+use boa_engine::object::builtins::{JsArray, JsUint8Array};
+use boa_engine::object::{FunctionObjectBuilder, ObjectInitializer};
+use boa_engine::property::Attribute;
+use boa_engine::{
+    js_string, Context, JsData, JsNativeError, JsObject, JsResult, JsString, JsValue, NativeFunction, Source,
+};
+use boa_gc::{Finalize, Trace};
+use boa_runtime::{ConsoleState, Logger};
+use kernel_bindings::args::{arg, BufView};
+use kernel_bindings::error::invalid_arg_type;
+use kernel_bindings::{define, Op};
+
+// ---------------------------------------------------------------- console
+
+/// console output through [`crate::output`]: log/info/debug to stdout, warn/error to stderr.
+#[derive(Debug, Trace, Finalize)]
+pub struct OutputLogger;
+
+fn emit(stream: Stream, msg: &str, state: &ConsoleState) {
+    let indent = state.indent();
+    if indent == 0 {
+        output::line(stream, msg);
+    } else {
+        let pad = " ".repeat(indent);
+        let text: String = msg.lines().map(|l| format!("{pad}{l}\n")).collect();
+        output::write(stream, text.as_bytes());
+    }
+}
+
+impl Logger for OutputLogger {
+    fn log(&self, msg: String, state: &ConsoleState, _: &mut Context) -> JsResult<()> {
+        emit(Stream::Stdout, &msg, state);
+        Ok(())
+    }
+    fn info(&self, msg: String, state: &ConsoleState, _: &mut Context) -> JsResult<()> {
+        emit(Stream::Stdout, &msg, state);
+        Ok(())
+    }
+    fn warn(&self, msg: String, state: &ConsoleState, _: &mut Context) -> JsResult<()> {
+        emit(Stream::Stderr, &msg, state);
+        Ok(())
+    }
+    fn error(&self, msg: String, state: &ConsoleState, _: &mut Context) -> JsResult<()> {
+        emit(Stream::Stderr, &msg, state);
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------- process
+
+/// What `process` needs from the session.
+pub struct ProcessInfo {
+    pub argv: Vec<String>,
+    pub start: std::time::Instant,
+}
+
+pub static PROCESS: &[Op] = &[
+    Op { name: "exit", length: 1, f: exit, sig: "exit(code = process.exitCode ?? 0)" },
+    Op { name: "cwd", length: 0, f: cwd, sig: "cwd() → the kernel's cwd" },
+    Op { name: "chdir", length: 1, f: chdir, sig: "chdir(path) in the kernel" },
+    Op { name: "hrtime", length: 1, f: hrtime, sig: "hrtime([prev]) → [s, ns]" },
+    Op { name: "uptime", length: 0, f: uptime, sig: "uptime() → seconds" },
+    Op { name: "umask", length: 1, f: umask, sig: "umask([mask]) → old mask" },
+    Op { name: "nextTick", length: 1, f: next_tick, sig: "nextTick(fn, ...args)" },
+    Op { name: "memoryUsage", length: 0, f: memory_usage, sig: "memoryUsage() → {rss}" },
+];
+
+/// Builds `process`.
+pub fn process(ctx: &mut Context, info: ProcessInfo) -> JsResult<JsObject> {
+    let p = kernel_bindings::table(ctx, PROCESS);
+    let argv: Vec<JsValue> = info.argv.iter().map(|a| JsString::from(a.as_str()).into()).collect();
+    define(&p, "argv", JsArray::from_iter(argv, ctx).into());
+    define(&p, "execArgv", JsArray::new(ctx)?.into());
+    define(&p, "platform", js_string!("netbsd").into());
+    define(&p, "arch", js_string!("rumpjs").into());
+    define(&p, "title", js_string!("rumpjs").into());
+    define(&p, "version", JsString::from(concat!("v", env!("CARGO_PKG_VERSION"))).into());
+    let versions = kernel_bindings::convert::plain(
+        ctx,
+        vec![
+            ("rumpjs", JsString::from(env!("CARGO_PKG_VERSION")).into()),
+            ("boa", js_string!("0.22").into()),
+            ("kernel", JsString::from(kernel::vfs::OSRELEASE).into()),
+        ],
+    );
+    define(&p, "versions", versions);
+    // The host's environment is host state: scripts see an empty one (as Deno without --allow-env).
+    define(&p, "env", JsObject::with_object_proto(ctx.intrinsics()).into());
+    define(&p, "exitCode", JsValue::undefined());
+    let h = kernel_bindings::host(ctx)?;
+    define(&p, "pid", JsValue::from(h.proc.pid()));
+    let big = FunctionObjectBuilder::new(ctx.realm(), NativeFunction::from_fn_ptr(hrtime_bigint))
+        .name(js_string!("bigint"))
+        .length(0)
+        .build();
+    if let Some(hr) = p.get(js_string!("hrtime"), ctx)?.as_object() {
+        define(&hr, "bigint", big.into());
+    }
+    let stdout = stream_object(ctx, write_stdout, true);
+    let stderr = stream_object(ctx, write_stderr, std::io::IsTerminal::is_terminal(&std::io::stderr()));
+    define(&p, "stdout", stdout.into());
+    define(&p, "stderr", stderr.into());
+    ctx.insert_data(info);
+    Ok(p)
+}
+
+fn stream_object(ctx: &mut Context, f: kernel_bindings::Fun, tty: bool) -> JsObject {
+    let o = ObjectInitializer::new(ctx).function(NativeFunction::from_fn_ptr(f), js_string!("write"), 1).build();
+    let tty = tty && std::io::IsTerminal::is_terminal(&std::io::stdout());
+    define(&o, "isTTY", tty.into());
+    define(&o, "columns", JsValue::from(80));
+    o
+}
+
+fn write_to(stream: Stream, a: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
+    let v = arg(a, 0);
+    if let Some(s) = v.as_string() {
+        output::write(stream, &kernel_bindings::args::string_bytes(&s));
+    } else {
+        let view = BufView::from_value(ctx, &v, "chunk")?;
+        let d = view.data(ctx)?;
+        output::write(stream, &d);
+    }
+    Ok(true.into())
+}
+
+fn write_stdout(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
+    write_to(Stream::Stdout, a, ctx)
+}
+
+fn write_stderr(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
+    write_to(Stream::Stderr, a, ctx)
+}
+
+/// `process.exit(code)`: flushes output and ends the process, as Node does.
+fn exit(this: &JsValue, a: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
+    let mut v = arg(a, 0);
+    if v.is_undefined() {
+        if let Some(o) = this.as_object() {
+            v = o.get(js_string!("exitCode"), ctx)?;
+        }
+    }
+    let code = if v.is_null_or_undefined() { 0 } else { kernel_bindings::args::int(ctx, &v, "code", -255, 255)? };
+    output::exit(code as i32)
+}
+
+fn cwd(_: &JsValue, _a: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
+    let h = kernel_bindings::host(ctx)?;
+    match h.proc.getcwd() {
+        Ok(b) => Ok(kernel_bindings::convert::bytes_str(&b)),
+        Err(e) => Err(kernel_bindings::error::errno_error(ctx, e, "uv_cwd", None, None)),
+    }
+}
+
+fn chdir(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
+    let h = kernel_bindings::host(ctx)?;
+    let p = kernel_bindings::args::path(ctx, &arg(a, 0), "directory")?;
+    h.proc.chdir(&p.bytes).map_err(|e| kernel_bindings::error::errno_error(ctx, e, "chdir", Some(&p.show()), None))?;
+    Ok(JsValue::undefined())
+}
+
+fn elapsed(ctx: &Context) -> std::time::Duration {
+    ctx.get_data::<ProcessInfo>().map(|i| i.start.elapsed()).unwrap_or_default()
+}
+
+fn hrtime(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
+    let d = elapsed(ctx);
+    let (mut s, mut ns) = (d.as_secs() as f64, d.subsec_nanos() as f64);
+    let prev = arg(a, 0);
+    if let Some(o) = prev.as_object().filter(|o| o.is_array()) {
+        let ps = o.get(0, ctx)?.to_number(ctx)?;
+        let pn = o.get(1, ctx)?.to_number(ctx)?;
+        s -= ps;
+        ns -= pn;
+        if ns < 0.0 {
+            s -= 1.0;
+            ns += 1e9;
+        }
+    } else if !prev.is_undefined() {
+        return Err(invalid_arg_type(ctx, "time", "an instance of Array", &prev));
+    }
+    Ok(JsArray::from_iter([JsValue::from(s), JsValue::from(ns)], ctx).into())
+}
+
+fn hrtime_bigint(_: &JsValue, _a: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
+    let ns = elapsed(ctx).as_nanos() as i64;
+    Ok(JsValue::from(boa_engine::JsBigInt::from(ns)))
+}
+
+fn uptime(_: &JsValue, _a: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
+    Ok(JsValue::from(elapsed(ctx).as_secs_f64()))
+}
+
+fn umask(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
+    let h = kernel_bindings::host(ctx)?;
+    let v = arg(a, 0);
+    if v.is_undefined() {
+        let old = h.proc.umask(0);
+        h.proc.umask(old);
+        return Ok(JsValue::from(old));
+    }
+    let m = kernel_bindings::args::mode(ctx, &v, "mask", 0)?;
+    Ok(JsValue::from(h.proc.umask(m)))
+}
+
+fn next_tick(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
+    let f = arg(a, 0);
+    let Some(func) = f.as_function() else {
+        return Err(invalid_arg_type(ctx, "callback", "of type function", &f));
+    };
+    let rest: Vec<JsValue> = a.iter().skip(1).cloned().collect();
+    let job = boa_engine::job::PromiseJob::new(move |ctx| func.call(&JsValue::undefined(), &rest, ctx));
+    ctx.enqueue_job(job.into());
+    Ok(JsValue::undefined())
+}
+
+fn memory_usage(_: &JsValue, _a: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
+    // The process's own resident set (host state about this process, not host files).
+    let rss = std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1).and_then(|x| x.parse::<f64>().ok()))
+        .map_or(0.0, |pages| pages * 4096.0);
+    Ok(kernel_bindings::convert::plain(ctx, vec![("rss", JsValue::from(rss))]))
+}
+
+// ---------------------------------------------------------------- path
+
+/// Builds `path` (JavaScript, embedded).
+pub fn path(ctx: &mut Context) -> JsResult<JsObject> {
+    let v = ctx.eval(Source::from_bytes(include_str!("path.js")))?;
+    v.as_object().ok_or_else(|| JsNativeError::error().with_message("path.js").into())
+}
+
+// ---------------------------------------------------------------- crypto
+
+enum Hasher {
+    Sha256(sha2::Sha256),
+    Sha512(sha2::Sha512),
+    Sha1(sha1::Sha1),
+    Md5(md5::Md5),
+}
+
+#[derive(Trace, Finalize, JsData)]
+#[boa_gc(unsafe_empty_trace)]
+struct HashState {
+    #[unsafe_ignore_trace]
+    h: Option<Box<Hasher>>,
+}
+
+pub static CRYPTO: &[Op] = &[
+    Op {
+        name: "createHash",
+        length: 1,
+        f: create_hash,
+        sig: "createHash('sha256' | 'sha512' | 'sha1' | 'md5') → Hash",
+    },
+    Op { name: "getHashes", length: 0, f: get_hashes, sig: "getHashes() → names" },
+    Op { name: "randomBytes", length: 1, f: random_bytes, sig: "randomBytes(n) → Uint8Array" },
+    Op { name: "randomUUID", length: 0, f: random_uuid, sig: "randomUUID() → string" },
+    Op { name: "getRandomValues", length: 1, f: get_random_values, sig: "getRandomValues(typedArray)" },
+];
+
+struct HashProto(JsObject);
+
+/// Builds `crypto`.
+pub fn crypto(ctx: &mut Context) -> JsResult<JsObject> {
+    let proto = ObjectInitializer::new(ctx)
+        .function(NativeFunction::from_fn_ptr(hash_update), js_string!("update"), 2)
+        .function(NativeFunction::from_fn_ptr(hash_digest), js_string!("digest"), 1)
+        .build();
+    ctx.insert_data(HashProto(proto));
+    Ok(kernel_bindings::table(ctx, CRYPTO))
+}
+
+fn create_hash(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
+    use sha2::Digest;
+    let alg = kernel_bindings::args::string(ctx, &arg(a, 0), "algorithm")?;
+    let h = match alg.to_ascii_lowercase().as_str() {
+        "sha256" | "sha-256" => Hasher::Sha256(sha2::Sha256::new()),
+        "sha512" | "sha-512" => Hasher::Sha512(sha2::Sha512::new()),
+        "sha1" | "sha-1" => Hasher::Sha1(sha1::Sha1::new()),
+        "md5" => Hasher::Md5(md5::Md5::new()),
+        _ => return Err(JsNativeError::error().with_message(format!("Digest method not supported: {alg}")).into()),
+    };
+    let proto = ctx.get_data::<HashProto>().map(|p| p.0.clone());
+    Ok(JsObject::from_proto_and_data(proto, HashState { h: Some(Box::new(h)) }).into())
+}
+
+fn get_hashes(_: &JsValue, _a: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
+    let v: Vec<JsValue> = ["md5", "sha1", "sha256", "sha512"].iter().map(|s| JsString::from(*s).into()).collect();
+    Ok(JsArray::from_iter(v, ctx).into())
+}
+
+fn hash_update(this: &JsValue, a: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
+    use sha2::Digest;
+    let data = arg(a, 0);
+    let owned;
+    let view;
+    let guard;
+    let bytes: &[u8] = if let Some(s) = data.as_string() {
+        owned = kernel_bindings::args::string_bytes(&s);
+        &owned
+    } else {
+        view = BufView::from_value(ctx, &data, "data")?;
+        guard = view.data(ctx)?;
+        &guard
+    };
+    let obj = this.as_object().ok_or_else(|| JsNativeError::typ().with_message("update: not a Hash"))?;
+    let mut st =
+        obj.downcast_mut::<HashState>().ok_or_else(|| JsNativeError::typ().with_message("update: not a Hash"))?;
+    match st.h.as_deref_mut() {
+        Some(Hasher::Sha256(h)) => h.update(bytes),
+        Some(Hasher::Sha512(h)) => h.update(bytes),
+        Some(Hasher::Sha1(h)) => h.update(bytes),
+        Some(Hasher::Md5(h)) => h.update(bytes),
+        None => {
+            drop(st);
+            return Err(kernel_bindings::error::coded(
+                ctx,
+                JsNativeError::error(),
+                "ERR_CRYPTO_HASH_FINALIZED",
+                "Digest already called".into(),
+            ));
+        }
+    }
+    drop(st);
+    Ok(this.clone())
+}
+
+fn hash_digest(this: &JsValue, a: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
+    use sha2::Digest;
+    let obj = this.as_object().ok_or_else(|| JsNativeError::typ().with_message("digest: not a Hash"))?;
+    let h = {
+        let mut st =
+            obj.downcast_mut::<HashState>().ok_or_else(|| JsNativeError::typ().with_message("digest: not a Hash"))?;
+        st.h.take().map(|b| *b)
+    };
+    let out: Vec<u8> = match h {
+        Some(Hasher::Sha256(h)) => h.finalize().to_vec(),
+        Some(Hasher::Sha512(h)) => h.finalize().to_vec(),
+        Some(Hasher::Sha1(h)) => h.finalize().to_vec(),
+        Some(Hasher::Md5(h)) => h.finalize().to_vec(),
+        None => {
+            return Err(kernel_bindings::error::coded(
+                ctx,
+                JsNativeError::error(),
+                "ERR_CRYPTO_HASH_FINALIZED",
+                "Digest already called".into(),
+            ))
+        }
+    };
+    let enc = arg(a, 0);
+    if enc.is_undefined() {
+        return Ok(JsUint8Array::from_iter(out, ctx)?.into());
+    }
+    let e = kernel_bindings::args::string(ctx, &enc, "encoding")?;
+    let s = match e.as_str() {
+        "hex" => out.iter().map(|b| format!("{b:02x}")).collect::<String>(),
+        "base64" => base64(&out),
+        "latin1" | "binary" => out.iter().map(|&b| b as char).collect(),
+        _ => return Err(invalid_arg_type(ctx, "encoding", "'hex', 'base64' or 'latin1'", &enc)),
+    };
+    Ok(JsString::from(s.as_str()).into())
+}
+
+fn base64(b: &[u8]) -> String {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut s = String::new();
+    for c in b.chunks(3) {
+        let n = (c[0] as u32) << 16 | (*c.get(1).unwrap_or(&0) as u32) << 8 | *c.get(2).unwrap_or(&0) as u32;
+        for i in 0..4 {
+            if i <= c.len() {
+                s.push(T[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                s.push('=');
+            }
+        }
+    }
+    s
+}
+
+fn random_bytes(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
+    let n = kernel_bindings::args::int(ctx, &arg(a, 0), "size", 0, 1 << 30)? as usize;
+    let mut v = kernel_bindings::convert::alloc(ctx, n)?;
+    kernel_bindings::host(ctx)?.proc.kernel().hyper().random(&mut v);
+    kernel_bindings::convert::uint8array(ctx, v)
+}
+
+fn random_uuid(_: &JsValue, _a: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
+    let mut b = [0u8; 16];
+    kernel_bindings::host(ctx)?.proc.kernel().hyper().random(&mut b);
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    let s = format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32]);
+    Ok(JsString::from(s.as_str()).into())
+}
+
+fn get_random_values(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
+    let v = arg(a, 0);
+    let view = BufView::from_value(ctx, &v, "typedArray")?;
+    if view.len() > 65536 {
+        return Err(kernel_bindings::error::coded(
+            ctx,
+            JsNativeError::range(),
+            "ERR_OUT_OF_RANGE",
+            "getRandomValues: at most 65536 bytes".into(),
+        ));
+    }
+    let h = kernel_bindings::host(ctx)?;
+    h.proc.kernel().hyper().random(&mut view.data_mut(ctx)?);
+    Ok(v)
+}
+
+/// Registers a global with the usual attributes.
+pub fn global(ctx: &mut Context, name: &str, v: impl Into<JsValue>) -> JsResult<()> {
+    ctx.register_global_property(JsString::from(name), v.into(), Attribute::WRITABLE | Attribute::CONFIGURABLE)
+}

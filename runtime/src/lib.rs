@@ -1,0 +1,14 @@
+//! rumpjs, the host side: a kernel booted under the Boa JavaScript engine with the host's hypercalls, the
+//! permission model, the globals and modules scripts see, and the CLI. [`session::Session`] is the unit
+//! every subcommand starts from; [`cli`] holds the argument definitions and the `run`/`-e` commands.
+
+pub mod cli;
+pub mod globals;
+pub mod host;
+pub mod jobs;
+pub mod loader;
+pub mod output;
+pub mod session;
+pub mod watchdog;
+
+pub use session::{Failure, ImageSpec, Session, SessionOptions};

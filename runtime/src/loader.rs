@@ -1,0 +1,145 @@
+//! Module loading: built-in modules (`fs`/`node:fs`, `path`, `rump`, ...) as synthetic modules, and
+//! ES module files from the host, resolved relative to the importing module (script sources are code the
+//! user chose to run, as in Deno: reading them needs no grant).
+
+use boa_engine::module::{ModuleLoader, Referrer, SyntheticModuleInitializer};
+use boa_engine::{js_error, js_string, Context, JsObject, JsResult, JsString, JsValue, Module, Source};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::path::{Component, Path, PathBuf};
+use std::rc::Rc;
+
+#[derive(Default)]
+pub struct Loader {
+    /// Built-in modules by specifier ("fs" and "node:fs" share one).
+    builtins: RefCell<HashMap<String, Module>>,
+    /// Module files by canonical path.
+    files: RefCell<HashMap<PathBuf, Module>>,
+    /// Where specifiers of scripts and REPL lines are resolved from.
+    pub base: RefCell<PathBuf>,
+}
+
+/// Lexical normalisation of `a/./b/../c`.
+fn normalize(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+impl Loader {
+    pub fn new(base: PathBuf) -> Loader {
+        Loader { base: RefCell::new(base), ..Default::default() }
+    }
+
+    /// Registers `value` as a built-in module under each of `names`: its default export, and its own
+    /// enumerable properties as named exports.
+    pub fn register(&self, ctx: &mut Context, names: &[&str], value: JsValue) -> JsResult<()> {
+        let mut exports: Vec<JsString> = vec![js_string!("default")];
+        if let Some(o) = value.as_object() {
+            for k in o.own_property_keys(ctx)? {
+                if let boa_engine::property::PropertyKey::String(s) = &k {
+                    if s.to_std_string_escaped() != "default" {
+                        exports.push(s.clone());
+                    }
+                }
+            }
+        }
+        let obj = value.as_object().unwrap_or_else(JsObject::with_null_proto);
+        let names_for_init = exports.clone();
+        let init = SyntheticModuleInitializer::from_copy_closure_with_captures(
+            |m, (value, obj, names), ctx| {
+                for n in names.iter() {
+                    let v =
+                        if n.to_std_string_escaped() == "default" { value.clone() } else { obj.get(n.clone(), ctx)? };
+                    m.set_export(n, v)?;
+                }
+                Ok(())
+            },
+            (value, obj, names_for_init),
+        );
+        let module = Module::synthetic(&exports, init, None, None, ctx);
+        let mut b = self.builtins.borrow_mut();
+        for n in names {
+            b.insert((*n).to_string(), module.clone());
+        }
+        Ok(())
+    }
+
+    /// The names of the built-in modules.
+    pub fn builtin_names(&self) -> Vec<String> {
+        let mut v: Vec<String> = self.builtins.borrow().keys().cloned().collect();
+        v.sort();
+        v
+    }
+
+    /// Resolves `spec` imported from `referrer` (a file path) or from the base directory.
+    pub fn resolve(&self, spec: &str, referrer: Option<&Path>) -> Result<PathBuf, String> {
+        let spec = spec.strip_prefix("file://").unwrap_or(spec);
+        if spec.starts_with('/') {
+            return Ok(normalize(Path::new(spec)));
+        }
+        if spec.starts_with("./") || spec.starts_with("../") {
+            let dir = match referrer.and_then(|r| r.parent()) {
+                Some(d) => d.to_path_buf(),
+                None => self.base.borrow().clone(),
+            };
+            return Ok(normalize(&dir.join(spec)));
+        }
+        Err(format!("Cannot find module '{spec}' (built-in modules: {})", self.builtin_names().join(", ")))
+    }
+
+    /// Loads (parses and caches) the module file at `path`.
+    pub fn load_file(&self, path: &Path, ctx: &mut Context) -> JsResult<Module> {
+        let canon =
+            path.canonicalize().map_err(|e| js_error!(Error: "Cannot find module '{}': {}", path.display(), e))?;
+        if let Some(m) = self.files.borrow().get(&canon) {
+            return Ok(m.clone());
+        }
+        let src = Source::from_filepath(&canon).map_err(|e| js_error!(Error: "{}: {}", canon.display(), e))?;
+        let m = Module::parse(src, None, ctx)?;
+        self.files.borrow_mut().insert(canon, m.clone());
+        Ok(m)
+    }
+
+    fn load(&self, referrer: &Referrer, spec: &str, ctx: &mut Context) -> JsResult<Module> {
+        if let Some(m) = self.builtins.borrow().get(spec) {
+            return Ok(m.clone());
+        }
+        let path = self.resolve(spec, referrer.path()).map_err(|m| js_error!(TypeError: "{}", m))?;
+        self.load_file(&path, ctx)
+    }
+}
+
+impl ModuleLoader for Loader {
+    fn load_imported_module(
+        self: Rc<Self>,
+        referrer: Referrer,
+        request: boa_engine::module::ModuleRequest,
+        context: &RefCell<&mut Context>,
+    ) -> impl std::future::Future<Output = JsResult<Module>> {
+        let spec = request.specifier().to_std_string_escaped();
+        let r = self.load(&referrer, &spec, &mut context.borrow_mut());
+        std::future::ready(r)
+    }
+
+    fn init_import_meta(self: Rc<Self>, import_meta: &JsObject, module: &Module, context: &mut Context) {
+        if let Some(p) = module.path() {
+            let url = format!("file://{}", p.display());
+            let _ = import_meta.set(js_string!("url"), JsString::from(url.as_str()), false, context);
+            let f = p.to_string_lossy().into_owned();
+            let _ = import_meta.set(js_string!("filename"), JsString::from(f.as_str()), false, context);
+            if let Some(d) = p.parent() {
+                let d = d.to_string_lossy().into_owned();
+                let _ = import_meta.set(js_string!("dirname"), JsString::from(d.as_str()), false, context);
+            }
+        }
+    }
+}

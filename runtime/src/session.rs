@@ -1,0 +1,386 @@
+//! A session: a booted kernel (tmpfs on /tmp, kernfs on /kern, the images asked for) and a Boa context
+//! with every global and module. It evaluates a module file, a script string or a REPL line. Every
+//! subcommand (run, -e, repl, test, serve, ...) starts from one.
+
+use crate::host::{Grants, HostHypervisor, Policy};
+use crate::jobs::{Executor, Hooks};
+use crate::loader::Loader;
+use boa_engine::builtins::promise::PromiseState;
+use boa_engine::{js_string, Context, JsError, JsResult, JsValue, Module, Source};
+use kernel::vfs::{Cred, Kernel, MountOptions, Proc, MNT_RDONLY};
+use std::cell::RefCell;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::sync::{Arc, Mutex};
+
+/// An image to mount at start (`--image PATH[:MOUNTPOINT]`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImageSpec {
+    pub path: PathBuf,
+    pub mountpoint: String,
+}
+
+impl ImageSpec {
+    /// `PATH` (mounted on /ffs) or `PATH:/mount/point`.
+    pub fn parse(s: &str) -> ImageSpec {
+        if let Some(i) = s.rfind(":/") {
+            if i > 0 {
+                return ImageSpec { path: PathBuf::from(&s[..i]), mountpoint: s[i + 1..].to_string() };
+            }
+        }
+        ImageSpec { path: PathBuf::from(s), mountpoint: "/ffs".to_string() }
+    }
+}
+
+/// How to set a session up.
+#[derive(Clone, Debug)]
+pub struct SessionOptions {
+    pub images: Vec<ImageSpec>,
+    /// Mount images read-write.
+    pub rw: bool,
+    /// Partition of each image to mount (mount option `partition=P`).
+    pub partition: Option<String>,
+    /// File-system type of the images.
+    pub fstype: String,
+    /// Host paths granted with --allow-host.
+    pub allow_host: Vec<PathBuf>,
+    /// `process.argv`.
+    pub argv: Vec<String>,
+    /// Kernel console lines to stderr as they are logged.
+    pub verbose: bool,
+    /// Most nested JS calls before a RangeError (Boa's recursion limit).
+    pub recursion_limit: usize,
+}
+
+impl Default for SessionOptions {
+    fn default() -> Self {
+        SessionOptions {
+            images: Vec::new(),
+            rw: false,
+            partition: None,
+            fstype: "ffs".into(),
+            allow_host: Vec::new(),
+            argv: vec!["rumpjs".into()],
+            verbose: false,
+            recursion_limit: 10_000,
+        }
+    }
+}
+
+/// An error that ended an evaluation: a JS exception, or a failure of the host.
+#[derive(Debug)]
+pub enum Failure {
+    /// An uncaught exception (message and stack already formatted).
+    Uncaught(String),
+    /// A promise rejected with no handler.
+    Unhandled(String),
+    /// Top-level await never settled.
+    Unsettled,
+    /// Anything else (a file that cannot be read, a boot failure).
+    Host(String),
+}
+
+impl Failure {
+    /// The process exit code Node uses for this kind of failure.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Failure::Uncaught(_) | Failure::Unhandled(_) => 1,
+            Failure::Unsettled => 13,
+            Failure::Host(_) => 2,
+        }
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Uncaught(s) => write!(f, "Uncaught {s}"),
+            Failure::Unhandled(s) => write!(f, "Uncaught (in promise) {s}"),
+            Failure::Unsettled => write!(f, "Warning: Detected unsettled top-level await"),
+            Failure::Host(s) => write!(f, "rumpjs: {s}"),
+        }
+    }
+}
+
+pub struct Session {
+    pub ctx: Context,
+    pub kernel: Arc<Kernel>,
+    pub proc: Arc<Proc>,
+    pub loader: Rc<Loader>,
+    pub grants: Arc<Mutex<Grants>>,
+    executor: Rc<Executor>,
+    rejections: Rc<RefCell<Vec<boa_engine::JsObject<boa_engine::builtins::promise::Promise>>>>,
+}
+
+impl Session {
+    /// Boots a kernel, mounts tmpfs on /tmp, kernfs on /kern and the images, and builds the context.
+    pub fn new(opts: &SessionOptions) -> Result<Session, Failure> {
+        let mut grants = Grants::new();
+        for p in &opts.allow_host {
+            grants.allow(p).map_err(Failure::Host)?;
+        }
+        let mut images = Vec::new();
+        for img in &opts.images {
+            let c = grants.allow_image(&img.path).map_err(|e| Failure::Host(format!("--image {e}")))?;
+            images.push((img.clone(), c));
+        }
+        let grants = Arc::new(Mutex::new(grants));
+        let hyper = Arc::new(HostHypervisor::new(opts.verbose, grants.clone()));
+        let kernel = Kernel::boot_default(hyper).map_err(|e| Failure::Host(format!("kernel boot failed: {e}")))?;
+        let proc = Arc::new(kernel.new_proc(Cred::root()));
+        let boot_mount = |ty: &str, dir: &str| -> Result<(), Failure> {
+            mkdir_p(&proc, dir);
+            proc.mount(ty, dir.as_bytes(), 0, None, &MountOptions::default())
+                .map_err(|e| Failure::Host(format!("cannot mount {ty} on {dir}: {e}")))
+        };
+        boot_mount("tmpfs", "/tmp")?;
+        boot_mount("kernfs", "/kern")?;
+        for (img, host) in &images {
+            mount_image(&kernel, &proc, img, host, opts)?;
+        }
+
+        let rejections = Rc::new(RefCell::new(Vec::new()));
+        let executor = Rc::new(Executor::new(rejections.clone()));
+        let base = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
+        let loader = Rc::new(Loader::new(base));
+        let mut ctx = Context::builder()
+            .job_executor(executor.clone())
+            .module_loader(loader.clone())
+            .host_hooks(Rc::new(Hooks { rejections: rejections.clone() }))
+            .build()
+            .map_err(|e| Failure::Host(format!("cannot create the JavaScript context: {e}")))?;
+        ctx.runtime_limits_mut().set_recursion_limit(opts.recursion_limit);
+        ctx.runtime_limits_mut().set_stack_size_limit(1 << 20);
+        let mut s = Session { ctx, kernel, proc, loader, grants, executor, rejections };
+        s.install_globals(opts).map_err(|e| Failure::Host(format!("cannot install globals: {e}")))?;
+        Ok(s)
+    }
+
+    fn install_globals(&mut self, opts: &SessionOptions) -> JsResult<()> {
+        let ctx = &mut self.ctx;
+        boa_runtime::register(boa_runtime::extensions::ConsoleExtension(crate::globals::OutputLogger), None, ctx)?;
+        let policy = Rc::new(Policy(self.grants.clone()));
+        let b = kernel_bindings::install(ctx, self.proc.clone(), policy)?;
+        crate::host::install(ctx, &b.rump, self.grants.clone());
+        let info = crate::globals::ProcessInfo { argv: opts.argv.clone(), start: std::time::Instant::now() };
+        let process = crate::globals::process(ctx, info)?;
+        let path = crate::globals::path(ctx)?;
+        let crypto = crate::globals::crypto(ctx)?;
+        crate::globals::global(ctx, "process", process.clone())?;
+        crate::globals::global(ctx, "path", path.clone())?;
+        crate::globals::global(ctx, "crypto", crypto.clone())?;
+        let global = ctx.global_object();
+        let console = global.get(js_string!("console"), ctx)?;
+        let l = &self.loader;
+        l.register(ctx, &["fs", "node:fs"], b.fs.clone().into())?;
+        let promises = b.fs.get(js_string!("promises"), ctx)?;
+        l.register(ctx, &["fs/promises", "node:fs/promises"], promises)?;
+        l.register(ctx, &["path", "node:path", "path/posix", "node:path/posix"], path.into())?;
+        l.register(ctx, &["rump", "rumpjs"], b.rump.clone().into())?;
+        l.register(ctx, &["crypto", "node:crypto"], crypto.into())?;
+        l.register(ctx, &["process", "node:process"], process.into())?;
+        l.register(ctx, &["console", "node:console"], console)?;
+        Ok(())
+    }
+
+    /// Registers a built-in module (e.g. `rumpjs:test`) with `value` as its default export and its
+    /// properties as named exports.
+    pub fn register_module(&mut self, names: &[&str], value: JsValue) -> JsResult<()> {
+        self.loader.register(&mut self.ctx, names, value)
+    }
+
+    /// Runs the event loop until nothing is left; an unhandled rejection or an error thrown by a timer
+    /// callback ends it.
+    pub fn run_jobs(&mut self) -> Result<(), Failure> {
+        let r = self.ctx.run_jobs();
+        if let Some(p) = crate::jobs::take_rejection(&self.rejections) {
+            self.rejections.borrow_mut().clear();
+            if let PromiseState::Rejected(v) = p.state() {
+                let e = JsError::from_opaque(v);
+                return Err(Failure::Unhandled(self.format_error(&e)));
+            }
+        }
+        r.map_err(|e| Failure::Uncaught(self.format_error(&e)))
+    }
+
+    /// Evaluates the ES module file at `path` (relative imports resolve from it), then runs the event
+    /// loop until every promise and timer has settled.
+    pub fn run_module(&mut self, path: &Path) -> Result<(), Failure> {
+        let abs =
+            std::fs::canonicalize(path).map_err(|e| Failure::Host(format!("cannot open {}: {e}", path.display())))?;
+        if let Some(dir) = abs.parent() {
+            *self.loader.base.borrow_mut() = dir.to_path_buf();
+        }
+        let module =
+            self.loader.load_file(&abs, &mut self.ctx).map_err(|e| Failure::Uncaught(self.format_error(&e)))?;
+        self.evaluate_module(module)
+    }
+
+    /// Evaluates module source text (`rumpjs -e` with imports): `name` is the file name errors show.
+    pub fn run_module_source(&mut self, code: &str, name: &Path) -> Result<(), Failure> {
+        let src = Source::from_bytes(code).with_path(name);
+        let module = Module::parse(src, None, &mut self.ctx).map_err(|e| Failure::Uncaught(self.format_error(&e)))?;
+        self.evaluate_module(module)
+    }
+
+    fn evaluate_module(&mut self, module: Module) -> Result<(), Failure> {
+        let promise = module.load_link_evaluate(&mut self.ctx);
+        let r = self.run_jobs();
+        if let PromiseState::Rejected(v) = promise.state() {
+            // The module's own failure is an uncaught exception, not an unhandled rejection.
+            self.rejections.borrow_mut().clear();
+            return Err(Failure::Uncaught(self.format_error(&JsError::from_opaque(v))));
+        }
+        r?;
+        match promise.state() {
+            PromiseState::Fulfilled(_) => Ok(()),
+            PromiseState::Rejected(v) => Err(Failure::Uncaught(self.format_error(&JsError::from_opaque(v)))),
+            PromiseState::Pending => Err(Failure::Unsettled),
+        }
+    }
+
+    /// Evaluates a classic script (`rumpjs -e`), runs the event loop, returns the completion value.
+    pub fn eval_script(&mut self, code: &str, name: &str) -> Result<JsValue, Failure> {
+        let v = self.eval_line(code, name).map_err(|e| Failure::Uncaught(self.format_error(&e)))?;
+        self.run_jobs()?;
+        Ok(v)
+    }
+
+    /// Evaluates one REPL input as a classic script and runs pending microtasks; the JS error is
+    /// returned as it is (format it with [`Session::format_error`]).
+    pub fn eval_line(&mut self, code: &str, name: &str) -> JsResult<JsValue> {
+        let src = Source::from_bytes(code).with_path(Path::new(name));
+        let script = boa_engine::Script::parse(src, None, &mut self.ctx)?;
+        script.evaluate(&mut self.ctx)
+    }
+
+    /// Whether timers are still pending.
+    pub fn has_pending_timers(&self) -> bool {
+        self.executor.has_timers()
+    }
+
+    /// An error as Node prints it: `Name: message`, the stack with file:line:column, and the
+    /// errno/code/syscall/path fields when present.
+    pub fn format_error(&mut self, e: &JsError) -> String {
+        format_error(&mut self.ctx, e)
+    }
+
+    /// A promise's settled value (for REPL lines that produce promises).
+    pub fn settle(&mut self, v: &JsValue) -> Result<JsValue, Failure> {
+        let Some(p) = v.as_promise() else {
+            return Ok(v.clone());
+        };
+        self.run_jobs()?;
+        match p.state() {
+            PromiseState::Fulfilled(v) => Ok(v),
+            PromiseState::Rejected(e) => Err(Failure::Uncaught(self.format_error(&JsError::from_opaque(e)))),
+            PromiseState::Pending => Ok(v.clone()),
+        }
+    }
+}
+
+/// mkdir -p in the kernel (errors ignored: the mount says what went wrong).
+fn mkdir_p(proc: &Proc, dir: &str) {
+    let mut cur = String::new();
+    for part in dir.split('/').filter(|s| !s.is_empty()) {
+        cur.push('/');
+        cur.push_str(part);
+        let _ = proc.mkdir(cur.as_bytes(), 0o755);
+    }
+}
+
+fn mount_image(
+    kernel: &Arc<Kernel>,
+    proc: &Proc,
+    img: &ImageSpec,
+    host: &Path,
+    opts: &SessionOptions,
+) -> Result<(), Failure> {
+    let readonly = !opts.rw;
+    let fail =
+        |what: String| Failure::Host(format!("cannot mount {} on {}: {what}", img.path.display(), img.mountpoint));
+    let dev = kernel.hyper().open_block_device(&host.to_string_lossy(), readonly).map_err(|e| fail(e.to_string()))?;
+    let devpath = kernel.free_dev_name(&opts.fstype);
+    kernel.etfs_register(&devpath, dev).map_err(|e| fail(e.to_string()))?;
+    mkdir_p(proc, &img.mountpoint);
+    let mut mopts = MountOptions { readonly, ..Default::default() };
+    if let Some(p) = &opts.partition {
+        mopts.opts.push(("partition".into(), p.clone()));
+    }
+    let flags = if readonly { MNT_RDONLY } else { 0 };
+    proc.mount(&opts.fstype, img.mountpoint.as_bytes(), flags, Some(&devpath), &mopts).map_err(|e| {
+        let _ = kernel.etfs_remove(&devpath);
+        if e == kernel::Errno::EOPNOTSUPP {
+            fail(format!("{e} (this kernel's {} driver cannot mount images yet)", opts.fstype))
+        } else {
+            fail(e.to_string())
+        }
+    })
+}
+
+/// Formats a JS error as Node prints an uncaught one.
+pub fn format_error(ctx: &mut Context, e: &JsError) -> String {
+    if let Some(engine) = e.as_engine() {
+        let s = engine.to_string();
+        if s.contains("recursive calls") || s.contains("stack size") {
+            return format!("RangeError: Maximum call stack size exceeded ({s})");
+        }
+        return s;
+    }
+    let v = match e.clone().into_opaque(ctx) {
+        Ok(v) => v,
+        Err(e) => return e.to_string(),
+    };
+    let Some(obj) = v.as_object() else {
+        return match v.as_string() {
+            Some(s) => s.to_std_string_escaped(),
+            None => v.display().to_string(),
+        };
+    };
+    let get = |ctx: &mut Context, k: &str| obj.get(boa_engine::JsString::from(k), ctx).unwrap_or_default();
+    let stack = get(ctx, "stack");
+    let name = get(ctx, "name");
+    let msg = get(ctx, "message");
+    let head = if name.is_undefined() && msg.is_undefined() {
+        v.display().to_string()
+    } else {
+        let n = name.to_string(ctx).map(|s| s.to_std_string_escaped()).unwrap_or_default();
+        let m = msg.to_string(ctx).map(|s| s.to_std_string_escaped()).unwrap_or_default();
+        if m.is_empty() {
+            n
+        } else {
+            format!("{n}: {m}")
+        }
+    };
+    let mut out = head;
+    if let Some(s) = stack.as_string() {
+        let s = s.to_std_string_escaped();
+        for line in s.lines() {
+            let l = line.trim();
+            if l.is_empty() || l.ends_with(" (native)") || out.contains(l) && !l.starts_with("at ") {
+                continue;
+            }
+            let l = if l.starts_with("at ") { l.to_string() } else { format!("at {l}") };
+            out.push_str("\n    ");
+            out.push_str(&l);
+        }
+    }
+    let mut extra = Vec::new();
+    for k in ["code", "errno", "syscall", "path", "dest"] {
+        let v = get(ctx, k);
+        if !v.is_undefined() {
+            let shown = if let Some(s) = v.as_string() {
+                format!("'{}'", s.to_std_string_escaped())
+            } else {
+                v.display().to_string()
+            };
+            extra.push(format!("  {k}: {shown}"));
+        }
+    }
+    if !extra.is_empty() {
+        out.push_str(" {\n");
+        out.push_str(&extra.join(",\n"));
+        out.push_str("\n}");
+    }
+    out
+}
