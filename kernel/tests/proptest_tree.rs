@@ -275,7 +275,7 @@ impl Model {
                 }
                 if tf.node == Some(fnode) {
                     // Two names of one file: the source name goes (NetBSD rename, retain 0).
-                    if !(ff.dir == tf.dir && ff.name == tf.name) && !fdir {
+                    if !fdir && (ff.dir != tf.dir || ff.name != tf.name) {
                         self.dir_mut(ff.dir).remove(&ff.name);
                         self.unref(fnode);
                     }

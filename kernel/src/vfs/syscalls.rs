@@ -231,7 +231,9 @@ impl Proc {
                 _ => {
                     let dvp = nd.dvp.ok_or(Errno::EEXIST)?;
                     if nd.trailing_slash {
-                        return Err(Errno::EISDIR);
+                        // lookup_once: a trailing slash needs an existing name unless making a
+                        // directory (REQUIREDIR without CREATEDIR).
+                        return Err(Errno::ENOENT);
                     }
                     let dva = dvp.getattr()?;
                     vaccess(&dvp, &dva, &s.cred, W_OK)?;
@@ -697,7 +699,7 @@ impl Proc {
     /// renameat(2).
     pub fn renameat(&self, fromfd: i32, from: &[u8], tofd: i32, to: &[u8]) -> KResult<()> {
         let s = self.snap();
-        loop {
+        for _ in 0..10_000 {
             if let Some(r) = self.rename_once(&s, fromfd, from, tofd, to)? {
                 return Ok(r);
             }
@@ -705,6 +707,8 @@ impl Proc {
             // look both up again, as do_sys_renameat's relookup does.
             std::thread::yield_now();
         }
+        self.kernel.log("rename: names kept changing under us; giving up");
+        Err(Errno::EAGAIN)
     }
 
     /// One attempt of rename(2); `Ok(None)` when the names changed under us and it must be retried.
@@ -771,11 +775,13 @@ impl Proc {
         // we looked up.
         match fs.lookup(fdvp.ino, &fnd.name) {
             Ok(ino) if ino == fvp.ino => {}
+            Err(e) if e != Errno::ENOENT => return Err(e),
             _ => return Ok(None),
         }
         match (fs.lookup(tdvp.ino, &tnd.name), &tnd.vp) {
             (Ok(ino), Some(tvp)) if ino == tvp.ino => {}
             (Err(Errno::ENOENT), None) => {}
+            (Err(e), _) if e != Errno::ENOENT => return Err(e),
             _ => return Ok(None),
         }
         let fdva = fdvp.getattr()?;
