@@ -1107,6 +1107,10 @@ fn cp_tree(ctx: &mut Context, h: &KernelHost, src: &[u8], dst: &[u8], o: &CpOpts
                     .proc
                     .mkfifo(dst, st.mode & 0o777)
                     .map_err(|e| errno_error(ctx, e, "mkfifo", Some(&show(dst)), None))?,
+                v::S_IFCHR | v::S_IFBLK => h
+                    .proc
+                    .mknod(dst, st.mode, st.rdev)
+                    .map_err(|e| errno_error(ctx, e, "mknod", Some(&show(dst)), None))?,
                 _ => {
                     let m = format!("Cannot copy an unknown file type: {}", show(src));
                     return Err(cp_err(ctx, "ERR_FS_CP_UNKNOWN", m, Errno::EINVAL, src));

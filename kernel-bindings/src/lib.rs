@@ -62,6 +62,15 @@ pub struct KernelHost {
     pub protos: convert::Protos,
     /// Devices `rump.mount` registered for images: (mount point, device path).
     pub(crate) images: RefCell<Vec<(String, String)>>,
+    /// Every binding table installed: (JS path of its object, ops), for `rump.signatures()` and tests.
+    pub(crate) tables: RefCell<Vec<(String, &'static [Op])>>,
+}
+
+/// Records a binding table installed at `path` (e.g. `"process"`), so `rump.signatures()` lists it.
+pub fn add_table(ctx: &Context, path: &str, ops: &'static [Op]) {
+    if let Some(h) = ctx.get_data::<Rc<KernelHost>>() {
+        h.tables.borrow_mut().push((path.to_string(), ops));
+    }
 }
 
 /// The kernel host of a context with the bindings installed.
@@ -97,7 +106,17 @@ pub fn install(ctx: &mut Context, proc: Arc<Proc>, policy: Rc<dyn HostPolicy>) -
         ktype,
         classes: classes.clone(),
     };
-    ctx.insert_data(Rc::new(KernelHost { proc, policy, protos, images: RefCell::new(Vec::new()) }));
+    ctx.insert_data(Rc::new(KernelHost {
+        proc,
+        policy,
+        protos,
+        images: RefCell::new(Vec::new()),
+        tables: RefCell::new(Vec::new()),
+    }));
+    for (path, ops) in tables() {
+        add_table(ctx, path, ops);
+    }
+    add_table(ctx, "fs.promises", fs::FS);
 
     let sys = table(ctx, sys::SYS);
     let rump = rump::build(ctx, sys)?;

@@ -26,7 +26,34 @@ pub static RUMP: &[Op] = &[
     Op { name: "getCredentials", length: 0, f: get_credentials, sig: "getCredentials() → {uid, gid, groups}" },
     Op { name: "dmesg", length: 0, f: dmesg, sig: "dmesg() → the kernel message buffer" },
     Op { name: "fstypes", length: 0, f: fstypes, sig: "fstypes() → file-system types the kernel has" },
+    Op {
+        name: "signatures",
+        length: 0,
+        f: signatures,
+        sig: "signatures() → {'fs.readFileSync': 'readFileSync(…)', …}",
+    },
 ];
+
+/// Every native binding's signature, keyed by its JS path (`fs.promises` names drop `Sync`).
+fn signatures(_: &JsValue, _a: &[JsValue], ctx: &mut Context) -> R {
+    let h = host(ctx)?;
+    let o = JsObject::with_object_proto(ctx.intrinsics());
+    for (path, ops) in h.tables.borrow().iter() {
+        for op in ops.iter() {
+            let (name, sig) = if path == "fs.promises" {
+                match (op.name.strip_suffix("Sync"), op.sig.split_once("Sync")) {
+                    (Some("exists"), _) | (None, _) => continue,
+                    (Some(n), Some((a, b))) => (n.to_string(), format!("{a}{b}")),
+                    (Some(n), None) => (n.to_string(), op.sig.to_string()),
+                }
+            } else {
+                (op.name.to_string(), op.sig.to_string())
+            };
+            define(&o, &format!("{path}.{name}"), JsString::from(sig.as_str()).into());
+        }
+    }
+    Ok(o.into())
+}
 
 pub(crate) fn build(ctx: &mut Context, sys: JsObject) -> JsResult<JsObject> {
     let rump = crate::table(ctx, RUMP);

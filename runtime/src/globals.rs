@@ -284,7 +284,10 @@ fn create_hash(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> JsResult<JsValu
         "sha512" | "sha-512" => Hasher::Sha512(sha2::Sha512::new()),
         "sha1" | "sha-1" => Hasher::Sha1(sha1::Sha1::new()),
         "md5" => Hasher::Md5(md5::Md5::new()),
-        _ => return Err(JsNativeError::error().with_message(format!("Digest method not supported: {alg}")).into()),
+        _ => {
+            let m = format!("Invalid digest: {alg} (supported: md5, sha1, sha256, sha512)");
+            return Err(kernel_bindings::error::coded(ctx, JsNativeError::typ(), "ERR_CRYPTO_INVALID_DIGEST", m));
+        }
     };
     let proto = ctx.get_data::<HashProto>().map(|p| p.0.clone());
     Ok(JsObject::from_proto_and_data(proto, HashState { h: Some(Box::new(h)) }).into())

@@ -166,6 +166,9 @@ impl Session {
         let process = crate::globals::process(ctx, info)?;
         let path = crate::globals::path(ctx)?;
         let crypto = crate::globals::crypto(ctx)?;
+        kernel_bindings::add_table(ctx, "process", crate::globals::PROCESS);
+        kernel_bindings::add_table(ctx, "crypto", crate::globals::CRYPTO);
+        kernel_bindings::add_table(ctx, "rump.host", crate::host::HOST);
         crate::globals::global(ctx, "process", process.clone())?;
         crate::globals::global(ctx, "path", path.clone())?;
         crate::globals::global(ctx, "crypto", crypto.clone())?;
