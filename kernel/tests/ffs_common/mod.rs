@@ -246,3 +246,112 @@ pub fn check_tree(p: &Proc, root: &str, entries: &[Entry]) -> usize {
 pub fn err<T: std::fmt::Debug>(r: KResult<T>) -> Errno {
     r.expect_err("expected an error")
 }
+
+use kernel::fs::ffs::inode::Dinode;
+use kernel::fs::ffs::superblock::{Superblock, Ufs};
+
+/// An image in memory that tests damage or extend, through the driver's own layouts.
+pub struct Img {
+    pub data: Vec<u8>,
+    pub sb: Superblock,
+}
+
+impl Img {
+    pub fn fixture(name: &str) -> Img {
+        Img::new(gunzip(&format!("{name}.img.gz")))
+    }
+
+    pub fn new(data: Vec<u8>) -> Img {
+        let dev = MemDevice::new(data.clone(), true);
+        let sb = Superblock::find(&dev, &mut Vec::new()).unwrap();
+        Img { data, sb }
+    }
+
+    pub fn dev(&self) -> Dev {
+        Arc::new(MemDevice::new(self.data.clone(), true))
+    }
+
+    /// The inode number of `path` (relative to the file system's root), looked up by mounting.
+    pub fn ino(&self, path: &str) -> u64 {
+        let (_k, p, _h) = mount(self.dev(), &[]).unwrap();
+        p.lstat(format!("/ffs/{path}").as_bytes()).unwrap().ino
+    }
+
+    pub fn inode_off(&self, ino: u64) -> usize {
+        let (fsba, idx) = self.sb.ino_to_fsba(ino);
+        (self.sb.frag_to_bytes(fsba) + idx as u64 * self.sb.ufs.dinode_size() as u64) as usize
+    }
+
+    pub fn inode(&self, ino: u64) -> Dinode {
+        let o = self.inode_off(ino);
+        let n = self.sb.ufs.dinode_size() as usize;
+        Dinode::decode(&self.data[o..o + n], self.sb.order, self.sb.ufs, false)
+    }
+
+    pub fn put_inode(&mut self, ino: u64, d: &Dinode) {
+        let o = self.inode_off(ino);
+        let n = self.sb.ufs.dinode_size() as usize;
+        let (order, ufs) = (self.sb.order, self.sb.ufs);
+        d.encode(&mut self.data[o..o + n], order, ufs, false);
+    }
+
+    /// Writes pointer `idx` of the indirect block at fragment `blk`.
+    pub fn put_ptr(&mut self, blk: u64, idx: usize, val: u64) {
+        let base = self.sb.frag_to_bytes(blk) as usize;
+        match self.sb.ufs {
+            Ufs::Ufs1 => self.sb.order.put_u32(&mut self.data, base + 4 * idx, val as u32),
+            Ufs::Ufs2 => self.sb.order.put_u64(&mut self.data, base + 8 * idx, val),
+        }
+    }
+
+    /// `n` whole blocks holding only zeros (unused), searched from the end of the file system.
+    pub fn free_tail_blocks(&self, n: usize) -> Vec<u64> {
+        let frag = self.sb.frag as u64;
+        let bs = self.sb.bsize as usize;
+        let mut b = (self.sb.size / frag) * frag;
+        let mut v = Vec::new();
+        while v.len() < n {
+            b -= frag;
+            let off = self.sb.frag_to_bytes(b) as usize;
+            if self.data[off..off + bs].iter().all(|&c| c == 0) {
+                v.push(b);
+            }
+        }
+        v
+    }
+
+    /// Byte offset of fragment address `frag`.
+    pub fn at(&self, frag: u64) -> usize {
+        self.sb.frag_to_bytes(frag) as usize
+    }
+}
+
+/// A device that counts the reads reaching it.
+pub struct CountingDevice {
+    pub inner: Dev,
+    pub reads: std::sync::atomic::AtomicU64,
+    pub bytes: std::sync::atomic::AtomicU64,
+}
+
+impl kernel::dev::BlockDevice for CountingDevice {
+    fn read_at(&self, off: u64, buf: &mut [u8]) -> KResult<()> {
+        self.reads.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.bytes.fetch_add(buf.len() as u64, std::sync::atomic::Ordering::Relaxed);
+        self.inner.read_at(off, buf)
+    }
+    fn write_at(&self, off: u64, buf: &[u8]) -> KResult<()> {
+        self.inner.write_at(off, buf)
+    }
+    fn size(&self) -> u64 {
+        self.inner.size()
+    }
+    fn flush(&self) -> KResult<()> {
+        Ok(())
+    }
+    fn readonly(&self) -> bool {
+        true
+    }
+    fn describe(&self) -> String {
+        "counting".into()
+    }
+}
