@@ -226,13 +226,14 @@ impl Kernel {
         self.next_fsid.fetch_add(1, Ordering::Relaxed)
     }
 
-    /// The mount covering (`mount`, `ino`), if one does.
-    pub(crate) fn covering(&self, mount: &Mount, ino: Ino) -> Option<Arc<Mount>> {
+    /// The root of the mount covering (`mount`, `ino`), if one does. The reference is taken under the
+    /// mount table's lock, so an unmount either sees it (EBUSY) or came first (no mount here).
+    pub(crate) fn covering_root(&self, mount: &Mount, ino: Ino) -> Option<Vnode> {
         let t = self.mounts.read().unwrap_or_else(|e| e.into_inner());
         if t.covered.is_empty() {
             return None;
         }
-        t.covered.get(&(mount.fsid, ino)).cloned()
+        t.covered.get(&(mount.fsid, ino)).map(|m| m.root_vnode())
     }
 
     /// Every mount, in mount order (getvfsstat's order).

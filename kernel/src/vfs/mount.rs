@@ -24,7 +24,9 @@ pub struct Mount {
     /// The vnode this mount covers; `None` for the root file system.
     pub covered: Option<Vnode>,
     refs: Mutex<HashMap<Ino, usize>>,
-    /// Serialises renames on this mount (NetBSD's VFS_RENAMELOCK), so rename's tree checks hold.
+    /// Serialises every change of names on this mount: renames (NetBSD's VFS_RENAMELOCK), removals and
+    /// creations, so rename's tree checks hold and every name removed is the one looked up. Take it
+    /// with `namespace_lock()`.
     pub rename_lock: Mutex<()>,
     dead: AtomicBool,
     /// Device number of the block device mounted (u64::MAX for memory file systems).
@@ -118,6 +120,11 @@ impl Mount {
         self.refs.lock().unwrap_or_else(|e| e.into_inner()).values().sum()
     }
 
+    /// The namespace lock (`rename_lock`): held while a name is created, removed or renamed.
+    pub fn namespace_lock(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.rename_lock.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// Inodes some vnode reference is held on.
     pub(crate) fn referenced(&self) -> Vec<Ino> {
         self.lock_refs().keys().copied().collect()
@@ -150,6 +157,19 @@ impl Vnode {
         Vnode { mount, ino }
     }
 
+    /// vcache_get after VOP_LOOKUP/VOP_CREATE: runs `f` (which names an inode: a lookup, a create) and
+    /// references its answer with the mount's vnode table locked all along. An inode a name leads to
+    /// cannot then be freed (VOP_INACTIVE runs under the same lock) between `f` and the reference. `f`
+    /// must not take or drop vnodes.
+    pub fn get(mount: &Arc<Mount>, f: impl FnOnce(&Arc<dyn FileSystem>) -> KResult<Ino>) -> KResult<Vnode> {
+        let fs = mount.live_fs()?;
+        let mut refs = mount.lock_refs();
+        let ino = f(fs)?;
+        *refs.entry(ino).or_insert(0) += 1;
+        drop(refs);
+        Ok(Vnode { mount: mount.clone(), ino })
+    }
+
     pub fn fs(&self) -> KResult<&Arc<dyn FileSystem>> {
         self.mount.live_fs()
     }
@@ -175,23 +195,20 @@ impl Clone for Vnode {
 }
 
 impl Drop for Vnode {
+    /// vrele: the last reference to an inode calls VOP_INACTIVE. That happens with the mount's vnode
+    /// table locked, so no new reference to the inode (a lookup racing with its removal) can appear
+    /// between the count reaching zero and the file system freeing the node.
     fn drop(&mut self) {
-        let last = {
-            let mut refs = self.mount.lock_refs();
-            match refs.get_mut(&self.ino) {
-                Some(n) if *n > 1 => {
-                    *n -= 1;
-                    false
+        let mut refs = self.mount.lock_refs();
+        match refs.get_mut(&self.ino) {
+            Some(n) if *n > 1 => *n -= 1,
+            Some(_) => {
+                refs.remove(&self.ino);
+                if !self.mount.is_dead() {
+                    self.mount.fs.inactive(self.ino);
                 }
-                Some(_) => {
-                    refs.remove(&self.ino);
-                    true
-                }
-                None => false,
             }
-        };
-        if last && !self.mount.is_dead() {
-            self.mount.fs.inactive(self.ino);
+            None => {}
         }
     }
 }

@@ -221,15 +221,13 @@ impl Kernel {
                     return Ok((d, va));
                 }
             }
-            let ino = d.fs()?.lookup(d.ino, b"..")?;
-            let vp = Vnode::new(d.mount.clone(), ino);
+            let vp = Vnode::get(&d.mount, |fs| fs.lookup(d.ino, b".."))?;
             let va = vp.getattr()?;
             return Ok((vp, va));
         }
-        let ino = dir.fs()?.lookup(dir.ino, name)?;
-        let mut vp = Vnode::new(dir.mount.clone(), ino);
-        while let Some(m) = self.covering(&vp.mount, vp.ino) {
-            vp = m.root_vnode();
+        let mut vp = Vnode::get(&dir.mount, |fs| fs.lookup(dir.ino, name))?;
+        while let Some(root) = self.covering_root(&vp.mount, vp.ino) {
+            vp = root;
         }
         let va = vp.getattr()?;
         Ok((vp, va))

@@ -244,8 +244,10 @@ impl Proc {
                         gid: dva.gid,
                         rdev: 0,
                     };
-                    let ino = dvp.fs()?.create(dvp.ino, &nd.name, &attr)?;
-                    let vp = Vnode::new(dvp.mount.clone(), ino);
+                    // Referenced as it is made: a racing unlink cannot free it before we hold it.
+                    let _ns = dvp.mount.namespace_lock();
+                    let vp = Vnode::get(&dvp.mount, |fs| fs.create(dvp.ino, &nd.name, &attr))?;
+                    drop(_ns);
                     let va = vp.getattr()?;
                     (vp, va, true)
                 }
@@ -587,6 +589,7 @@ impl Proc {
             gid: dva.gid,
             rdev: 0,
         };
+        let _ns = dvp.mount.namespace_lock();
         dvp.fs()?.mkdir(dvp.ino, &name, &attr)?;
         Ok(())
     }
@@ -655,17 +658,40 @@ impl Proc {
                 return Err(Errno::ENOTEMPTY);
             }
         }
-        let (dvp, _, vp, va, name) = self.remove_target(s, dirfd, path)?;
-        if va.vtype != VType::Dir {
-            return Err(Errno::ENOTDIR);
+        for _ in 0..10_000 {
+            let (dvp, _, vp, va, name) = self.remove_target(s, dirfd, path)?;
+            if va.vtype != VType::Dir {
+                return Err(Errno::ENOTDIR);
+            }
+            let fs = dvp.fs()?.clone();
+            let Some(_renamelock) = self.still_names(&dvp, &name, &vp)? else { continue };
+            // The mount table stays locked from the mount-point check to the removal, so no mount
+            // can land on the directory in between (mount checks the directory still exists).
+            let t = self.kernel.mounts.read().unwrap_or_else(|e| e.into_inner());
+            if vp.is_root() || t.covered.contains_key(&(vp.mount.fsid, vp.ino)) {
+                return Err(Errno::EBUSY);
+            }
+            // `vp` stays referenced across the removal so its inactive call comes after, and frees it.
+            let r = fs.rmdir(dvp.ino, &name);
+            drop(t);
+            drop(vp);
+            return r;
         }
-        if vp.is_root() || self.kernel.covering(&vp.mount, vp.ino).is_some() {
-            return Err(Errno::EBUSY);
+        Err(Errno::EAGAIN)
+    }
+
+    /// Takes the mount's namespace lock and checks `name` in `dvp` still names `vp`: `None` if it
+    /// changed since the lookup (the caller looks up again). Every change of names (create, link,
+    /// unlink, rmdir, rename) happens under this lock, and every removal with a reference held on the
+    /// node it removes, so a node's last link never goes while no vnode holds it (which would leave
+    /// it to nobody's VOP_INACTIVE).
+    fn still_names<'a>(&self, dvp: &'a Vnode, name: &[u8], vp: &Vnode) -> KResult<Option<MutexGuard<'a, ()>>> {
+        let g = dvp.mount.namespace_lock();
+        match dvp.fs()?.lookup(dvp.ino, name) {
+            Ok(ino) if ino == vp.ino && Arc::ptr_eq(&vp.mount, &dvp.mount) => Ok(Some(g)),
+            Err(e) if e != Errno::ENOENT => Err(e),
+            _ => Ok(None),
         }
-        // `vp` stays referenced across the removal so its inactive call comes after, and frees it.
-        let r = dvp.fs()?.rmdir(dvp.ino, &name);
-        drop(vp);
-        r
     }
 
     /// unlink(2): do_sys_unlinkat — EPERM for a directory (as ufs_remove), EBUSY for a mount point.
@@ -682,13 +708,18 @@ impl Proc {
         if flags & AT_REMOVEDIR != 0 {
             return self.rmdir_snap(&s, dirfd, path);
         }
-        let (dvp, _, vp, va, name) = self.remove_target(&s, dirfd, path)?;
-        if va.vtype == VType::Dir {
-            return Err(Errno::EPERM);
+        for _ in 0..10_000 {
+            let (dvp, _, vp, va, name) = self.remove_target(&s, dirfd, path)?;
+            if va.vtype == VType::Dir {
+                return Err(Errno::EPERM);
+            }
+            let Some(_renamelock) = self.still_names(&dvp, &name, &vp)? else { continue };
+            // `vp` stays referenced across the removal so its inactive call comes after, and frees it.
+            let r = dvp.fs()?.remove(dvp.ino, &name);
+            drop(vp);
+            return r;
         }
-        let r = dvp.fs()?.remove(dvp.ino, &name);
-        drop(vp);
-        r
+        Err(Errno::EAGAIN)
     }
 
     /// rename(2): do_sys_renameat + genfs_rename's checks.
@@ -747,12 +778,7 @@ impl Proc {
         if !Arc::ptr_eq(&fvp.mount, &fdvp.mount) {
             return Err(Errno::EBUSY);
         }
-        if let Some(tvp) = &tnd.vp {
-            if !Arc::ptr_eq(&tvp.mount, &tdvp.mount) || self.kernel.covering(&tvp.mount, tvp.ino).is_some() {
-                return Err(Errno::EBUSY);
-            }
-        }
-        if self.kernel.covering(&fvp.mount, fvp.ino).is_some() {
+        if tnd.vp.as_ref().is_some_and(|tvp| !Arc::ptr_eq(&tvp.mount, &tdvp.mount)) {
             return Err(Errno::EBUSY);
         }
         if fdvp.mount.is_rdonly() {
@@ -770,7 +796,14 @@ impl Proc {
             return Err(Errno::EINVAL);
         }
         let fs = fdvp.fs()?.clone();
-        let _guard = fdvp.mount.rename_lock.lock().unwrap_or_else(|e| e.into_inner());
+        let _guard = fdvp.mount.namespace_lock();
+        // Mount points are neither moved nor replaced; the table stays locked until the rename is
+        // done so no mount lands on either in between.
+        let mounts = self.kernel.mounts.read().unwrap_or_else(|e| e.into_inner());
+        let covered = |vp: &Vnode| mounts.covered.contains_key(&(vp.mount.fsid, vp.ino));
+        if covered(&fvp) || tnd.vp.as_ref().is_some_and(covered) {
+            return Err(Errno::EBUSY);
+        }
         // Under the rename lock the tree holds still (for renames); check our names still are what
         // we looked up.
         match fs.lookup(fdvp.ino, &fnd.name) {
@@ -810,11 +843,11 @@ impl Proc {
                 if d.is_root() {
                     break;
                 }
-                let up = fs.lookup(d.ino, b"..")?;
-                if up == d.ino {
+                let up = Vnode::get(&d.mount, |fs| fs.lookup(d.ino, b".."))?;
+                if up.ino == d.ino {
                     break;
                 }
-                d = Vnode::new(d.mount.clone(), up);
+                d = up;
             }
         }
         vaccess(&fdvp, &fdva, &s.cred, W_OK)?;
@@ -870,6 +903,7 @@ impl Proc {
         if tnd.trailing_slash {
             return Err(Errno::ENOENT);
         }
+        let _ns = tdvp.mount.namespace_lock();
         tdvp.fs()?.link(vp.ino, tdvp.ino, &tnd.name)
     }
 
@@ -889,6 +923,7 @@ impl Proc {
         let s = self.snap();
         let (dvp, dva, name) = self.create_target(&s, dirfd, path, false)?;
         let attr = NewNode { vtype: VType::Lnk, mode: ACCESSPERMS & !s.umask, uid: s.cred.uid, gid: dva.gid, rdev: 0 };
+        let _ns = dvp.mount.namespace_lock();
         dvp.fs()?.symlink(dvp.ino, &name, &attr, target)?;
         Ok(())
     }
@@ -937,8 +972,14 @@ impl Proc {
         };
         let fs = dvp.fs()?;
         match vtype {
-            VType::Reg => fs.create(dvp.ino, &name, &attr)?,
-            _ => fs.mknod(dvp.ino, &name, &attr)?,
+            VType::Reg => {
+                let _ns = dvp.mount.namespace_lock();
+                fs.create(dvp.ino, &name, &attr)?
+            }
+            _ => {
+                let _ns = dvp.mount.namespace_lock();
+                fs.mknod(dvp.ino, &name, &attr)?
+            }
         };
         Ok(())
     }
@@ -1434,9 +1475,9 @@ impl Proc {
             if fs.getattr(cur.ino)?.nlink == 0 {
                 return Err(Errno::ENOENT);
             }
-            let pino = fs.lookup(cur.ino, b"..")?;
+            let parent = Vnode::get(&cur.mount, |fs| fs.lookup(cur.ino, b".."))?;
             let mut found = None;
-            fs.readdir(pino, 0, &mut |e| {
+            fs.readdir(parent.ino, 0, &mut |e| {
                 if e.ino == cur.ino && e.name != b"." && e.name != b".." {
                     found = Some(e.name.to_vec());
                     false
@@ -1445,7 +1486,7 @@ impl Proc {
                 }
             })?;
             parts.push(found.ok_or(Errno::ENOENT)?);
-            cur = Vnode::new(cur.mount.clone(), pino);
+            cur = parent;
             if parts.len() > MAXPATHLEN {
                 return Err(Errno::ENAMETOOLONG);
             }
@@ -1582,10 +1623,12 @@ impl Proc {
         {
             let mut t = self.kernel.mounts.write().unwrap_or_else(|e| e.into_inner());
             let key = (vp.mount.fsid, vp.ino);
-            if t.covered.contains_key(&key) {
+            // Still there? (rmdir and rename hold the table while they remove directories.)
+            let gone = vp.getattr().map_or(true, |va| va.nlink == 0);
+            if t.covered.contains_key(&key) || gone {
                 drop(t);
                 let _ = m.fs.unmount(true);
-                return Err(Errno::EBUSY);
+                return Err(if gone { Errno::ENOENT } else { Errno::EBUSY });
             }
             t.covered.insert(key, m.clone());
             t.list.push(m);
@@ -1650,6 +1693,10 @@ impl Proc {
         drop(s);
         let force = flags & MNT_FORCE != 0;
         let mut t = self.kernel.mounts.write().unwrap_or_else(|e| e.into_inner());
+        if !t.list.iter().any(|o| Arc::ptr_eq(o, &m)) {
+            // Another unmount of it got the table first.
+            return Err(Errno::EINVAL);
+        }
         if t.list.iter().any(|o| o.covered.as_ref().is_some_and(|c| Arc::ptr_eq(&c.mount, &m))) {
             return Err(Errno::EBUSY);
         }

@@ -100,7 +100,8 @@ pub trait FileSystem: Send + Sync {
     }
 
     /// VOP_INACTIVE: the kernel dropped its last reference (open file, cwd, lookup in progress) to `ino`;
-    /// a node with no links left may now be freed.
+    /// a node with no links left may now be freed. Called with the mount's vnode table locked: it must
+    /// not wait for another thread's file-system call that could itself take or drop a vnode.
     fn inactive(&self, _ino: Ino) {}
 
     /// VOP_OPEN: a file is being opened with `flags` (O_*); a file system may refuse (kernfs refuses
