@@ -125,7 +125,8 @@ fn list(table: &[Partition]) -> String {
 /// Picks the partition a file system lives on. `want` is the `partition=` mount option: a disklabel
 /// letter (a–p), an entry number (GPT, else MBR), or `raw`/`whole` for the whole device. Without it: the
 /// whole device if `has_fs` says so, else the one partition where `has_fs` finds one; several are
-/// EINVAL, with a log line listing them.
+/// EINVAL, with a log line listing them; none gives the whole device back (the caller's own search then
+/// says what is wrong with it).
 pub fn choose(
     dev: &Dev,
     want: Option<&str>,
@@ -188,8 +189,11 @@ pub fn choose(
             Ok(Chosen { dev: d, partition: Some(p), table })
         }
         0 => {
-            log(&format!("no file system found on the device or in its partitions ({})", list(&table)));
-            Err(Errno::EINVAL)
+            // Let the file system's own search say what it found on the whole device.
+            if !table.is_empty() {
+                log(&format!("no file system found in the partitions ({})", list(&table)));
+            }
+            Ok(Chosen { dev: dev.clone(), partition: None, table })
         }
         _ => {
             let names: Vec<String> = found.iter().map(|(p, _)| p.to_string()).collect();

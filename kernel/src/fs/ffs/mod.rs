@@ -46,6 +46,8 @@ const DIRINDEX_MIN_BYTES: u64 = 5 * DIRBLKSIZ as u64;
 const DIRINDEX_MAX_NAMES: usize = 1 << 18;
 /// Longest symlink target read (NetBSD's are < MAXPATHLEN; other systems' makefs input may be longer).
 const MAX_SLOW_SYMLINK: u64 = 64 * 1024;
+/// Parents remembered for the `..` check (entries; the map is dropped when full).
+const PARENTS_MAX: usize = 1 << 20;
 /// Kernel-log lines about corruption per mount (the rest are counted, not printed).
 const MAX_CORRUPT_LINES: u32 = 100;
 
@@ -72,6 +74,8 @@ pub struct Ffs {
     /// Checked cylinder groups: Ok(inodes initialised) or the complaint.
     cgs: Mutex<HashMap<u32, Result<u32, String>>>,
     dirindex: Mutex<DirIndexes>,
+    /// Directory → the directory it was found in (for checking `..`).
+    parents: Mutex<HashMap<Ino, Ino>>,
     corrupt_lines: AtomicU32,
     info: FfsInfo,
 }
@@ -187,6 +191,7 @@ pub fn mount(ctx: &MountCtx, opts: &MountOptions) -> KResult<Arc<dyn FileSystem>
         inodes: Mutex::new(HashMap::new()),
         cgs: Mutex::new(HashMap::new()),
         dirindex: Mutex::new(DirIndexes::default()),
+        parents: Mutex::new(HashMap::new()),
         corrupt_lines: AtomicU32::new(0),
         info,
     };
@@ -434,9 +439,10 @@ impl FileSystem for Ffs {
         ROOTINO
     }
 
-    /// ufs_lookup. A directory found under a name other than `.` and `..` must name `dir` as its `..`:
-    /// every directory reached from the root then has one parent, so a damaged image cannot make the
-    /// tree a loop (or show one directory in two places).
+    /// ufs_lookup. A directory found under a name other than `.` and `..` must name `dir` as its `..`,
+    /// and a `..` must name the directory its directory was found in (the root's is the root): every
+    /// directory reached from the root then has one parent, so a damaged image cannot make the tree a
+    /// loop (or show one directory in two places).
     fn lookup(&self, dir: Ino, name: &[u8]) -> KResult<Ino> {
         let din = self.dir_inode(dir)?;
         if name.is_empty() || name.len() > dir::MAXNAMLEN {
@@ -453,8 +459,19 @@ impl FileSystem for Ffs {
             ))
         })?;
         if name == b"." || name == b".." {
-            if child.vtype() != Some(VType::Dir) || (name == b"." && ino != dir) {
-                self.corrupt(&format!("directory {dir}: {:?} entry names inode {ino}", String::from_utf8_lossy(name)));
+            let expected = if name == b"." {
+                Some(dir)
+            } else if dir == ROOTINO {
+                Some(ROOTINO)
+            } else {
+                lock(&self.parents).get(&dir).copied()
+            };
+            if child.vtype() != Some(VType::Dir) || expected.is_some_and(|e| e != ino) {
+                self.corrupt(&format!(
+                    "directory {dir}: {:?} entry names inode {ino}{}",
+                    String::from_utf8_lossy(name),
+                    expected.map_or(String::new(), |e| format!(", not {e}"))
+                ));
                 return Err(Errno::EIO);
             }
             return Ok(ino);
@@ -470,6 +487,11 @@ impl FileSystem for Ffs {
                 ));
                 return Err(Errno::EIO);
             }
+            let mut g = lock(&self.parents);
+            if g.len() >= PARENTS_MAX {
+                g.clear();
+            }
+            g.insert(ino, dir);
         }
         Ok(ino)
     }
@@ -621,6 +643,7 @@ impl FileSystem for Ffs {
         self.cache.invalidate();
         lock(&self.inodes).clear();
         lock(&self.dirindex).map.clear();
+        lock(&self.parents).clear();
         Ok(())
     }
 
