@@ -344,7 +344,7 @@ fn random_damage_never_panics_or_hangs() {
                 };
                 let at = base + (rng.next() % len as u64) as usize;
                 img.data[at] ^= 1 << (rng.next() % 8);
-                if rng.next() % 3 == 0 {
+                if rng.next().is_multiple_of(3) {
                     img.data[at] = rng.next() as u8;
                 }
             }
