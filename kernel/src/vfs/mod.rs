@@ -4,6 +4,7 @@
 mod access;
 mod fifo;
 mod file;
+pub mod fxhash;
 mod lockf;
 pub mod mount;
 pub mod mountopts;
@@ -104,7 +105,7 @@ pub struct FsType {
 pub(crate) struct MountTable {
     pub list: Vec<Arc<Mount>>,
     /// (fsid of the covering side, covered inode) → the mount on top.
-    pub covered: HashMap<(u64, Ino), Arc<Mount>>,
+    pub covered: fxhash::FxHashMap<(u64, Ino), Arc<Mount>>,
 }
 
 /// Kernel-side device registry (NetBSD's bdevsw/cdevsw plus rump's etfs): device numbers of nodes in the
@@ -178,7 +179,7 @@ impl Kernel {
         let rootmount = Mount::new(1, rootfs, "rumpfs", MNT_LOCAL | MNT_ROOTFS, "/", "rumpfs", None);
         let k = Arc::new(Kernel {
             state,
-            mounts: RwLock::new(MountTable { list: vec![rootmount.clone()], covered: HashMap::new() }),
+            mounts: RwLock::new(MountTable { list: vec![rootmount.clone()], covered: Default::default() }),
             devsw: Mutex::new(DevSw { block: HashMap::new(), next_minor: 0 }),
             fstypes: fstypes.to_vec(),
             next_fsid: AtomicU64::new(2),
@@ -229,10 +230,12 @@ impl Kernel {
     /// The root of the mount covering (`mount`, `ino`), if one does. The reference is taken under the
     /// mount table's lock, so an unmount either sees it (EBUSY) or came first (no mount here).
     pub(crate) fn covering_root(&self, mount: &Mount, ino: Ino) -> Option<Vnode> {
-        let t = self.mounts.read().unwrap_or_else(|e| e.into_inner());
-        if t.covered.is_empty() {
+        if mount.covers() == 0 {
+            // Nothing is mounted on this file system (checked without the table's lock; a mount
+            // racing with this lookup may or may not be seen, as with NetBSD's v_mountedhere).
             return None;
         }
+        let t = self.mounts.read().unwrap_or_else(|e| e.into_inner());
         t.covered.get(&(mount.fsid, ino)).map(|m| m.root_vnode())
     }
 

@@ -2,10 +2,10 @@
 //! goes, the file system's `inactive` runs (NetBSD's vrele → VOP_INACTIVE), and a mount with references
 //! left is busy.
 
+use super::fxhash::FxHashMap;
 use super::types::*;
 use super::FileSystem;
 use crate::errno::{Errno, KResult};
-use std::collections::HashMap;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -23,7 +23,7 @@ pub struct Mount {
     pub from: String,
     /// The vnode this mount covers; `None` for the root file system.
     pub covered: Option<Vnode>,
-    refs: Mutex<HashMap<Ino, usize>>,
+    refs: Mutex<FxHashMap<Ino, usize>>,
     /// Serialises every change of names on this mount: renames (NetBSD's VFS_RENAMELOCK), removals and
     /// creations, so rename's tree checks hold and every name removed is the one looked up. Take it
     /// with `namespace_lock()`.
@@ -33,6 +33,8 @@ pub struct Mount {
     rdev: AtomicU64,
     /// Files open for writing on this mount (what a switch to read-only waits for).
     writers: AtomicUsize,
+    /// Mounts whose covered directory is on this mount.
+    covers: AtomicUsize,
 }
 
 impl Mount {
@@ -53,11 +55,12 @@ impl Mount {
             on: on.to_string(),
             from: from.to_string(),
             covered,
-            refs: Mutex::new(HashMap::new()),
+            refs: Mutex::new(FxHashMap::default()),
             rename_lock: Mutex::new(()),
             dead: AtomicBool::new(false),
             rdev: AtomicU64::new(u64::MAX),
             writers: AtomicUsize::new(0),
+            covers: AtomicUsize::new(0),
         })
     }
 
@@ -67,6 +70,19 @@ impl Mount {
 
     pub(crate) fn set_flags(&self, flags: u64) {
         self.flags.store(flags, Ordering::SeqCst)
+    }
+
+    /// How many mounts sit on directories of this mount.
+    pub fn covers(&self) -> usize {
+        self.covers.load(Ordering::SeqCst)
+    }
+
+    pub(crate) fn set_covers(&self, delta: isize) {
+        if delta >= 0 {
+            self.covers.fetch_add(delta as usize, Ordering::SeqCst);
+        } else {
+            self.covers.fetch_sub((-delta) as usize, Ordering::SeqCst);
+        }
     }
 
     /// Files open for writing on this mount.
@@ -134,7 +150,7 @@ impl Mount {
         Vnode::new(self.clone(), self.fs.root())
     }
 
-    fn lock_refs(&self) -> std::sync::MutexGuard<'_, HashMap<Ino, usize>> {
+    fn lock_refs(&self) -> std::sync::MutexGuard<'_, FxHashMap<Ino, usize>> {
         self.refs.lock().unwrap_or_else(|e| e.into_inner())
     }
 }

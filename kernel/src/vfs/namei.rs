@@ -5,6 +5,7 @@ use super::access::vaccess;
 use super::types::*;
 use super::{Kernel, Vnode};
 use crate::errno::{Errno, KResult};
+use std::borrow::Cow;
 
 /// Where a lookup starts and what it may see.
 pub(crate) struct LookupCtx<'a> {
@@ -67,13 +68,40 @@ pub(crate) fn check_path(path: &[u8]) -> KResult<()> {
     Ok(())
 }
 
+/// The directory a walk is in: the caller's start or root (borrowed, no reference taken) until the
+/// walk moves, then a vnode of its own.
+enum Cur<'a> {
+    Borrowed(&'a Vnode),
+    Owned(Vnode),
+}
+
+impl std::ops::Deref for Cur<'_> {
+    type Target = Vnode;
+    fn deref(&self) -> &Vnode {
+        match self {
+            Cur::Borrowed(v) => v,
+            Cur::Owned(v) => v,
+        }
+    }
+}
+
+impl Cur<'_> {
+    fn into_owned(self) -> Vnode {
+        match self {
+            Cur::Borrowed(v) => v.clone(),
+            Cur::Owned(v) => v,
+        }
+    }
+}
+
 impl Kernel {
     /// namei(9).
     pub(crate) fn namei(&self, ctx: &LookupCtx<'_>, path: &[u8], want: Want) -> KResult<Nd> {
         check_path(path)?;
-        let mut buf: Vec<u8> = path.to_vec();
+        // The path is copied only when a symbolic link rewrites it.
+        let mut buf: Cow<'_, [u8]> = Cow::Borrowed(path);
         let mut pos = 0usize;
-        let mut cur = if buf[0] == b'/' { ctx.root.clone() } else { ctx.start.clone() };
+        let mut cur = Cur::Borrowed(if buf[0] == b'/' { ctx.root } else { ctx.start });
         let mut cur_va: Option<Vattr> = None;
         let mut links = 0usize;
         loop {
@@ -89,7 +117,8 @@ impl Kernel {
                 if va.vtype != VType::Dir && pos > 0 {
                     return Err(Errno::ENOTDIR);
                 }
-                return Ok(Nd { dvp: None, vp: Some(cur), va: Some(va), name: Vec::new(), trailing_slash: true });
+                let vp = cur.into_owned();
+                return Ok(Nd { dvp: None, vp: Some(vp), va: Some(va), name: Vec::new(), trailing_slash: true });
             }
             let end = buf[pos..].iter().position(|&c| c == b'/').map_or(buf.len(), |i| pos + i);
             if end - pos > NAME_MAX {
@@ -117,31 +146,33 @@ impl Kernel {
                             if va.vtype == VType::Lnk && (follow || trailing) {
                                 let (nb, restart) = self.expand_link(ctx, &vp, &buf[end..], &mut links)?;
                                 if restart {
-                                    cur = ctx.root.clone();
+                                    cur = Cur::Borrowed(ctx.root);
                                     cur_va = None;
                                 } else {
                                     cur_va = Some(dva);
                                 }
-                                buf = nb;
+                                buf = Cow::Owned(nb);
                                 pos = 0;
                                 continue;
                             }
+                            let name = name.to_vec();
                             return Ok(Nd {
-                                dvp: Some(cur),
+                                dvp: Some(cur.into_owned()),
                                 vp: Some(vp),
                                 va: Some(va),
-                                name: name.to_vec(),
+                                name,
                                 trailing_slash: trailing,
                             });
                         }
                         Err(Errno::ENOENT) => {
+                            let name = name.to_vec();
                             return Ok(Nd {
-                                dvp: Some(cur),
+                                dvp: Some(cur.into_owned()),
                                 vp: None,
                                 va: None,
-                                name: name.to_vec(),
+                                name,
                                 trailing_slash: trailing,
-                            })
+                            });
                         }
                         Err(e) => return Err(e),
                     }
@@ -153,11 +184,11 @@ impl Kernel {
             if va.vtype == VType::Lnk && follow {
                 let (nb, restart) = self.expand_link(ctx, &vp, &buf[end..], &mut links)?;
                 if restart {
-                    cur = ctx.root.clone();
+                    cur = Cur::Borrowed(ctx.root);
                 } else {
                     cur_va = Some(dva);
                 }
-                buf = nb;
+                buf = Cow::Owned(nb);
                 pos = 0;
                 continue;
             }
@@ -167,7 +198,7 @@ impl Kernel {
                 }
                 return Ok(Nd { dvp: None, vp: Some(vp), va: Some(va), name: name.to_vec(), trailing_slash: trailing });
             }
-            cur = vp;
+            cur = Cur::Owned(vp);
             cur_va = Some(va);
             pos = end;
         }

@@ -45,8 +45,9 @@ pub enum SysctlValue {
 struct ProcState {
     cred: Arc<Cred>,
     umask: u32,
-    cwd: Vnode,
-    root: Vnode,
+    // Shared, so a syscall's snapshot of them costs an atomic increment, not a vnode reference.
+    cwd: Arc<Vnode>,
+    root: Arc<Vnode>,
     fds: FdTable,
 }
 
@@ -61,14 +62,14 @@ pub struct Proc {
 /// What a syscall snapshots from its process before working without the process lock.
 struct Snap {
     cred: Arc<Cred>,
-    root: Vnode,
-    cwd: Vnode,
+    root: Arc<Vnode>,
+    cwd: Arc<Vnode>,
     umask: u32,
 }
 
 impl Proc {
     pub(crate) fn new(kernel: Arc<Kernel>, cred: Cred) -> Proc {
-        let root = kernel.rootmount.root_vnode();
+        let root = Arc::new(kernel.rootmount.root_vnode());
         Proc {
             pid: NEXT_PID.fetch_add(1, Ordering::Relaxed),
             st: Mutex::new(ProcState {
@@ -121,7 +122,7 @@ impl Proc {
 
     /// The start of a lookup for an *at() call: the cwd for AT_FDCWD (or absolute paths), else the
     /// directory open at `dirfd`.
-    fn at_start(&self, s: &Snap, dirfd: i32, path: &[u8]) -> KResult<Vnode> {
+    fn at_start(&self, s: &Snap, dirfd: i32, path: &[u8]) -> KResult<Arc<Vnode>> {
         if dirfd == AT_FDCWD || path.first() == Some(&b'/') {
             return Ok(s.cwd.clone());
         }
@@ -129,7 +130,7 @@ impl Proc {
         if f.vtype != VType::Dir {
             return Err(Errno::ENOTDIR);
         }
-        Ok(f.vnode.clone())
+        Ok(Arc::new(f.vnode.clone()))
     }
 
     fn namei_at(&self, s: &Snap, dirfd: i32, path: &[u8], want: Want) -> KResult<Nd> {
@@ -1412,7 +1413,7 @@ impl Proc {
             return Err(Errno::ENOTDIR);
         }
         vaccess(vp, va, &s.cred, X_OK)?;
-        let old = std::mem::replace(&mut self.lock().cwd, vp.clone());
+        let old = std::mem::replace(&mut self.lock().cwd, Arc::new(vp.clone()));
         drop(old);
         Ok(())
     }
@@ -1426,7 +1427,7 @@ impl Proc {
             return Err(Errno::ENOTDIR);
         }
         vaccess(&f.vnode, &va, &s.cred, X_OK)?;
-        let old = std::mem::replace(&mut self.lock().cwd, f.vnode.clone());
+        let old = std::mem::replace(&mut self.lock().cwd, Arc::new(f.vnode.clone()));
         drop(old);
         Ok(())
     }
@@ -1443,7 +1444,8 @@ impl Proc {
             return Err(Errno::ENOTDIR);
         }
         vaccess(vp, va, &s.cred, X_OK)?;
-        self.lock().root = vp.clone();
+        let old = std::mem::replace(&mut self.lock().root, Arc::new(vp.clone()));
+        drop(old);
         Ok(())
     }
 
@@ -1631,6 +1633,7 @@ impl Proc {
                 return Err(if gone { Errno::ENOENT } else { Errno::EBUSY });
             }
             t.covered.insert(key, m.clone());
+            vp.mount.set_covers(1);
             t.list.push(m);
         }
         self.kernel.log(&format!("mounted {fstype} {from} on {on}{}", if opts.readonly { " (read-only)" } else { "" }));
@@ -1712,6 +1715,7 @@ impl Proc {
         t.list.retain(|o| !Arc::ptr_eq(o, &m));
         if let Some(c) = &m.covered {
             t.covered.remove(&(c.mount.fsid, c.ino));
+            c.mount.set_covers(-1);
         }
         drop(t);
         self.kernel.log(&format!("unmounted {} from {}", m.from, m.on));

@@ -7,10 +7,11 @@
 mod data;
 
 use crate::errno::{Errno, KResult};
+use crate::vfs::fxhash::FxHashMap;
 use crate::vfs::types::*;
 use crate::vfs::{FileSystem, MountCtx, MountOptions};
 use data::{FileData, PAGE};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 const ROOT_INO: Ino = 2;
@@ -33,8 +34,9 @@ struct Dir {
     /// None once the directory is removed (".." then gives ENOENT, as tmpfs_lookup does).
     parent: Option<Ino>,
     entries: BTreeMap<u64, (Vec<u8>, Ino)>,
-    /// The name index (NetBSD's tmpfs keeps a list; ours is hashed so huge directories stay fast).
-    index: HashMap<Vec<u8>, u64>,
+    /// The name index: name → (cookie, inode). NetBSD's tmpfs keeps a list; ours is hashed so huge
+    /// directories stay fast, as dirhash makes them in FFS.
+    index: FxHashMap<Vec<u8>, (u64, Ino)>,
     next_cookie: u64,
 }
 
@@ -62,7 +64,7 @@ struct Node {
 }
 
 struct State {
-    nodes: HashMap<Ino, Node>,
+    nodes: FxHashMap<Ino, Node>,
     next_ino: Ino,
     pages_used: u64,
     link_bytes: u64,
@@ -94,7 +96,7 @@ impl Tmpfs {
         let uid = num("uid", 10, 0)?;
         let gid = num("gid", 10, 0)?;
         let fs = Tmpfs {
-            st: Mutex::new(State { nodes: HashMap::new(), next_ino: ROOT_INO, pages_used: 0, link_bytes: 0 }),
+            st: Mutex::new(State { nodes: FxHashMap::default(), next_ino: ROOT_INO, pages_used: 0, link_bytes: 0 }),
             ctx: ctx.clone(),
             name,
             max_pages: size.div_ceil(PAGE),
@@ -179,7 +181,7 @@ impl Tmpfs {
         let c = d.next_cookie;
         d.next_cookie += 1;
         d.entries.insert(c, (name.to_vec(), ino));
-        d.index.insert(name.to_vec(), c);
+        d.index.insert(name.to_vec(), (c, ino));
         touch_mc(st, dir, now);
         Ok(())
     }
@@ -188,8 +190,8 @@ impl Tmpfs {
     fn dir_remove(&self, st: &mut State, dir: Ino, name: &[u8]) -> KResult<Ino> {
         let now = self.now();
         let d = dir_mut(st, dir)?;
-        let c = d.index.remove(name).ok_or(Errno::ENOENT)?;
-        let (_, ino) = d.entries.remove(&c).ok_or(Errno::EIO)?;
+        let (c, ino) = d.index.remove(name).ok_or(Errno::ENOENT)?;
+        d.entries.remove(&c).ok_or(Errno::EIO)?;
         touch_mc(st, dir, now);
         Ok(ino)
     }
@@ -243,7 +245,7 @@ impl Tmpfs {
 
 impl Dir {
     fn new(parent: Option<Ino>) -> Dir {
-        Dir { parent, entries: BTreeMap::new(), index: HashMap::new(), next_cookie: COOKIE_FIRST }
+        Dir { parent, entries: BTreeMap::new(), index: FxHashMap::default(), next_cookie: COOKIE_FIRST }
     }
 }
 
@@ -315,8 +317,7 @@ impl FileSystem for Tmpfs {
                 if name.len() > NAME_MAX {
                     return Err(Errno::ENAMETOOLONG);
                 }
-                let c = d.index.get(name).ok_or(Errno::ENOENT)?;
-                d.entries.get(c).map(|(_, ino)| *ino).ok_or(Errno::EIO)
+                d.index.get(name).map(|&(_, ino)| ino).ok_or(Errno::ENOENT)
             }
         }
     }
@@ -548,8 +549,7 @@ impl FileSystem for Tmpfs {
         let mut st = self.lock();
         let ino = {
             let d = dir_ref(&st, dir)?;
-            let c = d.index.get(name).ok_or(Errno::ENOENT)?;
-            d.entries.get(c).map(|(_, i)| *i).ok_or(Errno::EIO)?
+            d.index.get(name).map(|&(_, i)| i).ok_or(Errno::ENOENT)?
         };
         if node(&st, ino)?.vtype == VType::Dir {
             return Err(Errno::EPERM);
@@ -573,8 +573,7 @@ impl FileSystem for Tmpfs {
         let mut st = self.lock();
         let ino = {
             let d = dir_ref(&st, dir)?;
-            let c = d.index.get(name).ok_or(Errno::ENOENT)?;
-            d.entries.get(c).map(|(_, i)| *i).ok_or(Errno::EIO)?
+            d.index.get(name).map(|&(_, i)| i).ok_or(Errno::ENOENT)?
         };
         let victim = dir_ref(&st, ino)?;
         if !victim.entries.is_empty() {
@@ -624,15 +623,14 @@ impl FileSystem for Tmpfs {
         let mut st = self.lock();
         let fino = {
             let d = dir_ref(&st, fdir)?;
-            let c = d.index.get(fname).ok_or(Errno::ENOENT)?;
-            d.entries.get(c).map(|(_, i)| *i).ok_or(Errno::EIO)?
+            d.index.get(fname).map(|&(_, i)| i).ok_or(Errno::ENOENT)?
         };
         let tino = {
             let d = dir_ref(&st, tdir)?;
             if d.parent.is_none() {
                 return Err(Errno::ENOENT);
             }
-            d.index.get(tname).and_then(|c| d.entries.get(c)).map(|(_, i)| *i)
+            d.index.get(tname).map(|&(_, i)| i)
         };
         if tino == Some(fino) {
             return Ok(());
