@@ -25,26 +25,88 @@ fn ms(t: Timespec) -> JsValue {
     JsValue::from(t.as_millis_f64())
 }
 
-/// A `Stats` object (Node's fields plus NetBSD's `flags` and `gen`).
+/// The kernel's `struct stat` behind a `Stats` object.
+#[derive(boa_gc::Trace, boa_gc::Finalize, boa_engine::JsData)]
+#[boa_gc(unsafe_empty_trace)]
+pub struct StatData(pub Stat);
+
+/// The fields of `Stats`, read by accessors on its prototype (Node's names plus NetBSD's `flags`, `gen`).
+pub const STAT_FIELDS: &[&str] = &[
+    "dev",
+    "mode",
+    "nlink",
+    "uid",
+    "gid",
+    "rdev",
+    "blksize",
+    "ino",
+    "size",
+    "blocks",
+    "atimeMs",
+    "mtimeMs",
+    "ctimeMs",
+    "birthtimeMs",
+    "flags",
+    "gen",
+];
+
+fn stat_field(st: &Stat, i: usize) -> JsValue {
+    match i {
+        0 => JsValue::from(st.dev as f64),
+        1 => JsValue::from(st.mode),
+        2 => JsValue::from(st.nlink as f64),
+        3 => JsValue::from(st.uid),
+        4 => JsValue::from(st.gid),
+        5 => JsValue::from(st.rdev as f64),
+        6 => JsValue::from(st.blksize),
+        7 => JsValue::from(st.ino as f64),
+        8 => JsValue::from(st.size as f64),
+        9 => JsValue::from(st.blocks as f64),
+        10 => ms(st.atime),
+        11 => ms(st.mtime),
+        12 => ms(st.ctime),
+        13 => ms(st.birthtime),
+        14 => JsValue::from(st.flags),
+        _ => JsValue::from(st.gen),
+    }
+}
+
+/// Puts the field accessors on `Stats.prototype`: a getter reads the kernel's stat kept in the object
+/// (creating a Stats costs one allocation, not sixteen property definitions); a setter makes the field
+/// an own data property, as assigning to a Node Stats field does.
+pub fn stats_accessors(ctx: &mut Context, proto: &JsObject) -> JsResult<()> {
+    use boa_engine::object::FunctionObjectBuilder;
+    use boa_engine::NativeFunction;
+    for (i, name) in STAT_FIELDS.iter().enumerate() {
+        let get = NativeFunction::from_copy_closure(move |this, _, _| {
+            let v = this.as_object().and_then(|o| o.downcast_ref::<StatData>().map(|d| stat_field(&d.0, i)));
+            Ok(v.unwrap_or_default())
+        });
+        let set = NativeFunction::from_copy_closure(move |this, a, ctx| {
+            if let Some(o) = this.as_object() {
+                let v = a.first().cloned().unwrap_or_default();
+                o.define_property_or_throw(
+                    JsString::from(STAT_FIELDS[i]),
+                    PropertyDescriptor::builder().value(v).writable(true).enumerable(true).configurable(true),
+                    ctx,
+                )?;
+            }
+            Ok(JsValue::undefined())
+        });
+        let get = FunctionObjectBuilder::new(ctx.realm(), get).name(JsString::from(format!("get {name}"))).build();
+        let set = FunctionObjectBuilder::new(ctx.realm(), set).name(JsString::from(format!("set {name}"))).build();
+        proto.define_property_or_throw(
+            JsString::from(*name),
+            PropertyDescriptor::builder().get(get).set(set).enumerable(true).configurable(true),
+            ctx,
+        )?;
+    }
+    Ok(())
+}
+
+/// A `Stats` object.
 pub fn stats(h: &KernelHost, st: &Stat) -> JsValue {
-    let o = JsObject::from_proto_and_data(h.protos.stats.clone(), OrdinaryObject);
-    put(&o, js_string!("dev"), JsValue::from(st.dev as f64));
-    put(&o, js_string!("mode"), JsValue::from(st.mode));
-    put(&o, js_string!("nlink"), JsValue::from(st.nlink as f64));
-    put(&o, js_string!("uid"), JsValue::from(st.uid));
-    put(&o, js_string!("gid"), JsValue::from(st.gid));
-    put(&o, js_string!("rdev"), JsValue::from(st.rdev as f64));
-    put(&o, js_string!("blksize"), JsValue::from(st.blksize));
-    put(&o, js_string!("ino"), JsValue::from(st.ino as f64));
-    put(&o, js_string!("size"), JsValue::from(st.size as f64));
-    put(&o, js_string!("blocks"), JsValue::from(st.blocks as f64));
-    put(&o, js_string!("atimeMs"), ms(st.atime));
-    put(&o, js_string!("mtimeMs"), ms(st.mtime));
-    put(&o, js_string!("ctimeMs"), ms(st.ctime));
-    put(&o, js_string!("birthtimeMs"), ms(st.birthtime));
-    put(&o, js_string!("flags"), JsValue::from(st.flags));
-    put(&o, js_string!("gen"), JsValue::from(st.gen));
-    o.into()
+    JsObject::from_proto_and_data(h.protos.stats.clone(), StatData(st.clone())).into()
 }
 
 /// A `Dirent` (name, parentPath; is*() from the d_type).
@@ -108,7 +170,11 @@ pub fn alloc(ctx: &mut Context, n: usize) -> JsResult<AlignedVec<u8>> {
             format!("Array buffer allocation failed ({n} bytes)"),
         ));
     }
-    v.resize(n, 0);
+    // SAFETY: capacity for `n` bytes was reserved above; they are zeroed before the length covers them.
+    unsafe {
+        std::ptr::write_bytes(v.as_mut_ptr(), 0, n);
+        v.set_len(n);
+    }
     Ok(v)
 }
 

@@ -99,8 +99,10 @@ pub fn install(ctx: &mut Context, proc: Arc<Proc>, policy: Rc<dyn HostPolicy>) -
             .ok_or_else(|| JsError::from(JsNativeError::error().with_message("prelude prototype")))
     };
     let ktype = classes.get(js_string!("kType"), ctx)?.as_symbol().ok_or_else(JsNativeError::error)?;
+    let stats_proto = proto(ctx, "Stats")?;
+    convert::stats_accessors(ctx, &stats_proto)?;
     let protos = convert::Protos {
-        stats: proto(ctx, "Stats")?,
+        stats: stats_proto,
         dirent: proto(ctx, "Dirent")?,
         statfs: proto(ctx, "StatFs")?,
         ktype,

@@ -3,6 +3,8 @@
 (() => {
   const S_IFMT = 0o170000;
   const kType = Symbol('type');
+  const FIELDS = ['dev', 'mode', 'nlink', 'uid', 'gid', 'rdev', 'blksize', 'ino', 'size', 'blocks', 'atimeMs',
+    'mtimeMs', 'ctimeMs', 'birthtimeMs', 'flags', 'gen'];
   const lazyDate = (proto, name) => {
     Object.defineProperty(proto, name, {
       configurable: true,
@@ -23,6 +25,16 @@
     isBlockDevice() { return (this.mode & S_IFMT) === 0o060000; }
     isCharacterDevice() { return (this.mode & S_IFMT) === 0o020000; }
     isSocket() { return (this.mode & S_IFMT) === 0o140000; }
+    // The fields are accessors on this prototype (see convert.rs): give JSON and inspectors the values.
+    toJSON() {
+      const o = {};
+      for (const k of FIELDS) o[k] = this[k];
+      for (const k of ['atime', 'mtime', 'ctime', 'birthtime']) o[k] = this[k];
+      return o;
+    }
+    [Symbol.for('nodejs.util.inspect.custom')]() {
+      return Object.assign(Object.create(Stats.prototype, { constructor: { value: Stats } }), this.toJSON());
+    }
   }
   for (const f of ['atime', 'mtime', 'ctime', 'birthtime']) lazyDate(Stats.prototype, f);
   class Dirent {
