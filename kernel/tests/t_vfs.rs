@@ -279,11 +279,19 @@ fn t_unpriv_permissions(e: &Env) {
     expect_err(alice.chmod(b"f", 0o1644), Errno::EFTYPE);
     e.p.chown(b"f", u32::MAX, 102).unwrap();
     expect_err(alice.chmod(b"f", 0o2644), Errno::EPERM);
-    // A non-root chown of a set-id file clears the set-id bits.
+    // A non-root chown to a new group clears set-group-id (ufs_chown), not set-user-id; root's
+    // chown clears nothing; chown(-1, -1) changes nothing, not even ctime.
     e.p.chown(b"f", u32::MAX, 100).unwrap();
     e.p.chmod(b"f", 0o6755).unwrap();
     alice.chown(b"f", u32::MAX, 7).unwrap();
-    assert_eq!(e.p.stat(b"f").unwrap().mode & 0o7777, 0o755);
+    assert_eq!(e.p.stat(b"f").unwrap().mode & 0o7777, 0o4755);
+    e.p.chmod(b"f", 0o6755).unwrap();
+    e.p.chown(b"f", 100, 100).unwrap();
+    assert_eq!(e.p.stat(b"f").unwrap().mode & 0o7777, 0o6755);
+    let before = e.p.stat(b"f").unwrap();
+    alice.chown(b"f", u32::MAX, u32::MAX).unwrap();
+    assert_eq!(e.p.stat(b"f").unwrap(), before);
+    e.p.chmod(b"f", 0o755).unwrap();
     // New nodes take the directory's group, not the creator's.
     e.p.mkdir(b"grp", 0o777).unwrap();
     e.p.chmod(b"grp", 0o777).unwrap();

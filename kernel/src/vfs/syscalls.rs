@@ -83,10 +83,12 @@ impl Proc {
         }
     }
 
+    /// The kernel this process runs in.
     pub fn kernel(&self) -> &Arc<Kernel> {
         &self.kernel
     }
 
+    /// getpid(2).
     pub fn pid(&self) -> u32 {
         self.pid
     }
@@ -1114,6 +1116,10 @@ impl Proc {
     }
 
     fn chown_vnode(&self, s: &Snap, vp: &Vnode, va: &Vattr, uid: u32, gid: u32) -> KResult<()> {
+        if uid == u32::MAX && gid == u32::MAX {
+            // Both VNOVAL: VOP_SETATTR is asked to change nothing, and changes nothing.
+            return Ok(());
+        }
         let nuid = if uid == u32::MAX { va.uid } else { uid };
         let ngid = if gid == u32::MAX { va.gid } else { gid };
         if vp.mount.is_rdonly() {
@@ -1121,9 +1127,18 @@ impl Proc {
         }
         access::can_chown(va, &s.cred, nuid, ngid)?;
         let mut sa = SetAttr { uid: Some(nuid), gid: Some(ngid), ..Default::default() };
-        // ufs_chown: a change of owner by anyone but root drops set-id bits.
-        if !s.cred.is_root() && (nuid != va.uid || ngid != va.gid) && va.mode & (S_ISUID | S_ISGID) != 0 {
-            sa.mode = Some(va.mode & !(S_ISUID | S_ISGID));
+        // ufs_chown: for anyone but root, a new owner drops set-user-id, a new group set-group-id.
+        if !s.cred.is_root() {
+            let mut mode = va.mode;
+            if nuid != va.uid {
+                mode &= !S_ISUID;
+            }
+            if ngid != va.gid {
+                mode &= !S_ISGID;
+            }
+            if mode != va.mode {
+                sa.mode = Some(mode);
+            }
         }
         self.setattr_checked(vp, va, &sa)
     }
