@@ -106,7 +106,7 @@ fn build_tree(root: &Path, seed: u64, scale: usize) -> (String, Vec<Special>) {
     let big = root.join("big");
     std::fs::create_dir(&big).unwrap();
     for i in 0..scale * 3 {
-        std::fs::write(big.join(format!("entry-{i:06}-{}", "z".repeat((i % 40) as usize))), format!("{i}\n")).unwrap();
+        std::fs::write(big.join(format!("entry-{i:06}-{}", "z".repeat(i % 40))), format!("{i}\n")).unwrap();
     }
     // Hard links and symlinks.
     for i in 0..scale / 20 {

@@ -383,16 +383,22 @@ impl Ffs {
         Ok(())
     }
 
-    /// The name index of a large directory, built on first use.
-    fn dir_index(&self, dir: Ino, din: &Dinode) -> KResult<Arc<NameIndex>> {
+    /// The name index of a large directory, built on first use; None for a directory with more names
+    /// than all indexes may hold (it is then scanned).
+    fn dir_index(&self, dir: Ino, din: &Dinode) -> KResult<Option<Arc<NameIndex>>> {
         if let Some(ix) = lock(&self.dirindex).map.get(&dir) {
-            return Ok(ix.clone());
+            return Ok(Some(ix.clone()));
         }
         let mut m: NameIndex = HashMap::new();
+        let mut too_big = false;
         self.walk_dir(dir, din, 0, &mut |e, _| {
             m.entry(e.name.into()).or_insert(e.ino);
-            true
+            too_big = m.len() > DIRINDEX_MAX_NAMES;
+            !too_big
         })?;
+        if too_big {
+            return Ok(None);
+        }
         let ix = Arc::new(m);
         let mut g = lock(&self.dirindex);
         if g.names + ix.len() > DIRINDEX_MAX_NAMES {
@@ -401,13 +407,15 @@ impl Ffs {
         }
         g.names += ix.len();
         g.map.insert(dir, ix.clone());
-        Ok(ix)
+        Ok(Some(ix))
     }
 
     /// Looks `name` up in `dir` without the tree checks.
     fn lookup_raw(&self, dir: Ino, din: &Dinode, name: &[u8]) -> KResult<Option<u32>> {
         if din.size >= DIRINDEX_MIN_BYTES {
-            return Ok(self.dir_index(dir, din)?.get(name).copied());
+            if let Some(ix) = self.dir_index(dir, din)? {
+                return Ok(ix.get(name).copied());
+            }
         }
         let mut found = None;
         self.walk_dir(dir, din, 0, &mut |e, _| {

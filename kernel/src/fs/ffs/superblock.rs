@@ -397,7 +397,11 @@ impl Superblock {
         if cgsize > bsize.max(MAXBSIZE) {
             return bad(format!("fs_cgsize {cgsize} larger than a block"));
         }
-        if fpg % frag != 0 || (ncg as u64 - 1) * fpg as u64 >= size || size > ncg as u64 * fpg as u64 {
+        if fpg % frag != 0
+            || (ncg as u64 - 1) * fpg as u64 >= size
+            || size > ncg as u64 * fpg as u64
+            || size.checked_mul(fsize as u64).is_none()
+        {
             return bad(format!("size {size} fragments does not fit {ncg} groups of {fpg} fragments"));
         }
         if ipg % inopb != 0 || (ncg as u64) * (ipg as u64) > u32::MAX as u64 {
