@@ -183,8 +183,11 @@ fn descriptors() {
     p.close(a).unwrap();
     p.read(10, &mut buf).unwrap();
     assert_eq!(&buf, b"678");
-    // A forked process shares open files (and offsets) until it closes them.
+    // A forked process shares open files (and offsets) until it closes them. Process ids are the
+    // kernel's own: another kernel booted the same way numbers its processes the same.
     let child = p.fork();
+    assert_eq!(child.pid(), p.pid() + 1);
+    assert_eq!(boot().1.pid(), p.pid());
     child.read(10, &mut buf).unwrap();
     assert_eq!(&buf[..1], b"9");
     child.close(10).unwrap();

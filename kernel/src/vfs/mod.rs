@@ -146,6 +146,8 @@ pub struct Kernel {
     pub(crate) fifos: fifo::FifoTable,
     /// Advisory record locks (fcntl F_SETLK).
     pub(crate) locks: lockf::LockTable,
+    /// Process ids are the kernel's own (1, 2, ...), the same on every run.
+    pub(crate) next_pid: std::sync::atomic::AtomicU32,
 }
 
 impl Kernel {
@@ -186,6 +188,7 @@ impl Kernel {
             rootmount,
             fifos: fifo::FifoTable::default(),
             locks: lockf::LockTable::default(),
+            next_pid: std::sync::atomic::AtomicU32::new(1),
         });
         k.state.log("root file system type: rumpfs");
         let p = k.new_proc(Cred::root());

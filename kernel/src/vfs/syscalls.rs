@@ -9,13 +9,11 @@ use super::namei::{check_path, LookupCtx, Nd, Want};
 use super::types::*;
 use super::*;
 use crate::errno::{Errno, KResult};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// Most supplementary groups (NGROUPS_MAX).
 pub const NGROUPS_MAX: usize = 16;
-
-static NEXT_PID: AtomicU32 = AtomicU32::new(1);
 
 /// One time argument of utimensat(2).
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -71,7 +69,7 @@ impl Proc {
     pub(crate) fn new(kernel: Arc<Kernel>, cred: Cred) -> Proc {
         let root = Arc::new(kernel.rootmount.root_vnode());
         Proc {
-            pid: NEXT_PID.fetch_add(1, Ordering::Relaxed),
+            pid: kernel.next_pid.fetch_add(1, Ordering::Relaxed),
             st: Mutex::new(ProcState {
                 cred: Arc::new(cred),
                 umask: 0o022,
@@ -98,7 +96,7 @@ impl Proc {
         let st = self.lock();
         Proc {
             kernel: self.kernel.clone(),
-            pid: NEXT_PID.fetch_add(1, Ordering::Relaxed),
+            pid: self.kernel.next_pid.fetch_add(1, Ordering::Relaxed),
             st: Mutex::new(ProcState {
                 cred: st.cred.clone(),
                 umask: st.umask,

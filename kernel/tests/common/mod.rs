@@ -1,6 +1,14 @@
 //! The conformance harness: NetBSD's tests/fs/common/h_fsmacros.h in Rust. Each test is written once
 //! as `fn(&Env)` and run against every file system listed here. A file system enters the lists below
 //! with one line: a name and a function that makes a fresh mount at a path.
+//!
+//! Adding FFS once it writes: a `pub const FFS: RwFs` whose `mount` makes a fresh image of about
+//! FSTEST_IMGSIZE (newfs onto a `MemDevice`), registers it with `Kernel::etfs_register` and mounts
+//! it; then uncomment the `mod ffs` line in `rw_tests!`. For t_ro, an `RoFs` whose `mount_ro` makes
+//! the image, mounts it read-write, runs the generator, unmounts and mounts it again with
+//! MNT_RDONLY (or, before FFS writes, mounts a prepared image holding what `filegen` in t_vfs.rs
+//! makes: `testfile` with FUNTEXT, directory `testdir`, symlink `testsymlink` → `testfile`, and
+//! ignores the generator); then add a `mod ffs_ro` line to `ro_tests!`.
 #![allow(dead_code)]
 
 use kernel::hyper::DeterministicHypervisor;
