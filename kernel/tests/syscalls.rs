@@ -110,6 +110,15 @@ fn open_flags() {
     expect_err(p.open(b"d", O_WRONLY, 0), Errno::EISDIR);
     expect_err(p.open(b"d", O_RDWR, 0), Errno::EISDIR);
     expect_err(p.open(b"d", O_RDONLY | O_TRUNC, 0), Errno::EISDIR);
+    expect_err(p.open(b"d", O_RDONLY | O_CREAT | O_DIRECTORY, 0o755), Errno::EINVAL);
+    // unlink of "." is EINVAL, of another directory EPERM; rmdir of a file ENOTDIR.
+    expect_err(p.unlink(b"."), Errno::EINVAL);
+    expect_err(p.unlink(b"d/."), Errno::EINVAL);
+    expect_err(p.unlink(b"d"), Errno::EPERM);
+    expect_err(p.unlink(b"d/.."), Errno::EPERM);
+    expect_err(p.rmdir(b"f"), Errno::ENOTDIR);
+    expect_err(p.unlinkat(AT_FDCWD, b"f", AT_REMOVEDIR), Errno::ENOTDIR);
+    expect_err(p.open(b"newdir", O_RDONLY | O_CREAT | O_DIRECTORY, 0o755), Errno::EINVAL);
     let fd = p.open(b"d", O_RDONLY | O_CREAT, 0o644).unwrap();
     assert_eq!(p.fstat(fd).unwrap().mode & S_IFMT, S_IFDIR);
     p.close(fd).unwrap();

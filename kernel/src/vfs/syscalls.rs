@@ -219,6 +219,10 @@ impl Proc {
         if acc == O_ACCMODE {
             return Err(Errno::EINVAL);
         }
+        if flags & (O_CREAT | O_DIRECTORY) == O_CREAT | O_DIRECTORY {
+            // vn_open: a directory is not made by open.
+            return Err(Errno::EINVAL);
+        }
         let (vp, va, created) = if flags & O_CREAT != 0 {
             let excl = flags & O_EXCL != 0;
             let nd = self.namei_at(&s, dirfd, path, Want::Parent { follow: !excl && flags & O_NOFOLLOW == 0 })?;
@@ -711,6 +715,10 @@ impl Proc {
         }
         for _ in 0..10_000 {
             let (dvp, _, vp, va, name) = self.remove_target(&s, dirfd, path)?;
+            if name == b"." {
+                // do_sys_unlinkat: "No rmdir \".\" please" comes before the directory check.
+                return Err(Errno::EINVAL);
+            }
             if va.vtype == VType::Dir {
                 return Err(Errno::EPERM);
             }
