@@ -32,8 +32,13 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Run SCRIPT.js as an ES module (relative imports work; process.argv holds ARGS).
+    /// Run SCRIPT.js as an ES module (relative imports work; process.argv holds ARGS, all of them: options
+    /// for rumpjs go before SCRIPT).
+    #[command(disable_help_flag = true)]
     Run {
+        /// Print help.
+        #[arg(long, action = clap::ArgAction::Help)]
+        help: Option<bool>,
         script: PathBuf,
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
@@ -179,7 +184,7 @@ pub fn eval(common: &CommonOpts, code: String, print: bool, args: Vec<String>) -
 pub fn main() -> i32 {
     let cli = Cli::parse();
     match (cli.command, cli.eval, cli.print) {
-        (Some(Command::Run { script, args }), _, _) => run(&cli.common, script, args),
+        (Some(Command::Run { script, args, .. }), _, _) => run(&cli.common, script, args),
         (None, Some(code), _) => eval(&cli.common, code, false, cli.rest),
         (None, None, Some(code)) => eval(&cli.common, code, true, cli.rest),
         (None, None, None) => {
