@@ -492,3 +492,22 @@ fn t_rootfs_is_rumpfs() {
     expect_err(p.rename(b"/", b"/x"), Errno::EBUSY);
     assert_eq!(p.stat(b"/..").unwrap().ino, p.stat(b"/").unwrap().ino);
 }
+
+#[test]
+fn t_times_noatime() {
+    let (_k, p) = boot();
+    p.mount("tmpfs", b"/mnt", MNT_NOATIME, None, &MountOptions::default()).unwrap();
+    assert!(p.statvfs(b"/mnt").unwrap().flag & MNT_NOATIME != 0);
+    write_file(&p, b"/mnt/f", b"data");
+    p.symlink(b"f", b"/mnt/l").unwrap();
+    let (f, d, l) = (p.stat(b"/mnt/f").unwrap(), p.stat(b"/mnt").unwrap(), p.lstat(b"/mnt/l").unwrap());
+    cat(&p, b"/mnt/f");
+    p.readdir_path(b"/mnt").unwrap();
+    p.readlink(b"/mnt/l").unwrap();
+    assert_eq!(p.stat(b"/mnt/f").unwrap().atime, f.atime);
+    assert_eq!(p.stat(b"/mnt").unwrap().atime, d.atime);
+    assert_eq!(p.lstat(b"/mnt/l").unwrap().atime, l.atime);
+    // Writes still mark mtime.
+    write_file(&p, b"/mnt/f", b"more");
+    assert!(p.stat(b"/mnt/f").unwrap().mtime > f.mtime);
+}

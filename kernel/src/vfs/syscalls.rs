@@ -1602,6 +1602,10 @@ impl Proc {
         let mut opts = opts.clone();
         opts.readonly |= flags & MNT_RDONLY != 0;
         opts.force |= flags & MNT_FORCE != 0;
+        if flags & MNT_NOATIME != 0 {
+            // File systems learn of noatime as an option; it cannot change with mount -u.
+            opts.opts.push(("noatime".into(), String::new()));
+        }
         let (dev, from) = if ty.needs_device {
             let spec = spec.ok_or(Errno::EINVAL)?;
             let snd = self.namei(&s, spec.as_bytes(), Want::Node { follow: true })?;
@@ -1663,7 +1667,8 @@ impl Proc {
 
     /// mount(2) with MNT_UPDATE: mount_update — `dir` must be a mount's root (EINVAL); switches it
     /// between read-write and read-only (EBUSY while files are open for writing, unless MNT_FORCE;
-    /// EROFS to go read-write on a read-only device) and replaces its noexec/nosuid/nodev/noatime flags.
+    /// EROFS to go read-write on a read-only device) and replaces its noexec/nosuid/nodev/sync flags
+    /// (noatime stays as mounted: the file system was told at mount time).
     fn mount_update(&self, s: &Snap, dir: &[u8], flags: u64) -> KResult<()> {
         let nd = self.namei(s, dir, Want::Node { follow: true })?;
         let (vp, _) = nd.node()?;
@@ -1673,7 +1678,7 @@ impl Proc {
         let m = vp.mount.clone();
         let fs = m.live_fs()?.clone();
         let ro = flags & MNT_RDONLY != 0;
-        let changeable = MNT_NOEXEC | MNT_NOSUID | MNT_NODEV | MNT_NOATIME | MNT_SYNCHRONOUS;
+        let changeable = MNT_NOEXEC | MNT_NOSUID | MNT_NODEV | MNT_SYNCHRONOUS;
         let keep = m.flags() & !(changeable | MNT_RDONLY);
         if ro && !m.is_rdonly() {
             // Read-only first, then look for writers: an open racing with us sees one or the other.

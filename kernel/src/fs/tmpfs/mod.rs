@@ -2,7 +2,8 @@
 //! system (rump's rumpfs) is an instance of it too.
 //!
 //! Options: `size=` (bytes of file data, ENOSPC past it), `inodes=` (nodes, ENOSPC past it), `mode=`,
-//! `uid=`, `gid=` of the root directory (as mount_tmpfs -s -n -m -u -g).
+//! `uid=`, `gid=` of the root directory (as mount_tmpfs -s -n -m -u -g); `noatime` (the VFS adds it
+//! for MNT_NOATIME).
 
 mod data;
 
@@ -76,6 +77,8 @@ pub struct Tmpfs {
     name: &'static str,
     max_pages: u64,
     max_nodes: u64,
+    /// Mounted with MNT_NOATIME: reads leave atime alone (tmpfs_read, tmpfs_getpages).
+    noatime: bool,
 }
 
 impl Tmpfs {
@@ -101,6 +104,7 @@ impl Tmpfs {
             name,
             max_pages: size.div_ceil(PAGE),
             max_nodes,
+            noatime: opts.get("noatime").is_some(),
         };
         {
             let mut st = fs.lock();
@@ -429,7 +433,7 @@ impl FileSystem for Tmpfs {
             Kind::Dir(_) => return Err(Errno::EISDIR),
             _ => return Err(Errno::EINVAL),
         };
-        if !buf.is_empty() {
+        if !buf.is_empty() && !self.noatime {
             n.atime = self.ctx.hyper.wall_clock();
         }
         Ok(r)
@@ -493,9 +497,11 @@ impl FileSystem for Tmpfs {
                 }
             }
         }
-        let now = self.now();
-        if let Some(n) = st.nodes.get_mut(&dir) {
-            n.atime = now;
+        if !self.noatime {
+            let now = self.now();
+            if let Some(n) = st.nodes.get_mut(&dir) {
+                n.atime = now;
+            }
         }
         Ok(())
     }
@@ -508,7 +514,9 @@ impl FileSystem for Tmpfs {
         match &n.kind {
             Kind::Lnk(t) => {
                 let t = t.clone();
-                n.atime = now;
+                if !self.noatime {
+                    n.atime = now;
+                }
                 Ok(t)
             }
             _ => Err(Errno::EINVAL),
