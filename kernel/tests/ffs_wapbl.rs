@@ -58,7 +58,7 @@ fn journal_replayed_in_memory() {
         sb_sector[rel..rel + 32].fill(0);
         sb_sector[rel..rel + 9].copy_from_slice(b"journaled");
         let log =
-            build_log(512, LOG_BYTES, &[(data_at as u64, data), (isec, inode_sector), (ssec, sb_sector)], &[], be);
+            build_log(512, LOG_BYTES, &[(data_at as u64, data), (isec, inode_sector), (ssec, sb_sector)], &[], be, 0);
         img.data[log_at..].copy_from_slice(&log);
         // On disk, nothing changed.
         assert_eq!(&img.data[data_at..data_at + 13], b"hello, world\n");
@@ -79,7 +79,7 @@ fn revoked_blocks_are_not_replayed() {
     let (mut img, data_at, _inode_at, log_at, _) = journaled("ufs2-le-8192-1024");
     let mut data = vec![0u8; 512];
     data[..13].copy_from_slice(b"stale, stale\n");
-    let log = build_log(512, LOG_BYTES, &[(data_at as u64, data)], &[data_at as u64], false);
+    let log = build_log(512, LOG_BYTES, &[(data_at as u64, data)], &[data_at as u64], false, 0);
     img.data[log_at..].copy_from_slice(&log);
     let (_k, p, _h) = mount(img.dev(), &[]).unwrap();
     assert_eq!(read_all(&p, b"/ffs/hello.txt").unwrap(), b"hello, world\n");
@@ -88,7 +88,7 @@ fn revoked_blocks_are_not_replayed() {
 #[test]
 fn empty_journal_mounts_clean() {
     let (mut img, _, _, log_at, _) = journaled("ufs2-le-8192-1024");
-    let log = build_log(512, LOG_BYTES, &[], &[], false);
+    let log = build_log(512, LOG_BYTES, &[], &[], false, 0);
     img.data[log_at..].copy_from_slice(&log);
     let (_k, p, _h) = mount(img.dev(), &[]).unwrap();
     assert_eq!(read_all(&p, b"/ffs/hello.txt").unwrap(), b"hello, world\n");
@@ -100,7 +100,7 @@ fn empty_journal_mounts_clean() {
 #[test]
 fn unreadable_journal_refused_unless_forced() {
     let (mut img, data_at, _, log_at, _) = journaled("ufs2-le-8192-1024");
-    let log = build_log(512, LOG_BYTES, &[(data_at as u64, vec![b'x'; 512])], &[], false);
+    let log = build_log(512, LOG_BYTES, &[(data_at as u64, vec![b'x'; 512])], &[], false, 0);
     img.data[log_at..].copy_from_slice(&log);
     // Damage: the header's magic; a record's length; a block outside the device.
     let mut cases = Vec::new();
@@ -130,5 +130,19 @@ fn unreadable_journal_refused_unless_forced() {
         p.mount("ffs", b"/ffs", MNT_RDONLY, Some("/dev/ffs0"), &forced).unwrap();
         assert!(!log_lines(&h, "forced: mounting without replaying").is_empty());
         assert_eq!(read_all(&p, b"/ffs/hello.txt").unwrap(), b"hello, world\n");
+    }
+}
+
+#[test]
+fn records_wrapping_around_the_circular_region() {
+    for start in [LOG_BYTES - 1024 - 512, LOG_BYTES - 1024 - 1024, LOG_BYTES - 1024 - 1536] {
+        let (mut img, data_at, _, log_at, _) = journaled("ufs2-be-8192-1024");
+        let mut data = vec![b'-'; 1024];
+        data[..16].copy_from_slice(b"wrapped around!\n");
+        let log = build_log(512, LOG_BYTES, &[(data_at as u64, data)], &[], true, start);
+        img.data[log_at..].copy_from_slice(&log);
+        let (_k, p, h) = mount(img.dev(), &[]).unwrap();
+        assert_eq!(read_all(&p, b"/ffs/hello.txt").unwrap(), b"wrapped aroun", "start {start}");
+        assert!(!log_lines(&h, "2 blocks").is_empty(), "{:?}", h.console_lines());
     }
 }

@@ -57,20 +57,11 @@ impl Partition {
 
 impl fmt::Display for Partition {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} {} {}: offset {} size {} ({})",
-            self.scheme.name(),
-            self.label(),
-            if self.scheme == Scheme::Gpt && !self.name.is_empty() {
-                format!("\"{}\"", self.name)
-            } else {
-                String::new()
-            },
-            self.offset,
-            self.size,
-            self.ptype
-        )
+        write!(f, "{} {}", self.scheme.name(), self.label())?;
+        if self.scheme == Scheme::Gpt && !self.name.is_empty() {
+            write!(f, " \"{}\"", self.name)?;
+        }
+        write!(f, ": offset {} size {} ({})", self.offset, self.size, self.ptype)
     }
 }
 

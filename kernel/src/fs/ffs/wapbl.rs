@@ -336,57 +336,71 @@ impl BlockDevice for ReplayDevice {
 }
 
 /// Builds a log for tests: a header pair and block records, as a NetBSD kernel would have left it.
-/// `blocks` are (device byte offset, contents) — contents a multiple of 512 bytes.
+/// `blocks` are (device byte offset, contents) — contents a multiple of 512 bytes; `revoke` lists
+/// device byte offsets revoked after them. Records start `start` bytes into the circular region (a
+/// multiple of `blksize`) and wrap at its end.
 pub fn build_log(
     blksize: usize,
     log_bytes: usize,
     blocks: &[(u64, Vec<u8>)],
     revoke: &[u64],
     big_endian: bool,
+    start: usize,
 ) -> Vec<u8> {
-    let w32 = |b: &mut [u8], o: usize, v: u32| {
-        b[o..o + 4].copy_from_slice(&if big_endian { v.to_be_bytes() } else { v.to_le_bytes() })
-    };
-    let w64 = |b: &mut [u8], o: usize, v: u64| {
-        b[o..o + 8].copy_from_slice(&if big_endian { v.to_be_bytes() } else { v.to_le_bytes() })
-    };
+    let b32 = |v: u32| if big_endian { v.to_be_bytes() } else { v.to_le_bytes() };
+    let b64 = |v: u64| if big_endian { v.to_be_bytes() } else { v.to_le_bytes() };
     let mut log = vec![0u8; log_bytes];
     let circ_off = 2 * blksize;
-    let mut pos = circ_off;
+    let circ_size = log_bytes - circ_off;
+    let mut pos = circ_off + start % circ_size;
+    let tail = pos;
+    // Appends `data` at `pos`, wrapping at the end of the circular region.
+    let put = |log: &mut Vec<u8>, pos: &mut usize, data: &[u8]| {
+        for &b in data {
+            log[*pos] = b;
+            *pos += 1;
+            if *pos == log_bytes {
+                *pos = circ_off;
+            }
+        }
+    };
     for (daddr, data) in blocks {
-        let rec = pos;
-        w32(&mut log, rec, WAPBL_WC_BLOCKS);
+        let mut rec = vec![0u8; blksize];
+        rec[0..4].copy_from_slice(&b32(WAPBL_WC_BLOCKS));
         let len = blksize + data.len().div_ceil(blksize) * blksize;
-        w32(&mut log, rec + 4, len as u32);
-        w32(&mut log, rec + 8, 1);
-        w64(&mut log, rec + 16, daddr / 512);
-        w32(&mut log, rec + 28, data.len() as u32);
-        log[rec + blksize..rec + blksize + data.len()].copy_from_slice(data);
-        pos += len;
+        rec[4..8].copy_from_slice(&b32(len as u32));
+        rec[8..12].copy_from_slice(&b32(1));
+        rec[16..24].copy_from_slice(&b64(daddr / 512));
+        rec[28..32].copy_from_slice(&b32(data.len() as u32));
+        put(&mut log, &mut pos, &rec);
+        let mut padded = data.clone();
+        padded.resize(len - blksize, 0);
+        put(&mut log, &mut pos, &padded);
     }
     if !revoke.is_empty() {
-        w32(&mut log, pos, WAPBL_WC_REVOCATIONS);
-        w32(&mut log, pos + 4, blksize as u32);
-        w32(&mut log, pos + 8, revoke.len() as u32);
+        let mut rec = vec![0u8; blksize];
+        rec[0..4].copy_from_slice(&b32(WAPBL_WC_REVOCATIONS));
+        rec[4..8].copy_from_slice(&b32(blksize as u32));
+        rec[8..12].copy_from_slice(&b32(revoke.len() as u32));
         for (i, &d) in revoke.iter().enumerate() {
-            w64(&mut log, pos + 16 + 16 * i, d / 512);
-            w32(&mut log, pos + 28 + 16 * i, 512);
+            rec[16 + 16 * i..24 + 16 * i].copy_from_slice(&b64(d / 512));
+            rec[28 + 16 * i..32 + 16 * i].copy_from_slice(&b32(512));
         }
-        pos += blksize;
+        put(&mut log, &mut pos, &rec);
     }
     let shift = blksize.trailing_zeros();
     for (copy, generation) in [(0usize, 1u32), (1, 2)] {
         let h = copy * blksize;
-        w32(&mut log, h, WAPBL_WC_HEADER);
-        w32(&mut log, h + 4, blksize as u32);
-        w32(&mut log, h + 12, generation);
-        w32(&mut log, h + 36, 1);
-        w32(&mut log, h + 40, shift);
-        w32(&mut log, h + 44, 9);
-        w64(&mut log, h + 48, pos as u64);
-        w64(&mut log, h + 56, circ_off as u64);
-        w64(&mut log, h + 64, circ_off as u64);
-        w64(&mut log, h + 72, (log_bytes - circ_off) as u64);
+        log[h..h + 4].copy_from_slice(&b32(WAPBL_WC_HEADER));
+        log[h + 4..h + 8].copy_from_slice(&b32(blksize as u32));
+        log[h + 12..h + 16].copy_from_slice(&b32(generation));
+        log[h + 36..h + 40].copy_from_slice(&b32(1));
+        log[h + 40..h + 44].copy_from_slice(&b32(shift));
+        log[h + 44..h + 48].copy_from_slice(&b32(9));
+        log[h + 48..h + 56].copy_from_slice(&b64(pos as u64));
+        log[h + 56..h + 64].copy_from_slice(&b64(tail as u64));
+        log[h + 64..h + 72].copy_from_slice(&b64(circ_off as u64));
+        log[h + 72..h + 80].copy_from_slice(&b64(circ_size as u64));
     }
     log
 }
