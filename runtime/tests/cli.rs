@@ -294,3 +294,18 @@ fn images_on_the_command_line() {
     ]);
     assert_eq!((code(&o), out(&o).trim()), (0, "Welcome to the rump kernel"), "{}", err(&o));
 }
+
+#[test]
+fn docs_list_every_binding() {
+    let o = rumpjs(&["-e", "for (const k of Object.keys(rump.signatures())) console.log(k)"]);
+    let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/js-api.md")).unwrap();
+    let missing: Vec<&str> = out(&o).lines().filter(|k| !doc.contains(&format!("`{k}`"))).collect();
+    assert!(
+        missing.is_empty(),
+        "docs/js-api.md lacks {missing:?} (regenerate its last section from rump.signatures())"
+    );
+    for g in ["TextEncoder", "TextDecoder", "setTimeout", "clearTimeout", "queueMicrotask", "structuredClone", "atob"] {
+        let o = rumpjs(&["-p", &format!("typeof {g}")]);
+        assert_eq!(out(&o).trim(), "function", "{g}");
+    }
+}
