@@ -299,7 +299,8 @@ fn images_on_the_command_line() {
 fn docs_list_every_binding() {
     let o = rumpjs(&["-e", "for (const k of Object.keys(rump.signatures())) console.log(k)"]);
     let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/js-api.md")).unwrap();
-    let missing: Vec<&str> = out(&o).lines().filter(|k| !doc.contains(&format!("`{k}`"))).collect();
+    let keys = out(&o);
+    let missing: Vec<&str> = keys.lines().filter(|k| !doc.contains(&format!("`{k}`"))).collect();
     assert!(
         missing.is_empty(),
         "docs/js-api.md lacks {missing:?} (regenerate its last section from rump.signatures())"
