@@ -143,3 +143,13 @@ fn info_reports_what_is_there() {
     let kv = m.fs.info();
     assert!(kv.iter().any(|(k, v)| k == "type" && v.contains("UFS1") && v.contains("little-endian")), "{kv:?}");
 }
+
+#[test]
+fn t_ro_fixture_holds_what_filegen_makes() {
+    let (_k, p, _h) = mount(fixture_dev("t_ro"), &[]).unwrap();
+    assert_eq!(read_all(&p, b"/ffs/testfile").unwrap(), b"this is some non-humppa text");
+    assert_eq!(p.stat(b"/ffs/testdir").unwrap().vtype(), Some(VType::Dir));
+    assert_eq!(p.readlink(b"/ffs/testsymlink").unwrap(), b"testfile");
+    let sv = p.statvfs(b"/ffs").unwrap();
+    assert!(sv.flag & MNT_RDONLY != 0);
+}
