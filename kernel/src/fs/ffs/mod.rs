@@ -342,6 +342,16 @@ impl Ffs {
             self.corrupt(&format!("directory {dir}: size {size} is not a multiple of {DIRBLKSIZ}"));
             return Err(Errno::EIO);
         }
+        // Directories have no holes: one claiming more bytes than it holds, or than the device has,
+        // is damaged (and walking it could take forever over blocks named again and again).
+        if size > din.blocks.saturating_mul(512) || size > self.dev.size() {
+            self.corrupt(&format!(
+                "directory {dir}: size {size} but {} bytes allocated (device {})",
+                din.blocks.saturating_mul(512),
+                self.dev.size()
+            ));
+            return Err(Errno::EIO);
+        }
         let bsize = self.sb.bsize as u64;
         let mut lbn = start / bsize;
         while lbn * bsize < size {
