@@ -153,3 +153,24 @@ fn t_ro_fixture_holds_what_filegen_makes() {
     let sv = p.statvfs(b"/ffs").unwrap();
     assert!(sv.flag & MNT_RDONLY != 0);
 }
+
+#[test]
+fn statvfs_is_ffs_statvfs() {
+    // The numbers straight from the superblock bytes (struct fs offsets), computed as ffs_statvfs does.
+    for name in ["ufs2-le-16384-2048", "ufs1-le-8192-1024"] {
+        let raw = gunzip(&format!("{name}.img.gz"));
+        let sb = &raw[8192..8192 + 1376];
+        let i32at = |o: usize| i32::from_le_bytes(sb[o..o + 4].try_into().unwrap()) as i64;
+        let i64at = |o: usize| i64::from_le_bytes(sb[o..o + 8].try_into().unwrap());
+        let (frag, minfree, ncg, ipg) = (i32at(56), i32at(60), i32at(44), i32at(184));
+        let (nbfree, nifree, nffree, dsize) = (i64at(1016), i64at(1024), i64at(1032), i64at(1088));
+        let bfree = (nbfree * frag + nffree) as u64;
+        let bresvd = (dsize * minfree / 100) as u64;
+        let (_k, p, _h) = mount(fixture_dev(name), &[]).unwrap();
+        let s = p.statvfs(b"/ffs").unwrap().fs;
+        assert_eq!(s.blocks, dsize as u64, "{name}");
+        assert_eq!((s.bfree, s.bresvd, s.bavail), (bfree, bresvd, bfree.saturating_sub(bresvd)), "{name}");
+        assert_eq!((s.files, s.ffree, s.favail), ((ncg * ipg - 2) as u64, nifree as u64, nifree as u64), "{name}");
+        assert_eq!(s.iosize, s.bsize);
+    }
+}
