@@ -69,7 +69,10 @@ fn filegen(e: &Env) {
 
 fn t_ro_create(e: &Env) {
     e.enter();
-    expect_err(e.p.open(AFILE, O_CREAT | O_RDONLY, 0o600), Errno::EROFS);
+    // NetBSD creates AFILE on an empty file system; a name not there is the same case on a
+    // prepared image that already holds AFILE.
+    expect_err(e.p.open(b"newfile", O_CREAT | O_RDONLY, 0o600), Errno::EROFS);
+    expect_err(e.p.open(b"newfile", O_CREAT | O_RDWR | O_EXCL, 0o600), Errno::EROFS);
     e.exit();
 }
 

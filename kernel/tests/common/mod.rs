@@ -6,9 +6,9 @@
 //! FSTEST_IMGSIZE (newfs onto a `MemDevice`), registers it with `Kernel::etfs_register` and mounts
 //! it; then uncomment the `mod ffs` line in `rw_tests!`. For t_ro, an `RoFs` whose `mount_ro` makes
 //! the image, mounts it read-write, runs the generator, unmounts and mounts it again with
-//! MNT_RDONLY (or, before FFS writes, mounts a prepared image holding what `filegen` in t_vfs.rs
-//! makes: `testfile` with FUNTEXT, directory `testdir`, symlink `testsymlink` → `testfile`, and
-//! ignores the generator); then add a `mod ffs_ro` line to `ro_tests!`.
+//! MNT_RDONLY. Until FFS writes, `FFS_RO` mounts a prepared image holding what `filegen` in t_vfs.rs
+//! makes (`testfile` with FUNTEXT, directory `testdir`, symlink `testsymlink` → `testfile`) and
+//! ignores the generator.
 #![allow(dead_code)]
 
 use kernel::hyper::DeterministicHypervisor;
@@ -41,6 +41,9 @@ pub struct RoFs {
 
 pub const TMPFS: RwFs = RwFs { name: "tmpfs", mount: mount_tmpfs };
 pub const TMPFS_RO: RoFs = RoFs { name: "tmpfs", mount_ro: mount_tmpfs_ro };
+/// FFS read-only: the prepared image tests/fixtures/ffs/t_ro.img.gz, which holds what `filegen`
+/// makes (the tests run with `nullgen` only create names that are not there).
+pub const FFS_RO: RoFs = RoFs { name: "ffs", mount_ro: mount_ffs_ro_fixture };
 
 fn tmpfs_opts() -> MountOptions {
     MountOptions { opts: vec![("size".into(), FSTEST_IMGSIZE.to_string())], ..Default::default() }
@@ -54,6 +57,17 @@ fn mount_tmpfs_ro(k: &Arc<Kernel>, p: &Proc, mp: &str, gen: &dyn Fn(&Env)) -> KR
     mount_tmpfs(k, p, mp)?;
     gen(&Env::new(k.clone(), mp, "tmpfs"));
     p.mount("tmpfs", mp.as_bytes(), MNT_UPDATE | MNT_RDONLY, None, &MountOptions::default())
+}
+
+fn mount_ffs_ro_fixture(k: &Arc<Kernel>, p: &Proc, mp: &str, _gen: &dyn Fn(&Env)) -> KResult<()> {
+    use std::io::Read;
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/ffs/t_ro.img.gz");
+    let f = std::fs::File::open(&path).map_err(|_| Errno::ENOENT)?;
+    let mut img = Vec::new();
+    flate2::read::GzDecoder::new(f).read_to_end(&mut img).map_err(|_| Errno::EIO)?;
+    let dev = k.free_dev_name("t_ro");
+    k.etfs_register(&dev, Arc::new(kernel::dev::MemDevice::new(img, true)))?;
+    p.mount("ffs", mp.as_bytes(), MNT_RDONLY, Some(&dev), &MountOptions::default())
 }
 
 /// Runs `$test` (a `fn(&Env)` in the calling module) against every read-write file system, one
@@ -73,6 +87,9 @@ macro_rules! ro_tests {
     ($($t:ident: $gen:ident),* $(,)?) => {
         mod tmpfs_ro {
             $( #[test] fn $t() { $crate::common::run_ro(&$crate::common::TMPFS_RO, super::$gen, super::$t) } )*
+        }
+        mod ffs_ro {
+            $( #[test] fn $t() { $crate::common::run_ro(&$crate::common::FFS_RO, super::$gen, super::$t) } )*
         }
     };
 }
