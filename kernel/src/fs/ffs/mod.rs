@@ -19,6 +19,7 @@ pub mod cache;
 pub mod cg;
 pub mod dir;
 pub mod endian;
+pub mod fsck;
 pub mod info;
 pub mod inode;
 pub mod superblock;
