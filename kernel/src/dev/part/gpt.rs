@@ -116,7 +116,7 @@ pub fn probe(dev: &dyn BlockDevice) -> KResult<Option<Vec<Partition>>> {
                 ptype: format!("{guid} ({tname})"),
                 is_ffs: guid == NETBSD_FFS || guid == FREEBSD_UFS,
                 offset: first.saturating_mul(secsize),
-                size: (last - first + 1).saturating_mul(secsize),
+                size: (last - first).saturating_add(1).saturating_mul(secsize),
             });
         }
         return Ok(Some(v));
