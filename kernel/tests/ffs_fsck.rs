@@ -95,3 +95,300 @@ fn partitioned_disks_are_found_and_clean() {
     assert_eq!(r.exit_code, 8, "{out:?}");
     assert!(out.iter().any(|l| l.contains("several file systems")), "{out:?}");
 }
+
+// ---- damaged images ----
+
+use kernel::fs::ffs::dir::{DirFormat, Entries};
+use std::collections::BTreeMap;
+
+fn sha(d: &[u8]) -> u64 {
+    fnv(d)
+}
+
+fn fmt(img: &Img) -> DirFormat {
+    DirFormat { order: img.sb.order, dtype: img.sb.maxsymlinklen > 0 }
+}
+
+/// Byte offset of the entry `name` in directory `dir` and of the entry before it in its chunk.
+fn find_entry(img: &Img, dir: u64, name: &[u8]) -> (usize, Option<usize>) {
+    let d = img.inode(dir);
+    let bs = img.sb.bsize as u64;
+    for lbn in 0..d.size.div_ceil(bs).min(12) {
+        let base = img.at(d.db[lbn as usize]);
+        let len = (d.size - lbn * bs).min(bs) as usize;
+        let blk = &img.data[base..base + len];
+        let mut prev: Option<usize> = None;
+        for e in Entries::new(blk, 0, fmt(img), img.sb.ninodes()) {
+            let e = e.unwrap();
+            if e.off % 512 == 0 {
+                prev = None;
+            }
+            if e.ino != 0 && e.name == name {
+                return (base + e.off, prev.map(|p| base + p));
+            }
+            prev = Some(e.off);
+        }
+    }
+    panic!("{} not in directory {dir}", String::from_utf8_lossy(name));
+}
+
+fn set_entry_ino(img: &mut Img, at: usize, ino: u32) {
+    let o = img.sb.order;
+    o.put_u32(&mut img.data, at, ino);
+}
+
+/// Removes an entry by giving its space to the entry before it (or zeroing its inode number).
+fn remove_entry(img: &mut Img, dir: u64, name: &[u8]) {
+    let (at, prev) = find_entry(img, dir, name);
+    let o = img.sb.order;
+    match prev {
+        Some(p) => {
+            let merged = o.u16(&img.data, p + 4) + o.u16(&img.data, at + 4);
+            o.put_u16(&mut img.data, p + 4, merged);
+        }
+        None => o.put_u32(&mut img.data, at, 0),
+    }
+}
+
+/// Byte offset of the first cylinder group header and fields of the superblock.
+fn cg_off(img: &Img, c: u32) -> usize {
+    img.at(img.sb.cgtod(c))
+}
+
+struct Case {
+    name: &'static str,
+    /// What `-n` must say (a part of a problem's message or question).
+    says: &'static [&'static str],
+    /// What `-y` must say besides.
+    fixes: &'static [&'static str],
+    damage: fn(&mut Img) -> Expect,
+}
+
+/// What the repaired tree holds compared with the manifest.
+#[derive(Default)]
+struct Expect {
+    /// Manifest paths that are gone after the repair.
+    gone: Vec<String>,
+    /// Manifest path prefixes found under lost+found/<#NNN> after the repair (the old path of the
+    /// reconnected file or directory).
+    reconnected: Vec<String>,
+}
+
+fn cases() -> Vec<Case> {
+    vec![
+        Case {
+            name: "wrong link count",
+            says: &["LINK COUNT FILE", "COUNT 3 SHOULD BE 1", "ADJUST"],
+            fixes: &[],
+            damage: |img| {
+                let ino = img.ino("hello.txt");
+                let mut d = img.inode(ino);
+                d.nlink = 3;
+                img.put_inode(ino, &d);
+                Expect::default()
+            },
+        },
+        Case {
+            name: "a block claimed twice",
+            says: &["DUP I=", "Phase 1b", "DUP/BAD", "REMOVE"],
+            fixes: &["BAD/DUP FILE", "CLEAR? yes"],
+            damage: |img| {
+                let a = img.ino("sizes/s1");
+                let b = img.ino("hello.txt");
+                let da = img.inode(a);
+                let mut db = img.inode(b);
+                db.db[0] = da.db[0];
+                img.put_inode(b, &db);
+                Expect { gone: vec!["sizes/s1".into(), "hello.txt".into()], ..Default::default() }
+            },
+        },
+        Case {
+            name: "a bitmap bit flipped",
+            says: &["BLK(S) MISSING IN BIT MAPS"],
+            fixes: &[],
+            damage: |img| {
+                let ino = img.ino("hello.txt");
+                let frag = img.inode(ino).db[0];
+                let c = (frag / img.sb.fpg as u64) as u32;
+                let cg = cg_off(img, c);
+                let freeoff = img.sb.order.u32(&img.data, cg + 96) as usize;
+                let bit = (frag % img.sb.fpg as u64) as usize;
+                img.data[cg + freeoff + bit / 8] ^= 1 << (bit % 8);
+                Expect::default()
+            },
+        },
+        Case {
+            name: "cg summary off by one",
+            says: &["SUMMARY INFORMATION BAD"],
+            fixes: &[],
+            damage: |img| {
+                let cg = cg_off(img, 1);
+                let o = img.sb.order;
+                let v = o.u32(&img.data, cg + 36);
+                o.put_u32(&mut img.data, cg + 36, v + 1);
+                Expect::default()
+            },
+        },
+        Case {
+            name: "cstotal wrong",
+            says: &["FREE BLK COUNT(S) WRONG IN SUPERBLK"],
+            fixes: &[],
+            damage: |img| {
+                let o = img.sb.order;
+                let sb = img.sb.sblockloc as usize;
+                if img.sb.has_new_layout() {
+                    let v = o.u64(&img.data, sb + 1016);
+                    o.put_u64(&mut img.data, sb + 1016, v + 1);
+                }
+                if img.sb.ufs == kernel::fs::ffs::superblock::Ufs::Ufs1 {
+                    let v = o.u32(&img.data, sb + 196);
+                    o.put_u32(&mut img.data, sb + 196, v + 1);
+                }
+                Expect::default()
+            },
+        },
+        Case {
+            name: "an unreferenced inode",
+            says: &["UNREF FILE", "RECONNECT"],
+            fixes: &["NO lost+found DIRECTORY", "CREATE? yes", "RECONNECT? yes"],
+            damage: |img| {
+                remove_entry(img, 2, b"hello.txt");
+                Expect { reconnected: vec!["hello.txt".into()], ..Default::default() }
+            },
+        },
+        Case {
+            name: "an entry naming a free inode",
+            says: &["UNALLOCATED", "REMOVE"],
+            fixes: &["UNREF FILE", "RECONNECT? yes"],
+            damage: |img| {
+                let (at, _) = find_entry(img, 2, b"empty");
+                let free = (img.sb.ninodes() - 1) as u32;
+                assert_eq!(img.inode(free as u64).mode, 0, "inode {free} is free");
+                set_entry_ino(img, at, free);
+                Expect { gone: vec!["empty".into()], reconnected: vec!["empty".into()] }
+            },
+        },
+        Case {
+            name: "a directory with a bad '..'",
+            says: &["BAD INODE NUMBER FOR '..'", "FIX"],
+            fixes: &[],
+            damage: |img| {
+                let sizes = img.ino("sizes");
+                let links = img.ino("links");
+                let (at, _) = find_entry(img, sizes, b"..");
+                set_entry_ino(img, at, links as u32);
+                Expect::default()
+            },
+        },
+        Case {
+            name: "an orphaned directory",
+            says: &["UNREF DIR", "RECONNECT"],
+            fixes: &["CONNECTED. PARENT WAS I=2", "LINK COUNT DIR", "ADJUST? yes"],
+            damage: |img| {
+                remove_entry(img, 2, b"deep");
+                Expect { gone: vec![], reconnected: vec!["deep".into()] }
+            },
+        },
+    ]
+}
+
+/// Mounts `data` and checks every regular file of the manifest that should still be there (at its
+/// path, or under lost+found when reconnected), and that the removed ones are gone.
+fn check_survivors(name: &str, data: Vec<u8>, want: &Expect) {
+    let m = manifest(name);
+    let dev: Dev = Arc::new(MemDevice::new(data, true));
+    let (_k, p, _h) = mount(dev, &[]).unwrap();
+    // lost+found entries, by the inode they name.
+    let mut lf: BTreeMap<u64, Vec<u8>> = BTreeMap::new();
+    if let Ok(v) = p.readdir_path(b"/ffs/lost+found") {
+        for e in v {
+            if e.name != b"." && e.name != b".." {
+                let st = p.lstat(&[b"/ffs/lost+found/".as_slice(), &e.name].concat()).unwrap();
+                lf.insert(st.ino, e.name);
+            }
+        }
+    }
+    assert_eq!(lf.len(), want.reconnected.len(), "{name}: lost+found holds {lf:?}");
+    let mut checked = 0;
+    for e in &m {
+        let path = String::from_utf8_lossy(&e.path).into_owned();
+        if e.kind != "file" || want.gone.iter().any(|g| *g == path) && !want.reconnected.iter().any(|r| *r == path) {
+            if want.gone.iter().any(|g| *g == path) {
+                assert!(p.lstat(format!("/ffs/{path}").as_bytes()).is_err(), "{name}: {path} still there");
+            }
+            continue;
+        }
+        let full = match want.reconnected.iter().find(|r| path == **r || path.starts_with(&format!("{r}/"))) {
+            Some(r) => {
+                // Reconnected: under lost+found, named by inode number.
+                let (ino_name, _) = lf.iter().next().map(|(i, n)| (n.clone(), *i)).unwrap();
+                let rest = &path[r.len()..];
+                format!("/ffs/lost+found/{}{rest}", String::from_utf8_lossy(&ino_name))
+            }
+            None => format!("/ffs/{path}"),
+        };
+        let data = read_all(&p, full.as_bytes()).unwrap_or_else(|err| panic!("{name}: {full}: {err:?}"));
+        assert_eq!(data.len() as u64, e.size, "{name}: {full}");
+        match e.content.as_deref() {
+            Some(c) if c.starts_with("gen:") => {
+                assert!(data == content(c[4..].parse().unwrap(), e.size), "{name}: {full} contents")
+            }
+            Some(h) => assert_eq!(format!("{:016x}", fnv(&data)), h, "{name}: {full} contents"),
+            None => {}
+        }
+        checked += 1;
+    }
+    assert!(checked > 10, "{name}: only {checked} files checked");
+}
+
+fn damage_and_repair(fixture: &str, case: &Case) {
+    let mut img = Img::fixture(fixture);
+    let want = (case.damage)(&mut img);
+    let damaged = img.data.clone();
+    let before = sha(&damaged);
+    let (r, out, after) = run(&damaged, Repair::No, None);
+    let ctx = format!("{fixture}: {}:\n{}", case.name, out.join("\n"));
+    assert_eq!(sha(&after), before, "{ctx}\n-n changed the image");
+    assert_ne!(r.exit_code, 0, "{ctx}");
+    assert!(!r.problems.is_empty(), "{ctx}");
+    let all = out.join("\n");
+    for s in case.says {
+        assert!(all.contains(s), "{ctx}\nmissing {s:?}");
+    }
+    // -y repairs; a second -n finds nothing.
+    let (r, out, fixed) = run(&damaged, Repair::Yes, None);
+    let ctx = format!("{fixture}: {}: -y:\n{}", case.name, out.join("\n"));
+    assert_eq!(r.exit_code, 0, "{ctx}");
+    assert!(r.modified && r.problems_fixed() == r.problems_found(), "{ctx}");
+    let all = out.join("\n");
+    for s in case.fixes {
+        assert!(all.contains(s), "{ctx}\nmissing {s:?}");
+    }
+    let (r2, out2, _) = run(&fixed, Repair::No, None);
+    assert_eq!((r2.exit_code, r2.problems.len()), (0, 0), "{ctx}\nsecond -n:\n{}", out2.join("\n"));
+    check_survivors(fixture, fixed, &want);
+}
+
+#[test]
+fn damage_detected_and_repaired_ufs2_le() {
+    for c in cases() {
+        damage_and_repair("ufs2-le-8192-1024", &c);
+    }
+}
+
+#[test]
+fn damage_detected_and_repaired_ufs1_be() {
+    for c in cases() {
+        damage_and_repair("ufs1-be-4096-512", &c);
+    }
+}
+
+#[test]
+fn damage_detected_and_repaired_ufs2_be_and_old_format() {
+    for c in cases() {
+        damage_and_repair("ufs2-be-16384-2048", &c);
+    }
+    for c in cases().iter().filter(|c| c.name != "an orphaned directory") {
+        damage_and_repair("ufs1-42-le", c);
+    }
+}

@@ -1415,15 +1415,15 @@ impl<'a> Fsck<'a> {
             }
         }
         let mut stack = vec![top];
+        let mut seen = std::collections::HashSet::new();
         while let Some(d) = stack.pop() {
-            let s = self.get_state(d);
-            if s == DFOUND && d != top {
+            if !seen.insert(d) {
                 continue;
             }
-            if s == DSTATE || s == DFOUND {
-                self.set_state(d, DFOUND);
-            } else if d != top {
-                continue;
+            match self.get_state(d) {
+                DSTATE | DFOUND => self.set_state(d, DFOUND),
+                _ if d != top => continue,
+                _ => {}
             }
             if let Some(c) = children.get(&d) {
                 stack.extend(c.iter().copied());
