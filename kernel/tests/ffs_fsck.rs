@@ -312,8 +312,8 @@ fn check_survivors(name: &str, data: Vec<u8>, want: &Expect) {
     let mut checked = 0;
     for e in &m {
         let path = String::from_utf8_lossy(&e.path).into_owned();
-        if e.kind != "file" || want.gone.iter().any(|g| *g == path) && !want.reconnected.iter().any(|r| *r == path) {
-            if want.gone.iter().any(|g| *g == path) {
+        if e.kind != "file" || want.gone.contains(&path) && !want.reconnected.contains(&path) {
+            if want.gone.contains(&path) {
                 assert!(p.lstat(format!("/ffs/{path}").as_bytes()).is_err(), "{name}: {path} still there");
             }
             continue;
