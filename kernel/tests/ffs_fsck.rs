@@ -392,3 +392,45 @@ fn damage_detected_and_repaired_ufs2_be_and_old_format() {
         damage_and_repair("ufs1-42-le", c);
     }
 }
+
+/// Random damage to the metadata (superblock, cylinder groups, inodes, directories): fsck never panics,
+/// -n never writes, and -y run twice leaves an image a third run finds clean.
+#[test]
+fn random_metadata_damage_never_panics() {
+    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let mut clean_after_two = 0;
+    let mut trials = 0;
+    for name in ["ufs2-le-4096-512", "ufs1-be-8192-1024"] {
+        let img = Img::fixture(name);
+        // Metadata areas: the first cylinder group's header, maps and inodes, and the root directory.
+        let cg0 = img.at(img.sb.cgtod(0));
+        let ino0 = img.at(img.sb.ino_to_fsba(0).0);
+        let root = img.at(img.inode(2).db[0]);
+        let areas = [(cg0, img.sb.cgsize as usize), (ino0, 64 * img.sb.ufs.dinode_size() as usize), (root, 512)];
+        for t in 0..25 {
+            let mut data = img.data.clone();
+            for _ in 0..1 + next() % 8 {
+                let (base, len) = areas[(next() % areas.len() as u64) as usize];
+                let at = base + (next() % len as u64) as usize;
+                data[at] ^= 1 << (next() % 8);
+            }
+            let before = sha(&data);
+            let (_r, _out, after) = run(&data, Repair::No, None);
+            assert_eq!(sha(&after), before, "{name} trial {t}: -n wrote");
+            let (_r1, _o1, d1) = run(&data, Repair::Yes, None);
+            let (_r2, _o2, d2) = run(&d1, Repair::Yes, None);
+            let (r3, _o3, _) = run(&d2, Repair::No, None);
+            trials += 1;
+            if r3.exit_code == 0 && r3.problems.is_empty() {
+                clean_after_two += 1;
+            }
+        }
+    }
+    assert!(clean_after_two * 10 >= trials * 9, "only {clean_after_two} of {trials} clean after two -y runs");
+}

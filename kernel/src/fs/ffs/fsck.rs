@@ -232,6 +232,7 @@ pub(crate) struct Fsck<'a> {
     // Buffers.
     bufs: HashMap<u64, Buf>,
     clean_bytes: usize,
+    ndirty: usize,
     pub sbdirty: bool,
     /// The summary array (fs_cssize bytes at fs_csaddr).
     pub csum: Vec<u8>,
@@ -438,6 +439,7 @@ impl<'a> Fsck<'a> {
             }
             if b.dirty {
                 let b = self.bufs.remove(&off).unwrap();
+                self.ndirty -= 1;
                 self.write_dev(off, &b.data)?;
             } else {
                 let b = self.bufs.remove(&off).unwrap();
@@ -445,6 +447,9 @@ impl<'a> Fsck<'a> {
             }
         }
         // A dirty buffer overlapping the range (another size at another offset) goes out first.
+        if self.ndirty == 0 {
+            return self.read_fresh(off, len);
+        }
         let overlapping: Vec<u64> = self
             .bufs
             .iter()
@@ -453,8 +458,13 @@ impl<'a> Fsck<'a> {
             .collect();
         for o in overlapping {
             let b = self.bufs.remove(&o).unwrap();
+            self.ndirty -= 1;
             self.write_dev(o, &b.data)?;
         }
+        self.read_fresh(off, len)
+    }
+
+    fn read_fresh(&mut self, off: u64, len: usize) -> FResult<Vec<u8>> {
         let mut v = vec![0u8; len];
         self.dev.read_at(off, &mut v).map_err(|_| Fatal(format!("CANNOT READ: BLK {}", off / 512)))?;
         if self.clean_bytes + len > CACHE_CLEAN_MAX {
@@ -471,11 +481,15 @@ impl<'a> Fsck<'a> {
         if let Some(old) = self.bufs.remove(&off) {
             if !old.dirty {
                 self.clean_bytes -= old.data.len();
-            } else if old.data.len() != data.len() {
-                // Keep what the other size said by writing it now (only in repair mode).
-                let _ = self.write_dev(off, &old.data);
+            } else {
+                self.ndirty -= 1;
+                if old.data.len() != data.len() {
+                    // Keep what the other size said by writing it now (only in repair mode).
+                    let _ = self.write_dev(off, &old.data);
+                }
             }
         }
+        self.ndirty += 1;
         self.bufs.insert(off, Buf { data, dirty: true });
     }
 
@@ -498,6 +512,7 @@ impl<'a> Fsck<'a> {
             let b = self.bufs.get_mut(&o).unwrap();
             b.data = data;
             b.dirty = false;
+            self.ndirty -= 1;
             self.clean_bytes += b.data.len();
         }
         Ok(())
@@ -756,6 +771,11 @@ impl<'a> Fsck<'a> {
         }
         let mut isize = isize;
         for i in 0..nif {
+            // One inode cannot hold more fragments than the file system has: a damaged tree of
+            // indirect blocks naming each other again and again stops here (the rest would all be DUP).
+            if out.len() as u64 > self.maxfsblock {
+                return Ok(());
+            }
             let p = self.ptr(&blk, i);
             if p != 0 {
                 if ilevel == 1 {
@@ -1779,6 +1799,7 @@ impl<'a> Fsck<'a> {
             lfdir: 0,
             bufs: HashMap::new(),
             clean_bytes: 0,
+            ndirty: 0,
             sbdirty: false,
             csum,
             csdirty: false,
