@@ -434,3 +434,54 @@ fn random_metadata_damage_never_panics() {
     }
     assert!(clean_after_two * 10 >= trials * 9, "only {clean_after_two} of {trials} clean after two -y runs");
 }
+
+/// A journal (WAPBL) not yet replayed: -n checks the file system as the journal says it is and writes
+/// nothing; -y writes the journal's blocks to their places and turns the log off (as fsck_ffs does), so
+/// the next run and the driver see the journaled contents without it.
+#[test]
+fn journal_replayed_by_y() {
+    use kernel::fs::ffs::wapbl::build_log;
+    const LOG_BYTES: usize = 64 * 1024;
+    for name in ["ufs2-le-8192-1024", "ufs2-be-16384-2048"] {
+        let mut img = Img::fixture(name);
+        let ino = img.ino("hello.txt");
+        let data_at = img.at(img.inode(ino).db[0]);
+        let inode_at = img.inode_off(ino);
+        let log_at = img.data.len();
+        img.data.resize(log_at + LOG_BYTES, 0);
+        let o = img.sb.order;
+        let sb = img.sb.sblockloc as usize;
+        let flags = o.u32(&img.data, sb + 1312);
+        o.put_u32(&mut img.data, sb + 1312, flags | 0x100);
+        img.data[sb + 864] = 1;
+        img.data[sb + 865] = 1;
+        for (i, v) in [(log_at / 512) as u64, (LOG_BYTES / 512) as u64, 512, 0].into_iter().enumerate() {
+            o.put_u64(&mut img.data, sb + 872 + 8 * i, v);
+        }
+        let mut data = vec![0u8; 512];
+        data[..16].copy_from_slice(b"journal says hi\n");
+        let isec = inode_at / 512 * 512;
+        let mut inode_sector = img.data[isec..isec + 512].to_vec();
+        let mut d = img.inode(ino);
+        d.size = 16;
+        let (order, ufs) = (img.sb.order, img.sb.ufs);
+        let rel = inode_at - isec;
+        d.encode(&mut inode_sector[rel..rel + ufs.dinode_size() as usize], order, ufs, false);
+        let be = order == kernel::fs::ffs::endian::ByteOrder::Big;
+        let log = build_log(512, LOG_BYTES, &[(data_at as u64, data), (isec as u64, inode_sector)], &[], be, 0);
+        img.data[log_at..].copy_from_slice(&log);
+        let (r, out, after) = run(&img.data, Repair::No, None);
+        assert!(after == img.data, "{name}: -n wrote");
+        assert_eq!((r.exit_code, r.problems.len()), (0, 0), "{name}:\n{}", out.join("\n"));
+        assert!(out.iter().any(|l| l.contains("journaled")), "{out:?}");
+        let (r, out, fixed) = run(&img.data, Repair::Yes, None);
+        assert_eq!(r.exit_code, 0, "{name}:\n{}", out.join("\n"));
+        assert_eq!(&fixed[data_at..data_at + 16], b"journal says hi\n", "{name}: the journal's block is in place");
+        assert_eq!(o.u32(&fixed, sb + 1312) & 0x100, 0, "{name}: the log is off");
+        let (r2, out2, _) = run(&fixed, Repair::No, None);
+        assert_eq!((r2.exit_code, r2.problems.len()), (0, 0), "{name}:\n{}", out2.join("\n"));
+        assert!(!out2.iter().any(|l| l.contains("journaled")), "{out2:?}");
+        let (_k, p, _h) = mount(Arc::new(MemDevice::new(fixed, true)), &[]).unwrap();
+        assert_eq!(read_all(&p, b"/ffs/hello.txt").unwrap(), b"journal says hi\n", "{name}");
+    }
+}
