@@ -16,7 +16,7 @@ pub struct Extent {
 
 impl Ffs {
     /// Pointer `i` of an indirect block.
-    fn ptr(&self, blk: &[u8], i: usize) -> u64 {
+    pub(super) fn ptr(&self, blk: &[u8], i: usize) -> u64 {
         let o = self.sb.order;
         match self.sb.ufs {
             Ufs::Ufs1 => o.u32(blk, 4 * i) as u64,

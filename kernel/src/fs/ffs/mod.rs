@@ -14,29 +14,38 @@
 //! Every number read from the image is checked before it is used; a bad one makes the operation fail
 //! with EIO (EFTYPE/EINVAL at mount) and a kernel-log line saying what is wrong.
 
+mod alloc;
+mod balloc;
 mod bmap;
 pub mod cache;
 pub mod cg;
 pub mod dir;
+pub mod dirhash;
+mod dirops;
 pub mod endian;
 pub mod fsck;
 pub mod info;
 pub mod inode;
+pub mod newfs;
 pub mod superblock;
 pub mod wapbl;
+mod write;
 
 pub use info::{probe_info, FfsInfo};
 
 use crate::dev::{part, BlockDevice, Dev};
 use crate::errno::{Errno, KResult};
+use crate::hyper::Hypervisor;
 use crate::vfs::types::*;
-use crate::vfs::{erofs, FileSystem, MountCtx, MountOptions};
+use crate::vfs::{FileSystem, MountCtx, MountOptions};
+use alloc::WState;
 use cache::BlockCache;
 use dir::{DirFormat, Entries, RawDirent, DIRBLKSIZ};
+use dirhash::DirHash;
 use inode::Dinode;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
 use superblock::{Superblock, Ufs, FS_DOWAPBL, FS_INTERNAL, FS_KNOWN_FLAGS, ROOTINO};
 
 /// Parsed inodes kept (each ~400 bytes).
@@ -44,7 +53,7 @@ const INODE_CACHE_MAX: usize = 16384;
 /// Directories at least this large get an in-memory name index (NetBSD's dirhash starts at 5 chunks).
 const DIRINDEX_MIN_BYTES: u64 = 5 * DIRBLKSIZ as u64;
 /// Names held by all directory indexes together.
-const DIRINDEX_MAX_NAMES: usize = 1 << 18;
+pub(crate) const DIRINDEX_MAX_NAMES: usize = 1 << 18;
 /// Longest symlink target read (NetBSD's are < MAXPATHLEN; other systems' makefs input may be longer).
 const MAX_SLOW_SYMLINK: u64 = 64 * 1024;
 /// Parents remembered for the `..` check (entries; the map is dropped when full).
@@ -54,13 +63,10 @@ const MAX_CORRUPT_LINES: u32 = 100;
 
 type LogFn = Arc<dyn Fn(&str) + Send + Sync>;
 
-/// A directory's names and inode numbers (the in-memory index of a large directory).
-type NameIndex = HashMap<Box<[u8]>, u32>;
-
 #[derive(Default)]
-struct DirIndexes {
-    map: HashMap<Ino, Arc<NameIndex>>,
-    names: usize,
+pub(crate) struct DirIndexes {
+    pub(crate) map: HashMap<Ino, Arc<DirHash>>,
+    pub(crate) names: usize,
 }
 
 /// A mounted FFS.
@@ -79,6 +85,12 @@ pub struct Ffs {
     parents: Mutex<HashMap<Ino, Ino>>,
     corrupt_lines: AtomicU32,
     info: FfsInfo,
+    /// The write side's state (read-write mounts); readers hold it shared so they never see an
+    /// operation half done.
+    w: RwLock<WState>,
+    hyper: Arc<dyn Hypervisor>,
+    /// The journal was replayed into memory (the device is the replay's view: read-only).
+    replayed: bool,
 }
 
 /// The device and superblock a mount or `probe_info` settles on.
@@ -146,14 +158,10 @@ pub(crate) fn open(dev: &Dev, partition: Option<&str>, force: bool, log: &dyn Fn
     Ok(Opened { dev: fsdev, sb, chosen, replay })
 }
 
-/// Mount entry point (vfsops->vfs_mount): read-only mounts of the device named as the spec.
+/// Mount entry point (vfsops->vfs_mount): the device named as the spec, read-only or read-write.
 pub fn mount(ctx: &MountCtx, opts: &MountOptions) -> KResult<Arc<dyn FileSystem>> {
     let dev = ctx.dev.clone().ok_or(Errno::EINVAL)?;
     let log: LogFn = ctx.log.clone();
-    if !opts.readonly {
-        log("FFS write support is not here yet: mount read-only (-r)");
-        return Err(Errno::EROFS);
-    }
     let cache_bytes = match opts.get_size("cache")? {
         Some(n) => n.clamp(1 << 20, 1 << 40) as usize,
         None => cache::DEFAULT_CACHE_BYTES,
@@ -178,7 +186,7 @@ pub fn mount(ctx: &MountCtx, opts: &MountOptions) -> KResult<Arc<dyn FileSystem>
             o.dev.size()
         ));
     }
-    if !sb.is_clean() {
+    if !sb.is_clean() && opts.readonly {
         log("file system is not clean (read-only mount)");
     }
     let info = info::build(&dev, &o);
@@ -195,6 +203,9 @@ pub fn mount(ctx: &MountCtx, opts: &MountOptions) -> KResult<Arc<dyn FileSystem>
         parents: Mutex::new(HashMap::new()),
         corrupt_lines: AtomicU32::new(0),
         info,
+        w: RwLock::new(WState::default()),
+        hyper: ctx.hyper.clone(),
+        replayed: o.replay.as_ref().is_some_and(|(n, _)| *n > 0),
     };
     let root = fs.dinode(ROOTINO)?;
     if root.vtype() != Some(VType::Dir) {
@@ -215,6 +226,9 @@ pub fn mount(ctx: &MountCtx, opts: &MountOptions) -> KResult<Arc<dyn FileSystem>
         fs.sb.ncg,
         fs.sb.sblockloc
     ));
+    if !opts.readonly {
+        fs.start_rw(opts.force, fs.replayed)?;
+    }
     Ok(Arc::new(fs))
 }
 
@@ -394,23 +408,20 @@ impl Ffs {
         Ok(())
     }
 
-    /// The name index of a large directory, built on first use; None for a directory with more names
-    /// than all indexes may hold (it is then scanned).
-    fn dir_index(&self, dir: Ino, din: &Dinode) -> KResult<Option<Arc<NameIndex>>> {
+    /// The name index of a directory: the one kept, or (for a large directory) one built now; None
+    /// for a small directory without one, or one with more names than all indexes may hold.
+    fn dir_index(&self, dir: Ino, din: &Dinode) -> KResult<Option<Arc<DirHash>>> {
         if let Some(ix) = lock(&self.dirindex).map.get(&dir) {
             return Ok(Some(ix.clone()));
         }
-        let mut m: NameIndex = HashMap::new();
-        let mut too_big = false;
-        self.walk_dir(dir, din, 0, &mut |e, _| {
-            m.entry(e.name.into()).or_insert(e.ino);
-            too_big = m.len() > DIRINDEX_MAX_NAMES;
-            !too_big
-        })?;
-        if too_big {
+        if din.size < DIRINDEX_MIN_BYTES || din.size / 16 > DIRINDEX_MAX_NAMES as u64 {
             return Ok(None);
         }
-        let ix = Arc::new(m);
+        let ix = self.build_dirhash(dir, din)?;
+        if ix.len() > DIRINDEX_MAX_NAMES {
+            return Ok(None);
+        }
+        let ix = Arc::new(ix);
         let mut g = lock(&self.dirindex);
         if g.names + ix.len() > DIRINDEX_MAX_NAMES {
             g.map.clear();
@@ -423,10 +434,8 @@ impl Ffs {
 
     /// Looks `name` up in `dir` without the tree checks.
     fn lookup_raw(&self, dir: Ino, din: &Dinode, name: &[u8]) -> KResult<Option<u32>> {
-        if din.size >= DIRINDEX_MIN_BYTES {
-            if let Some(ix) = self.dir_index(dir, din)? {
-                return Ok(ix.get(name).copied());
-            }
+        if let Some(ix) = self.dir_index(dir, din)? {
+            return Ok(ix.get(name));
         }
         let mut found = None;
         self.walk_dir(dir, din, 0, &mut |e, _| {
@@ -438,6 +447,11 @@ impl Ffs {
             }
         })?;
         Ok(found)
+    }
+
+    /// Shared hold on the write state for a reading operation.
+    fn rlock(&self) -> RwLockReadGuard<'_, WState> {
+        self.w.read().unwrap_or_else(|e| e.into_inner())
     }
 
     fn dir_inode(&self, dir: Ino) -> KResult<Arc<Dinode>> {
@@ -463,6 +477,7 @@ impl FileSystem for Ffs {
     /// directory reached from the root then has one parent, so a damaged image cannot make the tree a
     /// loop (or show one directory in two places).
     fn lookup(&self, dir: Ino, name: &[u8]) -> KResult<Ino> {
+        let _g = self.rlock();
         let din = self.dir_inode(dir)?;
         if name.is_empty() || name.len() > dir::MAXNAMLEN {
             return Err(Errno::ENOENT);
@@ -516,6 +531,7 @@ impl FileSystem for Ffs {
     }
 
     fn getattr(&self, ino: Ino) -> KResult<Vattr> {
+        let _g = self.rlock();
         let d = self.dinode(ino)?;
         let vtype = d.vtype().ok_or(Errno::EIO)?;
         Ok(Vattr {
@@ -542,11 +558,12 @@ impl FileSystem for Ffs {
         })
     }
 
-    fn setattr(&self, _ino: Ino, _attr: &SetAttr) -> KResult<()> {
-        erofs()
+    fn setattr(&self, ino: Ino, attr: &SetAttr) -> KResult<()> {
+        self.w_setattr(ino, attr)
     }
 
     fn read(&self, ino: Ino, off: u64, buf: &mut [u8]) -> KResult<usize> {
+        let _g = self.rlock();
         let d = self.dinode(ino)?;
         match d.vtype() {
             Some(VType::Reg) => self.read_data(ino, &d, off, buf),
@@ -556,12 +573,13 @@ impl FileSystem for Ffs {
         }
     }
 
-    fn write(&self, _ino: Ino, _off: u64, _buf: &[u8], _append: bool) -> KResult<(usize, u64)> {
-        erofs()
+    fn write(&self, ino: Ino, off: u64, buf: &[u8], append: bool) -> KResult<(usize, u64)> {
+        self.w_write(ino, off, buf, append)
     }
 
     /// Cookies are byte offsets in the directory: an entry's cookie is where the next one starts.
     fn readdir(&self, dir: Ino, cookie: u64, sink: &mut dyn FnMut(&DirEntry<'_>) -> bool) -> KResult<()> {
+        let _g = self.rlock();
         let din = self.dir_inode(dir)?;
         self.walk_dir(dir, &din, cookie, &mut |e, next| {
             sink(&DirEntry { ino: e.ino as Ino, name: e.name, dtype: e.dtype, next })
@@ -571,6 +589,7 @@ impl FileSystem for Ffs {
     /// ufs_readlink: targets shorter than fs_maxsymlinklen live in the inode (the strict `<` is NetBSD's);
     /// on file systems without fs_maxsymlinklen, a link with no blocks is inline too.
     fn readlink(&self, ino: Ino) -> KResult<Vec<u8>> {
+        let _g = self.rlock();
         let d = self.dinode(ino)?;
         if d.vtype() != Some(VType::Lnk) {
             return Err(Errno::EINVAL);
@@ -595,47 +614,53 @@ impl FileSystem for Ffs {
         Ok(v)
     }
 
-    fn create(&self, _dir: Ino, _name: &[u8], _attr: &NewNode) -> KResult<Ino> {
-        erofs()
+    fn create(&self, dir: Ino, name: &[u8], attr: &NewNode) -> KResult<Ino> {
+        self.w_create(dir, name, attr)
     }
 
-    fn mknod(&self, _dir: Ino, _name: &[u8], _attr: &NewNode) -> KResult<Ino> {
-        erofs()
+    fn mknod(&self, dir: Ino, name: &[u8], attr: &NewNode) -> KResult<Ino> {
+        self.w_mknod(dir, name, attr)
     }
 
-    fn mkdir(&self, _dir: Ino, _name: &[u8], _attr: &NewNode) -> KResult<Ino> {
-        erofs()
+    fn mkdir(&self, dir: Ino, name: &[u8], attr: &NewNode) -> KResult<Ino> {
+        self.w_mkdir(dir, name, attr)
     }
 
-    fn symlink(&self, _dir: Ino, _name: &[u8], _attr: &NewNode, _target: &[u8]) -> KResult<Ino> {
-        erofs()
+    fn symlink(&self, dir: Ino, name: &[u8], attr: &NewNode, target: &[u8]) -> KResult<Ino> {
+        self.w_symlink(dir, name, attr, target)
     }
 
-    fn remove(&self, _dir: Ino, _name: &[u8]) -> KResult<()> {
-        erofs()
+    fn remove(&self, dir: Ino, name: &[u8]) -> KResult<()> {
+        self.w_remove(dir, name)
     }
 
-    fn rmdir(&self, _dir: Ino, _name: &[u8]) -> KResult<()> {
-        erofs()
+    fn rmdir(&self, dir: Ino, name: &[u8]) -> KResult<()> {
+        self.w_rmdir(dir, name)
     }
 
-    fn link(&self, _ino: Ino, _dir: Ino, _name: &[u8]) -> KResult<()> {
-        erofs()
+    fn link(&self, ino: Ino, dir: Ino, name: &[u8]) -> KResult<()> {
+        self.w_link(ino, dir, name)
     }
 
-    fn rename(&self, _fdir: Ino, _fname: &[u8], _tdir: Ino, _tname: &[u8]) -> KResult<()> {
-        erofs()
+    fn rename(&self, fdir: Ino, fname: &[u8], tdir: Ino, tname: &[u8]) -> KResult<()> {
+        self.w_rename(fdir, fname, tdir, tname)
     }
 
-    fn fsync(&self, _ino: Ino) -> KResult<()> {
-        Ok(())
+    /// ffs_fsync: the file's data is on the device already; its inode, indirect blocks and the
+    /// directory entries naming it are written with everything else (the whole file system is synced).
+    fn fsync(&self, ino: Ino) -> KResult<()> {
+        self.getattr(ino)?;
+        self.w_sync()
     }
 
     /// ffs_statvfs: counts from fs_cstotal; the fs_minfree reserve is not available to users.
     fn statvfs(&self) -> KResult<StatVfs> {
         let sb = &self.sb;
-        let cs = &sb.cstotal;
-        let bfree = (cs.nbfree.max(0) as u64).saturating_mul(sb.frag as u64).saturating_add(cs.nffree.max(0) as u64);
+        let (cs, pending) = self.w_counts().unwrap_or((sb.cstotal, 0));
+        let bfree = (cs.nbfree.max(0) as u64)
+            .saturating_mul(sb.frag as u64)
+            .saturating_add(cs.nffree.max(0) as u64)
+            .saturating_add(pending);
         let bresvd = sb.dsize.saturating_mul(sb.minfree as u64) / 100;
         let ffree = cs.nifree.max(0) as u64;
         Ok(StatVfs {
@@ -655,15 +680,35 @@ impl FileSystem for Ffs {
     }
 
     fn sync(&self) -> KResult<()> {
-        Ok(())
+        self.w_sync()
     }
 
-    fn unmount(&self, _force: bool) -> KResult<()> {
+    /// ffs_unmount: everything written, the clean flag set again.
+    fn unmount(&self, force: bool) -> KResult<()> {
+        if let Err(e) = self.stop_rw() {
+            (self.log)(&format!("unmount: writing the file system failed: {e}"));
+            if !force {
+                return Err(e);
+            }
+        }
         self.cache.invalidate();
         lock(&self.inodes).clear();
         lock(&self.dirindex).map.clear();
         lock(&self.parents).clear();
         Ok(())
+    }
+
+    /// mount -u: to read-only (everything written, clean again) or back to read-write.
+    fn update(&self, readonly: bool) -> KResult<()> {
+        if readonly {
+            self.stop_rw()
+        } else {
+            self.start_rw(false, self.replayed)
+        }
+    }
+
+    fn inactive(&self, ino: Ino) {
+        self.w_inactive(ino)
     }
 
     fn info(&self) -> Vec<(String, String)> {

@@ -49,7 +49,23 @@ pub const NDADDR: usize = 12;
 pub const NIADDR: usize = 3;
 
 /// Byte offsets of `struct fs` fields (the on-disk layout; pointers in the in-core part count 8 bytes).
-mod off {
+pub(crate) mod off {
+    pub const RPS: usize = 68;
+    pub const MAXCONTIG: usize = 88;
+    pub const NSPF: usize = 124;
+    pub const NPSECT: usize = 132;
+    pub const INTERLEAVE: usize = 136;
+    pub const NSECT: usize = 168;
+    pub const SPC: usize = 172;
+    pub const NCYL: usize = 176;
+    pub const FMOD: usize = 208;
+    pub const RONLY: usize = 210;
+    pub const AVGFILESIZE: usize = 1196;
+    pub const AVGFPDIR: usize = 1200;
+    pub const QBMASK: usize = 1336;
+    pub const QFMASK: usize = 1344;
+    pub const OLD_POSTBLFORMAT: usize = 1356;
+    pub const OLD_NRPOS: usize = 1360;
     pub const SBLKNO: usize = 8;
     pub const CBLKNO: usize = 12;
     pub const IBLKNO: usize = 16;
@@ -209,6 +225,11 @@ pub struct Superblock {
     pub maxsymlinklen: i32,
     pub old_inodefmt: i32,
     pub maxfilesize: u64,
+    /// fs_maxcontig, fs_maxbpg, fs_avgfilesize, fs_avgfpdir: allocation policy parameters.
+    pub maxcontig: i32,
+    pub maxbpg: u32,
+    pub avgfilesize: u32,
+    pub avgfpdir: u32,
 }
 
 /// What the superblock search found at one location and why it was not used (for the kernel log).
@@ -487,6 +508,10 @@ impl Superblock {
             maxsymlinklen: o.i32(b, off::MAXSYMLINKLEN),
             old_inodefmt,
             maxfilesize,
+            maxcontig: o.i32(b, off::MAXCONTIG),
+            maxbpg,
+            avgfilesize: o.u32(b, off::AVGFILESIZE),
+            avgfpdir: o.u32(b, off::AVGFPDIR),
             raw,
         })
     }

@@ -1,0 +1,802 @@
+//! newfs: an empty FFS laid out as NetBSD's sbin/newfs (newfs.c's defaults, mkfs.c's layout). The
+//! superblock at 65536 (UFS2) or 8192 (UFS1), a backup superblock, cylinder group block and the first
+//! inode blocks in every group (UFS1 initialises every inode block; UFS2 the first two per group and
+//! the kernel the rest as they are needed, cg_initediblk), the per-group summary array at the start of
+//! group 0's data, and the root directory (inode 2, `.` and `..`).
+//!
+//! The result depends only on the options, the device's prior contents where nothing is written
+//! (start from zeros for a reproducible image) and the hypervisor's clock and randomness: under
+//! `DeterministicHypervisor` the same options give the same bytes.
+
+use super::cg::off as cgo;
+use super::dir::{dirsiz, put_entry, DirFormat, DIRBLKSIZ};
+use super::endian::ByteOrder;
+use super::superblock::{off, FS_44INODEFMT, FS_FLAGS_UPDATED, FS_ISCLEAN, FS_UFS1_MAGIC, FS_UFS2_MAGIC};
+use super::superblock::{MAXBSIZE, MAXFRAG, MAXVOLLEN, MINBSIZE, NDADDR, NIADDR, ROOTINO, SBLOCKSIZE};
+use crate::dev::BlockDevice;
+use crate::errno::{Errno, KResult};
+use crate::hyper::Hypervisor;
+use crate::vfs::types::{DT_DIR, S_IFDIR};
+use std::fmt;
+
+const SECTOR: u64 = 512;
+const SMALL_FSSIZE: u64 = 20 * 1024 * 2;
+const MEDIUM_FSSIZE: u64 = 1000 * 1024 * 2;
+const MINCYLGRPS: u64 = 4;
+const NFPI: u64 = 4;
+const MAXPHYS: u64 = 65536;
+const FS_MAXCONTIG: i32 = 16;
+const SIZEOF_CG: u64 = 168;
+const SIZEOF_FS: u64 = 1376;
+
+/// What `newfs` is asked for (newfs(8)'s options). Zero means "the default".
+#[derive(Clone, Debug)]
+pub struct NewfsOptions {
+    /// 1 (FFSv1) or 2 (FFSv2, the default here).
+    pub ufs: u8,
+    /// Block size (-b); default 8 × the fragment size.
+    pub bsize: u32,
+    /// Fragment size (-f); default 512, 1024 or 2048 by the file system's size.
+    pub fsize: u32,
+    /// Byte order (-B be|le).
+    pub order: ByteOrder,
+    /// Size in bytes (-s); default the whole device.
+    pub size: u64,
+    /// Number of inodes (-n); overrides `density`.
+    pub inodes: u64,
+    /// Bytes of data per inode (-i); default 4 fragments.
+    pub density: u32,
+    /// Volume name (-V here, fs_volname), at most 31 bytes.
+    pub volname: String,
+    /// Reserved free space in percent (-m), default 5.
+    pub minfree: u32,
+    /// Optimise for space (-o space) rather than time.
+    pub optim_space: bool,
+    /// Expected average file size (-g) and files per directory (-h).
+    pub avgfilesize: u32,
+    pub avgfpdir: u32,
+    /// Blocks a file may take from one group before moving on (-e); default one indirect block's worth.
+    pub maxbpg: u32,
+    /// Contiguous blocks clustered (-a); default MAXPHYS / block size.
+    pub maxcontig: u32,
+    /// Owner of the root directory (newfs uses the caller's; 0 here).
+    pub root_uid: u32,
+    pub root_gid: u32,
+}
+
+impl Default for NewfsOptions {
+    fn default() -> NewfsOptions {
+        NewfsOptions {
+            ufs: 2,
+            bsize: 0,
+            fsize: 0,
+            order: ByteOrder::Little,
+            size: 0,
+            inodes: 0,
+            density: 0,
+            volname: String::new(),
+            minfree: 5,
+            optim_space: false,
+            avgfilesize: 16384,
+            avgfpdir: 64,
+            maxbpg: 0,
+            maxcontig: 0,
+            root_uid: 0,
+            root_gid: 0,
+        }
+    }
+}
+
+/// What was made (newfs's summary lines).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewfsReport {
+    pub ufs: u8,
+    pub order: ByteOrder,
+    pub size_bytes: u64,
+    pub sectors: u64,
+    pub bsize: u32,
+    pub fsize: u32,
+    pub ncg: u32,
+    pub fpg: u32,
+    pub ipg: u32,
+    pub inodes: u64,
+    pub superblock_at: u64,
+    /// Backup superblocks, in 512-byte sectors (fsck_ffs -b).
+    pub backups: Vec<u64>,
+    pub volname: String,
+}
+
+impl fmt::Display for NewfsReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mb = |b: u64| b as f64 / (1024.0 * 1024.0);
+        writeln!(
+            f,
+            "FFSv{} ({}){}: {:.1}MB ({} sectors) block size {}, fragment size {}",
+            self.ufs,
+            self.order.name(),
+            if self.volname.is_empty() { String::new() } else { format!(" \"{}\"", self.volname) },
+            mb(self.size_bytes),
+            self.sectors,
+            self.bsize,
+            self.fsize
+        )?;
+        writeln!(
+            f,
+            "\tusing {} cylinder groups of {:.2}MB, {} blks, {} inodes.",
+            self.ncg,
+            mb(self.fpg as u64 * self.fsize as u64),
+            self.fpg / (self.bsize / self.fsize),
+            self.ipg
+        )?;
+        write!(f, "super-block backups (for fsck_ffs -b #) at:")?;
+        let width = self.backups.last().map_or(1, |b| b.to_string().len());
+        let cols = (80 / (width + 2)).max(1);
+        for (i, b) in self.backups.iter().enumerate() {
+            if i % cols == 0 {
+                writeln!(f)?;
+            }
+            write!(f, " {b:>width$},")?;
+        }
+        writeln!(f)
+    }
+}
+
+/// The layout mkfs computes.
+struct Plan {
+    ufs2: bool,
+    bsize: u64,
+    fsize: u64,
+    frag: u64,
+    fragshift: u32,
+    fsbtodb: u32,
+    size: u64,
+    ncg: u64,
+    fpg: u64,
+    ipg: u64,
+    inopb: u64,
+    nindir: u64,
+    sblockloc: u64,
+    sblkno: u64,
+    cblkno: u64,
+    iblkno: u64,
+    dblkno: u64,
+    cgsize: u64,
+    csaddr: u64,
+    cssize: u64,
+    sbsize: u64,
+    dsize: u64,
+    maxfilesize: u64,
+    maxcontig: i32,
+    contigsumsize: i32,
+    maxbpg: u32,
+    minfree: u32,
+    optim: i32,
+    old_cpg: u64,
+}
+
+fn ilog2(x: u64) -> u32 {
+    63 - x.leading_zeros()
+}
+
+fn cgsize_if(old_cpg: u64, contigsumsize: i32, fragshift: u32, ipg: u64, fpg: u64) -> u64 {
+    // sizeof(struct cg) is 176 with its padding (the maps start at 168, cg_space).
+    let mut s = 176 + 4 + old_cpg * 4 + old_cpg * 2 + ipg.div_ceil(8) + fpg.div_ceil(8);
+    if contigsumsize > 0 {
+        s += contigsumsize as u64 * 4 + (fpg >> fragshift).div_ceil(8);
+    }
+    s
+}
+
+fn plan(o: &NewfsOptions, dev_size: u64) -> Result<Plan, String> {
+    if o.ufs != 1 && o.ufs != 2 {
+        return Err(format!("format {} (use 1 or 2)", o.ufs));
+    }
+    let ufs2 = o.ufs == 2;
+    let bytes = if o.size == 0 { dev_size } else { o.size };
+    if bytes > dev_size {
+        return Err(format!("size {bytes} exceeds the device's {dev_size} bytes"));
+    }
+    let fssize = bytes / SECTOR;
+    let mut fsize = o.fsize as u64;
+    if fsize == 0 {
+        fsize = o.bsize as u64 / 8;
+        if fsize == 0 {
+            fsize = if fssize < SMALL_FSSIZE {
+                512
+            } else if fssize < MEDIUM_FSSIZE {
+                1024
+            } else {
+                2048
+            };
+        }
+    }
+    let bsize = if o.bsize == 0 { 8 * fsize } else { o.bsize as u64 };
+    if !bsize.is_power_of_two() {
+        return Err(format!("block size must be a power of 2, not {bsize}"));
+    }
+    if !fsize.is_power_of_two() {
+        return Err(format!("fragment size must be a power of 2, not {fsize}"));
+    }
+    if fsize < SECTOR {
+        return Err(format!("fragment size {fsize} is too small, minimum is {SECTOR}"));
+    }
+    if bsize < MINBSIZE as u64 || bsize > MAXBSIZE as u64 {
+        return Err(format!("block size {bsize} is out of range ({MINBSIZE}..{MAXBSIZE})"));
+    }
+    if bsize < fsize {
+        return Err(format!("block size ({bsize}) cannot be smaller than fragment size ({fsize})"));
+    }
+    let frag = bsize / fsize;
+    if frag > MAXFRAG as u64 {
+        return Err(format!(
+            "fragment size {fsize} is too small, minimum with block size {bsize} is {}",
+            bsize / MAXFRAG as u64
+        ));
+    }
+    let fragshift = ilog2(frag);
+    let mut maxcontig =
+        if o.maxcontig == 0 { (MAXPHYS.min(MAXBSIZE as u64) / bsize).max(1) as i32 } else { o.maxcontig as i32 };
+    if maxcontig < 1 {
+        maxcontig = 1;
+    }
+    let contigsumsize = if maxcontig > 1 { maxcontig.min(FS_MAXCONTIG) } else { 0 };
+    let fsbtodb = ilog2(fsize / SECTOR);
+    let mut size = fssize >> fsbtodb;
+    let (sblockloc, nindir, inopb, old_cpg) = if ufs2 {
+        (65536u64, bsize / 8, bsize / 256, 0u64)
+    } else {
+        if size >= 1 << 31 {
+            return Err(format!("too many fragments ({size}) for a UFS1 file system"));
+        }
+        (8192u64, bsize / 4, bsize / 128, 1u64)
+    };
+    let sblkno = (sblockloc + SBLOCKSIZE as u64).div_ceil(fsize).div_ceil(frag) * frag;
+    let cblkno = sblkno + (SBLOCKSIZE as u64).div_ceil(fsize).div_ceil(frag) * frag;
+    let iblkno = cblkno + frag;
+    let mut maxfilesize = bsize * NDADDR as u64 - 1;
+    let mut sizepb = bsize;
+    for _ in 0..NIADDR {
+        sizepb = sizepb.saturating_mul(nindir);
+        maxfilesize = maxfilesize.saturating_add(sizepb);
+    }
+    if size < iblkno + 3 * frag {
+        return Err(format!("file system size {size} fragments < minimum size of {}", iblkno + 3 * frag));
+    }
+    let density = if o.density == 0 { NFPI * fsize } else { o.density as u64 };
+    let mut inodeblks = if o.inodes != 0 {
+        o.inodes.div_ceil(inopb)
+    } else {
+        let fragsperinodeblk = ((density * inopb) >> ilog2(fsize)).max(1);
+        (size - iblkno) / (frag + fragsperinodeblk)
+    };
+    if inodeblks == 0 {
+        inodeblks = 1;
+    }
+    if inodeblks > (size - iblkno) / frag - 2 {
+        inodeblks = (size - iblkno) / frag - 2;
+    }
+    if inodeblks * inopb >= 1 << 31 {
+        inodeblks = ((1u64 << 31) - 8) / inopb;
+    }
+    let cgzero = cgsize_if(old_cpg, contigsumsize, fragshift, 0, 0);
+    let cgall = cgsize_if(old_cpg, contigsumsize, fragshift, inodeblks * inopb, size);
+    let mut ncg = (cgall - cgzero).div_ceil(bsize - cgzero - 1);
+    if ncg < MINCYLGRPS {
+        let i = size / 2 / (iblkno + inodeblks * frag);
+        if i > ncg {
+            ncg = i;
+        }
+        ncg = ncg.min(MINCYLGRPS).min(inodeblks).max(1);
+    }
+    let mut fpg = size.div_ceil(ncg).div_ceil(frag) * frag;
+    let i = cgsize_if(old_cpg, contigsumsize, fragshift, inodeblks * inopb / ncg, fpg);
+    if i > bsize {
+        fpg -= (i - bsize) * 8;
+    }
+    ncg = size.div_ceil(fpg);
+    inodeblks /= ncg;
+    if inodeblks == 0 {
+        inodeblks = 1;
+    }
+    let ipg = inodeblks * inopb;
+    let cgs = cgsize_if(old_cpg, contigsumsize, fragshift, ipg, fpg);
+    if cgs > bsize {
+        return Err(format!("CGSIZE miscalculated {cgs} > {bsize}"));
+    }
+    let last = size - fpg * (ncg - 1);
+    if last < iblkno + inodeblks * frag {
+        ncg -= 1;
+        size -= last;
+    }
+    if ncg == 0 {
+        return Err("no room for a cylinder group".into());
+    }
+    let cgsize = cgs.div_ceil(fsize) * fsize;
+    let inopf = inopb >> fragshift;
+    let dblkno = iblkno + ipg / inopf;
+    let csaddr = dblkno;
+    let cssize = (ncg * 16).div_ceil(fsize) * fsize;
+    let sbsize = SIZEOF_FS.div_ceil(fsize) * fsize;
+    let csfrags = cssize.div_ceil(fsize);
+    let dsize = size - sblkno - ncg * (dblkno - sblkno) - csfrags;
+    if dblkno + csfrags >= fpg.min(size) {
+        return Err("too many cylinder groups to fit summary information into the first cylinder group".into());
+    }
+    let minfree = o.minfree.min(99);
+    let optim = if o.optim_space || minfree < 5 { 1 } else { 0 };
+    let maxbpg = if o.maxbpg != 0 { o.maxbpg } else { (nindir) as u32 };
+    Ok(Plan {
+        ufs2,
+        bsize,
+        fsize,
+        frag,
+        fragshift,
+        fsbtodb,
+        size,
+        ncg,
+        fpg,
+        ipg,
+        inopb,
+        nindir,
+        sblockloc,
+        sblkno,
+        cblkno,
+        iblkno,
+        dblkno,
+        cgsize,
+        csaddr,
+        cssize,
+        sbsize: sbsize.min(SBLOCKSIZE as u64),
+        dsize,
+        maxfilesize,
+        maxcontig,
+        contigsumsize,
+        maxbpg,
+        minfree,
+        optim,
+        old_cpg,
+    })
+}
+
+/// Checks the options against a device of `dev_size` bytes; the message says what is wrong (as
+/// newfs prints it).
+pub fn check(opts: &NewfsOptions, dev_size: u64) -> Result<(), String> {
+    if opts.volname.len() >= MAXVOLLEN {
+        return Err(format!("volume name longer than {} bytes", MAXVOLLEN - 1));
+    }
+    plan(opts, dev_size).map(|_| ())
+}
+
+struct Counts {
+    ndir: i64,
+    nbfree: i64,
+    nifree: i64,
+    nffree: i64,
+}
+
+/// Builds one cylinder group block (mkfs.c's initcg) and returns it with its summary.
+fn initcg(p: &Plan, o: ByteOrder, c: u64, now: i64) -> (Vec<u8>, Counts) {
+    let mut b = vec![0u8; p.cgsize as usize];
+    let cbase = p.fpg * c;
+    let dmax = (cbase + p.fpg).min(p.size);
+    let dlower = p.sblkno;
+    let mut dupper = p.dblkno;
+    if c == 0 {
+        dupper += p.cssize.div_ceil(p.fsize);
+    }
+    let ndblk = dmax - cbase;
+    o.put_u32(&mut b, cgo::MAGIC, super::cg::CG_MAGIC);
+    o.put_u32(&mut b, cgo::CGX, c as u32);
+    o.put_u32(&mut b, cgo::NDBLK, ndblk as u32);
+    let nclusterblks = if p.contigsumsize > 0 { ndblk >> p.fragshift } else { 0 };
+    o.put_u32(&mut b, cgo::NICLUSTER, nclusterblks as u32);
+    let start = SIZEOF_CG as u32;
+    let iusedoff = if p.ufs2 {
+        o.put_u64(&mut b, cgo::TIME, now as u64);
+        o.put_u32(&mut b, cgo::NIBLK, p.ipg as u32);
+        o.put_u32(&mut b, cgo::INITEDIBLK, p.ipg.min(2 * p.inopb) as u32);
+        start
+    } else {
+        o.put_u16(&mut b, cgo::OLD_NCYL, p.old_cpg as u16);
+        o.put_u32(&mut b, cgo::OLD_TIME, now as u32);
+        o.put_u16(&mut b, cgo::OLD_NIBLK, p.ipg as u16);
+        o.put_u32(&mut b, cgo::OLD_BTOTOFF, start);
+        let boff = start + (p.old_cpg * 4) as u32;
+        o.put_u32(&mut b, cgo::OLD_BOFF, boff);
+        boff + (p.old_cpg * 2) as u32
+    };
+    o.put_u32(&mut b, cgo::IUSEDOFF, iusedoff);
+    let freeoff = iusedoff + p.ipg.div_ceil(8) as u32;
+    o.put_u32(&mut b, cgo::FREEOFF, freeoff);
+    let (sumoff, cloff);
+    if p.contigsumsize <= 0 {
+        o.put_u32(&mut b, cgo::NEXTFREEOFF, freeoff + p.fpg.div_ceil(8) as u32);
+        sumoff = 0;
+        cloff = 0;
+    } else {
+        let s = (freeoff + p.fpg.div_ceil(8) as u32 - 4).div_ceil(4) * 4;
+        sumoff = s;
+        cloff = s + (p.contigsumsize as u32 + 1) * 4;
+        o.put_u32(&mut b, cgo::CLUSTERSUMOFF, sumoff);
+        o.put_u32(&mut b, cgo::CLUSTEROFF, cloff);
+        o.put_u32(&mut b, cgo::NEXTFREEOFF, cloff + (p.fpg >> p.fragshift).div_ceil(8) as u32);
+    }
+    let setbit = |b: &mut Vec<u8>, base: u32, i: u64| b[base as usize + (i / 8) as usize] |= 1 << (i % 8);
+    let mut cs = Counts { ndir: 0, nbfree: 0, nifree: p.ipg as i64, nffree: 0 };
+    if c == 0 {
+        for i in 0..ROOTINO {
+            setbit(&mut b, iusedoff, i);
+            cs.nifree -= 1;
+        }
+    }
+    let btot = |b: &mut Vec<u8>, p: &Plan| {
+        if !p.ufs2 {
+            // old_cg_blktot[0]++ and old_cg_blks[0][0]++ (one cylinder, one rotational position).
+            let v = o.u32(b, start as usize).wrapping_add(1);
+            o.put_u32(b, start as usize, v);
+            let at = (start + 4 * p.old_cpg as u32) as usize;
+            let v = o.u16(b, at).wrapping_add(1);
+            o.put_u16(b, at, v);
+        }
+    };
+    let setblock = |b: &mut Vec<u8>, blkno: u64, cs: &mut Counts| {
+        for i in 0..p.frag {
+            setbit(b, freeoff, blkno * p.frag + i);
+        }
+        if p.contigsumsize > 0 {
+            setbit(b, cloff, blkno);
+        }
+        cs.nbfree += 1;
+        btot(b, p);
+    };
+    if c > 0 {
+        let mut d = 0;
+        while d < dlower {
+            setblock(&mut b, d / p.frag, &mut cs);
+            d += p.frag;
+        }
+    }
+    let i = dupper & (p.frag - 1);
+    if i != 0 {
+        let at = cgo::FRSUM + 4 * (p.frag - i) as usize;
+        let v = o.u32(&b, at) + 1;
+        o.put_u32(&mut b, at, v);
+        let end = dupper + p.frag - i;
+        while dupper < end {
+            setbit(&mut b, freeoff, dupper);
+            cs.nffree += 1;
+            dupper += 1;
+        }
+    }
+    let mut d = dupper;
+    while d + p.frag <= ndblk {
+        setblock(&mut b, d / p.frag, &mut cs);
+        d += p.frag;
+    }
+    if d < ndblk {
+        let at = cgo::FRSUM + 4 * (ndblk - d) as usize;
+        let v = o.u32(&b, at) + 1;
+        o.put_u32(&mut b, at, v);
+        while d < ndblk {
+            setbit(&mut b, freeoff, d);
+            cs.nffree += 1;
+            d += 1;
+        }
+    }
+    if p.contigsumsize > 0 {
+        let css = p.contigsumsize as u64;
+        let mut run = 0u64;
+        let bump = |b: &mut Vec<u8>, run: u64| {
+            let at = (sumoff + 4 * run.min(css) as u32) as usize;
+            let v = o.u32(b, at) + 1;
+            o.put_u32(b, at, v);
+        };
+        for i in 0..nclusterblks {
+            if b[cloff as usize + (i / 8) as usize] & (1 << (i % 8)) != 0 {
+                run += 1;
+            } else if run != 0 {
+                bump(&mut b, run);
+                run = 0;
+            }
+        }
+        if run != 0 {
+            bump(&mut b, run);
+        }
+    }
+    o.put_u32(&mut b, cgo::CS, cs.ndir as u32);
+    o.put_u32(&mut b, cgo::CS + 4, cs.nbfree as u32);
+    o.put_u32(&mut b, cgo::CS + 8, cs.nifree as u32);
+    o.put_u32(&mut b, cgo::CS + 12, cs.nffree as u32);
+    (b, cs)
+}
+
+/// The superblock bytes (struct fs, then zeros to SBLOCKSIZE) for the plan.
+fn superblock(p: &Plan, o: ByteOrder, opts: &NewfsOptions, now: i64, id1: u32, cs: &Counts) -> Vec<u8> {
+    let mut b = vec![0u8; SBLOCKSIZE];
+    let p32 = |b: &mut Vec<u8>, at: usize, v: u64| o.put_u32(b, at, v as u32);
+    p32(&mut b, off::SBLKNO, p.sblkno);
+    p32(&mut b, off::CBLKNO, p.cblkno);
+    p32(&mut b, off::IBLKNO, p.iblkno);
+    p32(&mut b, off::DBLKNO, p.dblkno);
+    p32(&mut b, off::NCG, p.ncg);
+    p32(&mut b, off::BSIZE, p.bsize);
+    p32(&mut b, off::FSIZE, p.fsize);
+    p32(&mut b, off::FRAG, p.frag);
+    p32(&mut b, off::MINFREE, p.minfree as u64);
+    o.put_u32(&mut b, off::BMASK, !(p.bsize as u32 - 1));
+    o.put_u32(&mut b, off::FMASK, !(p.fsize as u32 - 1));
+    p32(&mut b, off::BSHIFT, ilog2(p.bsize) as u64);
+    p32(&mut b, off::FSHIFT, ilog2(p.fsize) as u64);
+    o.put_u32(&mut b, off::MAXCONTIG, p.maxcontig as u32);
+    p32(&mut b, off::MAXBPG, p.maxbpg as u64);
+    p32(&mut b, off::FRAGSHIFT, p.fragshift as u64);
+    p32(&mut b, off::FSBTODB, p.fsbtodb as u64);
+    p32(&mut b, off::SBSIZE, p.sbsize);
+    p32(&mut b, off::NINDIR, p.nindir);
+    p32(&mut b, off::INOPB, p.inopb);
+    o.put_u32(&mut b, off::OPTIM, p.optim as u32);
+    o.put_u32(&mut b, off::ID, now as u32);
+    o.put_u32(&mut b, off::ID + 4, id1);
+    p32(&mut b, off::CSSIZE, p.cssize);
+    p32(&mut b, off::CGSIZE, p.cgsize);
+    p32(&mut b, off::IPG, p.ipg);
+    p32(&mut b, off::FPG, p.fpg);
+    b[off::CLEAN] = FS_ISCLEAN;
+    b[off::OLD_FLAGS] = FS_FLAGS_UPDATED as u8;
+    let vol = opts.volname.as_bytes();
+    b[off::VOLNAME..off::VOLNAME + vol.len().min(MAXVOLLEN - 1)].copy_from_slice(&vol[..vol.len().min(MAXVOLLEN - 1)]);
+    p32(&mut b, off::MAXBSIZE, p.bsize);
+    o.put_u64(&mut b, off::SBLOCKLOC, p.sblockloc);
+    o.put_u64(&mut b, off::CSTOTAL, cs.ndir as u64);
+    o.put_u64(&mut b, off::CSTOTAL + 8, cs.nbfree as u64);
+    o.put_u64(&mut b, off::CSTOTAL + 16, cs.nifree as u64);
+    o.put_u64(&mut b, off::CSTOTAL + 24, cs.nffree as u64);
+    o.put_u64(&mut b, off::TIME, now as u64);
+    o.put_u64(&mut b, off::SIZE, p.size);
+    o.put_u64(&mut b, off::DSIZE, p.dsize);
+    o.put_u64(&mut b, off::CSADDR, p.csaddr);
+    p32(&mut b, off::AVGFILESIZE, opts.avgfilesize.max(1) as u64);
+    p32(&mut b, off::AVGFPDIR, opts.avgfpdir.max(1) as u64);
+    o.put_u32(&mut b, off::CONTIGSUMSIZE, p.contigsumsize as u32);
+    o.put_u32(&mut b, off::MAXSYMLINKLEN, if p.ufs2 { 120 } else { 60 });
+    o.put_u32(&mut b, off::OLD_INODEFMT, FS_44INODEFMT as u32);
+    o.put_u64(&mut b, off::MAXFILESIZE, p.maxfilesize);
+    o.put_u64(&mut b, off::QBMASK, p.bsize - 1);
+    o.put_u64(&mut b, off::QFMASK, p.fsize - 1);
+    o.put_u32(&mut b, off::MAGIC, if p.ufs2 { FS_UFS2_MAGIC } else { FS_UFS1_MAGIC });
+    if !p.ufs2 {
+        let nspf = p.fsize / SECTOR;
+        o.put_u32(&mut b, off::OLD_CGMASK, 0xffff_ffff);
+        o.put_u32(&mut b, off::OLD_TIME, now as u32);
+        p32(&mut b, off::OLD_SIZE, p.size);
+        p32(&mut b, off::OLD_DSIZE, p.dsize);
+        p32(&mut b, off::RPS, 60);
+        p32(&mut b, off::NSPF, nspf);
+        p32(&mut b, off::INTERLEAVE, 1);
+        p32(&mut b, off::OLD_CSADDR, p.csaddr);
+        p32(&mut b, off::NPSECT, p.fpg * nspf);
+        p32(&mut b, off::NSECT, p.fpg * nspf);
+        p32(&mut b, off::SPC, p.fpg * nspf);
+        p32(&mut b, off::NCYL, p.ncg);
+        p32(&mut b, off::OLD_CPG, p.old_cpg);
+        o.put_u32(&mut b, off::OLD_CSTOTAL, cs.ndir as u32);
+        o.put_u32(&mut b, off::OLD_CSTOTAL + 4, cs.nbfree as u32);
+        o.put_u32(&mut b, off::OLD_CSTOTAL + 8, cs.nifree as u32);
+        o.put_u32(&mut b, off::OLD_CSTOTAL + 12, cs.nffree as u32);
+        p32(&mut b, off::OLD_POSTBLFORMAT, 1);
+        p32(&mut b, off::OLD_NRPOS, 1);
+    }
+    b
+}
+
+fn random_u32(hyper: &dyn Hypervisor) -> u32 {
+    let mut r = [0u8; 4];
+    hyper.random(&mut r);
+    u32::from_le_bytes(r)
+}
+
+/// Lays out an empty file system on `dev` as NetBSD's newfs would.
+pub fn newfs(dev: &dyn BlockDevice, opts: &NewfsOptions, hyper: &dyn Hypervisor) -> KResult<NewfsReport> {
+    if dev.readonly() {
+        return Err(Errno::EROFS);
+    }
+    if opts.volname.len() >= MAXVOLLEN {
+        return Err(Errno::EINVAL);
+    }
+    let p = plan(opts, dev.size()).map_err(|_| Errno::EINVAL)?;
+    let o = opts.order;
+    let now = hyper.wall_clock();
+    let fb = |f: u64| f * p.fsize;
+    let isz: u64 = if p.ufs2 { 256 } else { 128 };
+    let gen_off = if p.ufs2 { 80 } else { 108 };
+
+    // Old superblocks elsewhere would confuse a later search: their magic goes.
+    for loc in [65536u64, 8192, 262144] {
+        if loc != p.sblockloc && loc + SBLOCKSIZE as u64 <= fb(p.size) && loc < fb(p.fpg) {
+            let mut m = [0u8; 4];
+            dev.read_at(loc + off::MAGIC as u64, &mut m)?;
+            let v = u32::from_le_bytes(m);
+            let magics = [FS_UFS1_MAGIC, FS_UFS2_MAGIC];
+            if magics.contains(&v) || magics.contains(&v.swap_bytes()) {
+                dev.write_at(loc + off::MAGIC as u64, &[0; 4])?;
+            }
+        }
+    }
+
+    // The groups, then the backup superblocks (with the totals newfs computed before the root
+    // directory was made, as mkfs writes them).
+    let mut cgs = Vec::with_capacity(p.ncg as usize);
+    let mut total = Counts { ndir: 0, nbfree: 0, nifree: 0, nffree: 0 };
+    for c in 0..p.ncg {
+        let (b, cs) = initcg(&p, o, c, now.sec);
+        total.nbfree += cs.nbfree;
+        total.nifree += cs.nifree;
+        total.nffree += cs.nffree;
+        cgs.push((b, cs));
+    }
+    let id1 = random_u32(hyper) & 0x7fff_ffff;
+    let backup = superblock(&p, o, opts, now.sec, id1, &total);
+    let sbslot = p.bsize.max(SBLOCKSIZE as u64) as usize;
+    let mut backups = Vec::new();
+    // Inode blocks written with each group: UFS2 the first two, UFS1 all of them.
+    let ino_blocks = if p.ufs2 { (2 * p.inopb).min(p.ipg) / p.inopb } else { p.ipg / p.inopb };
+    for c in 0..p.ncg {
+        let cstart = p.fpg * c;
+        let mut head = vec![0u8; sbslot + p.bsize as usize];
+        head[..SIZEOF_FS as usize].copy_from_slice(&backup[..SIZEOF_FS as usize]);
+        head[sbslot..sbslot + p.cgsize as usize].copy_from_slice(&cgs[c as usize].0);
+        dev.write_at(fb(cstart + p.sblkno), &head)?;
+        backups.push(fb(cstart + p.sblkno) / SECTOR);
+        let chunk = 16u64;
+        let mut i = 0;
+        while i < ino_blocks {
+            let n = chunk.min(ino_blocks - i);
+            let mut blk = vec![0u8; (n * p.bsize) as usize];
+            let mut r = vec![0u8; (4 * n * p.inopb) as usize];
+            hyper.random(&mut r);
+            for k in 0..(n * p.inopb) as usize {
+                let g = u32::from_le_bytes([r[4 * k], r[4 * k + 1], r[4 * k + 2], r[4 * k + 3]]) & 0x7fff_ffff;
+                o.put_u32(&mut blk, k * isz as usize + gen_off, g);
+            }
+            dev.write_at(fb(cstart + p.iblkno + i * p.frag), &blk)?;
+            i += n;
+        }
+    }
+
+    // The root directory: one fragment of a block from group 0 (mkfs.c's alloc and iput).
+    let mut cg0 = cgs.swap_remove(0).0;
+    let freeoff = o.u32(&cg0, cgo::FREEOFF) as usize;
+    let ndblk = o.u32(&cg0, cgo::NDBLK) as u64;
+    let isfree = |b: &[u8], f: u64| b[freeoff + (f / 8) as usize] & (1 << (f % 8)) != 0;
+    let mut d = 0;
+    while d < ndblk && !(0..p.frag).all(|i| isfree(&cg0, d + i)) {
+        d += p.frag;
+    }
+    if d >= ndblk {
+        return Err(Errno::ENOSPC);
+    }
+    cg0[freeoff + (d / 8) as usize] &= !(1 << (d % 8));
+    let blk = d / p.frag;
+    let mut cs0 = Counts { ndir: 1, nbfree: -1, nifree: -1, nffree: 0 };
+    if p.frag > 1 {
+        let at = cgo::FRSUM + 4 * (p.frag - 1) as usize;
+        let v = o.u32(&cg0, at) + 1;
+        o.put_u32(&mut cg0, at, v);
+        cs0.nffree += p.frag as i64 - 1;
+    }
+    if p.contigsumsize > 0 {
+        // The block leaves the cluster map: its run splits (ffs_clusteracct).
+        let cloff = o.u32(&cg0, cgo::CLUSTEROFF) as usize;
+        let sumoff = o.u32(&cg0, cgo::CLUSTERSUMOFF) as usize;
+        let css = p.contigsumsize as u64;
+        let nclusterblks = o.u32(&cg0, cgo::NICLUSTER) as u64;
+        let cfree = |b: &[u8], i: u64| b[cloff + (i / 8) as usize] & (1 << (i % 8)) != 0;
+        cg0[cloff + (blk / 8) as usize] &= !(1 << (blk % 8));
+        let mut forw = 0;
+        while blk + 1 + forw < nclusterblks.min(blk + 1 + css) && cfree(&cg0, blk + 1 + forw) {
+            forw += 1;
+        }
+        let mut back = 0;
+        while back < css && blk > back && cfree(&cg0, blk - 1 - back) {
+            back += 1;
+        }
+        let add = |b: &mut Vec<u8>, i: u64, dv: i32| {
+            let at = sumoff + 4 * i as usize;
+            let v = (o.u32(b, at) as i32 + dv) as u32;
+            o.put_u32(b, at, v);
+        };
+        add(&mut cg0, (back + forw + 1).min(css), -1);
+        if back > 0 {
+            add(&mut cg0, back, 1);
+        }
+        if forw > 0 {
+            add(&mut cg0, forw, 1);
+        }
+    }
+    let iusedoff = o.u32(&cg0, cgo::IUSEDOFF) as usize;
+    cg0[iusedoff] |= 1 << ROOTINO;
+    for (k, dv) in [(0usize, cs0.ndir), (4, cs0.nbfree), (8, cs0.nifree), (12, cs0.nffree)] {
+        let v = (o.u32(&cg0, cgo::CS + k) as i64 + dv) as u32;
+        o.put_u32(&mut cg0, cgo::CS + k, v);
+    }
+    let c0 = Counts {
+        ndir: o.u32(&cg0, cgo::CS) as i64,
+        nbfree: o.u32(&cg0, cgo::CS + 4) as i64,
+        nifree: o.u32(&cg0, cgo::CS + 8) as i64,
+        nffree: o.u32(&cg0, cgo::CS + 12) as i64,
+    };
+    dev.write_at(fb(p.cblkno), &cg0)?;
+    total.ndir += cs0.ndir;
+    total.nbfree += cs0.nbfree;
+    total.nifree += cs0.nifree;
+    total.nffree += cs0.nffree;
+
+    // Its block: `.` and `..` in one chunk, the rest of the fragment zero.
+    let fmt = DirFormat { order: o, dtype: true };
+    let mut dirblk = vec![0u8; p.fsize as usize];
+    put_entry(&mut dirblk, 0, fmt, ROOTINO as u32, dirsiz(1) as u16, DT_DIR, b".");
+    put_entry(&mut dirblk, dirsiz(1), fmt, ROOTINO as u32, (DIRBLKSIZ - dirsiz(1)) as u16, DT_DIR, b"..");
+    dev.write_at(fb(d), &dirblk)?;
+
+    // Its inode.
+    let mut root = super::inode::Dinode::decode(
+        &vec![0u8; isz as usize],
+        o,
+        if p.ufs2 { super::superblock::Ufs::Ufs2 } else { super::superblock::Ufs::Ufs1 },
+        false,
+    );
+    root.mode = (S_IFDIR | 0o755) as u16;
+    root.nlink = 2;
+    root.uid = opts.root_uid;
+    root.gid = opts.root_gid;
+    root.size = DIRBLKSIZ as u64;
+    root.blocks = p.fsize / SECTOR;
+    root.db[0] = d;
+    root.atime = now;
+    root.mtime = now;
+    root.ctime = now;
+    if p.ufs2 {
+        root.birthtime = now;
+    }
+    root.gen = random_u32(hyper) & 0x7fff_ffff;
+    let ufs = if p.ufs2 { super::superblock::Ufs::Ufs2 } else { super::superblock::Ufs::Ufs1 };
+    let iblk_at = fb(p.iblkno);
+    let mut iblk = vec![0u8; p.bsize as usize];
+    dev.read_at(iblk_at, &mut iblk)?;
+    let r = (ROOTINO * isz) as usize;
+    iblk[r..r + isz as usize].fill(0);
+    root.encode(&mut iblk[r..r + isz as usize], o, ufs, false);
+    dev.write_at(iblk_at, &iblk)?;
+
+    // The summary array, then the primary superblock with the final totals.
+    let mut csum = vec![0u8; p.cssize as usize];
+    for c in 0..p.ncg as usize {
+        let cs = if c == 0 { &c0 } else { &cgs[c - 1].1 };
+        o.put_u32(&mut csum, 16 * c, cs.ndir as u32);
+        o.put_u32(&mut csum, 16 * c + 4, cs.nbfree as u32);
+        o.put_u32(&mut csum, 16 * c + 8, cs.nifree as u32);
+        o.put_u32(&mut csum, 16 * c + 12, cs.nffree as u32);
+    }
+    dev.write_at(fb(p.csaddr), &csum)?;
+    let primary = superblock(&p, o, opts, now.sec, id1, &total);
+    let upto = fb(p.sblkno) - p.sblockloc;
+    let mut sbuf = vec![0u8; upto as usize];
+    sbuf[..SIZEOF_FS as usize].copy_from_slice(&primary[..SIZEOF_FS as usize]);
+    dev.write_at(p.sblockloc, &sbuf)?;
+    dev.flush()?;
+    Ok(NewfsReport {
+        ufs: if p.ufs2 { 2 } else { 1 },
+        order: o,
+        size_bytes: fb(p.size),
+        sectors: fb(p.size) / SECTOR,
+        bsize: p.bsize as u32,
+        fsize: p.fsize as u32,
+        ncg: p.ncg as u32,
+        fpg: p.fpg as u32,
+        ipg: p.ipg as u32,
+        inodes: p.ncg * p.ipg,
+        superblock_at: p.sblockloc,
+        backups,
+        volname: opts.volname.clone(),
+    })
+}

@@ -1,0 +1,178 @@
+//! FFS read-write: every kind of change, then unmount, remount and compare; The Sleuth Kit reads what
+//! we wrote; the clean flag; errors the file system owns (EEXIST, ENOTEMPTY, ENOSPC, out of inodes).
+
+mod ffs_rw_common;
+
+use ffs_rw_common::*;
+use kernel::dev::{BlockDevice, Dev};
+use kernel::fs::ffs::superblock::Superblock;
+use kernel::vfs::*;
+use kernel::Errno;
+use std::sync::Arc;
+
+/// A tree with every kind of node and every size class of file.
+fn populate(p: &Proc, cfg: Cfg) {
+    let b = cfg.bsize as usize;
+    let f = cfg.fsize as usize;
+    p.mkdir(b"/mnt/d", 0o755).unwrap();
+    p.mkdir(b"/mnt/d/e", 0o700).unwrap();
+    write(p, b"/mnt/empty", b"");
+    write(p, b"/mnt/small", b"hello, world\n");
+    write(p, b"/mnt/frag", &bytes(1, f + 1));
+    write(p, b"/mnt/d/threeblocks", &bytes(2, 3 * b + 5));
+    // Past the direct blocks into the first indirect block.
+    write(p, b"/mnt/d/e/indirect", &bytes(3, 12 * b + 3 * b + 7));
+    // Growing through fragments by small appends (ffs_realloccg moves and extends).
+    let fd = p.open(b"/mnt/grow", O_WRONLY | O_CREAT | O_APPEND, 0o600).unwrap();
+    for i in 0..40 {
+        p.write(fd, &bytes(100 + i, 333)).unwrap();
+    }
+    p.close(fd).unwrap();
+    // Holes: a sparse file, and one grown by truncate.
+    let fd = p.open(b"/mnt/sparse", O_WRONLY | O_CREAT, 0o644).unwrap();
+    p.pwrite(fd, b"tail", (20 * b) as i64).unwrap();
+    p.pwrite(fd, b"head", 0).unwrap();
+    p.close(fd).unwrap();
+    write(p, b"/mnt/truncgrow", b"abc");
+    p.truncate(b"/mnt/truncgrow", (5 * b + 17) as i64).unwrap();
+    write(p, b"/mnt/truncshrink", &bytes(4, 14 * b));
+    p.truncate(b"/mnt/truncshrink", (b + f / 2 + 3) as i64).unwrap();
+    p.symlink(b"small", b"/mnt/fastlink").unwrap();
+    let long = "x/".repeat(100);
+    p.symlink(long.as_bytes(), b"/mnt/slowlink").unwrap();
+    p.link(b"/mnt/small", b"/mnt/d/hardlink").unwrap();
+    p.mknod(b"/mnt/chr", S_IFCHR | 0o620, makedev(5, 7)).unwrap();
+    p.mknod(b"/mnt/blk", S_IFBLK | 0o600, makedev(14, 0x1234)).unwrap();
+    p.mkfifo(b"/mnt/fifo", 0o644).unwrap();
+    p.chmod(b"/mnt/frag", 0o4751).unwrap();
+    p.chown(b"/mnt/frag", 1000, 100).unwrap();
+    p.mkdir(b"/mnt/gone", 0o755).unwrap();
+    write(p, b"/mnt/gone/f", b"x");
+    p.unlink(b"/mnt/gone/f").unwrap();
+    p.rmdir(b"/mnt/gone").unwrap();
+    p.mkdir(b"/mnt/moved", 0o755).unwrap();
+    write(p, b"/mnt/moved/inside", b"moved file");
+    p.rename(b"/mnt/moved", b"/mnt/d/e/moved").unwrap();
+    write(p, b"/mnt/victim", b"to be replaced");
+    write(p, b"/mnt/replacer", b"the replacement");
+    p.rename(b"/mnt/replacer", b"/mnt/victim").unwrap();
+    // Many names: the directory grows past one block.
+    p.mkdir(b"/mnt/many", 0o755).unwrap();
+    for i in 0..300 {
+        write(p, format!("/mnt/many/file-with-a-longish-name-{i:04}").as_bytes(), &bytes(i, i as usize % 50));
+    }
+    for i in (0..300).step_by(3) {
+        p.unlink(format!("/mnt/many/file-with-a-longish-name-{i:04}").as_bytes()).unwrap();
+    }
+}
+
+fn sb_of(dev: &dyn BlockDevice) -> Superblock {
+    Superblock::find(dev, &mut Vec::new()).unwrap()
+}
+
+#[test]
+fn round_trip_every_config() {
+    for cfg in CFGS {
+        let name = format!(
+            "ufs{}-{}-{}",
+            cfg.ufs,
+            if cfg.order == kernel::fs::ffs::endian::ByteOrder::Big { "be" } else { "le" },
+            cfg.bsize
+        );
+        let dev = fresh(cfg, 24 << 20);
+        assert!(sb_of(dev.as_ref()).is_clean());
+        let (_k, p, _h) = boot(dev.clone() as Dev);
+        mount_rw(&p).unwrap();
+        // Not clean on disk while mounted read-write.
+        assert!(!sb_of(dev.as_ref()).is_clean(), "{name}: clean while mounted read-write");
+        populate(&p, cfg);
+        let before = snapshot(&p, "/mnt");
+        assert_eq!(before["grow"].data.len(), 40 * 333);
+        assert_eq!(before["truncshrink"].size, (cfg.bsize + cfg.fsize / 2 + 3) as u64);
+        assert_eq!(&before["sparse"].data[..4], b"head");
+        assert_eq!(before["small"].nlink, 2);
+        assert_eq!(before["victim"].data, b"the replacement");
+        assert_eq!(before["d"].nlink, 3);
+        assert_eq!(before["d/e"].nlink, 3);
+        let sv1 = p.statvfs(b"/mnt").unwrap();
+        p.unmount(b"/mnt", 0).unwrap();
+        assert!(sb_of(dev.as_ref()).is_clean(), "{name}: not clean after unmount");
+        mount_ro(&p).unwrap();
+        let after = snapshot(&p, "/mnt");
+        assert_eq!(before, after, "{name}: tree changed across remount");
+        let sv2 = p.statvfs(b"/mnt").unwrap();
+        assert_eq!((sv1.fs.bfree, sv1.fs.ffree), (sv2.fs.bfree, sv2.fs.ffree), "{name}: free counts");
+        p.unmount(b"/mnt", 0).unwrap();
+        check_with_tsk(dev.as_ref(), &name, cfg.ufs, &after);
+    }
+}
+
+#[test]
+fn errors_the_file_system_owns() {
+    let cfg = CFGS[2];
+    let dev = fresh(cfg, 8 << 20);
+    let (_k, p, _h) = boot(dev.clone() as Dev);
+    mount_rw(&p).unwrap();
+    p.mkdir(b"/mnt/d", 0o755).unwrap();
+    write(&p, b"/mnt/d/f", b"x");
+    assert_eq!(p.mkdir(b"/mnt/d", 0o755).unwrap_err(), Errno::EEXIST);
+    assert_eq!(p.rmdir(b"/mnt/d").unwrap_err(), Errno::ENOTEMPTY);
+    assert_eq!(p.unlink(b"/mnt/d").unwrap_err(), Errno::EPERM);
+    p.mkdir(b"/mnt/d2", 0o755).unwrap();
+    write(&p, b"/mnt/d2/g", b"y");
+    assert_eq!(p.rename(b"/mnt/d", b"/mnt/d2").unwrap_err(), Errno::ENOTEMPTY);
+    p.unlink(b"/mnt/d2/g").unwrap();
+    p.rename(b"/mnt/d", b"/mnt/d2").unwrap();
+    assert_eq!(read(&p, b"/mnt/d2/f"), b"x");
+    assert_eq!(p.stat(b"/mnt").unwrap().nlink, 3);
+    p.unmount(b"/mnt", 0).unwrap();
+}
+
+#[test]
+fn enospc_and_out_of_inodes_leave_a_consistent_fs() {
+    let cfg = CFGS[0];
+    let dev = fresh(cfg, 4 << 20);
+    let (_k, p, _h) = boot(dev.clone() as Dev);
+    mount_rw(&p).unwrap();
+    write(&p, b"/mnt/keep", b"kept");
+    // Fill with one big file.
+    let fd = p.open(b"/mnt/big", O_WRONLY | O_CREAT, 0o644).unwrap();
+    let chunk = bytes(9, 64 * 1024);
+    let mut written = 0u64;
+    let e = loop {
+        match p.write(fd, &chunk) {
+            Ok(n) => written += n as u64,
+            Err(e) => break e,
+        }
+    };
+    assert_eq!(e, Errno::ENOSPC);
+    p.close(fd).unwrap();
+    assert_eq!(p.stat(b"/mnt/big").unwrap().size, written);
+    // Inodes: small files until none are left (or space runs out).
+    let mut made = 0;
+    let e = loop {
+        match p.open(format!("/mnt/n{made}").as_bytes(), O_WRONLY | O_CREAT, 0o644) {
+            Ok(fd) => {
+                p.close(fd).unwrap();
+                made += 1;
+            }
+            Err(e) => break e,
+        }
+    };
+    assert_eq!(e, Errno::ENOSPC);
+    let snap = snapshot(&p, "/mnt");
+    p.unmount(b"/mnt", 0).unwrap();
+    mount_ro(&p).unwrap();
+    assert_eq!(snap, snapshot(&p, "/mnt"));
+    p.unmount(b"/mnt", 0).unwrap();
+    // And space comes back.
+    mount_rw(&p).unwrap();
+    p.unlink(b"/mnt/big").unwrap();
+    for i in 0..made {
+        p.unlink(format!("/mnt/n{i}").as_bytes()).unwrap();
+    }
+    write(&p, b"/mnt/again", &bytes(1, 100_000));
+    assert_eq!(read(&p, b"/mnt/again"), bytes(1, 100_000));
+    p.unmount(b"/mnt", 0).unwrap();
+    let _ = Arc::clone(&dev);
+}
