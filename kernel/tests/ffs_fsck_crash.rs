@@ -29,10 +29,10 @@ fn profile_dir() -> PathBuf {
     std::env::current_exe().unwrap().parent().unwrap().parent().unwrap().to_path_buf()
 }
 
-/// The writer binary, built when missing.
+/// The writer binary, (re)built so it has the driver the test was built with.
 fn writer() -> PathBuf {
     let bin = profile_dir().join("examples/crashwriter");
-    if !bin.exists() {
+    {
         let mut c = Command::new(env!("CARGO"));
         c.args(["build", "-p", "rumpjs-kernel", "--example", "crashwriter"]);
         if profile_dir().ends_with("release") {
