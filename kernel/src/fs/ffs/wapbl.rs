@@ -228,6 +228,7 @@ impl Replay {
                     if count < 0 || count as usize > max {
                         return Err(bad(format!("log record at {rec}: {count} blocks")));
                     }
+                    let mut data = 0u64;
                     for i in 0..count as usize {
                         let daddr = rd64(&scratch, 16 + 16 * i, be);
                         let dlen = rd32(&scratch, 16 + 16 * i + 12, be) as i32;
@@ -238,13 +239,29 @@ impl Replay {
                         if daddr.checked_add(dlen as u64 / 512).is_none_or(|e| e > dev_sectors) {
                             return Err(bad(format!("log record at {rec}: block {daddr} outside the device")));
                         }
-                        for j in 0..pieces {
-                            let key = daddr + j * (fsblk / 512);
-                            if wc_type == WAPBL_WC_BLOCKS {
-                                r.blocks.insert(key, pos);
+                        if wc_type == WAPBL_WC_BLOCKS {
+                            // The blocks follow the header inside the record: never more than it holds.
+                            data += dlen as u64;
+                            if data > (wc_len - lblk) as u64 {
+                                return Err(bad(format!(
+                                    "log record at {rec}: {data} bytes of blocks, length {wc_len}"
+                                )));
+                            }
+                            for j in 0..pieces {
+                                r.blocks.insert(daddr + j * (fsblk / 512), pos);
                                 pos = advance(pos, fsblk);
-                            } else {
-                                r.blocks.remove(&key);
+                            }
+                        } else {
+                            // What the replay holds in the range, not every piece a revocation names.
+                            let step = fsblk / 512;
+                            let gone: Vec<u64> = r
+                                .blocks
+                                .range(daddr..daddr + dlen as u64 / 512)
+                                .map(|(&k, _)| k)
+                                .filter(|k| (k - daddr) % step == 0)
+                                .collect();
+                            for k in gone {
+                                r.blocks.remove(&k);
                             }
                         }
                     }
