@@ -8,7 +8,6 @@ use kernel::dev::{BlockDevice, Dev};
 use kernel::fs::ffs::superblock::Superblock;
 use kernel::vfs::*;
 use kernel::Errno;
-use std::sync::Arc;
 
 /// A tree with every kind of node and every size class of file.
 fn populate(p: &Proc, cfg: Cfg) {
@@ -103,6 +102,7 @@ fn round_trip_every_config() {
         let sv2 = p.statvfs(b"/mnt").unwrap();
         assert_eq!((sv1.fs.bfree, sv1.fs.ffree), (sv2.fs.bfree, sv2.fs.ffree), "{name}: free counts");
         p.unmount(b"/mnt", 0).unwrap();
+        assert_fsck_clean(dev.clone() as Dev, &name);
         check_with_tsk(dev.as_ref(), &name, cfg.ufs, &after);
     }
 }
@@ -126,6 +126,15 @@ fn errors_the_file_system_owns() {
     assert_eq!(read(&p, b"/mnt/d2/f"), b"x");
     assert_eq!(p.stat(b"/mnt").unwrap().nlink, 3);
     p.unmount(b"/mnt", 0).unwrap();
+    assert_fsck_clean(dev.clone() as Dev, "errors");
+}
+
+#[test]
+fn fresh_newfs_is_fsck_clean() {
+    for cfg in CFGS {
+        let dev = fresh(cfg, 8 << 20);
+        assert_fsck_clean(dev as Dev, &format!("{cfg:?}"));
+    }
 }
 
 #[test]
@@ -162,6 +171,7 @@ fn enospc_and_out_of_inodes_leave_a_consistent_fs() {
     assert_eq!(e, Errno::ENOSPC);
     let snap = snapshot(&p, "/mnt");
     p.unmount(b"/mnt", 0).unwrap();
+    assert_fsck_clean(dev.clone() as Dev, "full");
     mount_ro(&p).unwrap();
     assert_eq!(snap, snapshot(&p, "/mnt"));
     p.unmount(b"/mnt", 0).unwrap();
@@ -174,5 +184,5 @@ fn enospc_and_out_of_inodes_leave_a_consistent_fs() {
     write(&p, b"/mnt/again", &bytes(1, 100_000));
     assert_eq!(read(&p, b"/mnt/again"), bytes(1, 100_000));
     p.unmount(b"/mnt", 0).unwrap();
-    let _ = Arc::clone(&dev);
+    assert_fsck_clean(dev.clone() as Dev, "emptied");
 }

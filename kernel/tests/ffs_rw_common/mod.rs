@@ -251,3 +251,21 @@ pub fn check_with_tsk(dev: &dyn BlockDevice, cfg_name: &str, ufs: u8, snap: &BTr
     assert!(extra.is_empty(), "TSK lists names we do not: {extra:?} ({cfg_name})");
     let _ = std::fs::remove_file(&img);
 }
+
+/// Our fsck in `-n -f` mode over the image: it must find nothing to fix.
+pub fn assert_fsck_clean(dev: Dev, what: &str) {
+    use kernel::fs::ffs::fsck::{fsck, FsckOptions};
+    let mut out = String::new();
+    let opts = FsckOptions { force: true, ..Default::default() };
+    let r = fsck(&dev, &opts, &mut |l: &str| {
+        out.push_str(l);
+        out.push('\n');
+    })
+    .unwrap_or_else(|e| panic!("fsck {what}: {e}"));
+    assert!(
+        r.problems.is_empty() && r.exit_code == 0 && r.fatal.is_none(),
+        "fsck {what}: exit {}, {:?}\n{out}",
+        r.exit_code,
+        r.problems
+    );
+}

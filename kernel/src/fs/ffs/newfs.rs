@@ -664,7 +664,7 @@ pub fn newfs(dev: &dyn BlockDevice, opts: &NewfsOptions, hyper: &dyn Hypervisor)
     }
 
     // The root directory: one fragment of a block from group 0 (mkfs.c's alloc and iput).
-    let mut cg0 = cgs.swap_remove(0).0;
+    let mut cg0 = cgs.remove(0).0;
     let freeoff = o.u32(&cg0, cgo::FREEOFF) as usize;
     let ndblk = o.u32(&cg0, cgo::NDBLK) as u64;
     let isfree = |b: &[u8], f: u64| b[freeoff + (f / 8) as usize] & (1 << (f % 8)) != 0;

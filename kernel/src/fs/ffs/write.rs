@@ -591,10 +591,13 @@ impl Ffs {
             let mut p = (*self.dinode(dir)?).clone();
             p.nlink = p.nlink.saturating_sub(1);
             self.put_inode(dir, &p)?;
+            // ufs_rmdir truncates the directory now: lookups in it (a process's cwd) find nothing.
             let mut d = (*self.dinode(ino)?).clone();
             d.nlink = 0;
             d.ctime = st.now;
+            self.trim(st, ino, &mut d, 0, true)?;
             self.put_inode(ino, &d)?;
+            self.drop_index(ino);
             lock(&self.parents).remove(&ino);
             Ok(())
         })
@@ -674,8 +677,11 @@ impl Ffs {
                     self.dirrewrite(st, tdir, tname, fino, self.dtype_of(ftype), true)?;
                     let mut tip = (*self.dinode(t)?).clone();
                     if tip.vtype() == Some(VType::Dir) {
-                        // The replaced directory's `..` no longer names tdir, and it has no names.
+                        // The replaced directory's `..` no longer names tdir, and it has no names;
+                        // it is emptied now, as ufs_rename truncates it.
                         tip.nlink = 0;
+                        self.trim(st, t, &mut tip, 0, true)?;
+                        self.drop_index(t);
                         if fdir == tdir || !is_dir {
                             let mut tdn = (*self.dinode(tdir)?).clone();
                             tdn.nlink = tdn.nlink.saturating_sub(1);
