@@ -32,11 +32,13 @@
       for (const k of ['atime', 'mtime', 'ctime', 'birthtime']) o[k] = this[k];
       return o;
     }
+    // What inspectors show (Node's util.inspect.custom): the values as own properties of a `Stats`.
     [Symbol.for('nodejs.util.inspect.custom')]() {
-      return Object.assign(Object.create(Stats.prototype, { constructor: { value: Stats } }), this.toJSON());
+      return Object.assign(new StatsView(), this.toJSON());
     }
   }
   for (const f of ['atime', 'mtime', 'ctime', 'birthtime']) lazyDate(Stats.prototype, f);
+  const StatsView = { Stats: class Stats {} }.Stats;
   class Dirent {
     isFile() { return this[kType] === 8; }
     isDirectory() { return this[kType] === 4; }

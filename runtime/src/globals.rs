@@ -50,6 +50,131 @@ impl Logger for OutputLogger {
     }
 }
 
+/// The JavaScript libraries of scripts/lib, built in under [`crate::loader::LIB_DIR`].
+pub const LIBS: &[(&str, &str)] = &[
+    ("inspect.js", include_str!("../../scripts/lib/inspect.js")),
+    ("assert.js", include_str!("../../scripts/lib/assert.js")),
+    ("test.js", include_str!("../../scripts/lib/test.js")),
+    ("commands.js", include_str!("../../scripts/lib/commands.js")),
+];
+
+/// scripts/lib/inspect.js's `format`, loaded the first time a console call needs it.
+struct Formatter(boa_engine::object::builtins::JsFunction, boa_engine::JsSymbol);
+
+fn formatter(ctx: &mut Context) -> JsResult<(boa_engine::object::builtins::JsFunction, boa_engine::JsSymbol)> {
+    if let Some(Formatter(f, s)) = ctx.get_data::<Formatter>() {
+        return Ok((f.clone(), s.clone()));
+    }
+    let (format, _) = inspector(ctx)?;
+    let sym = ctx
+        .eval(Source::from_bytes("Symbol.for('nodejs.util.inspect.custom')"))?
+        .as_symbol()
+        .ok_or_else(|| JsNativeError::error().with_message("Symbol.for"))?;
+    ctx.insert_data(Formatter(format.clone(), sym.clone()));
+    Ok((format, sym))
+}
+
+/// `format` and `inspect` of scripts/lib/inspect.js, evaluated as a script the first time they are
+/// needed (it imports nothing; as a script it can be loaded in the middle of any call, which loading a
+/// module, with its jobs, cannot).
+fn inspector(
+    ctx: &mut Context,
+) -> JsResult<(boa_engine::object::builtins::JsFunction, boa_engine::object::builtins::JsFunction)> {
+    struct Inspector(boa_engine::object::builtins::JsFunction, boa_engine::object::builtins::JsFunction);
+    if let Some(Inspector(f, i)) = ctx.get_data::<Inspector>() {
+        return Ok((f.clone(), i.clone()));
+    }
+    let lib = LIBS.iter().find(|(n, _)| *n == "inspect.js").map_or("", |(_, s)| *s);
+    let src = lib.replace("export function ", "function ").replace("export default ", "void ");
+    let src = format!("(() => {{\n{src}\nreturn {{ format, inspect }};\n}})()");
+    let ns = ctx.eval(Source::from_bytes(&src).with_path(std::path::Path::new("/rumpjs/lib/inspect.js")))?;
+    let get = |ctx: &mut Context, k: &str| -> JsResult<boa_engine::object::builtins::JsFunction> {
+        ns.as_object()
+            .and_then(|o| o.get(JsString::from(k), ctx).ok())
+            .and_then(|v| v.as_function())
+            .ok_or_else(|| JsNativeError::error().with_message(format!("inspect.js has no {k}")).into())
+    };
+    let (f, i) = (get(ctx, "format")?, get(ctx, "inspect")?);
+    ctx.insert_data(Inspector(f.clone(), i.clone()));
+    Ok((f, i))
+}
+
+/// console.log's text for `args`, as Node's util.format: strings as they are, other values inspected.
+pub fn format_args(args: &[JsValue], ctx: &mut Context) -> JsResult<String> {
+    let all_plain = args.iter().all(|a| a.is_string())
+        && !(args.len() > 1 && args[0].as_string().is_some_and(|s| s.to_std_string_escaped().contains('%')));
+    if all_plain {
+        let parts: Vec<String> = args.iter().filter_map(|a| a.as_string()).map(|s| s.to_std_string_escaped()).collect();
+        return Ok(parts.join(" "));
+    }
+    let (f, custom) = formatter(ctx)?;
+    // Node's util.inspect.custom, for the arguments themselves (Stats use it).
+    let mut shown = Vec::with_capacity(args.len());
+    for a in args {
+        let mut v = a.clone();
+        if let Some(o) = a.as_object() {
+            if let Some(m) = o.get(custom.clone(), ctx)?.as_function() {
+                v = m.call(a, &[], ctx)?;
+            }
+        }
+        shown.push(v);
+    }
+    let v = f.call(&JsValue::undefined(), &shown, ctx)?;
+    Ok(v.to_string(ctx)?.to_std_string_escaped())
+}
+
+fn console_to(stream: Stream, a: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
+    let text = format_args(a, ctx)?;
+    output::line(stream, &text);
+    Ok(JsValue::undefined())
+}
+
+fn console_out(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
+    console_to(Stream::Stdout, a, ctx)
+}
+
+fn console_err(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
+    console_to(Stream::Stderr, a, ctx)
+}
+
+/// console.log/info/debug/dir (stdout) and warn/error (stderr) with Node's formatting.
+pub fn console_overrides(ctx: &mut Context, console: &JsValue) -> JsResult<()> {
+    let Some(c) = console.as_object() else { return Ok(()) };
+    for (name, f) in [
+        ("log", console_out as kernel_bindings::Fun),
+        ("info", console_out),
+        ("debug", console_out),
+        ("dir", console_out),
+        ("warn", console_err),
+        ("error", console_err),
+    ] {
+        let func = FunctionObjectBuilder::new(ctx.realm(), NativeFunction::from_fn_ptr(f))
+            .name(JsString::from(name))
+            .length(0)
+            .build();
+        define(&c, name, func.into());
+    }
+    Ok(())
+}
+
+fn util_format(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
+    Ok(JsString::from(format_args(a, ctx)?.as_str()).into())
+}
+
+fn util_inspect(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
+    let (_, inspect) = inspector(ctx)?;
+    inspect.call(&JsValue::undefined(), a, ctx)
+}
+
+/// `util`: format and inspect (from scripts/lib/inspect.js).
+pub fn util(ctx: &mut Context) -> JsResult<JsObject> {
+    let o = ObjectInitializer::new(ctx)
+        .function(NativeFunction::from_fn_ptr(util_format), js_string!("format"), 1)
+        .function(NativeFunction::from_fn_ptr(util_inspect), js_string!("inspect"), 2)
+        .build();
+    Ok(o)
+}
+
 // ---------------------------------------------------------------- process
 
 /// What `process` needs from the session.

@@ -15,9 +15,15 @@ pub struct Loader {
     builtins: RefCell<HashMap<String, Module>>,
     /// Module files by canonical path.
     files: RefCell<HashMap<PathBuf, Module>>,
+    /// Module sources built into the binary, by virtual path (`/rumpjs/lib/inspect.js`): relative imports
+    /// between them resolve as between files.
+    embedded: RefCell<HashMap<PathBuf, &'static str>>,
     /// Where specifiers of scripts and REPL lines are resolved from.
     pub base: RefCell<PathBuf>,
 }
+
+/// Where the JavaScript libraries of scripts/lib are embedded.
+pub const LIB_DIR: &str = "/rumpjs/lib";
 
 /// Lexical normalisation of `a/./b/../c`.
 fn normalize(p: &Path) -> PathBuf {
@@ -96,8 +102,33 @@ impl Loader {
         Err(format!("Cannot find module '{spec}' (built-in modules: {})", self.builtin_names().join(", ")))
     }
 
+    /// Builds `source` into the binary as the module at the virtual path `path`.
+    pub fn embed(&self, path: impl Into<PathBuf>, source: &'static str) {
+        self.embedded.borrow_mut().insert(path.into(), source);
+    }
+
+    /// Loads, links and evaluates the module at `path` (embedded or a file) and returns its namespace.
+    pub fn import(&self, path: &Path, ctx: &mut Context) -> JsResult<JsObject> {
+        let m = self.load_file(path, ctx)?;
+        let p = m.load_link_evaluate(ctx);
+        ctx.run_jobs()?;
+        match p.state() {
+            boa_engine::builtins::promise::PromiseState::Rejected(e) => Err(boa_engine::JsError::from_opaque(e)),
+            _ => Ok(m.namespace(ctx)),
+        }
+    }
+
     /// Loads (parses and caches) the module file at `path`.
     pub fn load_file(&self, path: &Path, ctx: &mut Context) -> JsResult<Module> {
+        let src = self.embedded.borrow().get(path).copied();
+        if let Some(src) = src {
+            if let Some(m) = self.files.borrow().get(path) {
+                return Ok(m.clone());
+            }
+            let m = Module::parse(Source::from_bytes(src).with_path(path), None, ctx)?;
+            self.files.borrow_mut().insert(path.to_path_buf(), m.clone());
+            return Ok(m);
+        }
         let canon =
             path.canonicalize().map_err(|e| js_error!(Error: "Cannot find module '{}': {}", path.display(), e))?;
         if let Some(m) = self.files.borrow().get(&canon) {

@@ -172,8 +172,13 @@ impl Session {
         crate::globals::global(ctx, "process", process.clone())?;
         crate::globals::global(ctx, "path", path.clone())?;
         crate::globals::global(ctx, "crypto", crypto.clone())?;
+        for (name, src) in crate::globals::LIBS {
+            self.loader.embed(Path::new(crate::loader::LIB_DIR).join(name), src);
+        }
         let global = ctx.global_object();
         let console = global.get(js_string!("console"), ctx)?;
+        crate::globals::console_overrides(ctx, &console)?;
+        let util = crate::globals::util(ctx)?;
         let l = &self.loader;
         l.register(ctx, &["fs", "node:fs"], b.fs.clone().into())?;
         let promises = b.fs.get(js_string!("promises"), ctx)?;
@@ -183,6 +188,7 @@ impl Session {
         l.register(ctx, &["crypto", "node:crypto"], crypto.into())?;
         l.register(ctx, &["process", "node:process"], process.into())?;
         l.register(ctx, &["console", "node:console"], console)?;
+        l.register(ctx, &["util", "node:util"], util.into())?;
         Ok(())
     }
 
