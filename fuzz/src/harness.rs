@@ -327,3 +327,88 @@ pub fn dir_block(data: &[u8]) {
     }
     let _ = p.unmount(b"/mnt", 0);
 }
+
+/// The fixed sequence of changes `ffs_rw_fsck` makes on a read-write mount: create, write (past the
+/// direct blocks), mkdir, rename (file and directory), link, symlink, unlink, truncate, a directory
+/// grown past one chunk, a change to a file that was already there, fsync and sync.
+fn rw_sequence(p: &Proc) {
+    let mut existing = None;
+    if let Ok(v) = p.readdir_path(b"/mnt") {
+        for e in v.iter().take(64) {
+            let full = join(b"/mnt", &e.name);
+            if p.lstat(&full).is_ok_and(|st| st.vtype() == Some(VType::Reg)) {
+                existing = Some(full);
+                break;
+            }
+        }
+    }
+    let data: Vec<u8> = (0..70_000u32).map(|i| (i % 251) as u8).collect();
+    if let Ok(fd) = p.open(b"/mnt/fz-new", O_CREAT | O_WRONLY | O_TRUNC, 0o644) {
+        let _ = p.write(fd, &data[..100]);
+        let _ = p.write(fd, &data);
+        let _ = p.pwrite(fd, b"far", 200_000);
+        let _ = p.fsync(fd);
+        let _ = p.close(fd);
+    }
+    let _ = p.mkdir(b"/mnt/fz-dir", 0o755);
+    let _ = p.rename(b"/mnt/fz-new", b"/mnt/fz-dir/moved");
+    let _ = p.link(b"/mnt/fz-dir/moved", b"/mnt/fz-hard");
+    let _ = p.symlink(b"fz-dir/moved", b"/mnt/fz-link");
+    let long = [b'L'; 200];
+    let _ = p.symlink(&long, b"/mnt/fz-dir/slowlink");
+    for i in 0..40 {
+        let name = format!("/mnt/fz-dir/entry-with-a-longish-name-{i:03}");
+        if let Ok(fd) = p.open(name.as_bytes(), O_CREAT | O_WRONLY, 0o600) {
+            let _ = p.write(fd, name.as_bytes());
+            let _ = p.close(fd);
+        }
+    }
+    for i in (0..40).step_by(3) {
+        let _ = p.unlink(format!("/mnt/fz-dir/entry-with-a-longish-name-{i:03}").as_bytes());
+    }
+    let _ = p.truncate(b"/mnt/fz-dir/moved", 5000);
+    if let Some(path) = &existing {
+        if let Ok(fd) = p.open(path, O_WRONLY | O_APPEND, 0) {
+            let _ = p.write(fd, &data[..5000]);
+            let _ = p.ftruncate(fd, 1);
+            let _ = p.close(fd);
+        }
+        let _ = p.rename(path, b"/mnt/fz-dir/renamed-existing");
+    }
+    let _ = p.unlink(b"/mnt/fz-hard");
+    let _ = p.mkdir(b"/mnt/fz-dir/sub", 0o700);
+    let _ = p.rename(b"/mnt/fz-dir", b"/mnt/fz-dir2");
+    let _ = p.rmdir(b"/mnt/fz-dir2/sub");
+    let _ = p.sync();
+}
+
+/// Target `ffs_rw_fsck`: mount the image read-write (on a writable in-memory copy), make the fixed
+/// changes, unmount; then fsck -y, fsck -n, and a read-only walk of what fsck left. Nothing may panic.
+/// (Until the FFS write side mounts read-write, the mount fails with EROFS and this is fsck on
+/// arbitrary images.)
+pub fn ffs_rw_fsck(data: &[u8]) {
+    use kernel::fs::ffs::fsck::{fsck, FsckOptions, Repair};
+    let Some((img, force)) = sparse_image(data, MAX_IMAGE) else { return };
+    let mem = Arc::new(MemDevice::new(img, false));
+    let dev: Dev = mem.clone();
+    {
+        let (_k, p) = kernel_with(dev.clone());
+        let opts = MountOptions { readonly: false, force, opts: Vec::new() };
+        if p.mount("ffs", b"/mnt", 0, Some("/dev/fz"), &opts).is_ok() {
+            rw_sequence(&p);
+            let _ = p.unmount(b"/mnt", 0);
+        }
+    }
+    let yes = FsckOptions { repair: Repair::Yes, force, ..Default::default() };
+    if fsck(&dev, &yes, &mut |_| {}).is_err() {
+        return;
+    }
+    let ro: Dev = Arc::new(MemDevice::new(mem.contents(), true));
+    let _ = fsck(&ro, &FsckOptions { repair: Repair::No, force, ..Default::default() }, &mut |_| {});
+    let (_k, p) = kernel_with(ro);
+    if p.mount("ffs", b"/mnt", MNT_RDONLY, Some("/dev/fz"), &ro_opts(force)).is_ok() {
+        let mut b = Budget { entries: 1000, bytes: 1 << 20 };
+        walk(&p, b"/mnt", 0, &mut b);
+        let _ = p.unmount(b"/mnt", 0);
+    }
+}

@@ -72,3 +72,8 @@ fn sparse_images_decode() {
     let (img, force) = harness::sparse_image(&huge, 1 << 20).unwrap();
     assert!(force && img.len() == 1 << 20);
 }
+
+#[test]
+fn ffs_rw_fsck() {
+    replay("ffs_rw_fsck", harness::ffs_rw_fsck);
+}
