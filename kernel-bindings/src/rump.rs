@@ -190,6 +190,28 @@ pub fn constants(ctx: &mut Context) -> JsObject {
     o
 }
 
+/// What the file system logged about a failed mount since the message buffer held `before` lines (its
+/// lines tagged `"<type> <dir>: "`), for error messages: "no FFS superblock found (...)".
+pub fn mount_reason(k: &kernel::Kernel, before: usize, fstype: &str, on: &str) -> Option<String> {
+    let tag = format!("{fstype} {on}: ");
+    let log = k.state.msgbuf();
+    let reasons: Vec<&str> = log
+        .lines()
+        .skip(before)
+        .filter_map(|l| l.find(&tag).map(|i| &l[i + tag.len()..]))
+        .collect();
+    if reasons.is_empty() {
+        None
+    } else {
+        Some(reasons.join("; "))
+    }
+}
+
+/// The number of lines in the kernel message buffer now (see [`mount_reason`]).
+pub fn log_lines(k: &kernel::Kernel) -> usize {
+    k.state.msgbuf().lines().count()
+}
+
 /// `rump.mount(type, dir, options)`: mounts a file system; `image` names a host file (checked against
 /// the host policy) registered as a block device, `readonly`, `partition` and the rest become mount
 /// options; `spec` names an existing kernel device instead of an image.
@@ -228,13 +250,22 @@ fn mount(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> R {
         }
         (None, s) => (s, None),
     };
+    let before = log_lines(&k);
     let r = h.proc.mount(&ty, &dir.bytes, flags, spec.as_deref(), &mopts);
     if let Err(e) = r {
         if let Some(d) = &registered {
             let _ = k.etfs_remove(d);
         }
         let msg_path = dir.show();
+        let on = h.proc.realpath(&dir.bytes).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
         let err = crate::error::errno_error(ctx, e, "mount", Some(&msg_path), None);
+        if let Some(why) = mount_reason(&k, before, &ty, &on) {
+            if let Some(o) = err.as_opaque().and_then(|v| v.as_object()) {
+                let m = format!("{}: {}, mount '{msg_path}' ({why})", e.name(), e.message());
+                let _ = o.set(JsString::from("message"), JsString::from(m.as_str()), false, ctx);
+                let _ = o.set(JsString::from("reason"), JsString::from(why.as_str()), false, ctx);
+            }
+        }
         if e == Errno::EOPNOTSUPP {
             if let Some(o) = err.as_opaque().and_then(|v| v.as_object()) {
                 let m = format!(

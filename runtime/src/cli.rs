@@ -125,6 +125,7 @@ pub fn run(common: &CommonOpts, script: PathBuf, args: Vec<String>) -> i32 {
             Ok(s) => s,
             Err(f) => return report(&f),
         };
+        crate::watchdog::set_kernel(s.kernel.clone());
         let code = match s.run_module(&script) {
             Ok(()) => exit_code(&mut s),
             Err(f) => report(&f),
@@ -153,6 +154,7 @@ pub fn eval(common: &CommonOpts, code: String, print: bool, args: Vec<String>) -
             Ok(s) => s,
             Err(f) => return report(&f),
         };
+        crate::watchdog::set_kernel(s.kernel.clone());
         let name = PathBuf::from("[eval]");
         let r = if looks_like_module(&code) && !print {
             s.run_module_source(&code, &name)

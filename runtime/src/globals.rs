@@ -270,6 +270,9 @@ fn exit(this: &JsValue, a: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
         }
     }
     let code = if v.is_null_or_undefined() { 0 } else { kernel_bindings::args::int(ctx, &v, "code", -255, 255)? };
+    if let Ok(h) = kernel_bindings::host(ctx) {
+        crate::session::shutdown(h.proc.kernel());
+    }
     output::exit(code as i32)
 }
 

@@ -288,6 +288,39 @@ impl Session {
     }
 }
 
+impl Drop for Session {
+    /// Shuts the kernel down: every file system is written and unmounted, so `--rw` images are
+    /// consistent and marked clean when the process ends.
+    fn drop(&mut self) {
+        shutdown(&self.kernel);
+    }
+}
+
+/// vfs_unmountall at halt: sync, then unmount every file system, newest first (forced: the script's
+/// open files and cwd do not keep a mount). Problems go to the kernel log. Runs once per kernel.
+pub fn shutdown(kernel: &Arc<Kernel>) {
+    static DONE: Mutex<Vec<usize>> = Mutex::new(Vec::new());
+    {
+        let mut done = DONE.lock().unwrap_or_else(|e| e.into_inner());
+        let id = Arc::as_ptr(kernel) as usize;
+        if done.contains(&id) {
+            return;
+        }
+        done.push(id);
+    }
+    let p = kernel.new_proc(Cred::root());
+    let _ = p.sync();
+    let mounts = kernel.mounts();
+    for m in mounts.iter().rev() {
+        if m.covered.is_none() || m.is_dead() {
+            continue;
+        }
+        if let Err(e) = p.unmount(m.on.as_bytes(), kernel::vfs::MNT_FORCE) {
+            kernel.log(&format!("shutdown: unmount {}: {e}", m.on));
+        }
+    }
+}
+
 /// mkdir -p in the kernel (errors ignored: the mount says what went wrong).
 fn mkdir_p(proc: &Proc, dir: &str) {
     let mut cur = String::new();
@@ -317,12 +350,16 @@ fn mount_image(
         mopts.opts.push(("partition".into(), p.clone()));
     }
     let flags = if readonly { MNT_RDONLY } else { 0 };
+    let before = kernel_bindings::rump::log_lines(kernel);
     proc.mount(&opts.fstype, img.mountpoint.as_bytes(), flags, Some(&devpath), &mopts).map_err(|e| {
         let _ = kernel.etfs_remove(&devpath);
-        if e == kernel::Errno::EOPNOTSUPP {
-            fail(format!("{e} (this kernel's {} driver cannot mount images yet)", opts.fstype))
-        } else {
-            fail(e.to_string())
+        let why = kernel_bindings::rump::mount_reason(kernel, before, &opts.fstype, &img.mountpoint);
+        match (e, why) {
+            (_, Some(why)) => fail(format!("{e} ({why})")),
+            (kernel::Errno::EOPNOTSUPP, None) => {
+                fail(format!("{e} (this kernel's {} driver cannot mount images yet)", opts.fstype))
+            }
+            (_, None) => fail(e.to_string()),
         }
     })
 }

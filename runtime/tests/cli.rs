@@ -310,3 +310,87 @@ fn docs_list_every_binding() {
         assert_eq!(out(&o).trim(), "function", "{g}");
     }
 }
+
+/// An FFS image made by makefs from a one-file tree, or None without makefs.
+fn makefs_image(dir: &Path, name: &str) -> Option<Vec<u8>> {
+    let tree = dir.join(format!("{name}-tree"));
+    std::fs::create_dir_all(&tree).unwrap();
+    std::fs::write(tree.join("hello.txt"), "hello from the image\n").unwrap();
+    let img = dir.join(format!("{name}.ffs"));
+    let made = Command::new("makefs").args(["-t", "ffs", "-s", "4m"]).arg(&img).arg(&tree).output();
+    if !matches!(&made, Ok(o) if o.status.success()) {
+        eprintln!("makefs not available: skipping");
+        return None;
+    }
+    Some(std::fs::read(&img).unwrap())
+}
+
+#[test]
+fn partition_option_picks_an_mbr_partition() {
+    let d = scratch("partition");
+    let Some(ffs) = makefs_image(&d, "p") else { return };
+    // An MBR with one NetBSD partition (type 0xa9) at 1 MiB holding the FFS image.
+    let mut img = vec![0u8; 1 << 20];
+    let e = &mut img[446..462];
+    e[0] = 0x80;
+    e[4] = 0xa9;
+    e[8..12].copy_from_slice(&2048u32.to_le_bytes());
+    e[12..16].copy_from_slice(&((ffs.len() / 512) as u32).to_le_bytes());
+    img[510] = 0x55;
+    img[511] = 0xaa;
+    img.extend_from_slice(&ffs);
+    let path = d.join("mbr.img");
+    std::fs::write(&path, &img).unwrap();
+    let p = path.to_str().unwrap();
+    let read = "console.log(fs.readFileSync('/ffs/hello.txt', 'utf8').trim())";
+    let o = rumpjs(&["--image", p, "--partition", "1", "-e", read]);
+    if err(&o).contains("EOPNOTSUPP") {
+        eprintln!("FFS cannot mount yet: skipping");
+        return;
+    }
+    assert_eq!((code(&o), out(&o).trim()), (0, "hello from the image"), "{}", err(&o));
+    let o = rumpjs(&["--image", p, "--partition", "3", "-e", read]);
+    assert_eq!(code(&o), 2);
+    assert!(err(&o).contains(r#"partition "3" not found"#), "{}", err(&o));
+}
+
+#[test]
+fn rw_images_keep_what_scripts_write() {
+    let d = scratch("rw");
+    let Some(ffs) = makefs_image(&d, "rw") else { return };
+    let path = d.join("rw.img");
+    std::fs::write(&path, &ffs).unwrap();
+    let p = path.to_str().unwrap();
+    // Read-only by default: EROFS, and the image is unchanged.
+    let o = rumpjs(&[
+        "--image",
+        p,
+        "-e",
+        "try { fs.writeFileSync('/ffs/new.txt', 'x') } catch (e) { console.log(e.code) }",
+    ]);
+    if err(&o).contains("EOPNOTSUPP") {
+        eprintln!("FFS cannot mount yet: skipping");
+        return;
+    }
+    assert_eq!(out(&o).trim(), "EROFS", "{}", err(&o));
+    assert_eq!(std::fs::read(&path).unwrap(), ffs, "a read-only mount wrote to its image");
+    let o = rumpjs(&[
+        "--image",
+        p,
+        "--rw",
+        "-e",
+        "fs.writeFileSync('/ffs/new.txt', 'written by rumpjs'); fs.mkdirSync('/ffs/d')",
+    ]);
+    if code(&o) != 0 && (err(&o).contains("EROFS") || err(&o).contains("EOPNOTSUPP")) {
+        eprintln!("FFS cannot write yet: skipping ({})", err(&o));
+        return;
+    }
+    assert_eq!(code(&o), 0, "{}", err(&o));
+    let o = rumpjs(&[
+        "--image",
+        p,
+        "-e",
+        "console.log(fs.readFileSync('/ffs/new.txt', 'utf8'), fs.statSync('/ffs/d').isDirectory())",
+    ]);
+    assert_eq!(out(&o).trim(), "written by rumpjs true", "{}", err(&o));
+}
