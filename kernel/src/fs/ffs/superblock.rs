@@ -526,12 +526,15 @@ impl Superblock {
         self.ncg as u64 * self.ipg as u64
     }
 
-    /// First fragment of cylinder group `c` (cgstart: UFS1 staggers groups by fs_old_cgoffset).
+    /// First fragment of cylinder group `c` (cgstart: UFS1 staggers groups by fs_old_cgoffset). A stagger
+    /// that would put a group before fragment 0 or past 2^63 (a damaged fs_old_cgoffset or fs_old_cgmask)
+    /// is clamped there: the sums built on it (cgtod, ino_to_fsba) cannot overflow, and land outside the
+    /// file system where they are checked.
     pub fn cgstart(&self, c: u32) -> u64 {
         let base = c as u64 * self.fpg as u64;
         if self.ufs == Ufs::Ufs1 {
             let stagger = (self.old_cgoffset as i64).wrapping_mul((c as i64) & !(self.old_cgmask as i64));
-            base.wrapping_add(stagger as u64)
+            (base as i128 + stagger as i128).clamp(0, i64::MAX as i128) as u64
         } else {
             base
         }
