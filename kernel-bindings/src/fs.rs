@@ -350,10 +350,11 @@ fn file_too_large(ctx: &mut Context, size: u64) -> JsError {
 
 /// Reads the rest of `fd` into one aligned buffer: the size from fstat for regular files (one read
 /// straight into the destination), chunks until EOF for the rest.
-fn read_all(ctx: &mut Context, h: &KernelHost, fd: i32) -> JsResult<AlignedVec<u8>> {
+fn read_all(ctx: &mut Context, h: &KernelHost, fd: i32, fresh: bool) -> JsResult<AlignedVec<u8>> {
     let st = h.proc.fstat(fd).js(ctx, "fstat", None)?;
     if st.mode & v::S_IFMT == v::S_IFREG && st.size > 0 {
-        let pos = h.proc.lseek(fd, 0, v::SEEK_CUR).unwrap_or(0) as u64;
+        // A descriptor the caller passed may be anywhere in the file; one we just opened is at 0.
+        let pos = if fresh { 0 } else { h.proc.lseek(fd, 0, v::SEEK_CUR).unwrap_or(0) as u64 };
         let want = st.size.saturating_sub(pos);
         if want > IO_MAX {
             return Err(file_too_large(ctx, st.size));
@@ -440,10 +441,10 @@ fn read_file_sync(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> R {
     let ov_flag = opt(ctx, &o, "flag")?;
     let fl = open_flags(ctx, &ov_flag, v::O_RDONLY)?;
     let data = match t {
-        Target::Fd(fd) => read_all(ctx, &h, fd)?,
+        Target::Fd(fd) => read_all(ctx, &h, fd, false)?,
         Target::Path(p) => {
             let fd = h.proc.open(&p.bytes, fl, 0o666).jp(ctx, "open", &p)?;
-            let r = read_all(ctx, &h, fd);
+            let r = read_all(ctx, &h, fd, fl & v::O_APPEND == 0);
             let _ = h.proc.close(fd);
             r.map_err(|e| with_path(ctx, e, &p))?
         }
