@@ -69,6 +69,9 @@ pub struct CommonOpts {
     /// Show the kernel's console (boot messages, mounts) on stderr.
     #[arg(short, long, global = true)]
     pub verbose: bool,
+    /// Fixed kernel clock (2012-06-01) and seeded randomness: the same bytes on every run.
+    #[arg(long, global = true)]
+    pub deterministic: bool,
 }
 
 impl CommonOpts {
@@ -82,6 +85,7 @@ impl CommonOpts {
             allow_host: self.allow_host.clone(),
             argv,
             verbose: self.verbose,
+            deterministic: self.deterministic,
             ..SessionOptions::default()
         }
     }

@@ -92,13 +92,19 @@ impl HostPolicy for Policy {
 /// The real host with the grants enforced at the hypercall too: the kernel cannot open a host file
 /// that was not granted, whatever asks it to.
 pub struct HostHypervisor {
-    inner: StdHypervisor,
+    inner: Box<dyn Hypervisor>,
     grants: Arc<Mutex<Grants>>,
 }
 
 impl HostHypervisor {
+    /// The real host (clocks, randomness, console on stderr when `verbose`).
     pub fn new(verbose: bool, grants: Arc<Mutex<Grants>>) -> HostHypervisor {
-        HostHypervisor { inner: StdHypervisor::new(verbose), grants }
+        HostHypervisor { inner: Box::new(StdHypervisor::new(verbose)), grants }
+    }
+
+    /// Another host (e.g. the deterministic one: fixed clock, seeded randomness) behind the same grants.
+    pub fn with(inner: Box<dyn Hypervisor>, grants: Arc<Mutex<Grants>>) -> HostHypervisor {
+        HostHypervisor { inner, grants }
     }
 }
 

@@ -50,6 +50,9 @@ pub struct SessionOptions {
     pub verbose: bool,
     /// Most nested JS calls before a RangeError (Boa's recursion limit).
     pub recursion_limit: usize,
+    /// Run on the deterministic host: the kernel clock stands at 2012-06-01 (advancing 1 µs a reading)
+    /// and its randomness is seeded, so what a script writes is the same on every run.
+    pub deterministic: bool,
 }
 
 impl Default for SessionOptions {
@@ -63,6 +66,7 @@ impl Default for SessionOptions {
             argv: vec!["rumpjs".into()],
             verbose: false,
             recursion_limit: 10_000,
+            deterministic: false,
         }
     }
 }
@@ -125,7 +129,12 @@ impl Session {
             images.push((img.clone(), c));
         }
         let grants = Arc::new(Mutex::new(grants));
-        let hyper = Arc::new(HostHypervisor::new(opts.verbose, grants.clone()));
+        let hyper = Arc::new(if opts.deterministic {
+            let inner = kernel::hyper::DeterministicHypervisor::default_for_tests();
+            HostHypervisor::with(Box::new(inner), grants.clone())
+        } else {
+            HostHypervisor::new(opts.verbose, grants.clone())
+        });
         let kernel = Kernel::boot_default(hyper).map_err(|e| Failure::Host(format!("kernel boot failed: {e}")))?;
         let proc = Arc::new(kernel.new_proc(Cred::root()));
         let boot_mount = |ty: &str, dir: &str| -> Result<(), Failure> {
@@ -272,6 +281,12 @@ impl Session {
     /// errno/code/syscall/path fields when present.
     pub fn format_error(&mut self, e: &JsError) -> String {
         format_error(&mut self.ctx, e)
+    }
+
+    /// A value as the REPL and console.log show it (scripts/lib/inspect.js).
+    pub fn inspect(&mut self, v: &JsValue) -> String {
+        crate::globals::format_args(std::slice::from_ref(v), &mut self.ctx)
+            .unwrap_or_else(|e| format!("<cannot inspect: {e}>"))
     }
 
     /// A promise's settled value (for REPL lines that produce promises).

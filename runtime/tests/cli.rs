@@ -394,3 +394,13 @@ fn rw_images_keep_what_scripts_write() {
     ]);
     assert_eq!(out(&o).trim(), "written by rumpjs true", "{}", err(&o));
 }
+
+#[test]
+fn deterministic_runs_repeat_themselves() {
+    let code = "fs.writeFileSync('/tmp/a', 'x'); console.log(fs.statSync('/tmp/a').mtimeMs, crypto.randomUUID())";
+    let a = rumpjs(&["--deterministic", "-e", code]);
+    let b = rumpjs(&["--deterministic", "-e", code]);
+    assert_eq!(out(&a), out(&b));
+    assert!(out(&a).starts_with("1338508800"), "{}", out(&a));
+    assert_ne!(out(&rumpjs(&["-e", code])), out(&a));
+}
