@@ -123,9 +123,34 @@ pub fn format_args(args: &[JsValue], ctx: &mut Context) -> JsResult<String> {
     Ok(v.to_string(ctx)?.to_std_string_escaped())
 }
 
+/// console.group nesting.
+struct GroupDepth(usize);
+
 fn console_to(stream: Stream, a: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
     let text = format_args(a, ctx)?;
-    output::line(stream, &text);
+    let depth = ctx.get_data::<GroupDepth>().map_or(0, |d| d.0);
+    if depth == 0 {
+        output::line(stream, &text);
+    } else {
+        let pad = "  ".repeat(depth);
+        let indented: String = text.split('\n').map(|l| format!("{pad}{l}\n")).collect();
+        output::write(stream, indented.as_bytes());
+    }
+    Ok(JsValue::undefined())
+}
+
+fn console_group(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
+    if !a.is_empty() {
+        console_to(Stream::Stdout, a, ctx)?;
+    }
+    let d = ctx.get_data::<GroupDepth>().map_or(0, |d| d.0);
+    ctx.insert_data(GroupDepth(d + 1));
+    Ok(JsValue::undefined())
+}
+
+fn console_group_end(_: &JsValue, _a: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
+    let d = ctx.get_data::<GroupDepth>().map_or(0, |d| d.0);
+    ctx.insert_data(GroupDepth(d.saturating_sub(1)));
     Ok(JsValue::undefined())
 }
 
@@ -147,6 +172,9 @@ pub fn console_overrides(ctx: &mut Context, console: &JsValue) -> JsResult<()> {
         ("dir", console_out),
         ("warn", console_err),
         ("error", console_err),
+        ("group", console_group),
+        ("groupCollapsed", console_group),
+        ("groupEnd", console_group_end),
     ] {
         let func = FunctionObjectBuilder::new(ctx.realm(), NativeFunction::from_fn_ptr(f))
             .name(JsString::from(name))
