@@ -154,6 +154,12 @@ pub fn constants(ctx: &mut Context) -> JsObject {
         ("F_SETFL", F_SETFL as f64),
         ("F_DUPFD_CLOEXEC", F_DUPFD_CLOEXEC as f64),
         ("FD_CLOEXEC", FD_CLOEXEC as f64),
+        ("F_GETLK", F_GETLK as f64),
+        ("F_SETLK", F_SETLK as f64),
+        ("F_SETLKW", F_SETLKW as f64),
+        ("F_RDLCK", F_RDLCK as f64),
+        ("F_UNLCK", F_UNLCK as f64),
+        ("F_WRLCK", F_WRLCK as f64),
         ("AT_FDCWD", AT_FDCWD as f64),
         ("AT_EACCESS", AT_EACCESS as f64),
         ("AT_SYMLINK_NOFOLLOW", AT_SYMLINK_NOFOLLOW as f64),
@@ -176,6 +182,7 @@ pub fn constants(ctx: &mut Context) -> JsObject {
         ("MNT_ROOTFS", MNT_ROOTFS as f64),
         ("MNT_NOATIME", MNT_NOATIME as f64),
         ("MNT_FORCE", MNT_FORCE as f64),
+        ("MNT_UPDATE", MNT_UPDATE as f64),
         ("MNT_LOG", MNT_LOG as f64),
         ("NAME_MAX", NAME_MAX as f64),
         ("PATH_MAX", MAXPATHLEN as f64),
@@ -195,11 +202,8 @@ pub fn constants(ctx: &mut Context) -> JsObject {
 pub fn mount_reason(k: &kernel::Kernel, before: usize, fstype: &str, on: &str) -> Option<String> {
     let tag = format!("{fstype} {on}: ");
     let log = k.state.msgbuf();
-    let reasons: Vec<&str> = log
-        .lines()
-        .skip(before)
-        .filter_map(|l| l.find(&tag).map(|i| &l[i + tag.len()..]))
-        .collect();
+    let reasons: Vec<&str> =
+        log.lines().skip(before).filter_map(|l| l.find(&tag).map(|i| &l[i + tag.len()..])).collect();
     if reasons.is_empty() {
         None
     } else {

@@ -74,7 +74,7 @@ ops! {
     "sync", 0, sync, "sync()";
     "dup", 1, dup, "dup(fd) → fd";
     "dup2", 2, dup2, "dup2(oldfd, newfd) → newfd";
-    "fcntl", 3, fcntl, "fcntl(fd, cmd, arg = 0) → number";
+    "fcntl", 3, fcntl, "fcntl(fd, cmd, arg = 0) → number  (F_GETLK/F_SETLK/F_SETLKW: arg = {type, whence, start, len})";
     "chdir", 1, chdir, "chdir(path)";
     "fchdir", 1, fchdir, "fchdir(fd)";
     "chroot", 1, chroot, "chroot(path)";
@@ -612,8 +612,43 @@ fn fcntl(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> R {
     let h = host(ctx)?;
     let fd = fd0(ctx, a, 0, "fd")?;
     let cmd = int(ctx, &arg(a, 1), "cmd", i32::MIN as i64, i32::MAX as i64)? as i32;
+    if matches!(cmd, kernel::vfs::F_GETLK | kernel::vfs::F_SETLK | kernel::vfs::F_SETLKW) {
+        return fcntl_lock(ctx, &h, fd, cmd, &arg(a, 2));
+    }
     let v = int_or(ctx, &arg(a, 2), "arg", -MAX_SAFE, MAX_SAFE, 0)?;
     h.proc.fcntl(fd, cmd, v).js(ctx, "fcntl", None).map(|n| JsValue::from(n as f64))
+}
+
+/// fcntl(fd, F_GETLK | F_SETLK | F_SETLKW, {type, whence, start, len}): the struct flock as an object
+/// (F_GETLK answers with the conflicting lock, or type F_UNLCK).
+fn fcntl_lock(ctx: &mut Context, h: &crate::KernelHost, fd: i32, cmd: i32, v: &JsValue) -> R {
+    let Some(o) = args::options(ctx, v, "flock")? else {
+        return Err(invalid_arg_type(ctx, "flock", "an object {type, whence, start, len}", v));
+    };
+    let o = Some(o);
+    let field = |ctx: &mut Context, k: &'static str, min: i64, max: i64| -> JsResult<i64> {
+        let val = args::opt(ctx, &o, k)?;
+        int_or(ctx, &val, &format!("flock.{k}"), min, max, 0)
+    };
+    let ltype = field(ctx, "type", i16::MIN as i64, i16::MAX as i64)? as i16;
+    let whence = field(ctx, "whence", i16::MIN as i64, i16::MAX as i64)? as i16;
+    let start = field(ctx, "start", -MAX_SAFE, MAX_SAFE)?;
+    let len = field(ctx, "len", -MAX_SAFE, MAX_SAFE)?;
+    let mut fl = kernel::vfs::Flock { start, len, pid: 0, ltype, whence };
+    h.proc.fcntl_lock(fd, cmd, &mut fl).js(ctx, "fcntl", None)?;
+    if cmd != kernel::vfs::F_GETLK {
+        return Ok(JsValue::from(0));
+    }
+    Ok(plain(
+        ctx,
+        vec![
+            ("type", JsValue::from(fl.ltype)),
+            ("whence", JsValue::from(fl.whence)),
+            ("start", JsValue::from(fl.start as f64)),
+            ("len", JsValue::from(fl.len as f64)),
+            ("pid", JsValue::from(fl.pid)),
+        ],
+    ))
 }
 
 fn chdir(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> R {

@@ -60,6 +60,8 @@ eq(S.fstat(fd).mtimeMs, 5500, 'futimens');
 const fd2 = S.dup(fd);
 eq(S.dup2(fd, 20), 20, 'dup2');
 eq(S.fcntl(fd, C.F_GETFL), C.O_RDWR, 'fcntl');
+S.fcntl(fd, C.F_SETLK, { type: C.F_WRLCK, whence: C.SEEK_SET, start: 0, len: 10 });
+eq(S.fcntl(fd, C.F_GETLK, { type: C.F_WRLCK, whence: C.SEEK_SET, start: 0, len: 10 }).type, C.F_UNLCK, 'F_GETLK (own lock)');
 S.close(fd2);
 S.close(20);
 eq(S.fstatvfs(fd).fstypename, 'tmpfs', 'fstatvfs');
