@@ -752,7 +752,8 @@ fn readdir_sync(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> R {
     let (enc, o) = enc_opts(ctx, &arg(a, 1), "options")?;
     let with_types = opt_bool(ctx, &o, "withFileTypes", false)?;
     let recursive = opt_bool(ctx, &o, "recursive", false)?;
-    let as_buffer = enc == Enc::Buffer && o.is_some() && !opt(ctx, &o, "encoding")?.is_undefined();
+    // Names are strings unless 'buffer' is asked for by name (the default encoding is utf8 here).
+    let as_buffer = enc == Enc::Buffer && (arg(a, 1).is_string() || !opt(ctx, &o, "encoding")?.is_undefined());
     let name_val = |ctx: &mut Context, b: &[u8]| -> R {
         if as_buffer {
             let mut v = AlignedVec::<u8>::new(64);
