@@ -194,6 +194,19 @@ fn util_inspect(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> JsResult<JsVal
     inspect.call(&JsValue::undefined(), a, ctx)
 }
 
+/// A value as the REPL shows it (util.inspect: strings quoted; util.inspect.custom honoured).
+pub fn inspect_value(v: &JsValue, ctx: &mut Context) -> JsResult<String> {
+    let (_, custom) = formatter(ctx)?;
+    let (_, inspect) = inspector(ctx)?;
+    let mut shown = v.clone();
+    if let Some(o) = v.as_object() {
+        if let Some(m) = o.get(custom, ctx)?.as_function() {
+            shown = m.call(v, &[], ctx)?;
+        }
+    }
+    Ok(inspect.call(&JsValue::undefined(), &[shown], ctx)?.to_string(ctx)?.to_std_string_escaped())
+}
+
 /// `util`: format and inspect (from scripts/lib/inspect.js).
 pub fn util(ctx: &mut Context) -> JsResult<JsObject> {
     let o = ObjectInitializer::new(ctx)

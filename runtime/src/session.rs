@@ -283,10 +283,9 @@ impl Session {
         format_error(&mut self.ctx, e)
     }
 
-    /// A value as the REPL and console.log show it (scripts/lib/inspect.js).
+    /// A value as the REPL shows it (scripts/lib/inspect.js: strings quoted, objects expanded).
     pub fn inspect(&mut self, v: &JsValue) -> String {
-        crate::globals::format_args(std::slice::from_ref(v), &mut self.ctx)
-            .unwrap_or_else(|e| format!("<cannot inspect: {e}>"))
+        crate::globals::inspect_value(v, &mut self.ctx).unwrap_or_else(|e| format!("<cannot inspect: {e}>"))
     }
 
     /// A promise's settled value (for REPL lines that produce promises).
