@@ -87,6 +87,29 @@ pub(crate) fn build(ctx: &mut Context) -> JsResult<JsObject> {
         define(&promises, name, func.into());
     }
     define(&fs, "promises", promises.into());
+    // Node's callback API, from the same table: fs.readFile(path, options, (err, value) => …).
+    for op in FS {
+        let Some(name) = op.name.strip_suffix("Sync") else { continue };
+        if name == "exists" {
+            continue;
+        }
+        let f = op.f;
+        let nf = NativeFunction::from_copy_closure(move |this, a, ctx| {
+            let cb = a.last().and_then(|v| v.as_function());
+            let Some(cb) = cb else {
+                return Err(invalid_arg_type(ctx, "cb", "of type function", &a.last().cloned().unwrap_or_default()));
+            };
+            let (err, val) = match f(this, &a[..a.len() - 1], ctx) {
+                Ok(v) => (JsValue::null(), v),
+                Err(e) => (e.into_opaque(ctx)?, JsValue::undefined()),
+            };
+            let job = boa_engine::job::PromiseJob::new(move |ctx| cb.call(&JsValue::undefined(), &[err, val], ctx));
+            ctx.enqueue_job(job.into());
+            Ok(JsValue::undefined())
+        });
+        let func = FunctionObjectBuilder::new(ctx.realm(), nf).name(JsString::from(name)).length(op.length + 1).build();
+        define(&fs, name, func.into());
+    }
     let h = host(ctx)?;
     for c in ["Stats", "Dirent", "StatFs"] {
         let v = h.protos.classes.get(JsString::from(c), ctx)?;

@@ -119,6 +119,7 @@ pub fn install(ctx: &mut Context, proc: Arc<Proc>, policy: Rc<dyn HostPolicy>) -
         add_table(ctx, path, ops);
     }
     add_table(ctx, "fs.promises", fs::FS);
+    add_table(ctx, "fs (callbacks)", fs::FS);
 
     let sys = table(ctx, sys::SYS);
     let rump = rump::build(ctx, sys)?;

@@ -40,16 +40,24 @@ fn signatures(_: &JsValue, _a: &[JsValue], ctx: &mut Context) -> R {
     let o = JsObject::with_object_proto(ctx.intrinsics());
     for (path, ops) in h.tables.borrow().iter() {
         for op in ops.iter() {
-            let (name, sig) = if path == "fs.promises" {
-                match (op.name.strip_suffix("Sync"), op.sig.split_once("Sync")) {
-                    (Some("exists"), _) | (None, _) => continue,
-                    (Some(n), Some((a, b))) => (n.to_string(), format!("{a}{b}")),
-                    (Some(n), None) => (n.to_string(), op.sig.to_string()),
+            // fs.promises.<name> and the callback API fs.<name> drop the Sync suffix.
+            let (obj, name, sig) = if path == "fs.promises" || path == "fs (callbacks)" {
+                let (Some(n), Some((a, b))) = (op.name.strip_suffix("Sync"), op.sig.split_once("Sync")) else {
+                    continue;
+                };
+                if n == "exists" {
+                    continue;
+                }
+                if path == "fs.promises" {
+                    ("fs.promises", n.to_string(), format!("{a}{b}"))
+                } else {
+                    let b = b.replacen(')', ", (err, value) => …)", 1).replacen("(, ", "(", 1);
+                    ("fs", n.to_string(), format!("{a}{b}"))
                 }
             } else {
-                (op.name.to_string(), op.sig.to_string())
+                (path.as_str(), op.name.to_string(), op.sig.to_string())
             };
-            define(&o, &format!("{path}.{name}"), JsString::from(sig.as_str()).into());
+            define(&o, &format!("{obj}.{name}"), JsString::from(sig.as_str()).into());
         }
     }
     Ok(o.into())

@@ -234,6 +234,24 @@ await P.readFile('/nonexistent').then(
   (e) => eq(e.code, 'ENOENT', 'promises rejection code'),
 );
 
+// ---------------------------------------------------------------- fs callbacks
+const cbResult = (f, ...args) => new Promise((resolve) => f(...args, (err, value) => resolve([err, value])));
+let [cbErr, cbVal] = await cbResult(fs.writeFile, '/tmp/cb', 'callback');
+eq(cbErr, null, 'fs.writeFile error');
+[cbErr, cbVal] = await cbResult(fs.readFile, '/tmp/cb', 'utf8');
+eq(cbVal, 'callback', 'fs.readFile');
+[cbErr, cbVal] = await cbResult(fs.stat, '/tmp/nonexistent');
+eq(cbErr.code, 'ENOENT', 'fs.stat error');
+throwsCode(() => fs.readFile('/tmp/cb'), 'ERR_INVALID_ARG_TYPE', 'callback missing');
+// Every other callback function once: its callback runs with an error or a value.
+for (const name of Object.keys(sigs)) {
+  const m = /^fs\.(\w+)$/.exec(name);
+  if (!m || typeof fs.promises[m[1]] !== 'function') continue;
+  if (called.has(name)) continue;
+  const [e] = await cbResult(fs[m[1]], '/tmp/nonexistent-cb');
+  assert(e === null || e instanceof Error, `fs.${m[1]} callback`);
+}
+
 // ---------------------------------------------------------------- process, crypto, rump.host
 eq(process.cwd(), '/', 'process.cwd');
 process.chdir('/tmp');
