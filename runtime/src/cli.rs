@@ -108,6 +108,15 @@ fn report(f: &Failure) -> i32 {
     f.exit_code()
 }
 
+/// Ends a session at process exit: the kernel is shut down (file systems written and unmounted) and
+/// the output flushed; the JavaScript heap is left for the OS to take back (dropping a large heap object
+/// by object only delays the exit).
+fn finish(s: Session) {
+    crate::session::shutdown(&s.kernel);
+    output::flush();
+    std::mem::forget(s);
+}
+
 /// The exit code a finished script asked for with `process.exitCode`.
 fn exit_code(s: &mut Session) -> i32 {
     let ctx = &mut s.ctx;
@@ -134,7 +143,7 @@ pub fn run(common: &CommonOpts, script: PathBuf, args: Vec<String>) -> i32 {
             Ok(()) => exit_code(&mut s),
             Err(f) => report(&f),
         };
-        output::flush();
+        finish(s);
         code
     })
 }
@@ -181,7 +190,7 @@ pub fn eval(common: &CommonOpts, code: String, print: bool, args: Vec<String>) -
             Ok(()) => exit_code(&mut s),
             Err(f) => report(&f),
         };
-        output::flush();
+        finish(s);
         code
     })
 }

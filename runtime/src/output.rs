@@ -43,7 +43,9 @@ pub fn write(stream: Stream, bytes: &[u8]) {
         match stream {
             Stream::Stdout => {
                 o.buf.extend_from_slice(bytes);
-                if o.buf.len() >= 64 * 1024 || (o.tty && bytes.contains(&b'\n')) {
+                // A terminal sees every write at once (prompts without a newline too); a pipe or a file
+                // gets 64 KiB blocks.
+                if o.buf.len() >= 64 * 1024 || o.tty {
                     let _ = std::io::stdout().write_all(&o.buf);
                     let _ = std::io::stdout().flush();
                     o.buf.clear();
