@@ -153,11 +153,18 @@ pub fn plain(ctx: &mut Context, pairs: Vec<(&'static str, JsValue)>) -> JsValue 
     o.into()
 }
 
-/// Bytes the kernel produced, as a Uint8Array without a copy.
+/// Bytes the kernel produced, as a `Buffer` (a Uint8Array) without a copy.
 pub fn uint8array(ctx: &mut Context, v: AlignedVec<u8>) -> JsResult<JsValue> {
     let buf = JsArrayBuffer::from_byte_block(v, ctx)?;
-    Ok(JsUint8Array::from_array_buffer(buf, ctx)?.into())
+    let arr: JsObject = JsUint8Array::from_array_buffer(buf, ctx)?.into();
+    if let Some(proto) = ctx.get_data::<BufferProto>().map(|p| p.0.clone()) {
+        arr.set_prototype(Some(proto));
+    }
+    Ok(arr.into())
 }
+
+/// `Buffer.prototype`, given to the byte arrays the bindings return.
+pub struct BufferProto(pub JsObject);
 
 /// A zeroed 64-byte-aligned buffer of `n` bytes, or a RangeError when the host cannot give it.
 pub fn alloc(ctx: &mut Context, n: usize) -> JsResult<AlignedVec<u8>> {

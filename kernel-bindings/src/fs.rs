@@ -305,20 +305,64 @@ fn b64_decode(s: &str) -> Vec<u8> {
 
 /// Bytes as a JS value in the given encoding.
 fn decode(ctx: &mut Context, data: AlignedVec<u8>, enc: Enc) -> R {
+    match enc {
+        Enc::Buffer => uint8array(ctx, data),
+        _ => Ok(decode_str(&data, enc)),
+    }
+}
+
+/// Bytes as a string in the given encoding (utf8 for `Buffer`).
+fn decode_str(data: &[u8], enc: Enc) -> JsValue {
     let s = match enc {
-        Enc::Buffer => return uint8array(ctx, data),
-        Enc::Utf8 => return Ok(bytes_str(&data)),
+        Enc::Buffer | Enc::Utf8 => return bytes_str(data),
         Enc::Latin1 => data.iter().map(|&b| b as char).collect::<String>(),
         Enc::Ascii => data.iter().map(|&b| (b & 0x7f) as char).collect::<String>(),
         Enc::Hex => data.iter().map(|b| format!("{b:02x}")).collect::<String>(),
-        Enc::Base64 => b64_encode(&data, B64, true),
-        Enc::Base64Url => b64_encode(&data, B64URL, false),
+        Enc::Base64 => b64_encode(data, B64, true),
+        Enc::Base64Url => b64_encode(data, B64URL, false),
         Enc::Utf16le => {
             let u: Vec<u16> = data.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect();
-            return Ok(JsString::from(&u[..]).into());
+            return JsString::from(&u[..]).into();
         }
     };
-    Ok(JsString::from(s.as_str()).into())
+    JsString::from(s.as_str()).into()
+}
+
+// ---------------------------------------------------------------- Buffer's natives
+
+/// The native half of `Buffer` (the class itself is in prelude.js): `toString(buf, enc, start, end)`,
+/// `fromString(str, enc)`, `byteLength(str, enc)`.
+pub(crate) static BUFFER_NATIVES: &[Op] = &[
+    Op { name: "toString", length: 4, f: buffer_to_string, sig: "toString(buf, encoding, start, end)" },
+    Op { name: "fromString", length: 2, f: buffer_from_string, sig: "fromString(string, encoding)" },
+    Op { name: "byteLength", length: 2, f: buffer_byte_length, sig: "byteLength(string, encoding)" },
+];
+
+fn buffer_to_string(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> R {
+    let view = BufView::from_value(ctx, &arg(a, 0), "buffer")?;
+    let enc = encoding(ctx, &arg(a, 1))?;
+    let len = view.len() as i64;
+    let start = int_or(ctx, &arg(a, 2), "start", 0, MAX_SAFE, 0)?.min(len) as usize;
+    let end = int_or(ctx, &arg(a, 3), "end", 0, MAX_SAFE, len)?.min(len) as usize;
+    let d = view.data(ctx)?;
+    Ok(decode_str(&d[start.min(end)..end], enc))
+}
+
+fn buffer_from_string(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> R {
+    let sv = arg(a, 0);
+    let Some(s) = sv.as_string() else { return Err(invalid_arg_type(ctx, "string", "of type string", &sv)) };
+    let enc = encoding(ctx, &arg(a, 1))?;
+    let bytes = encode(&s, enc);
+    let mut v = alloc(ctx, bytes.len())?;
+    v.copy_from_slice(&bytes);
+    uint8array(ctx, v)
+}
+
+fn buffer_byte_length(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> R {
+    let sv = arg(a, 0);
+    let Some(s) = sv.as_string() else { return Err(invalid_arg_type(ctx, "string", "of type string", &sv)) };
+    let enc = encoding(ctx, &arg(a, 1))?;
+    Ok(JsValue::from(encode(&s, enc).len() as f64))
 }
 
 /// A string in the given encoding, as bytes.

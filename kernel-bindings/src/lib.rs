@@ -89,7 +89,10 @@ pub struct Bindings {
 
 /// Installs `rump` and `fs` as globals of `ctx`, bound to `proc`.
 pub fn install(ctx: &mut Context, proc: Arc<Proc>, policy: Rc<dyn HostPolicy>) -> JsResult<Bindings> {
-    let classes = ctx.eval(Source::from_bytes(include_str!("prelude.js")))?;
+    let prelude = ctx.eval(Source::from_bytes(include_str!("prelude.js")))?;
+    let prelude = prelude.as_function().ok_or_else(|| JsNativeError::error().with_message("prelude"))?;
+    let natives = table(ctx, fs::BUFFER_NATIVES);
+    let classes = prelude.call(&JsValue::undefined(), &[natives.into()], ctx)?;
     let classes = classes.as_object().ok_or_else(|| JsNativeError::error().with_message("prelude"))?;
     let proto = |ctx: &mut Context, name: &str| -> JsResult<JsObject> {
         let c = classes.get(JsString::from(name), ctx)?;
@@ -124,6 +127,14 @@ pub fn install(ctx: &mut Context, proc: Arc<Proc>, policy: Rc<dyn HostPolicy>) -
     let sys = table(ctx, sys::SYS);
     let rump = rump::build(ctx, sys)?;
     let fs = fs::build(ctx)?;
+    let buffer = classes.get(js_string!("Buffer"), ctx)?;
+    if let Some(b) = buffer.as_object() {
+        let proto = b.get(js_string!("prototype"), ctx)?;
+        if let Some(p) = proto.as_object() {
+            ctx.insert_data(convert::BufferProto(p));
+        }
+    }
+    ctx.register_global_property(js_string!("Buffer"), buffer, Attribute::WRITABLE | Attribute::CONFIGURABLE)?;
     ctx.register_global_property(js_string!("rump"), rump.clone(), Attribute::WRITABLE | Attribute::CONFIGURABLE)?;
     ctx.register_global_property(js_string!("fs"), fs.clone(), Attribute::WRITABLE | Attribute::CONFIGURABLE)?;
     Ok(Bindings { rump, fs })

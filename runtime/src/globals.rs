@@ -2,7 +2,7 @@
 //! queueMicrotask come from boa_runtime).
 
 use crate::output::{self, Stream};
-use boa_engine::object::builtins::{JsArray, JsUint8Array};
+use boa_engine::object::builtins::JsArray;
 use boa_engine::object::{FunctionObjectBuilder, ObjectInitializer};
 use boa_engine::property::Attribute;
 use boa_engine::{
@@ -527,7 +527,9 @@ fn hash_digest(this: &JsValue, a: &[JsValue], ctx: &mut Context) -> JsResult<JsV
     };
     let enc = arg(a, 0);
     if enc.is_undefined() {
-        return Ok(JsUint8Array::from_iter(out, ctx)?.into());
+        let mut v = kernel_bindings::convert::alloc(ctx, out.len())?;
+        v.copy_from_slice(&out);
+        return kernel_bindings::convert::uint8array(ctx, v);
     }
     let e = kernel_bindings::args::string(ctx, &enc, "encoding")?;
     let s = match e.as_str() {

@@ -198,6 +198,11 @@ impl Session {
         l.register(ctx, &["process", "node:process"], process.into())?;
         l.register(ctx, &["console", "node:console"], console)?;
         l.register(ctx, &["util", "node:util"], util.into())?;
+        let buffer = global.get(js_string!("Buffer"), ctx)?;
+        let buffer_module = boa_engine::object::ObjectInitializer::new(ctx)
+            .property(js_string!("Buffer"), buffer, boa_engine::property::Attribute::all())
+            .build();
+        l.register(ctx, &["buffer", "node:buffer"], buffer_module.into())?;
         Ok(())
     }
 

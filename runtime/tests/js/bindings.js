@@ -234,6 +234,16 @@ await P.readFile('/nonexistent').then(
   (e) => eq(e.code, 'ENOENT', 'promises rejection code'),
 );
 
+// ---------------------------------------------------------------- Buffer (what fs and crypto return)
+const rb = fs.readFileSync('/tmp/w2');
+assert(rb instanceof Buffer && rb instanceof Uint8Array, 'readFileSync returns a Buffer');
+eq(Buffer.from('héllo').toString('hex'), '68c3a96c6c6f', 'Buffer.from utf8');
+eq(Buffer.from('68c3a96c6c6f', 'hex').toString(), 'héllo', 'Buffer hex');
+eq(Buffer.from('aGk=', 'base64').toString('latin1'), 'hi', 'Buffer base64');
+eq(Buffer.concat([Buffer.from('a'), Buffer.from('bc')]).toString(), 'abc', 'Buffer.concat');
+eq(Buffer.byteLength('é'), 2, 'Buffer.byteLength');
+eq(crypto.createHash('md5').update('').digest().toString('hex'), 'd41d8cd98f00b204e9800998ecf8427e', 'digest Buffer');
+
 // ---------------------------------------------------------------- fs callbacks
 const cbResult = (f, ...args) => new Promise((resolve) => f(...args, (err, value) => resolve([err, value])));
 let [cbErr, cbVal] = await cbResult(fs.writeFile, '/tmp/cb', 'callback');
