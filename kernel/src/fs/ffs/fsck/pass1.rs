@@ -107,15 +107,16 @@ fn checkinode(f: &mut Fsck<'_>, ino: u64, raw: &[u8], fix: &mut Fix) -> FResult<
     if mode == IFLNK {
         let max = f.sb.maxsymlinklen as i64;
         if max < 0 || (size as i64) < max || (max == 0 && d.blocks == 0) {
-            ndb = (size as i64 + f.ufs.ptr_size() as i64 - 1) / f.ufs.ptr_size() as i64;
+            ndb = (size as i64).saturating_add(f.ufs.ptr_size() as i64 - 1) / f.ufs.ptr_size() as i64;
             if ndb > NDADDR as i64 {
                 let mut j = ndb - NDADDR as i64;
                 ndb = 1;
-                while j > 1 {
+                // Saturated after a few rounds: the rest would change nothing (and could be 2^60 of them).
+                while j > 1 && ndb < i64::MAX {
                     ndb = ndb.saturating_mul(nindir);
                     j -= 1;
                 }
-                ndb += NDADDR as i64;
+                ndb = ndb.saturating_add(NDADDR as i64);
             }
         }
     }
