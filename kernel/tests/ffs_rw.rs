@@ -8,6 +8,7 @@ use kernel::dev::{BlockDevice, Dev};
 use kernel::fs::ffs::superblock::Superblock;
 use kernel::vfs::*;
 use kernel::Errno;
+use std::sync::Arc;
 
 /// A tree with every kind of node and every size class of file.
 fn populate(p: &Proc, cfg: Cfg) {
@@ -185,4 +186,71 @@ fn enospc_and_out_of_inodes_leave_a_consistent_fs() {
     assert_eq!(read(&p, b"/mnt/again"), bytes(1, 100_000));
     p.unmount(b"/mnt", 0).unwrap();
     assert_fsck_clean(dev.clone() as Dev, "emptied");
+}
+
+#[test]
+fn unclean_image_refuses_read_write_unless_forced() {
+    let cfg = CFGS[1];
+    let dev = fresh(cfg, 8 << 20);
+    {
+        // A kernel that goes away without unmounting (a crash) leaves the file system unclean.
+        let (_k, p, _h) = boot(dev.clone() as Dev);
+        mount_rw(&p).unwrap();
+        write(&p, b"/mnt/f", b"synced");
+        p.sync().unwrap();
+    }
+    assert!(!sb_of(dev.as_ref()).is_clean());
+    let (_k, p, h) = boot(dev.clone() as Dev);
+    assert_eq!(mount_rw(&p).unwrap_err(), Errno::EPERM);
+    assert!(h.console_lines().iter().any(|l| l.contains("not clean") && l.contains("fsck")), "{:?}", h.console_lines());
+    mount_ro(&p).unwrap();
+    assert_eq!(read(&p, b"/mnt/f"), b"synced");
+    p.unmount(b"/mnt", 0).unwrap();
+    // Forced: it mounts, and stays unclean after (it was not clean when it became writable).
+    p.mount("ffs", b"/mnt", MNT_FORCE, Some("/dev/ffs0"), &MountOptions { force: true, ..Default::default() }).unwrap();
+    p.unmount(b"/mnt", 0).unwrap();
+    assert!(!sb_of(dev.as_ref()).is_clean());
+    // fsck -y marks it clean; then it mounts read-write again.
+    let r = kernel::fs::ffs::fsck::fsck(
+        &(dev.clone() as Dev),
+        &kernel::fs::ffs::fsck::FsckOptions { repair: kernel::fs::ffs::fsck::Repair::Yes, ..Default::default() },
+        &mut |_| {},
+    )
+    .unwrap();
+    assert_eq!(r.exit_code, 0);
+    assert!(sb_of(dev.as_ref()).is_clean());
+    mount_rw(&p).unwrap();
+    p.unmount(b"/mnt", 0).unwrap();
+}
+
+#[test]
+fn every_sync_leaves_a_consistent_image() {
+    // After sync(2) the image on the device is consistent as it stands (only not marked clean).
+    let cfg = CFGS[3];
+    let dev = fresh(cfg, 12 << 20);
+    let (_k, p, _h) = boot(dev.clone() as Dev);
+    mount_rw(&p).unwrap();
+    for round in 0..4u64 {
+        populate_round(&p, round);
+        p.sync().unwrap();
+        let copy: Dev = Arc::new(kernel::dev::MemDevice::new(dev.contents(), true));
+        assert_fsck_clean(copy, &format!("after sync {round}"));
+    }
+    p.unmount(b"/mnt", 0).unwrap();
+}
+
+fn populate_round(p: &Proc, round: u64) {
+    let d = format!("/mnt/r{round}");
+    p.mkdir(d.as_bytes(), 0o755).unwrap();
+    for i in 0..30 {
+        write(p, format!("{d}/f{i}").as_bytes(), &bytes(round * 100 + i, (i as usize * 3777) % 70_000));
+    }
+    if round > 0 {
+        let prev = format!("/mnt/r{}", round - 1);
+        for i in (0..30).step_by(2) {
+            p.unlink(format!("{prev}/f{i}").as_bytes()).unwrap();
+        }
+        p.rename(format!("{prev}/f1").as_bytes(), format!("{d}/moved").as_bytes()).unwrap();
+        p.truncate(format!("{prev}/f3").as_bytes(), 10).unwrap();
+    }
 }
