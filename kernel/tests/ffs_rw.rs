@@ -254,3 +254,29 @@ fn populate_round(p: &Proc, round: u64) {
         p.truncate(format!("{prev}/f3").as_bytes(), 10).unwrap();
     }
 }
+
+#[test]
+fn removed_files_still_open() {
+    let cfg = CFGS[2];
+    let dev = fresh(cfg, 8 << 20);
+    let (_k, p, _h) = boot(dev.clone() as Dev);
+    mount_rw(&p).unwrap();
+    write(&p, b"/mnt/a", &bytes(1, 100_000));
+    let fd = p.open(b"/mnt/a", O_RDWR, 0).unwrap();
+    p.unlink(b"/mnt/a").unwrap();
+    // Still readable and writable through the descriptor; freed at the last close.
+    p.pwrite(fd, b"more", 100_000).unwrap();
+    let mut buf = vec![0u8; 4];
+    p.pread(fd, &mut buf, 100_000).unwrap();
+    assert_eq!(&buf, b"more");
+    let free_before = p.statvfs(b"/mnt").unwrap().fs.bfree;
+    p.close(fd).unwrap();
+    assert!(p.statvfs(b"/mnt").unwrap().fs.bfree > free_before);
+    // A forced unmount with a removed file still open frees it too.
+    write(&p, b"/mnt/b", &bytes(2, 50_000));
+    let fd = p.open(b"/mnt/b", O_RDONLY, 0).unwrap();
+    p.unlink(b"/mnt/b").unwrap();
+    p.unmount(b"/mnt", MNT_FORCE).unwrap();
+    assert_fsck_clean(dev.clone() as Dev, "forced unmount");
+    let _ = p.close(fd);
+}

@@ -67,6 +67,9 @@ pub(crate) struct WState {
     pub now: Timespec,
     /// The superblock bytes as they will be written.
     pub sb_raw: Vec<u8>,
+    /// Inodes whose last name went while something still held them (freed by `inactive`, or at
+    /// unmount if their last reference never came back, as after a forced unmount).
+    pub orphans: std::collections::BTreeSet<Ino>,
 }
 
 impl WState {

@@ -685,7 +685,7 @@ impl FileSystem for Ffs {
 
     /// ffs_unmount: everything written, the clean flag set again.
     fn unmount(&self, force: bool) -> KResult<()> {
-        if let Err(e) = self.stop_rw() {
+        if let Err(e) = self.stop_rw(true) {
             (self.log)(&format!("unmount: writing the file system failed: {e}"));
             if !force {
                 return Err(e);
@@ -701,7 +701,7 @@ impl FileSystem for Ffs {
     /// mount -u: to read-only (everything written, clean again) or back to read-write.
     fn update(&self, readonly: bool) -> KResult<()> {
         if readonly {
-            self.stop_rw()
+            self.stop_rw(false)
         } else {
             self.start_rw(false, self.replayed)
         }
@@ -714,7 +714,23 @@ impl FileSystem for Ffs {
     fn info(&self) -> Vec<(String, String)> {
         let mut v = self.info.pairs();
         let s = self.cache.stats();
-        v.push(("cache".into(), format!("{} of {} bytes in {} buffers", s.bytes, s.limit, s.buffers)));
+        v.push((
+            "cache".into(),
+            format!("{} of {} bytes in {} buffers, {} dirty", s.bytes, s.limit, s.buffers, s.dirty_bytes),
+        ));
+        let rw = self.w.read().unwrap_or_else(|e| e.into_inner());
+        v.push((
+            "mounted".into(),
+            if rw.active {
+                format!(
+                    "read-write ({} cylinder groups changed since the last sync, {} fragments waiting to be freed)",
+                    rw.cgs.values().filter(|c| c.dirty).count(),
+                    rw.pending_frags(self.sb.fshift)
+                )
+            } else {
+                "read-only".into()
+            },
+        ));
         v
     }
 }

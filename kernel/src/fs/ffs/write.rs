@@ -191,13 +191,24 @@ impl Ffs {
     }
 
     /// Leaves read-write mode (unmount or mount -u -r): everything written, the clean flag set again
-    /// if the file system was clean when it became writable.
-    pub(crate) fn stop_rw(&self) -> KResult<()> {
+    /// if the file system was clean when it became writable. At unmount (`unmounting`), inodes with
+    /// no names left whose last reference never came back are freed now.
+    pub(crate) fn stop_rw(&self, unmounting: bool) -> KResult<()> {
         let mut st = self.w.write().unwrap_or_else(|e| e.into_inner());
         if !st.active {
             return Ok(());
         }
         st.now = self.hyper.wall_clock();
+        if unmounting {
+            let orphans: Vec<Ino> = st.orphans.iter().copied().collect();
+            for ino in orphans {
+                st.safe = st.pending.len();
+                if self.dinode(ino).is_ok_and(|d| d.nlink == 0) {
+                    self.free_inode(&mut st, ino)?;
+                }
+            }
+            st.orphans.clear();
+        }
         self.sync_locked(&mut st)?;
         if st.was_clean {
             st.clean = FS_ISCLEAN;
@@ -329,6 +340,7 @@ impl Ffs {
         din.ctime = st.now;
         self.put_inode(ino, &din)?;
         self.freefile(st, ino, is_dir)?;
+        st.orphans.remove(&ino);
         if is_dir {
             self.drop_index(ino);
             lock(&self.parents).remove(&ino);
@@ -565,6 +577,9 @@ impl Ffs {
             self.dirremove(st, dir, name)?;
             d.nlink = d.nlink.saturating_sub(1);
             d.ctime = st.now;
+            if d.nlink == 0 {
+                st.orphans.insert(ino);
+            }
             self.put_inode(ino, &d)
         })
     }
@@ -597,6 +612,7 @@ impl Ffs {
             d.ctime = st.now;
             self.trim(st, ino, &mut d, 0, true)?;
             self.put_inode(ino, &d)?;
+            st.orphans.insert(ino);
             self.drop_index(ino);
             lock(&self.parents).remove(&ino);
             Ok(())
@@ -692,6 +708,9 @@ impl Ffs {
                         tip.nlink = tip.nlink.saturating_sub(1);
                     }
                     tip.ctime = st.now;
+                    if tip.nlink == 0 {
+                        st.orphans.insert(t);
+                    }
                     self.put_inode(t, &tip)?;
                 }
             }
