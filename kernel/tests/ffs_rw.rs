@@ -280,3 +280,38 @@ fn removed_files_still_open() {
     assert_fsck_clean(dev.clone() as Dev, "forced unmount");
     let _ = p.close(fd);
 }
+
+#[test]
+fn bytes_past_end_of_file_read_as_zeros_when_exposed() {
+    // An image from elsewhere may hold garbage past a file's end in its last fragment; a write past
+    // the end, or a truncate up, must not expose it.
+    let cfg = CFGS[2];
+    let dev = fresh(cfg, 8 << 20);
+    let (_k, p, _h) = boot(dev.clone() as Dev);
+    mount_rw(&p).unwrap();
+    write(&p, b"/mnt/w", &[1u8; 100]);
+    write(&p, b"/mnt/t", &[2u8; 100]);
+    let ino_w = p.stat(b"/mnt/w").unwrap().ino;
+    let ino_t = p.stat(b"/mnt/t").unwrap().ino;
+    p.unmount(b"/mnt", 0).unwrap();
+    let sb = sb_of(dev.as_ref());
+    for ino in [ino_w, ino_t] {
+        let (fsba, idx) = sb.ino_to_fsba(ino);
+        let isz = sb.ufs.dinode_size() as usize;
+        let mut blk = vec![0u8; sb.bsize as usize];
+        dev.read_at(sb.frag_to_bytes(fsba), &mut blk).unwrap();
+        let d = kernel::fs::ffs::inode::Dinode::decode(&blk[idx * isz..(idx + 1) * isz], sb.order, sb.ufs, false);
+        dev.write_at(sb.frag_to_bytes(d.db[0]) + 100, &[0xee; 400]).unwrap();
+    }
+    mount_rw(&p).unwrap();
+    let fd = p.open(b"/mnt/w", O_WRONLY, 0).unwrap();
+    p.pwrite(fd, b"end", 300).unwrap();
+    p.close(fd).unwrap();
+    p.truncate(b"/mnt/t", 450).unwrap();
+    let w = read(&p, b"/mnt/w");
+    assert!(w[100..300].iter().all(|&b| b == 0) && &w[300..] == b"end");
+    let t = read(&p, b"/mnt/t");
+    assert_eq!(t.len(), 450);
+    assert!(t[100..].iter().all(|&b| b == 0));
+    p.unmount(b"/mnt", 0).unwrap();
+}

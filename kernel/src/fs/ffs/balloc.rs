@@ -351,6 +351,27 @@ impl Ffs {
         Ok(())
     }
 
+    /// Zeroes whatever the block holding the current end of file has past it, up to byte `upto` of
+    /// the file (a write or truncate is about to expose those bytes; an image from elsewhere may have
+    /// left something there).
+    pub(crate) fn zero_past_eof(&self, ino: Ino, din: &Dinode, upto: u64) -> KResult<()> {
+        let sb = &self.sb;
+        let bsize = sb.bsize as u64;
+        let eof = din.size;
+        if eof.is_multiple_of(bsize) || upto <= eof || !self.has_blocks(din) {
+            return Ok(());
+        }
+        let lbn = eof / bsize;
+        let ext = self.bmap(ino, din, lbn, 1)?;
+        if ext.addr == 0 {
+            return Ok(());
+        }
+        let alloc = sb.sblksize(eof, lbn);
+        let from = eof - lbn * bsize;
+        let to = alloc.min(upto - lbn * bsize);
+        self.zero_extent(false, ext.addr, from as u32, to as u32)
+    }
+
     /// Grows a regular file to `length` bytes: holes, except the block holding the last byte, which
     /// is allocated (zeroed) as NetBSD's ffs_truncate does.
     pub(crate) fn grow(&self, st: &mut WState, ino: Ino, din: &mut Dinode, length: u64) -> KResult<()> {
@@ -361,6 +382,7 @@ impl Ffs {
             return Err(Errno::EFBIG);
         }
         let orig = din.clone();
+        self.zero_past_eof(ino, din, length)?;
         let lbn = self.sb.lblkno(length - 1);
         let size = (self.sb.blkoff(length - 1) + 1) as u32;
         match self.balloc(st, ino, din, lbn, size, false, true) {

@@ -1,15 +1,23 @@
 //! FFS (the Berkeley Fast File System, UFS1 and UFS2) as NetBSD writes it, in either byte order, on a
-//! whole device or inside an MBR, GPT or disklabel partition. This is the read side (issue 4): a mount
-//! is read-only; the structures (buffer cache with dirty tracking, inode and directory encoders, the
-//! endian layer's writers) are laid out for the write side to join them.
+//! whole device or inside an MBR, GPT or disklabel partition; read-only and read-write.
 //!
 //! Layout of the module: `endian` (byte order), `superblock` (finding and checking it), `cg` (cylinder
 //! group headers), `inode` (dinodes), `dir` (directory entries), `bmap` (block mapping), `cache` (the
-//! metadata buffer cache), `wapbl` (journal replay), `info` (what `rumpjs info` prints).
+//! metadata buffer cache), `wapbl` (journal replay), `info` (what `rumpjs info` prints); the write
+//! side: `alloc` (cylinder-group allocation, as ffs_alloc.c), `balloc` (giving files blocks and taking
+//! them back), `dirhash` and `dirops` (directory entries through an in-memory name index), `write`
+//! (read-write mounts, the modifying operations, sync), `newfs` (making a file system), `fsck`.
 //!
 //! Mount options: `partition=<letter|number|raw>` (which partition; found automatically otherwise),
 //! `cache=<size>` (metadata cache limit, default 64m). `force` mounts a file system with unknown flags
-//! or an unreadable journal, as `mount -f` does.
+//! or an unreadable journal, as `mount -f` does, and an unclean one read-write.
+//!
+//! Read-write: the clean flag is cleared on disk at mount and set again at unmount; an unclean file
+//! system is refused ("please fsck") unless forced. A journal holding records refuses read-write
+//! (mount read-only, or let fsck -y write it in place); an empty journal at the end of the partition
+//! is dropped as NetBSD does when mounting without logging. File data goes to the device as written;
+//! metadata is written by sync, fsync (which syncs the whole file system), unmount, or when too much
+//! is waiting, in ffs_sync's order. Reads do not update access times.
 //!
 //! Every number read from the image is checked before it is used; a bad one makes the operation fail
 //! with EIO (EFTYPE/EINVAL at mount) and a kernel-log line saying what is wrong.

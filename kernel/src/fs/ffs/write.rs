@@ -480,6 +480,9 @@ impl Ffs {
             return Err(Errno::EFBIG);
         }
         let orig_size = din.size;
+        if off > din.size {
+            self.zero_past_eof(ino, din, off)?;
+        }
         let mut done = 0usize;
         // (device offset, start in buf, length) of data to write, merged where contiguous.
         let mut segs: Vec<(u64, usize, usize)> = Vec::new();
