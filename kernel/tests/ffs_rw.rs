@@ -315,3 +315,27 @@ fn bytes_past_end_of_file_read_as_zeros_when_exposed() {
     assert!(t[100..].iter().all(|&b| b == 0));
     p.unmount(b"/mnt", 0).unwrap();
 }
+
+#[test]
+fn reads_update_access_times_unless_noatime() {
+    let dev = fresh(CFGS[2], 8 << 20);
+    let (_k, p, _h) = boot(dev.clone() as Dev);
+    mount_rw(&p).unwrap();
+    write(&p, b"/mnt/f", b"data");
+    p.utimes(b"/mnt/f", Some([Timespec::new(1000, 0), Timespec::new(2000, 0)])).unwrap();
+    assert_eq!(p.stat(b"/mnt/f").unwrap().atime, Timespec::new(1000, 0));
+    read(&p, b"/mnt/f");
+    let after = p.stat(b"/mnt/f").unwrap();
+    assert!(after.atime > Timespec::new(1000, 0));
+    assert_eq!(after.mtime, Timespec::new(2000, 0));
+    p.unmount(b"/mnt", 0).unwrap();
+    mount_ro(&p).unwrap();
+    assert_eq!(p.stat(b"/mnt/f").unwrap().atime, after.atime, "written at unmount");
+    read(&p, b"/mnt/f");
+    assert_eq!(p.stat(b"/mnt/f").unwrap().atime, after.atime, "a read-only mount changes nothing");
+    p.unmount(b"/mnt", 0).unwrap();
+    p.mount("ffs", b"/mnt", MNT_NOATIME, Some("/dev/ffs0"), &MountOptions::default()).unwrap();
+    read(&p, b"/mnt/f");
+    assert_eq!(p.stat(b"/mnt/f").unwrap().atime, after.atime, "noatime");
+    p.unmount(b"/mnt", 0).unwrap();
+}

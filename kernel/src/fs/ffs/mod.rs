@@ -99,6 +99,11 @@ pub struct Ffs {
     hyper: Arc<dyn Hypervisor>,
     /// The journal was replayed into memory (the device is the replay's view: read-only).
     replayed: bool,
+    /// Access times of reads on a read-write mount, kept here (NetBSD's IN_ACCESS) and written into
+    /// the inodes at the next sync, so reading needs no exclusive lock: inode → (generation, time).
+    atimes: Mutex<HashMap<Ino, (u32, Timespec)>>,
+    /// Mounted with MNT_NOATIME.
+    noatime: bool,
 }
 
 /// The device and superblock a mount or `probe_info` settles on.
@@ -214,6 +219,8 @@ pub fn mount(ctx: &MountCtx, opts: &MountOptions) -> KResult<Arc<dyn FileSystem>
         w: RwLock::new(WState::default()),
         hyper: ctx.hyper.clone(),
         replayed: o.replay.as_ref().is_some_and(|(n, _)| *n > 0),
+        atimes: Mutex::new(HashMap::new()),
+        noatime: opts.get("noatime").is_some(),
     };
     let root = fs.dinode(ROOTINO)?;
     if root.vtype() != Some(VType::Dir) {
@@ -542,6 +549,10 @@ impl FileSystem for Ffs {
         let _g = self.rlock();
         let d = self.dinode(ino)?;
         let vtype = d.vtype().ok_or(Errno::EIO)?;
+        let atime = match lock(&self.atimes).get(&ino) {
+            Some(&(gen, t)) if gen == d.gen => t,
+            _ => d.atime,
+        };
         Ok(Vattr {
             vtype,
             mode: d.mode as u32 & ALLPERMS,
@@ -556,7 +567,7 @@ impl FileSystem for Ffs {
                 VType::Chr => superblock::MAXBSIZE,
                 _ => self.sb.bsize,
             },
-            atime: d.atime,
+            atime,
             mtime: d.mtime,
             ctime: d.ctime,
             birthtime: d.birthtime,
@@ -571,10 +582,16 @@ impl FileSystem for Ffs {
     }
 
     fn read(&self, ino: Ino, off: u64, buf: &mut [u8]) -> KResult<usize> {
-        let _g = self.rlock();
+        let g = self.rlock();
         let d = self.dinode(ino)?;
         match d.vtype() {
-            Some(VType::Reg) => self.read_data(ino, &d, off, buf),
+            Some(VType::Reg) => {
+                let n = self.read_data(ino, &d, off, buf)?;
+                if !buf.is_empty() {
+                    self.accessed(&g, ino, &d);
+                }
+                Ok(n)
+            }
             Some(VType::Dir) => Err(Errno::EISDIR),
             Some(VType::Lnk) => Err(Errno::EINVAL),
             _ => Err(Errno::EOPNOTSUPP),
@@ -587,21 +604,24 @@ impl FileSystem for Ffs {
 
     /// Cookies are byte offsets in the directory: an entry's cookie is where the next one starts.
     fn readdir(&self, dir: Ino, cookie: u64, sink: &mut dyn FnMut(&DirEntry<'_>) -> bool) -> KResult<()> {
-        let _g = self.rlock();
+        let g = self.rlock();
         let din = self.dir_inode(dir)?;
         self.walk_dir(dir, &din, cookie, &mut |e, next| {
             sink(&DirEntry { ino: e.ino as Ino, name: e.name, dtype: e.dtype, next })
-        })
+        })?;
+        self.accessed(&g, dir, &din);
+        Ok(())
     }
 
     /// ufs_readlink: targets shorter than fs_maxsymlinklen live in the inode (the strict `<` is NetBSD's);
     /// on file systems without fs_maxsymlinklen, a link with no blocks is inline too.
     fn readlink(&self, ino: Ino) -> KResult<Vec<u8>> {
-        let _g = self.rlock();
+        let g = self.rlock();
         let d = self.dinode(ino)?;
         if d.vtype() != Some(VType::Lnk) {
             return Err(Errno::EINVAL);
         }
+        self.accessed(&g, ino, &d);
         let max = self.sb.maxsymlinklen as i64;
         let inline = (d.size as i64) >= 0 && ((d.size as i64) < max || (max <= 0 && d.blocks == 0));
         if inline {

@@ -66,6 +66,28 @@ impl Ffs {
         Ok(())
     }
 
+    /// A read on a read-write mount: the access time changes (written at the next sync).
+    pub(crate) fn accessed(&self, st: &WState, ino: Ino, d: &Dinode) {
+        if st.active && !self.noatime {
+            lock(&self.atimes).insert(ino, (d.gen, self.hyper.wall_clock()));
+        }
+    }
+
+    /// Writes the access times reads left into their inodes.
+    fn flush_atimes(&self) -> KResult<()> {
+        let pending: Vec<(Ino, (u32, Timespec))> = lock(&self.atimes).drain().collect();
+        for (ino, (gen, t)) in pending {
+            if let Ok(d) = self.dinode(ino) {
+                if d.gen == gen && d.atime != t {
+                    let mut d = (*d).clone();
+                    d.atime = t;
+                    self.put_inode(ino, &d)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Notes that group `c` now has `n` initialised inodes (for the read side's check).
     pub(crate) fn set_cg_inited(&self, c: u32, n: u32) {
         lock(&self.cgs).insert(c, Ok(n));
@@ -270,6 +292,7 @@ impl Ffs {
     /// ffs_sync: metadata, then cylinder groups (with freed space returned), then summaries and
     /// superblock, then a device flush.
     pub(crate) fn sync_locked(&self, st: &mut WState) -> KResult<()> {
+        self.flush_atimes()?;
         st.safe = st.pending.len();
         self.cache.flush(self.dev.as_ref())?;
         self.release_pending(st)?;
@@ -777,6 +800,7 @@ impl Ffs {
             }
             if let Some(t) = a.atime {
                 d.atime = t;
+                lock(&self.atimes).remove(&ino);
                 changed = true;
             }
             if let Some(t) = a.mtime {
