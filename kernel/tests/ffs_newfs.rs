@@ -116,8 +116,23 @@ fn large_sparse_image_through_tsk() {
     let ipg = r.ipg as u64;
     assert_ne!(ia / ipg, ib / ipg, "two top-level directories in one group");
     let snap = snapshot(&p, "/mnt");
+    let ifile = p.stat(b"/mnt/a/file").unwrap().ino;
     p.unmount(b"/mnt", 0).unwrap();
     assert_fsck_clean(dev.clone(), "2 GiB");
+    // A file's inode goes in its directory's group, its first blocks in the same group; past the
+    // first indirect block's worth (fs_maxbpg) it moves on to another group.
+    assert_eq!(ifile / ipg, ia / ipg, "file inode not in its directory's group");
+    let sb = Superblock::find(dev.as_ref(), &mut Vec::new()).unwrap();
+    let (fsba, idx) = sb.ino_to_fsba(ifile);
+    let isz = sb.ufs.dinode_size() as usize;
+    let mut blk = vec![0u8; sb.bsize as usize];
+    dev.read_at(sb.frag_to_bytes(fsba), &mut blk).unwrap();
+    let d = kernel::fs::ffs::inode::Dinode::decode(&blk[idx * isz..(idx + 1) * isz], sb.order, sb.ufs, false);
+    assert_eq!(d.db[0] / sb.fpg as u64, ifile / ipg, "first block not in the inode's group");
+    // (The space before a group's backup superblock holds data too, as mkfs leaves it free.)
+    let fpg = sb.fpg as u64;
+    assert!(d.db.iter().all(|&b| b / fpg == ifile / ipg), "direct blocks outside the inode's group: {:?}", d.db);
+    assert!(d.db.windows(2).all(|w| w[1] > w[0]), "direct blocks in order: {:?}", d.db);
     if have_tsk() {
         let t = tsk_tree(&path, "ufs2");
         let (ino, kind) = t["a/file"];
