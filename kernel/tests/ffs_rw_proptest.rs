@@ -217,3 +217,19 @@ proptest! {
         run(CFGS[3], &ops)?;
     }
 }
+
+/// Found by the proptest: a file shrunk to a size inside a hole, then written at its start. The block
+/// holding the new last byte must be allocated by the truncate (as ffs_truncate does), or the write
+/// gives that last block too few fragments for its size.
+#[test]
+fn shrink_into_a_hole_then_write() {
+    for cfg in CFGS {
+        let ops = [
+            Op::Write { path: vec![1], off: 10, len: 1, seed: 0 },
+            Op::Truncate { path: vec![1], len: 4 },
+            Op::Write { path: vec![1], off: 0, len: 1, seed: 0 },
+            Op::Write { path: vec![0], off: 0, len: 0, seed: 0 },
+        ];
+        run(cfg, &ops).unwrap();
+    }
+}

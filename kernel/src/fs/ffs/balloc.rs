@@ -298,8 +298,16 @@ impl Ffs {
             return Ok(());
         }
         let off = sb.blkoff(length);
+        let mut fresh = None;
         if off != 0 && length < din.size && !meta {
+            // The block holding the new last byte must exist (ffs_truncate allocates it): only the
+            // last block may be fragments, and fsck sizes it from the file's size.
             let lbn = sb.lblkno(length);
+            let was_hole = self.bmap(ino, din, lbn, 1)?.addr == 0;
+            let b = self.balloc(st, ino, din, lbn, off as u32, false, true)?;
+            if was_hole {
+                fresh = Some((lbn, b.size as u64));
+            }
             let ext = self.bmap(ino, din, lbn, 1)?;
             if ext.addr != 0 {
                 let have = (osize - lbn * bsize).min(sb.sblksize(osize, lbn));
@@ -339,7 +347,10 @@ impl Ffs {
             let i = last as usize;
             let bn = din.db[i];
             if bn != 0 {
-                let oldspace = sb.sblksize(osize, i as u64);
+                let oldspace = match fresh {
+                    Some((l, sz)) if l == i as u64 => sz,
+                    _ => sb.sblksize(osize, i as u64),
+                };
                 let newspace = sb.sblksize(length, i as u64);
                 if newspace < oldspace {
                     self.blkfree(st, bn + sb.numfrags(newspace), (oldspace - newspace) as u32);
