@@ -162,7 +162,12 @@ impl Ffs {
                 din.db[i] = nbno;
                 return Ok(Balloc { addr: nbno, size: nsize, valid: if zero { nsize } else { valid } });
             }
-            let nsize = if din.size < (lbn + 1) * b64 { sb.fragroundup(size as u64) as u32 } else { bsize };
+            // A new last block covers at least what the file's size already says it holds.
+            let nsize = if din.size < (lbn + 1) * b64 {
+                sb.fragroundup((size as u64).max(din.size.saturating_sub(lbn * b64))) as u32
+            } else {
+                bsize
+            };
             let pref = self.blkpref(st, ino, lbn, lbn, prev);
             let b = self.alloc_blk(st, ino, pref, nsize)?;
             if zero {
