@@ -1,9 +1,10 @@
 //! WAPBL and read-write mounts. This driver does not write a journal. A journal holding records
-//! (changes not yet in place) refuses a read-write mount — mount read-only (the journal is replayed
-//! in memory) or run `fsck -y`, which writes the records in place — rather than writing around it.
-//! An empty journal at the end of the partition is dropped from the superblock, as NetBSD does when
-//! a file system with a log is mounted without `-o log`; a journal inside the file system refuses
-//! read-write (its log inode would be left behind).
+//! (changes not yet in place) is replayed to disk before a read-write mount (as ffs_mountfs's
+//! wapbl_replay_write), the inodes it lists as unlinked are freed, and the file system is mounted
+//! without logging; a read-only mount replays it in memory and writes nothing. An empty journal at
+//! the end of the partition is dropped from the superblock, as NetBSD does when a file system with a
+//! log is mounted without `-o log`; a journal inside the file system refuses read-write (its log
+//! inode would be left behind).
 
 mod ffs_common;
 mod ffs_rw_common;
@@ -38,6 +39,7 @@ fn journaled(inside: bool) -> (Img, usize, usize) {
     (img, data_at, log_at)
 }
 
+#[allow(clippy::type_complexity)]
 fn rw_mount(dev: Dev) -> (kernel::KResult<()>, Proc, Arc<kernel::hyper::DeterministicHypervisor>, Arc<kernel::Kernel>) {
     let (k, p, h) = ffs_rw_common::boot(dev);
     let r = ffs_rw_common::mount_rw(&p);
@@ -45,28 +47,43 @@ fn rw_mount(dev: Dev) -> (kernel::KResult<()>, Proc, Arc<kernel::hyper::Determin
 }
 
 #[test]
-fn journal_with_records_refuses_read_write_until_fsck_replays_it() {
+fn journal_with_records_is_replayed_to_disk_by_a_read_write_mount() {
     let (mut img, data_at, log_at) = journaled(false);
     let mut data = vec![0u8; 512];
     data[..16].copy_from_slice(b"journal says hi\n");
     let log = build_log(512, LOG_BYTES, &[(data_at as u64, data)], &[], false, 0);
     img.data[log_at..].copy_from_slice(&log);
     let dev: Dev = Arc::new(MemDevice::new(img.data.clone(), false));
-    let (r, p, h, _k) = rw_mount(dev.clone());
-    assert_eq!(r, Err(Errno::EROFS));
-    assert!(h.console_lines().iter().any(|l| l.contains("journal")), "{:?}", h.console_lines());
-    // Read-only still works, with the journal's view.
+    let (_k, p, h) = ffs_rw_common::boot(dev.clone());
+    // Read-only: the journal's view, nothing written.
     ffs_rw_common::mount_ro(&p).unwrap();
-    assert_eq!(ffs_rw_common::read(&p, b"/mnt/hello.txt"), b"journal says "); // 13 bytes: the size is unchanged
+    assert_eq!(ffs_rw_common::read(&p, b"/mnt/hello.txt"), b"journal says "); // the size is unchanged
     p.unmount(b"/mnt", 0).unwrap();
-    // fsck -y writes the journal in place; then read-write is fine and sees it.
-    let rep = fsck(&dev, &FsckOptions { repair: Repair::Yes, ..Default::default() }, &mut |_| {}).unwrap();
-    assert_eq!(rep.exit_code, 0);
+    let mut now = vec![0u8; img.data.len()];
+    kernel::dev::BlockDevice::read_at(dev.as_ref(), 0, &mut now).unwrap();
+    assert!(now == img.data, "a read-only mount wrote");
+    // Read-write: replayed to disk, logging off.
     ffs_rw_common::mount_rw(&p).unwrap();
-    assert_eq!(ffs_rw_common::read(&p, b"/mnt/hello.txt"), b"journal says "); // 13 bytes: the size is unchanged
+    assert!(h.console_lines().iter().any(|l| l.contains("replaying the journal to disk")), "{:?}", h.console_lines());
+    assert_eq!(ffs_rw_common::read(&p, b"/mnt/hello.txt"), b"journal says ");
     ffs_rw_common::write(&p, b"/mnt/after", b"written after the replay");
     p.unmount(b"/mnt", 0).unwrap();
-    ffs_rw_common::assert_fsck_clean(dev, "after journal");
+    let sb = Superblock::find(dev.as_ref(), &mut Vec::new()).unwrap();
+    assert_eq!(sb.flags & FS_DOWAPBL, 0);
+    ffs_rw_common::assert_fsck_clean(dev.clone(), "after journal");
+    // fsck -y on such an image does the same.
+    let (mut img2, data_at2, log_at2) = journaled(false);
+    let mut d2 = vec![0u8; 512];
+    d2[..4].copy_from_slice(b"fsck");
+    img2.data[log_at2..].copy_from_slice(&build_log(512, LOG_BYTES, &[(data_at2 as u64, d2)], &[], false, 0));
+    let dev2: Dev = Arc::new(MemDevice::new(img2.data.clone(), false));
+    let rep = fsck(&dev2, &FsckOptions { repair: Repair::Yes, ..Default::default() }, &mut |_| {}).unwrap();
+    assert_eq!(rep.exit_code, 0);
+    let (_k2, p2, _h2) = ffs_rw_common::boot(dev2);
+    ffs_rw_common::mount_rw(&p2).unwrap();
+    assert_eq!(&ffs_rw_common::read(&p2, b"/mnt/hello.txt")[..4], b"fsck");
+    p2.unmount(b"/mnt", 0).unwrap();
+    let _ = Errno::EROFS;
 }
 
 #[test]

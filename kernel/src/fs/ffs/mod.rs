@@ -13,9 +13,11 @@
 //! or an unreadable journal, as `mount -f` does, and an unclean one read-write.
 //!
 //! Read-write: the clean flag is cleared on disk at mount and set again at unmount; an unclean file
-//! system is refused ("please fsck") unless forced. A journal holding records refuses read-write
-//! (mount read-only, or let fsck -y write it in place); an empty journal at the end of the partition
-//! is dropped as NetBSD does when mounting without logging. File data goes to the device as written;
+//! system is refused ("please fsck") unless forced. A journal holding records is replayed to disk
+//! before a read-write mount and logging switched off (this driver does not log); an empty journal
+//! at the end of the partition is dropped the same way; a journal inside the file system refuses
+//! read-write. (A read-only mount replays into memory and writes nothing; mount -u to read-write is
+//! then refused.) File data goes to the device as written;
 //! metadata is written by sync, fsync (which syncs the whole file system), unmount, or when too much
 //! is waiting, in ffs_sync's order. Reads do not update access times.
 //!
@@ -179,7 +181,22 @@ pub fn mount(ctx: &MountCtx, opts: &MountOptions) -> KResult<Arc<dyn FileSystem>
         Some(n) => n.clamp(1 << 20, 1 << 40) as usize,
         None => cache::DEFAULT_CACHE_BYTES,
     };
-    let o = open(&dev, opts.get("partition"), opts.force, &*log)?;
+    let mut o = open(&dev, opts.get("partition"), opts.force, &*log)?;
+    // A read-write mount replays a journal with records to disk first (ffs_mountfs's wapbl_replay_write),
+    // frees the inodes it lists as unlinked, and mounts without logging.
+    let mut replay_inodes = Vec::new();
+    if !opts.readonly && o.replay.as_ref().is_some_and(|(n, _)| *n > 0) {
+        if o.chosen.dev.readonly() {
+            return Err(Errno::EROFS);
+        }
+        if let Ok(r) = wapbl::Replay::start(o.chosen.dev.as_ref(), &o.sb) {
+            replay_inodes = r.inodes.clone();
+        }
+        let n = o.replay.as_ref().map_or(0, |r| r.0);
+        log(&format!("replaying the journal to disk ({n} blocks) before mounting read-write"));
+        write::replay_to_disk(&o.dev, &o.chosen.dev, o.sb.sblockloc)?;
+        o = open(&dev, opts.get("partition"), opts.force, &*log)?;
+    }
     let sb = &o.sb;
     let unknown = sb.flags & !(FS_KNOWN_FLAGS | FS_INTERNAL);
     if unknown != 0 {
@@ -243,6 +260,7 @@ pub fn mount(ctx: &MountCtx, opts: &MountOptions) -> KResult<Arc<dyn FileSystem>
     ));
     if !opts.readonly {
         fs.start_rw(opts.force, fs.replayed)?;
+        fs.free_replayed_inodes(&replay_inodes);
     }
     Ok(Arc::new(fs))
 }

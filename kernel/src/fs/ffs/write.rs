@@ -12,7 +12,9 @@
 use super::alloc::{Csum, WState, FS_OPTSPACE, FS_OPTTIME};
 use super::dir::MAXNAMLEN;
 use super::inode::{shortlink_capacity, Dinode};
-use super::superblock::{off, Superblock, Ufs, FS_DOQUOTA2, FS_DOWAPBL, FS_ISCLEAN, FS_WASCLEAN, NDADDR, NIADDR};
+use super::superblock::{
+    off, Superblock, Ufs, FS_DOQUOTA2, FS_DOWAPBL, FS_ISCLEAN, FS_WASCLEAN, NDADDR, NIADDR, ROOTINO,
+};
 use super::{lock, Ffs};
 use crate::errno::{Errno, KResult};
 use crate::vfs::types::*;
@@ -107,7 +109,7 @@ impl Ffs {
             return Err(Errno::EROFS);
         }
         if replayed {
-            log("the journal was replayed in memory: mount read-only, or let NetBSD replay it");
+            log("the journal was replayed in memory by the read-only mount: unmount and mount read-write to replay it to disk");
             return Err(Errno::EROFS);
         }
         // The superblock as it is now on disk (an earlier read-write session may have changed it).
@@ -560,6 +562,56 @@ impl Ffs {
             }
         }
         Ok(done)
+    }
+}
+
+/// Writes what a journal replay shows (`view`, the replaying device) over the device itself (`base`),
+/// then switches logging off in the superblock there (FS_DOWAPBL and the journal's place cleared), so
+/// the file system opens without the journal. Only the bytes that differ are written.
+pub(crate) fn replay_to_disk(view: &crate::dev::Dev, base: &crate::dev::Dev, sblockloc: u64) -> KResult<()> {
+    let size = base.size().min(view.size());
+    let chunk = 1u64 << 20;
+    let (mut a, mut b) = (vec![0u8; chunk as usize], vec![0u8; chunk as usize]);
+    let mut off = 0;
+    while off < size {
+        let n = (size - off).min(chunk) as usize;
+        view.read_at(off, &mut a[..n])?;
+        base.read_at(off, &mut b[..n])?;
+        if a[..n] != b[..n] {
+            base.write_at(off, &a[..n])?;
+        }
+        off += n as u64;
+    }
+    let sb = Superblock::read_at(base.as_ref(), sblockloc)?;
+    let mut raw = sb.raw.clone();
+    sb.order.put_u32(&mut raw, off::FLAGS, sb.flags & !FS_DOWAPBL);
+    raw[off::JOURNAL_VERSION] = 0;
+    raw[off::JOURNAL_LOCATION] = 0;
+    sb.order.put_u32(&mut raw, off::JOURNAL_FLAGS, 0);
+    for i in 0..4 {
+        sb.order.put_u64(&mut raw, off::JOURNALLOCS + 8 * i, 0);
+    }
+    base.write_at(sblockloc, &raw)?;
+    base.flush()
+}
+
+impl Ffs {
+    /// ffs_wapbl_replay_finish: inodes the journal listed as unlinked but open are freed.
+    pub(crate) fn free_replayed_inodes(&self, list: &[(u32, u32)]) {
+        if list.is_empty() {
+            return;
+        }
+        let _ = self.op(|st| {
+            for &(ino, _) in list {
+                let ino = ino as Ino;
+                if ino >= ROOTINO && ino < self.sb.ninodes() && self.dinode(ino).is_ok_and(|d| d.nlink == 0) {
+                    if let Err(e) = self.free_inode(st, ino) {
+                        (self.log)(&format!("freeing unlinked inode {ino} from the journal: {e}"));
+                    }
+                }
+            }
+            Ok(())
+        });
     }
 }
 
