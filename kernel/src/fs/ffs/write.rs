@@ -313,6 +313,8 @@ impl Ffs {
             self.write_sb(st)?;
             st.fmod = false;
         }
+        // Groups are read again when next needed: memory stays bounded on large file systems.
+        st.cgs.clear();
         self.dev.flush()
     }
 
