@@ -358,6 +358,56 @@ fn plan(o: &NewfsOptions, dev_size: u64) -> Result<Plan, String> {
     })
 }
 
+/// The usage line of `rumpjs newfs`.
+pub const USAGE: &str =
+    "newfs [-O 1|2] [-b BSIZE] [-f FSIZE] [-B be|le] [-s SIZE] [-n INODES] [-i BYTES-PER-INODE] [-m MINFREE%] [-o space|time] [-V VOLNAME] IMAGE";
+
+/// Parses newfs's arguments (after the command name): the options and the image path. Sizes take
+/// k/m/g/t suffixes. The message of an error says what is wrong.
+pub fn parse_args(args: &[String]) -> Result<(NewfsOptions, String), String> {
+    let mut o = NewfsOptions::default();
+    let mut image = None;
+    let mut it = args.iter();
+    let num = |flag: &str, v: Option<&String>| -> Result<u64, String> {
+        let v = v.ok_or_else(|| format!("{flag} needs a value"))?;
+        crate::vfs::parse_size(v).ok_or_else(|| format!("{flag}: bad number {v:?}"))
+    };
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "-O" => o.ufs = num("-O", it.next())? as u8,
+            "-b" => o.bsize = num("-b", it.next())? as u32,
+            "-f" => o.fsize = num("-f", it.next())? as u32,
+            "-s" => o.size = num("-s", it.next())?,
+            "-n" => o.inodes = num("-n", it.next())?,
+            "-i" => o.density = num("-i", it.next())? as u32,
+            "-m" => o.minfree = num("-m", it.next())? as u32,
+            "-B" => {
+                o.order = match it.next().map(|s| s.as_str()) {
+                    Some("be") => ByteOrder::Big,
+                    Some("le") => ByteOrder::Little,
+                    other => return Err(format!("-B: be or le, not {other:?}")),
+                }
+            }
+            "-o" => {
+                o.optim_space = match it.next().map(|s| s.as_str()) {
+                    Some("space") => true,
+                    Some("time") => false,
+                    other => return Err(format!("-o: space or time, not {other:?}")),
+                }
+            }
+            "-V" => o.volname = it.next().ok_or("-V needs a name")?.clone(),
+            s if s.starts_with('-') && s.len() > 1 => return Err(format!("unknown option {s}")),
+            s => {
+                if image.replace(s.to_string()).is_some() {
+                    return Err("one image only".into());
+                }
+            }
+        }
+    }
+    let image = image.ok_or("no image given")?;
+    Ok((o, image))
+}
+
 /// Checks the options against a device of `dev_size` bytes; the message says what is wrong (as
 /// newfs prints it).
 pub fn check(opts: &NewfsOptions, dev_size: u64) -> Result<(), String> {
@@ -587,6 +637,26 @@ fn superblock(p: &Plan, o: ByteOrder, opts: &NewfsOptions, now: i64, id1: u32, c
         p32(&mut b, off::OLD_NRPOS, 1);
     }
     b
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arguments() {
+        let a: Vec<String> =
+            "-O 1 -b 16k -f 2048 -B be -s 64m -n 5000 -V vol img".split(' ').map(String::from).collect();
+        let (o, img) = parse_args(&a).unwrap();
+        assert_eq!(
+            (o.ufs, o.bsize, o.fsize, o.order, o.size, o.inodes),
+            (1, 16384, 2048, ByteOrder::Big, 64 << 20, 5000)
+        );
+        assert_eq!((o.volname.as_str(), img.as_str()), ("vol", "img"));
+        assert!(parse_args(&["-B".into(), "xx".into(), "i".into()]).is_err());
+        assert!(parse_args(&["-q".into()]).is_err());
+        assert!(parse_args(&[]).is_err());
+    }
 }
 
 fn random_u32(hyper: &dyn Hypervisor) -> u32 {
