@@ -639,26 +639,6 @@ fn superblock(p: &Plan, o: ByteOrder, opts: &NewfsOptions, now: i64, id1: u32, c
     b
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn arguments() {
-        let a: Vec<String> =
-            "-O 1 -b 16k -f 2048 -B be -s 64m -n 5000 -V vol img".split(' ').map(String::from).collect();
-        let (o, img) = parse_args(&a).unwrap();
-        assert_eq!(
-            (o.ufs, o.bsize, o.fsize, o.order, o.size, o.inodes),
-            (1, 16384, 2048, ByteOrder::Big, 64 << 20, 5000)
-        );
-        assert_eq!((o.volname.as_str(), img.as_str()), ("vol", "img"));
-        assert!(parse_args(&["-B".into(), "xx".into(), "i".into()]).is_err());
-        assert!(parse_args(&["-q".into()]).is_err());
-        assert!(parse_args(&[]).is_err());
-    }
-}
-
 fn random_u32(hyper: &dyn Hypervisor) -> u32 {
     let mut r = [0u8; 4];
     hyper.random(&mut r);
@@ -869,4 +849,24 @@ pub fn newfs(dev: &dyn BlockDevice, opts: &NewfsOptions, hyper: &dyn Hypervisor)
         backups,
         volname: opts.volname.clone(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arguments() {
+        let a: Vec<String> =
+            "-O 1 -b 16k -f 2048 -B be -s 64m -n 5000 -V vol img".split(' ').map(String::from).collect();
+        let (o, img) = parse_args(&a).unwrap();
+        assert_eq!(
+            (o.ufs, o.bsize, o.fsize, o.order, o.size, o.inodes),
+            (1, 16384, 2048, ByteOrder::Big, 64 << 20, 5000)
+        );
+        assert_eq!((o.volname.as_str(), img.as_str()), ("vol", "img"));
+        assert!(parse_args(&["-B".into(), "xx".into(), "i".into()]).is_err());
+        assert!(parse_args(&["-q".into()]).is_err());
+        assert!(parse_args(&[]).is_err());
+    }
 }
