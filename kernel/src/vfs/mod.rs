@@ -11,6 +11,7 @@ pub mod mountopts;
 mod namei;
 mod syscalls;
 pub mod types;
+pub mod vops;
 mod vnodeops;
 
 pub use file::{DirEnt, OpenFile};

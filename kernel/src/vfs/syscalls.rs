@@ -2,11 +2,12 @@
 //! Paths are byte strings (as in C); buffers are byte slices. Every function says which NetBSD function's
 //! behaviour it follows.
 
-use super::access::{self, vaccess};
+use super::access::vaccess;
 use super::fifo::Fifo;
 use super::file::{Backing, FdEntry, FdTable, OpenFile};
 use super::namei::{check_path, LookupCtx, Nd, Want};
 use super::types::*;
+use super::vops::{self, MakeNode, RenameSide};
 use super::*;
 use crate::errno::{Errno, KResult};
 use std::sync::atomic::Ordering;
@@ -15,13 +16,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 /// Most supplementary groups (NGROUPS_MAX).
 pub const NGROUPS_MAX: usize = 16;
 
-/// One time argument of utimensat(2).
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum UtimeSpec {
-    Now,
-    Omit,
-    Set(Timespec),
-}
+pub use super::vops::UtimeSpec;
 
 /// uname(3)'s answer.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -242,17 +237,14 @@ impl Proc {
                     }
                     let dva = dvp.getattr()?;
                     vaccess(&dvp, &dva, &s.cred, W_OK)?;
-                    let attr = NewNode {
-                        vtype: VType::Reg,
-                        mode: (mode & !s.umask) & ALLPERMS & !S_ISTXT,
-                        uid: s.cred.uid,
-                        gid: dva.gid,
-                        rdev: 0,
-                    };
-                    // Referenced as it is made: a racing unlink cannot free it before we hold it.
-                    let _ns = dvp.mount.namespace_lock();
-                    let vp = Vnode::get(&dvp.mount, |fs| fs.create(dvp.ino, &nd.name, &attr))?;
-                    drop(_ns);
+                    let mode = (mode & !s.umask) & ALLPERMS & !S_ISTXT;
+                    let vp = vops::make(
+                        &s.cred,
+                        &dvp,
+                        &dva,
+                        &nd.name,
+                        &MakeNode { vtype: VType::Reg, mode, rdev: 0, target: b"" },
+                    )?;
                     let va = vp.getattr()?;
                     (vp, va, true)
                 }
@@ -263,35 +255,8 @@ impl Proc {
             (vp.clone(), va.clone(), false)
         };
 
-        if va.vtype == VType::Lnk {
-            return Err(Errno::EFTYPE);
-        }
-        if va.vtype == VType::Sock {
-            return Err(Errno::EOPNOTSUPP);
-        }
-        if flags & O_DIRECTORY != 0 && va.vtype != VType::Dir {
-            return Err(Errno::ENOTDIR);
-        }
-        if flags & O_REGULAR != 0 && va.vtype != VType::Reg {
-            return Err(Errno::EFTYPE);
-        }
+        vops::may_open(&s.cred, &vp, &va, flags, created)?;
         let wants_write = acc != O_RDONLY || flags & O_TRUNC != 0;
-        if !created {
-            if va.vtype == VType::Dir && wants_write {
-                return Err(Errno::EISDIR);
-            }
-            let mut want = 0;
-            if acc != O_WRONLY {
-                want |= R_OK;
-            }
-            if wants_write {
-                want |= W_OK;
-            }
-            vaccess(&vp, &va, &s.cred, want)?;
-            if wants_write && va.flags & APPEND != 0 && (flags & O_APPEND == 0 || flags & O_TRUNC != 0) {
-                return Err(Errno::EPERM);
-            }
-        }
         let backing = match va.vtype {
             VType::Blk => {
                 if vp.mount.flags() & MNT_NODEV != 0 {
@@ -322,10 +287,7 @@ impl Proc {
         };
         vp.fs()?.open(vp.ino, flags)?;
         if flags & O_TRUNC != 0 && !created && va.vtype == VType::Reg {
-            // vn_open's VOP_SETATTR(va_size = 0). POSIX: a successful O_TRUNC of an existing file
-            // marks mtime and ctime even when it was empty already (t_mtime_otrunc, PR kern/51762).
-            let now = self.kernel.hyper().wall_clock();
-            vp.fs()?.setattr(vp.ino, &SetAttr { size: Some(0), mtime: Some(now), ..Default::default() })?;
+            vops::open_truncate(&self.kernel, &vp)?;
         }
         let stored =
             flags & !(O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY | O_CLOEXEC | O_DIRECTORY | O_NOFOLLOW | O_REGULAR);
@@ -388,12 +350,7 @@ impl Proc {
 
     fn rw_read(&self, f: &OpenFile, off: u64, buf: &mut [u8]) -> KResult<usize> {
         match &f.backing {
-            Backing::Vnode => {
-                if f.vtype == VType::Dir {
-                    return Err(Errno::EISDIR);
-                }
-                f.vnode.fs()?.read(f.vnode.ino, off, buf)
-            }
+            Backing::Vnode => vops::read(&f.vnode, f.vtype, off, buf),
             Backing::Block(dev) => {
                 let size = dev.size();
                 if off >= size {
@@ -450,15 +407,7 @@ impl Proc {
 
     fn rw_write(&self, f: &OpenFile, off: u64, buf: &[u8], append: bool) -> KResult<(usize, u64)> {
         match &f.backing {
-            Backing::Vnode => {
-                if f.vnode.mount.is_rdonly() {
-                    return Err(Errno::EROFS);
-                }
-                if off.checked_add(buf.len() as u64).is_none_or(|e| e > i64::MAX as u64) {
-                    return Err(Errno::EFBIG);
-                }
-                f.vnode.fs()?.write(f.vnode.ino, off, buf, append)
-            }
+            Backing::Vnode => vops::write(&f.vnode, off, buf, append),
             Backing::Block(dev) => {
                 let size = dev.size();
                 if off >= size {
@@ -587,15 +536,8 @@ impl Proc {
     pub fn mkdirat(&self, dirfd: i32, path: &[u8], mode: u32) -> KResult<()> {
         let s = self.snap();
         let (dvp, dva, name) = self.create_target(&s, dirfd, path, true)?;
-        let attr = NewNode {
-            vtype: VType::Dir,
-            mode: (mode & ACCESSPERMS) & !s.umask,
-            uid: s.cred.uid,
-            gid: dva.gid,
-            rdev: 0,
-        };
-        let _ns = dvp.mount.namespace_lock();
-        dvp.fs()?.mkdir(dvp.ino, &name, &attr)?;
+        let mode = (mode & ACCESSPERMS) & !s.umask;
+        vops::make(&s.cred, &dvp, &dva, &name, &MakeNode { vtype: VType::Dir, mode, rdev: 0, target: b"" })?;
         Ok(())
     }
 
@@ -610,12 +552,7 @@ impl Proc {
             return Err(Errno::ENOENT);
         }
         let dvp = nd.dvp.ok_or(Errno::EEXIST)?;
-        let dva = dvp.getattr()?;
-        vaccess(&dvp, &dva, &s.cred, W_OK)?;
-        if dva.nlink == 0 {
-            // The directory was removed while we looked (or is the cwd that was removed).
-            return Err(Errno::ENOENT);
-        }
+        let dva = vops::may_create(&s.cred, &dvp)?;
         Ok((dvp, dva, nd.name))
     }
 
@@ -632,18 +569,7 @@ impl Proc {
             Some(d) => d,
             None => return Err(Errno::EBUSY), // "/"
         };
-        if dvp.mount.is_rdonly() {
-            return Err(Errno::EROFS);
-        }
-        if vp.is_root() && !Arc::ptr_eq(&vp.mount, &dvp.mount) {
-            return Err(Errno::EBUSY);
-        }
-        let dva = dvp.getattr()?;
-        vaccess(&dvp, &dva, &s.cred, W_OK)?;
-        access::can_sticky(&dva, &va, &s.cred)?;
-        if va.flags & (IMMUTABLE | APPEND) != 0 || dva.flags & APPEND != 0 {
-            return Err(Errno::EPERM);
-        }
+        let dva = vops::may_remove(&s.cred, &dvp, &vp, &va)?;
         Ok((dvp, dva, vp, va, nd.name))
     }
 
@@ -668,35 +594,11 @@ impl Proc {
             if va.vtype != VType::Dir {
                 return Err(Errno::ENOTDIR);
             }
-            let fs = dvp.fs()?.clone();
-            let Some(_renamelock) = self.still_names(&dvp, &name, &vp)? else { continue };
-            // The mount table stays locked from the mount-point check to the removal, so no mount
-            // can land on the directory in between (mount checks the directory still exists).
-            let t = self.kernel.mounts.read().unwrap_or_else(|e| e.into_inner());
-            if vp.is_root() || t.covered.contains_key(&(vp.mount.fsid, vp.ino)) {
-                return Err(Errno::EBUSY);
+            if let Some(()) = vops::remove_once(&self.kernel, &dvp, &name, vp, true)? {
+                return Ok(());
             }
-            // `vp` stays referenced across the removal so its inactive call comes after, and frees it.
-            let r = fs.rmdir(dvp.ino, &name);
-            drop(t);
-            drop(vp);
-            return r;
         }
         Err(Errno::EAGAIN)
-    }
-
-    /// Takes the mount's namespace lock and checks `name` in `dvp` still names `vp`: `None` if it
-    /// changed since the lookup (the caller looks up again). Every change of names (create, link,
-    /// unlink, rmdir, rename) happens under this lock, and every removal with a reference held on the
-    /// node it removes, so a node's last link never goes while no vnode holds it (which would leave
-    /// it to nobody's VOP_INACTIVE).
-    fn still_names<'a>(&self, dvp: &'a Vnode, name: &[u8], vp: &Vnode) -> KResult<Option<MutexGuard<'a, ()>>> {
-        let g = dvp.mount.namespace_lock();
-        match dvp.fs()?.lookup(dvp.ino, name) {
-            Ok(ino) if ino == vp.ino && Arc::ptr_eq(&vp.mount, &dvp.mount) => Ok(Some(g)),
-            Err(e) if e != Errno::ENOENT => Err(e),
-            _ => Ok(None),
-        }
     }
 
     /// unlink(2): do_sys_unlinkat — EPERM for a directory (as ufs_remove), EBUSY for a mount point.
@@ -722,11 +624,9 @@ impl Proc {
             if va.vtype == VType::Dir {
                 return Err(Errno::EPERM);
             }
-            let Some(_renamelock) = self.still_names(&dvp, &name, &vp)? else { continue };
-            // `vp` stays referenced across the removal so its inactive call comes after, and frees it.
-            let r = dvp.fs()?.remove(dvp.ino, &name);
-            drop(vp);
-            return r;
+            if let Some(()) = vops::remove_once(&self.kernel, &dvp, &name, vp, false)? {
+                return Ok(());
+            }
         }
         Err(Errno::EAGAIN)
     }
@@ -781,103 +681,9 @@ impl Proc {
             return Err(Errno::EINVAL);
         }
         let tdvp = tnd.dvp.clone().ok_or(Errno::EBUSY)?;
-        if !Arc::ptr_eq(&fdvp.mount, &tdvp.mount) {
-            return Err(Errno::EXDEV);
-        }
-        if !Arc::ptr_eq(&fvp.mount, &fdvp.mount) {
-            return Err(Errno::EBUSY);
-        }
-        if tnd.vp.as_ref().is_some_and(|tvp| !Arc::ptr_eq(&tvp.mount, &tdvp.mount)) {
-            return Err(Errno::EBUSY);
-        }
-        if fdvp.mount.is_rdonly() {
-            return Err(Errno::EROFS);
-        }
-        if let Some(tva) = &tnd.va {
-            if fva.vtype == VType::Dir && tva.vtype != VType::Dir {
-                return Err(Errno::ENOTDIR);
-            }
-            if fva.vtype != VType::Dir && tva.vtype == VType::Dir {
-                return Err(Errno::EISDIR);
-            }
-        }
-        if fvp.same(&tdvp) {
-            return Err(Errno::EINVAL);
-        }
-        let fs = fdvp.fs()?.clone();
-        let _guard = fdvp.mount.namespace_lock();
-        // Mount points are neither moved nor replaced; the table stays locked until the rename is
-        // done so no mount lands on either in between.
-        let mounts = self.kernel.mounts.read().unwrap_or_else(|e| e.into_inner());
-        let covered = |vp: &Vnode| mounts.covered.contains_key(&(vp.mount.fsid, vp.ino));
-        if covered(&fvp) || tnd.vp.as_ref().is_some_and(covered) {
-            return Err(Errno::EBUSY);
-        }
-        // Under the rename lock the tree holds still (for renames); check our names still are what
-        // we looked up.
-        match fs.lookup(fdvp.ino, &fnd.name) {
-            Ok(ino) if ino == fvp.ino => {}
-            Err(e) if e != Errno::ENOENT => return Err(e),
-            _ => return Ok(None),
-        }
-        match (fs.lookup(tdvp.ino, &tnd.name), &tnd.vp) {
-            (Ok(ino), Some(tvp)) if ino == tvp.ino => {}
-            (Err(Errno::ENOENT), None) => {}
-            (Err(e), _) if e != Errno::ENOENT => return Err(e),
-            _ => return Ok(None),
-        }
-        let fdva = fdvp.getattr()?;
-        let tdva = tdvp.getattr()?;
-        if tnd.vp.as_ref().is_some_and(|tvp| tvp.ino == fvp.ino) {
-            // Two names of one file. The same name: nothing to do. Otherwise NetBSD's rename(2)
-            // (do_sys_renameat with retain 0, the 4.4BSD way) removes the source name.
-            if fdvp.same(&tdvp) && fnd.name == tnd.name || fva.vtype == VType::Dir {
-                return Ok(Some(()));
-            }
-            vaccess(&fdvp, &fdva, &s.cred, W_OK)?;
-            access::can_sticky(&fdva, &fva, &s.cred)?;
-            if fva.flags & (IMMUTABLE | APPEND) != 0 || fdva.flags & APPEND != 0 {
-                return Err(Errno::EPERM);
-            }
-            fs.remove(fdvp.ino, &fnd.name)?;
-            return Ok(Some(()));
-        }
-        if fva.vtype == VType::Dir && !fdvp.same(&tdvp) {
-            // No directory into its own subtree: walk up from the target directory.
-            let mut d = tdvp.clone();
-            loop {
-                if d.ino == fvp.ino {
-                    return Err(Errno::EINVAL);
-                }
-                if d.is_root() {
-                    break;
-                }
-                let up = Vnode::get(&d.mount, |fs| fs.lookup(d.ino, b".."))?;
-                if up.ino == d.ino {
-                    break;
-                }
-                d = up;
-            }
-        }
-        vaccess(&fdvp, &fdva, &s.cred, W_OK)?;
-        vaccess(&tdvp, &tdva, &s.cred, W_OK)?;
-        access::can_sticky(&fdva, &fva, &s.cred)?;
-        if let Some(tva) = &tnd.va {
-            access::can_sticky(&tdva, tva, &s.cred)?;
-            if tva.flags & (IMMUTABLE | APPEND) != 0 {
-                return Err(Errno::EPERM);
-            }
-        }
-        if fva.flags & (IMMUTABLE | APPEND) != 0 || fdva.flags & APPEND != 0 {
-            return Err(Errno::EPERM);
-        }
-        if fva.vtype == VType::Dir && !fdvp.same(&tdvp) {
-            // Its ".." changes: that is a write to the directory moved.
-            vaccess(&fvp, &fva, &s.cred, W_OK)?;
-        }
-        // The replaced target stays referenced (tnd) until the rename is done, so it is freed after.
-        fs.rename(fdvp.ino, &fnd.name, tdvp.ino, &tnd.name)?;
-        Ok(Some(()))
+        let from = RenameSide { dvp: &fdvp, name: &fnd.name, node: Some((&fvp, &fva)) };
+        let to = RenameSide { dvp: &tdvp, name: &tnd.name, node: tnd.vp.as_ref().zip(tnd.va.as_ref()) };
+        vops::rename_once(&self.kernel, &s.cred, &from, &to, false)
     }
 
     /// link(2): do_sys_linkat following a final symlink of the source, as NetBSD's link() does.
@@ -901,19 +707,16 @@ impl Proc {
             return Err(Errno::EEXIST);
         }
         let tdvp = tnd.dvp.as_ref().ok_or(Errno::EEXIST)?;
-        if !Arc::ptr_eq(&tdvp.mount, &vp.mount) {
-            return Err(Errno::EXDEV);
-        }
-        let tdva = tdvp.getattr()?;
-        vaccess(tdvp, &tdva, &s.cred, W_OK)?;
-        if va.flags & (IMMUTABLE | APPEND) != 0 {
-            return Err(Errno::EPERM);
-        }
-        if tnd.trailing_slash {
+        if tnd.trailing_slash && Arc::ptr_eq(&tdvp.mount, &vp.mount) {
+            // After EXDEV, write permission and flags (vops::link), as before this check moved up.
+            let tdva = tdvp.getattr()?;
+            vaccess(tdvp, &tdva, &s.cred, W_OK)?;
+            if va.flags & (IMMUTABLE | APPEND) != 0 {
+                return Err(Errno::EPERM);
+            }
             return Err(Errno::ENOENT);
         }
-        let _ns = tdvp.mount.namespace_lock();
-        tdvp.fs()?.link(vp.ino, tdvp.ino, &tnd.name)
+        vops::link(&s.cred, vp, va, tdvp, &tnd.name)
     }
 
     /// symlink(2): do_sys_symlinkat — target up to MAXPATHLEN-1 bytes, mode ACCESSPERMS & ~umask.
@@ -931,9 +734,8 @@ impl Proc {
         }
         let s = self.snap();
         let (dvp, dva, name) = self.create_target(&s, dirfd, path, false)?;
-        let attr = NewNode { vtype: VType::Lnk, mode: ACCESSPERMS & !s.umask, uid: s.cred.uid, gid: dva.gid, rdev: 0 };
-        let _ns = dvp.mount.namespace_lock();
-        dvp.fs()?.symlink(dvp.ino, &name, &attr, target)?;
+        let mode = ACCESSPERMS & !s.umask;
+        vops::make(&s.cred, &dvp, &dva, &name, &MakeNode { vtype: VType::Lnk, mode, rdev: 0, target })?;
         Ok(())
     }
 
@@ -972,24 +774,9 @@ impl Proc {
             return Err(Errno::EPERM);
         }
         let (dvp, dva, name) = self.create_target(&s, dirfd, path, false)?;
-        let attr = NewNode {
-            vtype,
-            mode: (mode & ALLPERMS) & !s.umask,
-            uid: s.cred.uid,
-            gid: dva.gid,
-            rdev: if matches!(vtype, VType::Chr | VType::Blk) { dev } else { 0 },
-        };
-        let fs = dvp.fs()?;
-        match vtype {
-            VType::Reg => {
-                let _ns = dvp.mount.namespace_lock();
-                fs.create(dvp.ino, &name, &attr)?
-            }
-            _ => {
-                let _ns = dvp.mount.namespace_lock();
-                fs.mknod(dvp.ino, &name, &attr)?
-            }
-        };
+        let rdev = if matches!(vtype, VType::Chr | VType::Blk) { dev } else { 0 };
+        let mode = (mode & ALLPERMS) & !s.umask;
+        vops::make(&s.cred, &dvp, &dva, &name, &MakeNode { vtype, mode, rdev, target: b"" })?;
         Ok(())
     }
 
@@ -1071,27 +858,6 @@ impl Proc {
 
     // ---------------------------------------------------------------- attributes
 
-    /// Common part of every attribute change: EROFS on a read-only mount, EPERM on an immutable or
-    /// append-only node (except to change flags), then the file system's setattr.
-    fn setattr_checked(&self, vp: &Vnode, va: &Vattr, sa: &SetAttr) -> KResult<()> {
-        if vp.mount.is_rdonly() {
-            return Err(Errno::EROFS);
-        }
-        if sa.flags.is_none() && va.flags & (IMMUTABLE | APPEND) != 0 {
-            return Err(Errno::EPERM);
-        }
-        vp.fs()?.setattr(vp.ino, sa)
-    }
-
-    fn chmod_vnode(&self, s: &Snap, vp: &Vnode, va: &Vattr, mode: u32) -> KResult<()> {
-        let mode = mode & ALLPERMS;
-        if vp.mount.is_rdonly() {
-            return Err(Errno::EROFS);
-        }
-        access::can_chmod(va, &s.cred, mode)?;
-        self.setattr_checked(vp, va, &SetAttr { mode: Some(mode), ..Default::default() })
-    }
-
     /// chmod(2): change_mode → ufs_chmod (genfs_can_chmod rules).
     pub fn chmod(&self, path: &[u8], mode: u32) -> KResult<()> {
         self.fchmodat(AT_FDCWD, path, mode, 0)
@@ -1110,7 +876,7 @@ impl Proc {
         let s = self.snap();
         let nd = self.namei_at(&s, dirfd, path, Want::Node { follow: flags & AT_SYMLINK_NOFOLLOW == 0 })?;
         let (vp, va) = nd.node()?;
-        self.chmod_vnode(&s, vp, va, mode)
+        vops::chmod(&s.cred, vp, va, mode)
     }
 
     /// fchmod(2).
@@ -1118,35 +884,7 @@ impl Proc {
         let s = self.snap();
         let f = self.file(fd)?;
         let va = f.vnode.getattr()?;
-        self.chmod_vnode(&s, &f.vnode, &va, mode)
-    }
-
-    fn chown_vnode(&self, s: &Snap, vp: &Vnode, va: &Vattr, uid: u32, gid: u32) -> KResult<()> {
-        if uid == u32::MAX && gid == u32::MAX {
-            // Both VNOVAL: VOP_SETATTR is asked to change nothing, and changes nothing.
-            return Ok(());
-        }
-        let nuid = if uid == u32::MAX { va.uid } else { uid };
-        let ngid = if gid == u32::MAX { va.gid } else { gid };
-        if vp.mount.is_rdonly() {
-            return Err(Errno::EROFS);
-        }
-        access::can_chown(va, &s.cred, nuid, ngid)?;
-        let mut sa = SetAttr { uid: Some(nuid), gid: Some(ngid), ..Default::default() };
-        // ufs_chown: for anyone but root, a new owner drops set-user-id, a new group set-group-id.
-        if !s.cred.is_root() {
-            let mut mode = va.mode;
-            if nuid != va.uid {
-                mode &= !S_ISUID;
-            }
-            if ngid != va.gid {
-                mode &= !S_ISGID;
-            }
-            if mode != va.mode {
-                sa.mode = Some(mode);
-            }
-        }
-        self.setattr_checked(vp, va, &sa)
+        vops::chmod(&s.cred, &f.vnode, &va, mode)
     }
 
     /// chown(2): change_owner → ufs_chown (genfs_can_chown rules; -1 leaves a field unchanged).
@@ -1167,7 +905,7 @@ impl Proc {
         let s = self.snap();
         let nd = self.namei_at(&s, dirfd, path, Want::Node { follow: flags & AT_SYMLINK_NOFOLLOW == 0 })?;
         let (vp, va) = nd.node()?;
-        self.chown_vnode(&s, vp, va, uid, gid)
+        vops::chown(&s.cred, vp, va, uid, gid)
     }
 
     /// fchown(2).
@@ -1175,19 +913,7 @@ impl Proc {
         let s = self.snap();
         let f = self.file(fd)?;
         let va = f.vnode.getattr()?;
-        self.chown_vnode(&s, &f.vnode, &va, uid, gid)
-    }
-
-    fn chflags_vnode(&self, s: &Snap, vp: &Vnode, va: &Vattr, flags: u32) -> KResult<()> {
-        if vp.mount.is_rdonly() {
-            return Err(Errno::EROFS);
-        }
-        let changing_sysflags = (flags ^ va.flags) & SF_SETTABLE != 0;
-        access::can_chflags(va, &s.cred, changing_sysflags)?;
-        // ufs_setattr/tmpfs_chflags: without a change of system flags, only the user flags are set
-        // and the system flags stay as they are.
-        let flags = if changing_sysflags { flags } else { (va.flags & SF_SETTABLE) | (flags & UF_SETTABLE) };
-        self.setattr_checked(vp, va, &SetAttr { flags: Some(flags), ..Default::default() })
+        vops::chown(&s.cred, &f.vnode, &va, uid, gid)
     }
 
     /// chflags(2): change_flags → ufs_setattr flags (genfs_can_chflags at securelevel 0).
@@ -1195,7 +921,7 @@ impl Proc {
         let s = self.snap();
         let nd = self.namei(&s, path, Want::Node { follow: true })?;
         let (vp, va) = nd.node()?;
-        self.chflags_vnode(&s, vp, va, flags)
+        vops::chflags(&s.cred, vp, va, flags)
     }
 
     /// lchflags(2).
@@ -1203,7 +929,7 @@ impl Proc {
         let s = self.snap();
         let nd = self.namei(&s, path, Want::Node { follow: false })?;
         let (vp, va) = nd.node()?;
-        self.chflags_vnode(&s, vp, va, flags)
+        vops::chflags(&s.cred, vp, va, flags)
     }
 
     /// fchflags(2).
@@ -1211,35 +937,7 @@ impl Proc {
         let s = self.snap();
         let f = self.file(fd)?;
         let va = f.vnode.getattr()?;
-        self.chflags_vnode(&s, &f.vnode, &va, flags)
-    }
-
-    fn utimes_vnode(&self, s: &Snap, vp: &Vnode, va: &Vattr, times: Option<[UtimeSpec; 2]>) -> KResult<()> {
-        let now = self.kernel.hyper().wall_clock();
-        let times = times.unwrap_or([UtimeSpec::Now, UtimeSpec::Now]);
-        for t in times {
-            if let UtimeSpec::Set(ts) = t {
-                if ts.nsec >= 1_000_000_000 {
-                    return Err(Errno::EINVAL);
-                }
-            }
-        }
-        let resolve = |t: UtimeSpec| match t {
-            UtimeSpec::Now => Some(now),
-            UtimeSpec::Omit => None,
-            UtimeSpec::Set(ts) => Some(ts),
-        };
-        let sa = SetAttr { atime: resolve(times[0]), mtime: resolve(times[1]), ..Default::default() };
-        if sa.atime.is_none() && sa.mtime.is_none() {
-            return Ok(());
-        }
-        if vp.mount.is_rdonly() {
-            return Err(Errno::EROFS);
-        }
-        // do_sys_utimens: VA_UTIMES_NULL for a NULL times pointer or both UTIME_NOW.
-        let utimes_null = times.iter().all(|t| matches!(t, UtimeSpec::Now));
-        access::can_chtimes(vp, va, &s.cred, utimes_null)?;
-        self.setattr_checked(vp, va, &sa)
+        vops::chflags(&s.cred, &f.vnode, &va, flags)
     }
 
     /// utimes(2): do_sys_utimes (None = now; microsecond times given as Timespec).
@@ -1262,7 +960,7 @@ impl Proc {
         let s = self.snap();
         let f = self.file(fd)?;
         let va = f.vnode.getattr()?;
-        self.utimes_vnode(&s, &f.vnode, &va, times)
+        vops::utimens(&self.kernel, &s.cred, &f.vnode, &va, times)
     }
 
     /// utimensat(2): do_sys_utimensat (UTIME_NOW, UTIME_OMIT).
@@ -1273,25 +971,7 @@ impl Proc {
         let s = self.snap();
         let nd = self.namei_at(&s, dirfd, path, Want::Node { follow: flags & AT_SYMLINK_NOFOLLOW == 0 })?;
         let (vp, va) = nd.node()?;
-        self.utimes_vnode(&s, vp, va, times)
-    }
-
-    fn truncate_vnode(&self, vp: &Vnode, va: &Vattr, len: i64) -> KResult<()> {
-        if len < 0 {
-            return Err(Errno::EINVAL);
-        }
-        match va.vtype {
-            VType::Dir => return Err(Errno::EISDIR),
-            VType::Reg => {}
-            _ => return Err(Errno::EINVAL),
-        }
-        if vp.mount.is_rdonly() {
-            return Err(Errno::EROFS);
-        }
-        if va.flags & (IMMUTABLE | APPEND) != 0 {
-            return Err(Errno::EPERM);
-        }
-        vp.fs()?.truncate(vp.ino, len as u64)
+        vops::utimens(&self.kernel, &s.cred, vp, va, times)
     }
 
     /// truncate(2): sys_truncate (write permission needed).
@@ -1299,11 +979,7 @@ impl Proc {
         let s = self.snap();
         let nd = self.namei(&s, path, Want::Node { follow: true })?;
         let (vp, va) = nd.node()?;
-        if va.vtype == VType::Dir {
-            return Err(Errno::EISDIR);
-        }
-        vaccess(vp, va, &s.cred, W_OK)?;
-        self.truncate_vnode(vp, va, len)
+        vops::truncate_path(&s.cred, vp, va, len)
     }
 
     /// ftruncate(2): sys_ftruncate (EINVAL unless open for writing).
@@ -1313,7 +989,7 @@ impl Proc {
             return Err(Errno::EINVAL);
         }
         let va = f.vnode.getattr()?;
-        self.truncate_vnode(&f.vnode, &va, len)
+        vops::truncate(&f.vnode, &va, len)
     }
 
     /// fsync(2): VOP_FSYNC.
