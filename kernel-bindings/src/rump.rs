@@ -18,13 +18,19 @@ pub static RUMP: &[Op] = &[
         name: "mount",
         length: 3,
         f: mount,
-        sig: "mount(type, dir, {image, readonly, partition, spec, ...fs options})",
+        sig: "mount(type, dir, {image, readonly, overlay, partition, spec, ...fs options})",
     },
     Op { name: "unmount", length: 1, f: unmount, sig: "unmount(dir, {force})" },
     Op { name: "mounts", length: 0, f: mounts, sig: "mounts() → [{type, on, from, readonly, flags}]" },
     Op { name: "setCredentials", length: 1, f: set_credentials, sig: "setCredentials({uid, gid, groups})" },
     Op { name: "getCredentials", length: 0, f: get_credentials, sig: "getCredentials() → {uid, gid, groups}" },
     Op { name: "dmesg", length: 0, f: dmesg, sig: "dmesg() → the kernel message buffer" },
+    Op {
+        name: "info",
+        length: 1,
+        f: info,
+        sig: "info(path) → {type, on, from, text, fields} of the file system holding path (FFS: the superblock's facts)",
+    },
     Op { name: "fstypes", length: 0, f: fstypes, sig: "fstypes() → file-system types the kernel has" },
     Op {
         name: "signatures",
@@ -236,10 +242,12 @@ fn mount(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> R {
     let image = args::opt_string(ctx, &ov_image, "options.image")?;
     let readonly = args::opt_bool(ctx, &o, "readonly", false)?;
     let force = args::opt_bool(ctx, &o, "force", false)?;
+    // A writable copy-on-write view of the image: writes stay in memory, the host file is never written.
+    let overlay = args::opt_bool(ctx, &o, "overlay", false)?;
     let ov_spec = opt(ctx, &o, "spec")?;
     let spec = args::opt_string(ctx, &ov_spec, "options.spec")?;
     let mut fsopts = mount_opts(ctx, &arg(a, 2), "options")?;
-    fsopts.retain(|(k, _)| !matches!(k.as_str(), "image" | "readonly" | "force" | "spec"));
+    fsopts.retain(|(k, _)| !matches!(k.as_str(), "image" | "readonly" | "force" | "spec" | "overlay"));
     let mut flags = 0;
     if readonly {
         flags |= vfs::MNT_RDONLY;
@@ -248,14 +256,18 @@ fn mount(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> R {
     let k = h.proc.kernel().clone();
     let (spec, registered) = match (image, spec) {
         (Some(img), _) => {
-            let hostpath = h.policy.host_path(&img, !readonly).map_err(|m| {
+            let hostpath = h.policy.host_path(&img, !readonly && !overlay).map_err(|m| {
                 let e = coded(ctx, JsNativeError::error(), "ERR_ACCESS_DENIED", m);
                 if let Some(o) = e.as_opaque().and_then(|v| v.as_object()) {
                     let _ = o.create_data_property_or_throw(JsString::from("path"), JsString::from(img.as_str()), ctx);
                 }
                 e
             })?;
-            let dev = k.hyper().open_block_device(&hostpath.to_string_lossy(), readonly).js(ctx, "open", Some(&img))?;
+            let mut dev =
+                k.hyper().open_block_device(&hostpath.to_string_lossy(), readonly || overlay).js(ctx, "open", Some(&img))?;
+            if overlay && !readonly {
+                dev = std::sync::Arc::new(kernel::dev::OverlayDevice::new(dev));
+            }
             let devpath = k.free_dev_name(&ty);
             k.etfs_register(&devpath, dev).js(ctx, "etfs_register", Some(&devpath))?;
             (Some(devpath.clone()), Some(devpath))
@@ -377,6 +389,32 @@ fn get_credentials(_: &JsValue, _a: &[JsValue], ctx: &mut Context) -> R {
 fn dmesg(_: &JsValue, _a: &[JsValue], ctx: &mut Context) -> R {
     let h = host(ctx)?;
     Ok(JsString::from(h.proc.kernel().state.msgbuf().as_str()).into())
+}
+
+/// What the file system holding `path` says about itself (FileSystem::info): for FFS the superblock's
+/// geometry, counts, clean flag, byte order and cache; as fields and as aligned text.
+fn info(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> R {
+    let h = host(ctx)?;
+    let p = path(ctx, &arg(a, 0), "path")?;
+    let st = h.proc.statvfs(&p.bytes).jp(ctx, "statvfs", &p)?;
+    let Some(m) = h.proc.kernel().mounts().into_iter().find(|m| m.fsid == st.fsid && !m.is_dead()) else {
+        return Err(crate::error::errno_error(ctx, Errno::ENOENT, "statvfs", Some(&p.show()), None));
+    };
+    let pairs = m.fs.info();
+    let w = pairs.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+    let mut text = format!("{} on {} ({})\n", m.from, m.on, m.fstype);
+    for (k, v) in &pairs {
+        text.push_str(&format!("  {k:<w$}  {v}\n"));
+    }
+    let fields = JsObject::with_object_proto(ctx.intrinsics());
+    for (k, v) in &pairs {
+        fields.create_data_property_or_throw(JsString::from(k.as_str()), JsString::from(v.as_str()), ctx)?;
+    }
+    let s = |x: &str| JsValue::from(JsString::from(x));
+    Ok(plain(
+        ctx,
+        vec![("type", s(&m.fstype)), ("on", s(&m.on)), ("from", s(&m.from)), ("text", s(&text)), ("fields", fields.into())],
+    ))
 }
 
 fn fstypes(_: &JsValue, _a: &[JsValue], ctx: &mut Context) -> R {

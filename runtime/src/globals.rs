@@ -56,6 +56,7 @@ pub const LIBS: &[(&str, &str)] = &[
     ("assert.js", include_str!("../../scripts/lib/assert.js")),
     ("test.js", include_str!("../../scripts/lib/test.js")),
     ("commands.js", include_str!("../../scripts/lib/commands.js")),
+    ("assert_strict.js", include_str!("../../scripts/lib/assert_strict.js")),
 ];
 
 /// scripts/lib/inspect.js's `format`, loaded the first time a console call needs it.

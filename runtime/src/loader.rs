@@ -99,7 +99,10 @@ impl Loader {
             };
             return Ok(normalize(&dir.join(spec)));
         }
-        Err(format!("Cannot find module '{spec}' (built-in modules: {})", self.builtin_names().join(", ")))
+        Err(format!(
+            "Cannot find module '{spec}' (built-in modules: {}, rumpjs:test, node:test, assert, assert/strict)",
+            self.builtin_names().join(", ")
+        ))
     }
 
     /// Builds `source` into the binary as the module at the virtual path `path`.
@@ -144,9 +147,25 @@ impl Loader {
         if let Some(m) = self.builtins.borrow().get(spec) {
             return Ok(m.clone());
         }
+        if let Some(lib) = lib_alias(spec) {
+            return self.load_file(&Path::new(LIB_DIR).join(lib), ctx);
+        }
         let path = self.resolve(spec, referrer.path()).map_err(|m| js_error!(TypeError: "{}", m))?;
         self.load_file(&path, ctx)
     }
+}
+
+/// Module names answered by the libraries built into the binary (scripts/lib): the test API under
+/// rumpjs's name and Node's, and Node's assert.
+pub fn lib_alias(spec: &str) -> Option<&'static str> {
+    Some(match spec {
+        "rumpjs:test" | "node:test" | "test" => "test.js",
+        "assert" | "node:assert" => "assert.js",
+        "assert/strict" | "node:assert/strict" => "assert_strict.js",
+        "rumpjs:commands" => "commands.js",
+        "rumpjs:inspect" => "inspect.js",
+        _ => return None,
+    })
 }
 
 impl ModuleLoader for Loader {

@@ -53,6 +53,10 @@ pub struct SessionOptions {
     /// Run on the deterministic host: the kernel clock stands at 2012-06-01 (advancing 1 µs a reading)
     /// and its randomness is seeded, so what a script writes is the same on every run.
     pub deterministic: bool,
+    /// Mount the images read-write on a copy-on-write overlay: the host files are never written.
+    pub overlay: bool,
+    /// With no images given, mount the embedded demo image read-only at /ffs (the REPL does).
+    pub demo: bool,
 }
 
 impl Default for SessionOptions {
@@ -67,6 +71,8 @@ impl Default for SessionOptions {
             verbose: false,
             recursion_limit: 10_000,
             deterministic: false,
+            overlay: false,
+            demo: false,
         }
     }
 }
@@ -146,6 +152,9 @@ impl Session {
         boot_mount("kernfs", "/kern")?;
         for (img, host) in &images {
             mount_image(&kernel, &proc, img, host, opts)?;
+        }
+        if opts.demo && images.is_empty() {
+            mount_demo(&kernel, &proc)?;
         }
 
         let rejections = Rc::new(RefCell::new(Vec::new()));
@@ -357,10 +366,16 @@ fn mount_image(
     host: &Path,
     opts: &SessionOptions,
 ) -> Result<(), Failure> {
-    let readonly = !opts.rw;
+    let readonly = !opts.rw && !opts.overlay;
     let fail =
         |what: String| Failure::Host(format!("cannot mount {} on {}: {what}", img.path.display(), img.mountpoint));
-    let dev = kernel.hyper().open_block_device(&host.to_string_lossy(), readonly).map_err(|e| fail(e.to_string()))?;
+    let mut dev = kernel
+        .hyper()
+        .open_block_device(&host.to_string_lossy(), readonly || opts.overlay)
+        .map_err(|e| fail(e.to_string()))?;
+    if opts.overlay {
+        dev = Arc::new(kernel::dev::OverlayDevice::new(dev));
+    }
     let devpath = kernel.free_dev_name(&opts.fstype);
     kernel.etfs_register(&devpath, dev).map_err(|e| fail(e.to_string()))?;
     mkdir_p(proc, &img.mountpoint);
@@ -381,6 +396,26 @@ fn mount_image(
             (_, None) => fail(e.to_string()),
         }
     })
+}
+
+/// The demo image: a small FFS made by NetBSD's makefs from demo/tree (demo/make-demo.sh), compressed.
+pub static DEMO_IMAGE_GZ: &[u8] = include_bytes!("../../demo/demo.img.gz");
+
+/// Mounts the embedded demo image read-only at /ffs, as the 2012 page did.
+fn mount_demo(kernel: &Arc<Kernel>, proc: &Proc) -> Result<(), Failure> {
+    use std::io::Read;
+    let fail = |what: String| Failure::Host(format!("cannot mount the demo image on /ffs: {what}"));
+    let mut img = Vec::with_capacity(2 << 20);
+    flate2::read::GzDecoder::new(DEMO_IMAGE_GZ)
+        .take(64 << 20)
+        .read_to_end(&mut img)
+        .map_err(|e| fail(format!("cannot decompress it: {e}")))?;
+    let dev: kernel::dev::Dev = Arc::new(kernel::dev::MemDevice::new(img, true));
+    let devpath = "/dev/demo0";
+    kernel.etfs_register(devpath, dev).map_err(|e| fail(e.to_string()))?;
+    mkdir_p(proc, "/ffs");
+    let mopts = MountOptions { readonly: true, ..Default::default() };
+    proc.mount("ffs", b"/ffs", MNT_RDONLY, Some(devpath), &mopts).map_err(|e| fail(e.to_string()))
 }
 
 /// Formats a JS error as Node prints an uncaught one.

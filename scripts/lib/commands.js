@@ -402,7 +402,7 @@ function mountFlags(m) {
 function mount(argv, io) {
   const { opts, args } = getopt(argv, 'rt:o:w');
   if (args.length === 0 && !opts.t) {
-    for (const m of rump.mounts()) io.out(`${m.spec} on ${m.dir} type ${m.type} (${mountFlags(m)})\n`);
+    for (const m of rump.mounts()) io.out(`${m.from} on ${m.on} type ${m.type} (${mountFlags(m)})\n`);
     return 0;
   }
   let type;
@@ -432,7 +432,7 @@ function mount(argv, io) {
   try {
     isDev = fs.statSync(spec).isBlockDevice();
   } catch {}
-  if (isDev) options.device = spec;
+  if (isDev) options.spec = spec;
   else if (type !== 'tmpfs' && type !== 'kernfs') options.image = spec;
   rump.mount(type, dir, options);
   return 0;
@@ -453,7 +453,7 @@ function df(argv, io) {
     const want = args.map((a) => fs.statSync(a).dev);
     mounts = mounts.filter((m) => {
       try {
-        return want.includes(fs.statSync(m.dir).dev);
+        return want.includes(fs.statSync(m.on).dev);
       } catch {
         return false;
       }
@@ -463,21 +463,22 @@ function df(argv, io) {
   for (const m of mounts) {
     let s;
     try {
-      s = fs.statfsSync(m.dir);
+      s = fs.statfsSync(m.on);
     } catch {
       continue;
     }
     if (!opts.a && s.blocks === 0 && !args.length) continue;
-    const bs = s.bsize;
+    // statvfs counts blocks in fragments (f_frsize); Node's StatFs has only bsize.
+    const bs = s.frsize || s.bsize;
     const size = s.blocks * bs;
     const avail = s.bavail * bs;
     const used = (s.blocks - s.bfree) * bs;
     const cap = size ? Math.round((used * 100) / (used + avail || 1)) + '%' : '-';
     if (opts.i) {
       const iused = s.files - s.ffree;
-      rows.push([m.spec, String(iused), String(s.ffree), s.files ? Math.round((iused * 100) / s.files) + '%' : '-', m.dir]);
-    } else if (opts.h) rows.push([m.spec, human(size), human(used), human(avail), cap, m.dir]);
-    else rows.push([m.spec, String(Math.floor(size / 1024)), String(Math.floor(used / 1024)), String(Math.floor(avail / 1024)), cap, m.dir]);
+      rows.push([m.from, String(iused), String(s.ffree), s.files ? Math.round((iused * 100) / s.files) + '%' : '-', m.on]);
+    } else if (opts.h) rows.push([m.from, human(size), human(used), human(avail), cap, m.on]);
+    else rows.push([m.from, String(Math.floor(size / 1024)), String(Math.floor(used / 1024)), String(Math.floor(avail / 1024)), cap, m.on]);
   }
   const head = opts.i ? ['Filesystem', 'iused', 'ifree', '%iused', 'Mounted on'] : opts.h ? ['Filesystem', 'Size', 'Used', 'Avail', '%Cap', 'Mounted on'] : ['Filesystem', '1K-blocks', 'Used', 'Avail', '%Cap', 'Mounted on'];
   rows.unshift(head);
@@ -493,7 +494,7 @@ function dmesg(argv, io) {
 
 function info(argv, io) {
   const { opts, args } = getopt(argv, 'j');
-  const targets = args.length ? args : rump.mounts().filter((m) => m.type === 'ffs').map((m) => m.dir);
+  const targets = args.length ? args : rump.mounts().filter((m) => m.type === 'ffs').map((m) => m.on);
   if (!targets.length) {
     io.err('info: no FFS is mounted; name a mount point or image\n');
     return 1;
