@@ -258,7 +258,7 @@ impl Replay {
                                 .blocks
                                 .range(daddr..daddr + dlen as u64 / 512)
                                 .map(|(&k, _)| k)
-                                .filter(|k| (k - daddr) % step == 0)
+                                .filter(|k| (k - daddr).is_multiple_of(step))
                                 .collect();
                             for k in gone {
                                 r.blocks.remove(&k);
