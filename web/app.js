@@ -66,7 +66,12 @@ async function loadStatus() {
     const s = await apiJson('/api/status');
     $('#dmesg').textContent = s.dmesg;
     $('#dmesg').scrollTop = 1e9;
-    $('#session').textContent = s.session || '';
+    $('#session').textContent = s.session ? s.session.charAt(0).toUpperCase() + s.session.slice(1) + '.' : '';
+    const eng = s.engine || {};
+    $('#engine').textContent = eng.busy
+      ? `JavaScript engine: busy for ${Math.round(eng.seconds)} s with ${eng.what}`
+      : `JavaScript engine: idle${eng.stopped ? ` (${eng.stopped} evaluation${eng.stopped === 1 ? '' : 's'} stopped at the time limit so far)` : ''}`;
+    $('#engine').className = eng.busy ? 'engine busy' : 'engine';
     const tb = $('#mounts tbody');
     tb.replaceChildren();
     for (const m of s.mounts) {
@@ -122,7 +127,8 @@ async function runInput(ev) {
       if (r.ok) print(r.value + '\n');
       else print(r.error + '\n', 'err');
     } else {
-      const r = await apiJson('/api/command', { line });
+      const r = await apiJson('/api/command', { line, columns: terminalColumns() });
+      if (r.output) print(r.output);
       if (r.out) print(r.out);
       if (r.err) print(r.err, 'err');
       if (r.status !== 0 && !r.err) print(`(exit status ${r.status})\n`, 'err');
@@ -134,6 +140,16 @@ async function runInput(ev) {
     input.focus();
   }
   if (/^\.?(mount|umount|cd)\b/.test(line) || js) loadStatus();
+}
+
+/// How many characters fit on a line of the console (for ls's columns).
+function terminalColumns() {
+  const out = $('#output');
+  const probe = el('span', {}, 'x'.repeat(50));
+  out.append(probe);
+  const w = probe.getBoundingClientRect().width / 50;
+  probe.remove();
+  return w > 0 ? Math.max(20, Math.floor((out.clientWidth - 24) / w)) : 80;
 }
 
 function historyKeys(ev) {
@@ -186,7 +202,7 @@ async function browse(p) {
       const full = joinPath(p, e.name);
       let name;
       if (e.type === 'd') name = el('a', { onclick: () => browse(full) }, e.name + '/');
-      else if (e.type === 'f' || (e.type === 'l' && e.targetType === 'f')) name = el('a', { onclick: () => openFile(full, 'text') }, e.name);
+      else if (e.type === 'f' || (e.type === 'l' && e.targetType === 'f')) name = el('a', { onclick: () => openFile(full, 'auto') }, e.name);
       else name = el('span', {}, e.name);
       const nameCell = el('td', { class: 'name' }, name);
       if (e.target !== undefined) nameCell.append(' -> ' + e.target);
@@ -222,6 +238,18 @@ function hexView(bytes, base) {
   return out;
 }
 
+/// Whether bytes look like something other than text: a NUL, or many control bytes.
+function looksBinary(bytes) {
+  const n = Math.min(bytes.length, 4096);
+  let odd = 0;
+  for (let i = 0; i < n; i++) {
+    const b = bytes[i];
+    if (b === 0) return true;
+    if (b < 9 || (b > 13 && b < 32) || b === 127) odd++;
+  }
+  return odd > n / 10;
+}
+
 async function openFile(p, how) {
   viewing = p;
   $('#viewer').hidden = false;
@@ -234,7 +262,9 @@ async function openFile(p, how) {
     const res = await api('/api/read?path=' + encodeURIComponent(p));
     const total = Number(res.headers.get('X-Total-Size') || 0);
     const bytes = new Uint8Array(await res.arrayBuffer());
+    if (how === 'auto') how = looksBinary(bytes) ? 'hex' : 'text';
     let shown = how === 'hex' ? hexView(bytes, 0) : new TextDecoder('utf-8', { fatal: false }).decode(bytes);
+    if (!bytes.length) shown = total ? '' : '(empty file)';
     if (total > bytes.length) shown += `\n… ${total - bytes.length} more bytes (download to get all of it)`;
     body.textContent = shown;
   } catch (e) {

@@ -43,6 +43,9 @@ pub enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
+    /// Serve the web page on this machine: boot log, mounts, the REPL's commands, JavaScript and a file
+    /// browser, for every page one shared session (prints the URL with its access token).
+    Serve(crate::serve::ServeArgs),
 }
 
 /// Options every subcommand takes.
@@ -200,6 +203,7 @@ pub fn main() -> i32 {
     let cli = Cli::parse();
     match (cli.command, cli.eval, cli.print) {
         (Some(Command::Run { script, args, .. }), _, _) => run(&cli.common, script, args),
+        (Some(Command::Serve(a)), _, _) => crate::serve::main(&cli.common, a),
         (None, Some(code), _) => eval(&cli.common, code, false, cli.rest),
         (None, None, Some(code)) => eval(&cli.common, code, true, cli.rest),
         (None, None, None) => {

@@ -8,6 +8,7 @@ pub mod host;
 pub mod jobs;
 pub mod loader;
 pub mod output;
+pub mod serve;
 pub mod session;
 pub mod watchdog;
 
