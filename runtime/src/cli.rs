@@ -32,6 +32,10 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    /// The interactive REPL (also what `rumpjs` alone starts): the kernel boots, the embedded demo image
+    /// (or the --image ones) is mounted read-only at /ffs, and the prompt takes JavaScript and the shell-like
+    /// commands (.ls, .cat, .stat, .hexdump, .mount, .df, .dmesg, .info, .help, ...).
+    Repl,
     /// Run SCRIPT.js as an ES module (relative imports work; process.argv holds ARGS, all of them: options
     /// for rumpjs go before SCRIPT).
     #[command(disable_help_flag = true)]
@@ -75,6 +79,10 @@ pub struct CommonOpts {
     /// Fixed kernel clock (2012-06-01) and seeded randomness: the same bytes on every run.
     #[arg(long, global = true)]
     pub deterministic: bool,
+    /// Mount the images read-write on a copy-on-write overlay in memory: scripts may change them, the
+    /// image files stay byte for byte as they were.
+    #[arg(long, global = true, conflicts_with = "rw")]
+    pub overlay: bool,
 }
 
 impl CommonOpts {
@@ -89,6 +97,7 @@ impl CommonOpts {
             argv,
             verbose: self.verbose,
             deterministic: self.deterministic,
+            overlay: self.overlay,
             ..SessionOptions::default()
         }
     }
@@ -198,6 +207,25 @@ pub fn eval(common: &CommonOpts, code: String, print: bool, args: Vec<String>) -
     })
 }
 
+/// `rumpjs repl` (and `rumpjs` alone): the demo image unless --image names others.
+pub fn repl(common: &CommonOpts) -> i32 {
+    let mut opts = common.session_options(vec!["rumpjs".to_string()]);
+    opts.demo = true;
+    crate::watchdog::start(common.timeout.unwrap_or(0.0));
+    with_big_stack(move || {
+        let s = match Session::new(&opts) {
+            Ok(s) => s,
+            Err(f) => return report(&f),
+        };
+        crate::watchdog::set_kernel(s.kernel.clone());
+        let kernel = s.kernel.clone();
+        let code = crate::repl::main(s);
+        crate::session::shutdown(&kernel);
+        output::flush();
+        code
+    })
+}
+
 /// Parses the command line and runs it; the process exit code.
 pub fn main() -> i32 {
     let cli = Cli::parse();
@@ -206,12 +234,6 @@ pub fn main() -> i32 {
         (Some(Command::Serve(a)), _, _) => crate::serve::main(&cli.common, a),
         (None, Some(code), _) => eval(&cli.common, code, false, cli.rest),
         (None, None, Some(code)) => eval(&cli.common, code, true, cli.rest),
-        (None, None, None) => {
-            eprintln!(
-                "rumpjs: the REPL is not built yet (issue 5); use `rumpjs run SCRIPT.js` or `rumpjs -e CODE` \
-                 (see `rumpjs --help`)"
-            );
-            2
-        }
+        (Some(Command::Repl), _, _) | (None, None, None) => repl(&cli.common),
     }
 }

@@ -3,11 +3,13 @@
 //! every subcommand starts from; [`cli`] holds the argument definitions and the `run`/`-e` commands.
 
 pub mod cli;
+pub mod fuse;
 pub mod globals;
 pub mod host;
 pub mod jobs;
 pub mod loader;
 pub mod output;
+pub mod repl;
 pub mod serve;
 pub mod session;
 pub mod watchdog;

@@ -18,6 +18,7 @@ const STYLES = {
 };
 
 const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+const CUSTOM = Symbol.for('nodejs.util.inspect.custom');
 
 function quote(s) {
   let q = "'";
@@ -124,6 +125,21 @@ class Inspector {
   }
 
   fmtObject(v, depth) {
+    // Node's util.inspect.custom: an object may say what to show instead of itself (Stats do).
+    let custom;
+    try {
+      custom = v[CUSTOM];
+    } catch {}
+    if (typeof custom === 'function' && !this.inCustom) {
+      let r;
+      try {
+        this.inCustom = true;
+        r = custom.call(v, this.o.depth - depth, Object.assign({}, this.o), inspect);
+      } finally {
+        this.inCustom = false;
+      }
+      if (r !== v) return typeof r === 'string' ? r : this.fmt(r, depth);
+    }
     const name = ctorName(v);
     if (v instanceof Error) return this.fmtError(v, depth);
     if (v instanceof Date) {
