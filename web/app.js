@@ -77,8 +77,8 @@ async function loadStatus() {
     for (const m of s.mounts) {
       const actions = el('td');
       if (m.type === 'ffs') actions.append(el('button', { class: 'small', onclick: () => showInfo(m.dir) }, 'info'));
-      actions.append(' ', el('button', { class: 'small', onclick: () => browse(m.dir) }, 'browse'));
-      tb.append(el('tr', {}, el('td', {}, m.spec), el('td', {}, m.dir), el('td', {}, m.type), el('td', {}, m.readonly ? 'read-only' : 'read-write'),
+      const dir = el('td', { class: 'name' }, el('a', { title: 'browse ' + m.dir, onclick: () => browse(m.dir) }, m.dir));
+      tb.append(el('tr', {}, el('td', {}, m.spec), dir, el('td', {}, m.type), el('td', {}, m.readonly ? 'read-only' : 'read-write'),
         el('td', { class: 'num' }, m.size !== undefined ? human(m.size) : '-'), el('td', { class: 'num' }, m.free !== undefined ? human(m.free) : '-'), actions));
     }
   } catch (e) {

@@ -187,7 +187,7 @@ pub struct Answer {
 }
 
 impl Answer {
-    fn parse(buf: &[u8]) -> Answer {
+    pub fn parse(buf: &[u8]) -> Answer {
         let end = buf.windows(4).position(|w| w == b"\r\n\r\n").unwrap_or_else(|| {
             panic!("no HTTP head in {:?}", String::from_utf8_lossy(buf));
         });
