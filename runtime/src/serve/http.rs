@@ -8,7 +8,7 @@ use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// What the server accepts.
 #[derive(Clone, Debug)]
@@ -37,7 +37,7 @@ impl Default for Limits {
             head: 16 * 1024,
             headers: 100,
             body: 1 << 20,
-            connections: 32,
+            connections: 64,
             requests_per_connection: 1000,
             idle: Duration::from_secs(30),
             read: Duration::from_secs(10),
@@ -166,15 +166,48 @@ fn bad(status: u16, msg: impl Into<String>) -> ReadError {
     ReadError(Some((status, msg.into())))
 }
 
+/// When the request being read must be complete: set when its first byte arrives (`limits.read` later).
+/// Each read waits at most until then, so a client trickling bytes cannot hold a connection for longer.
+struct Deadline {
+    at: Option<Instant>,
+    read: Duration,
+}
+
+impl Deadline {
+    /// Sets the socket's read timeout to what is left; 408 when nothing is.
+    fn arm(&self, r: &BufReader<TcpStream>) -> Result<(), ReadError> {
+        if let Some(at) = self.at {
+            let left = at.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(bad(408, "the request took too long to arrive"));
+            }
+            let _ = r.get_ref().set_read_timeout(Some(left));
+        }
+        Ok(())
+    }
+
+    fn started(&mut self) {
+        if self.at.is_none() {
+            self.at = Some(Instant::now() + self.read);
+        }
+    }
+}
+
 /// Reads one line (up to `\n`) into `line`, counting against `budget`.
-fn read_line(r: &mut BufReader<TcpStream>, line: &mut Vec<u8>, budget: &mut usize) -> Result<(), ReadError> {
+fn read_line(
+    r: &mut BufReader<TcpStream>,
+    line: &mut Vec<u8>,
+    budget: &mut usize,
+    deadline: &mut Deadline,
+) -> Result<(), ReadError> {
     line.clear();
     loop {
+        deadline.arm(r)?;
         let buf = match r.fill_buf() {
             Ok(b) => b,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
-                return Err(if line.is_empty() {
+                return Err(if deadline.at.is_none() {
                     ReadError(None)
                 } else {
                     bad(408, "the request took too long to arrive")
@@ -185,6 +218,7 @@ fn read_line(r: &mut BufReader<TcpStream>, line: &mut Vec<u8>, budget: &mut usiz
         if buf.is_empty() {
             return Err(ReadError(None));
         }
+        deadline.started();
         let (take, done) = match buf.iter().position(|&c| c == b'\n') {
             Some(i) => (i + 1, true),
             None => (buf.len(), false),
@@ -205,19 +239,19 @@ fn read_line(r: &mut BufReader<TcpStream>, line: &mut Vec<u8>, budget: &mut usiz
 }
 
 /// Reads one request. A connection that closes or stays silent before a request starts is not an error
-/// (an idle keep-alive connection ends that way).
+/// (an idle keep-alive connection ends that way); once started, the whole request must arrive within
+/// `limits.read`.
 fn read_request(r: &mut BufReader<TcpStream>, limits: &Limits) -> Result<Request, ReadError> {
     let mut budget = limits.head;
+    let mut deadline = Deadline { at: None, read: limits.read };
     let mut line = Vec::new();
     // Skip empty lines before a request (RFC 9112 2.2).
     loop {
-        read_line(r, &mut line, &mut budget)?;
+        read_line(r, &mut line, &mut budget, &mut deadline)?;
         if !line.is_empty() {
             break;
         }
     }
-    // The request has started: the rest must arrive within `read`.
-    let _ = r.get_ref().set_read_timeout(Some(limits.read));
     let request_line = String::from_utf8(line.clone()).map_err(|_| bad(400, "the request line is not text"))?;
     let mut parts = request_line.split(' ');
     let (Some(method), Some(target), Some(version), None) = (parts.next(), parts.next(), parts.next(), parts.next())
@@ -229,7 +263,7 @@ fn read_request(r: &mut BufReader<TcpStream>, limits: &Limits) -> Result<Request
     }
     let mut headers = Vec::new();
     loop {
-        read_line(r, &mut line, &mut budget)?;
+        read_line(r, &mut line, &mut budget, &mut deadline)?;
         if line.is_empty() {
             break;
         }
@@ -277,13 +311,19 @@ fn read_request(r: &mut BufReader<TcpStream>, limits: &Limits) -> Result<Request
             let _ = r.get_mut().write_all(b"HTTP/1.1 100 Continue\r\n\r\n");
         }
         let mut body = vec![0; len as usize];
-        r.read_exact(&mut body).map_err(|e| {
-            if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) {
-                bad(408, "the request body took too long to arrive")
-            } else {
-                ReadError(None)
+        let mut got = 0;
+        while got < body.len() {
+            deadline.arm(r)?;
+            match r.read(&mut body[got..]) {
+                Ok(0) => return Err(ReadError(None)),
+                Ok(n) => got += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
+                    return Err(bad(408, "the request body took too long to arrive"))
+                }
+                Err(_) => return Err(ReadError(None)),
             }
-        })?;
+        }
         req.body = body;
     }
     Ok(req)
@@ -391,6 +431,94 @@ pub fn serve(listener: TcpListener, limits: Limits, handler: Arc<Handler>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A server with `limits` answering "ok" (and the body it got) on a free port.
+    fn start(limits: Limits) -> std::net::SocketAddr {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = l.local_addr().unwrap();
+        let h: Arc<Handler> = Arc::new(|req: &Request| {
+            Response::text(200, format!("ok {} {}", req.path, String::from_utf8_lossy(&req.body)))
+        });
+        std::thread::spawn(move || serve(l, limits, h));
+        addr
+    }
+
+    fn quick() -> Limits {
+        Limits {
+            read: Duration::from_millis(400),
+            idle: Duration::from_millis(400),
+            connections: 2,
+            ..Limits::default()
+        }
+    }
+
+    fn answer(c: &mut TcpStream) -> String {
+        let _ = c.set_read_timeout(Some(Duration::from_secs(5)));
+        let mut out = Vec::new();
+        let _ = c.read_to_end(&mut out);
+        String::from_utf8_lossy(&out).into_owned()
+    }
+
+    #[test]
+    fn a_trickling_request_is_cut_off_at_the_read_limit() {
+        let addr = start(quick());
+        let mut c = TcpStream::connect(addr).unwrap();
+        let t = Instant::now();
+        c.write_all(b"GET / HTTP/1.1\r\n").unwrap();
+        // One header line every 100 ms: each read is quick, the request as a whole is not.
+        for i in 0..8 {
+            std::thread::sleep(Duration::from_millis(100));
+            if c.write_all(format!("X-{i}: y\r\n").as_bytes()).is_err() {
+                break;
+            }
+        }
+        let a = answer(&mut c);
+        assert!(a.starts_with("HTTP/1.1 408"), "{a}");
+        assert!(t.elapsed() < Duration::from_millis(1500));
+        // A body that trickles too.
+        let mut c = TcpStream::connect(addr).unwrap();
+        c.write_all(b"POST / HTTP/1.1\r\nContent-Length: 100\r\n\r\nabc").unwrap();
+        assert!(answer(&mut c).starts_with("HTTP/1.1 408"));
+    }
+
+    #[test]
+    fn connections_are_capped_and_idle_ones_closed() {
+        let addr = start(quick());
+        let idle1 = TcpStream::connect(addr).unwrap();
+        let idle2 = TcpStream::connect(addr).unwrap();
+        std::thread::sleep(Duration::from_millis(50));
+        let mut third = TcpStream::connect(addr).unwrap();
+        third.write_all(b"GET / HTTP/1.1\r\n\r\n").unwrap();
+        let a = answer(&mut third);
+        assert!(a.starts_with("HTTP/1.1 503") && a.contains("too many connections"), "{a}");
+        // The idle ones are closed after the idle time, and their places free again.
+        std::thread::sleep(Duration::from_millis(700));
+        drop((idle1, idle2));
+        std::thread::sleep(Duration::from_millis(50));
+        let mut c = TcpStream::connect(addr).unwrap();
+        c.write_all(b"GET /x HTTP/1.1\r\nConnection: close\r\n\r\n").unwrap();
+        assert!(answer(&mut c).ends_with("ok /x \n"));
+    }
+
+    #[test]
+    fn keep_alive_expect_continue_and_http_1_0() {
+        let addr = start(Limits::default());
+        let mut c = TcpStream::connect(addr).unwrap();
+        c.write_all(b"GET /a HTTP/1.1\r\n\r\nPOST /b HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\nxyz")
+            .unwrap();
+        c.write_all(b"GET /c HTTP/1.1\r\nConnection: close\r\n\r\n").unwrap();
+        let a = answer(&mut c);
+        assert!(a.contains("ok /a"), "{a}");
+        assert!(a.contains("HTTP/1.1 100 Continue") && a.contains("ok /b xyz"), "{a}");
+        assert!(a.contains("ok /c") && a.matches("HTTP/1.1 200").count() == 3, "{a}");
+        let mut c = TcpStream::connect(addr).unwrap();
+        c.write_all(b"GET /d HTTP/1.0\r\n\r\n").unwrap();
+        let a = answer(&mut c);
+        assert!(a.contains("Connection: close") && a.ends_with("ok /d \n"), "{a}");
+        let mut c = TcpStream::connect(addr).unwrap();
+        c.write_all(b"GET /%zz?q=%41+b HTTP/1.1\r\nConnection: close\r\n\r\n").unwrap();
+        assert!(answer(&mut c).ends_with("ok /%zz \n"));
+    }
 
     #[test]
     fn percent_decoding() {

@@ -48,6 +48,7 @@ use std::time::{Duration, Instant};
 
 /// `rumpjs serve` options (with the [`CommonOpts`] every subcommand takes: --image, --rw, --allow-host, …).
 #[derive(clap::Args, Debug, Clone)]
+#[command(after_help = SERVE_HELP)]
 pub struct ServeArgs {
     /// TCP port to listen on (0: any free port; the URL printed says which).
     #[arg(long, default_value_t = 8080)]
@@ -59,10 +60,30 @@ pub struct ServeArgs {
     /// Do not open a web browser at start.
     #[arg(long)]
     pub no_open: bool,
-    /// Stop a command or an evaluation after SECONDS (see `rumpjs serve --help`).
+    /// Stop a command or an evaluation after SECONDS (what cannot be stopped: see below).
     #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
     pub request_timeout: f64,
 }
+
+const SERVE_HELP: &str = "\
+Session: one kernel and one JavaScript context for the whole server. Every page and tab shares it (variables, \
+the working directory, mounts); commands and JavaScript run on it one at a time, in order. The file browser \
+reads the kernel directly, so it answers while JavaScript runs.
+
+Security: listens on 127.0.0.1 unless --bind says otherwise. The URL printed at start carries a random token \
+(192 bits); every request must carry it (?token= for the page and downloads, the X-Rumpjs-Token header for the \
+API), and the Host header must name this server (DNS-rebinding protection). The page sees only the kernel's \
+files; host files only through --image and --allow-host. Read-only unless --rw: images are mounted read-only, \
+mounts made from the page too, and the commands that write (mkdir, rm, cp, put, get, ...) are refused.
+
+Limits: request head 16 KiB, body 1 MiB, a request must arrive within 10 s, kept-alive connections close after \
+30 s idle, 64 connections at once; command output, console output and shown values 1 MiB each; the viewer reads \
+the first 256 KiB of a file, downloads are at most 1 GiB, listings 10,000 entries. Commands and JavaScript stop \
+after --request-timeout; a loop inside a callback of a native built-in (array.map(...)) or in a promise job \
+cannot be stopped: it ends at 50 million iterations of one function, and until then commands and JavaScript \
+are answered 503 (the file browser still works).
+
+Stop the server with Ctrl-C or SIGTERM: the file systems are written and unmounted.";
 
 /// Most bytes of command output, console output or an inspected value in one answer.
 pub const OUTPUT_LIMIT: usize = 1 << 20;
