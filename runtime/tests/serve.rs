@@ -29,6 +29,7 @@ fn the_url_carries_a_random_token_and_every_request_needs_it() {
     for path in ["/", "/index.html", "/app.js", "/style.css", "/favicon.ico"] {
         let a = s.request("GET", path, &[], b"");
         assert_eq!(a.status, 403, "{path}");
+        assert_eq!(a.header("x-content-type-options"), Some("nosniff"));
         assert!(a.text().contains("Open the URL that rumpjs serve printed"), "{path}: {}", a.text());
     }
     for path in ["/api/status", "/api/list?path=/", "/api/read?path=/ffs/hello.txt", "/api/info?dir=/ffs"] {
@@ -438,7 +439,7 @@ fn sizes_are_bounded() {
     let r = s.eval("for (let i = 0; i < 3000; i++) console.log('y'.repeat(1000)); 0");
     assert!(r["output"].as_str().unwrap().contains("more bytes of console output dropped"));
     assert!(r["output"].as_str().unwrap().len() < 1_100_000);
-    let r = s.eval("Array.from({ length: 100 }, () => Array.from({ length: 100 }, () => 'y'.repeat(200)))");
+    let r = s.eval("Array.from({ length: 100 }, () => Array.from({ length: 60 }, () => 'y'.repeat(200)))");
     let v = r["value"].as_str().unwrap();
     assert!(v.len() < 1_100_000 && v.ends_with("more bytes not shown]"), "{}", &v[v.len().saturating_sub(100)..]);
     // Listings: 10,000 entries, and how many more there are.
@@ -546,4 +547,26 @@ fn bad_options_are_refused_with_a_message() {
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
+}
+
+#[test]
+fn a_read_only_server_mounts_read_only_whatever_the_page_asks() {
+    let img = fixture("ufs2-le-16384-2048", "ro-mount");
+    let s = Server::start(&["--image", img.to_str().unwrap()]);
+    // (mkdir is refused on a read-only server; JavaScript makes the mount points.)
+    assert_eq!(s.eval("fs.mkdirSync('/tmp/again'); fs.mkdirSync('/tmp/third'); 0")["ok"], true);
+    let r = s.command(&format!("mount -w ffs {} /tmp/again", img.display()));
+    assert_eq!(r["status"], 0, "{r}");
+    let r = s.eval(&format!(
+        "rump.mount('ffs', '/tmp/third', {{ image: {:?}, readonly: false }}); 0",
+        img.to_str().unwrap()
+    ));
+    assert_eq!(r["ok"], true, "{r}");
+    let r =
+        s.eval("rump.mounts().filter((m) => m.on === '/tmp/again' || m.on === '/tmp/third').map((m) => m.readonly)");
+    assert_eq!(r["value"], "[ true, true ]", "{r}");
+    let r = s.eval("fs.writeFileSync('/tmp/again/x', 'y')");
+    assert!(r["error"].as_str().unwrap().contains("EROFS"), "{r}");
+    let st = s.get("/api/status").json();
+    assert!(st["mounts"].as_array().unwrap().iter().all(|m| m["type"] != "ffs" || m["readonly"] == true), "{st}");
 }

@@ -666,7 +666,16 @@ impl App {
         )
     }
 
+    /// Answers a request, with the headers every answer carries.
     fn handle(&self, req: &Request) -> Response {
+        self.answer(req)
+            .header("X-Content-Type-Options", "nosniff")
+            .header("Referrer-Policy", "no-referrer")
+            .header("Cache-Control", "no-store")
+            .header("X-Frame-Options", "DENY")
+    }
+
+    fn answer(&self, req: &Request) -> Response {
         let api = req.path.starts_with("/api/");
         let refuse = |msg: String| if api { json_error(403, msg) } else { Response::text(403, msg) };
         // DNS rebinding: a page of another site whose name now points here sends that name as Host.
@@ -700,11 +709,7 @@ impl App {
                 .to_string(),
             );
         }
-        let resp = self.route(req);
-        resp.header("X-Content-Type-Options", "nosniff")
-            .header("Referrer-Policy", "no-referrer")
-            .header("Cache-Control", "no-store")
-            .header("X-Frame-Options", "DENY")
+        self.route(req)
     }
 
     fn route(&self, req: &Request) -> Response {
@@ -757,9 +762,9 @@ impl App {
             }
             "/api/read" if get => {
                 match api::kernel_path("path", req.param("path")).and_then(|p| api::read(&self.kernel, &p)) {
-                    Ok((bytes, total)) => Response::new(200, "application/octet-stream", bytes)
-                        .header("X-Total-Size", total.to_string())
-                        .header("Access-Control-Expose-Headers", "X-Total-Size"),
+                    Ok((bytes, total)) => {
+                        Response::new(200, "application/octet-stream", bytes).header("X-Total-Size", total.to_string())
+                    }
                     Err(e) => json_error(e.status, e.message),
                 }
             }

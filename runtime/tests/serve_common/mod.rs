@@ -120,7 +120,7 @@ impl Client {
     /// Sends a raw request (the bytes as given) and reads the whole answer.
     pub fn raw(&self, request: &[u8]) -> Answer {
         let mut s = TcpStream::connect(&self.addr).unwrap();
-        s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(180))).unwrap();
         s.write_all(request).unwrap();
         let mut buf = Vec::new();
         let _ = s.read_to_end(&mut buf);
