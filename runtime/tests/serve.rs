@@ -284,9 +284,17 @@ fn code_that_cannot_be_interrupted_keeps_the_engine_busy_but_the_server_answers(
             out
         }
     });
-    std::thread::sleep(Duration::from_millis(3500));
-    let st = s.get("/api/status").json();
-    assert_eq!(st["engine"]["busy"], true, "{st}");
+    // Busy past the deadline and its 2 s of grace: new work is refused at once.
+    let t = Instant::now();
+    loop {
+        let st = s.get("/api/status").json();
+        if st["engine"]["busy"] == true && st["engine"]["seconds"].as_f64().unwrap() > 3.5 {
+            assert!(st["engine"]["what"].as_str().unwrap().contains("Math.sqrt"), "{st}");
+            break;
+        }
+        assert!(t.elapsed() < Duration::from_secs(30), "the engine never got busy: {st}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
     let t = Instant::now();
     let a = s.post("/api/eval", &json!({ "code": "1" }));
     assert_eq!(a.status, 503);
