@@ -50,6 +50,11 @@ pub enum Command {
     /// Serve the web page on this machine: boot log, mounts, the REPL's commands, JavaScript and a file
     /// browser, for every page one shared session (prints the URL with its access token).
     Serve(crate::serve::ServeArgs),
+    /// Serve IMAGE's file system (or a new tmpfs) at MOUNTPOINT on the host through FUSE: every host tool
+    /// works on it (detached unless -f; `rumpjs umount` ends it).
+    Mount(crate::fuse::MountArgs),
+    /// Unmount what `rumpjs mount` serves at MOUNTPOINT, returning once it is written and marked clean.
+    Umount(crate::fuse::UmountArgs),
 }
 
 /// Options every subcommand takes.
@@ -232,6 +237,8 @@ pub fn main() -> i32 {
     match (cli.command, cli.eval, cli.print) {
         (Some(Command::Run { script, args, .. }), _, _) => run(&cli.common, script, args),
         (Some(Command::Serve(a)), _, _) => crate::serve::main(&cli.common, a),
+        (Some(Command::Mount(a)), _, _) => crate::fuse::mount(&cli.common, a),
+        (Some(Command::Umount(a)), _, _) => crate::fuse::umount(a),
         (None, Some(code), _) => eval(&cli.common, code, false, cli.rest),
         (None, None, Some(code)) => eval(&cli.common, code, true, cli.rest),
         (Some(Command::Repl), _, _) | (None, None, None) => repl(&cli.common),
