@@ -36,6 +36,10 @@ pub enum Command {
     /// (or the --image ones) is mounted read-only at /ffs, and the prompt takes JavaScript and the shell-like
     /// commands (.ls, .cat, .stat, .hexdump, .mount, .df, .dmesg, .info, .help, ...).
     Repl,
+    /// Run JavaScript regression tests (*.test.js) against a fresh kernel per file: `import { test,
+    /// describe } from 'rumpjs:test'` (or 'node:test') and `assert` as in Node. The last line of the report
+    /// is `N passed, N failed`; the exit status is 1 if any test failed.
+    Test(crate::test_cmd::TestArgs),
     /// Run SCRIPT.js as an ES module (relative imports work; process.argv holds ARGS, all of them: options
     /// for rumpjs go before SCRIPT).
     #[command(disable_help_flag = true)]
@@ -242,5 +246,6 @@ pub fn main() -> i32 {
         (None, Some(code), _) => eval(&cli.common, code, false, cli.rest),
         (None, None, Some(code)) => eval(&cli.common, code, true, cli.rest),
         (Some(Command::Repl), _, _) | (None, None, None) => repl(&cli.common),
+        (Some(Command::Test(a)), _, _) => crate::test_cmd::main(&cli.common, a),
     }
 }

@@ -12,6 +12,8 @@ pub mod output;
 pub mod repl;
 pub mod serve;
 pub mod session;
+pub mod test_cmd;
+pub mod test_runner;
 pub mod watchdog;
 
 pub use session::{Failure, ImageSpec, Session, SessionOptions};

@@ -17,13 +17,20 @@ struct Out {
     buf: Vec<u8>,
     tty: bool,
     sink: Option<Sink>,
+    /// Whether the last byte written to stdout ended a line (or nothing was written yet).
+    stdout_at_line_start: bool,
 }
 
 static OUT: Mutex<Option<Out>> = Mutex::new(None);
 
 fn with<R>(f: impl FnOnce(&mut Out) -> R) -> R {
     let mut g = OUT.lock().unwrap_or_else(|e| e.into_inner());
-    let o = g.get_or_insert_with(|| Out { buf: Vec::new(), tty: std::io::stdout().is_terminal(), sink: None });
+    let o = g.get_or_insert_with(|| Out {
+        buf: Vec::new(),
+        tty: std::io::stdout().is_terminal(),
+        sink: None,
+        stdout_at_line_start: true,
+    });
     f(o)
 }
 
@@ -36,6 +43,11 @@ pub fn set_sink(sink: Option<Sink>) {
 /// Writes bytes to a stream.
 pub fn write(stream: Stream, bytes: &[u8]) {
     with(|o| {
+        if stream == Stream::Stdout {
+            if let Some(&last) = bytes.last() {
+                o.stdout_at_line_start = last == b'\n';
+            }
+        }
         if let Some(s) = o.sink.as_mut() {
             s(stream, bytes);
             return;
@@ -61,6 +73,18 @@ pub fn write(stream: Stream, bytes: &[u8]) {
             }
         }
     })
+}
+
+/// Writes `text` as a line of its own on stdout: a newline first if stdout is in the middle of a line.
+pub fn own_line(text: &str) {
+    let at_start = with(|o| o.stdout_at_line_start);
+    let mut b = Vec::with_capacity(text.len() + 2);
+    if !at_start {
+        b.push(b'\n');
+    }
+    b.extend_from_slice(text.as_bytes());
+    b.push(b'\n');
+    write(Stream::Stdout, &b);
 }
 
 /// A line of text (a newline is added).

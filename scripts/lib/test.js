@@ -25,6 +25,37 @@ class Suite {
 }
 
 const root = new Suite('', null);
+/// What to undo when the running test (or, outside tests, the file) ends: overlays to unmount.
+let cleanups = [];
+let overlayCount = 0;
+
+/// A fresh writable copy-on-write view of a disk image, for one test: the image is mounted read-write on
+/// an in-memory overlay at a new directory (returned) and unmounted when the test ends; the image file
+/// itself is never written. Options: { type: 'ffs', partition, dir, options: {...mount options} }.
+export function overlay(image, opts) {
+  const o = opts || {};
+  const dir = o.dir || `/mnt/overlay${overlayCount++}`;
+  fs.mkdirSync(dir, { recursive: true });
+  const mo = Object.assign({}, o.options, { image: String(image), overlay: true });
+  if (o.partition !== undefined) mo.partition = String(o.partition);
+  rump.mount(o.type || 'ffs', dir, mo);
+  cleanups.push(() => rump.unmount(dir, { force: true }));
+  return dir;
+}
+
+async function runCleanups() {
+  const list = cleanups;
+  cleanups = [];
+  let first = null;
+  for (const f of list.reverse()) {
+    try {
+      await f();
+    } catch (e) {
+      if (first === null) first = e;
+    }
+  }
+  if (first !== null) throw first;
+}
 let current = root;
 let hasOnly = false;
 let running = false;
@@ -150,6 +181,11 @@ class TestContext {
     this._todo = message === undefined ? '' : String(message);
   }
 
+  /// overlay() for this test.
+  overlay(image, opts) {
+    return overlay(image, opts);
+  }
+
   diagnostic(message) {
     this._emit({ type: 'diagnostic', name: this.fullName, message: String(message) });
   }
@@ -230,7 +266,11 @@ async function runTest(item, fullName, beforeEachHooks, afterEachHooks, timeout,
         try {
           await callTest(item.fn, ctx);
         } finally {
-          await runHooks(afterEachHooks, ctx, 'afterEach');
+          try {
+            await runHooks(afterEachHooks, ctx, 'afterEach');
+          } finally {
+            await runCleanups();
+          }
         }
       })(),
       ms,
@@ -336,8 +376,9 @@ export async function run(opts) {
     return await runSuite(root, [], [], o, false, false);
   } finally {
     running = false;
+    await runCleanups().catch(() => {});
   }
 }
 
 export default test;
-Object.assign(test, { test, it, describe, suite, before, after, beforeEach, afterEach, run });
+Object.assign(test, { test, it, describe, suite, before, after, beforeEach, afterEach, run, overlay });
