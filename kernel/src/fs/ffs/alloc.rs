@@ -519,6 +519,11 @@ impl Ffs {
         osize: u32,
         nsize: u32,
     ) -> KResult<u64> {
+        // The run comes from an inode on disk: its group must exist before its summary is looked at.
+        if bprev >= self.sb.size {
+            self.corrupt(&format!("fragment run at {bprev} outside the file system (size {})", self.sb.size));
+            return Err(Errno::EIO);
+        }
         for attempt in 0..2 {
             if !self.over_reserve(st) {
                 if self.fragextend(st, bprev, osize, nsize)? {
