@@ -650,9 +650,11 @@ impl Ffs {
                 let c = sb.ino_to_cg(ino) as u64;
                 return sb.fpg as u64 * c + sb.frag as u64;
             }
-            let startcg =
-                if indx == 0 || prev == 0 { sb.ino_to_cg(ino) as u64 + lbn / maxbpg } else { sb.dtog(prev + 1) as u64 }
-                    % sb.ncg as u64;
+            let startcg = if indx == 0 || prev == 0 {
+                sb.ino_to_cg(ino) as u64 + lbn / maxbpg
+            } else {
+                sb.dtog(prev.saturating_add(1)) as u64
+            } % sb.ncg as u64;
             let avgbfree = st.cstotal.nbfree / sb.ncg as i64;
             let ncg = sb.ncg as u64;
             for c in (startcg..ncg).chain(0..startcg) {
@@ -662,7 +664,8 @@ impl Ffs {
             }
             return 0;
         }
-        prev + sb.frag as u64
+        // `prev` is a pointer from disk: past the end it makes a preference the callers ignore.
+        prev.saturating_add(sb.frag as u64)
     }
 
     /// ffs_dirpref: the group for a new directory in `parent` (`parent_is_root`: first-level
