@@ -282,6 +282,11 @@ impl Ffs {
 
     /// A metadata block (`len` bytes at fragment address `frag`) through the cache.
     fn meta_block(&self, frag: u64, len: usize) -> KResult<Arc<Vec<u8>>> {
+        // A pointer from a damaged image past the file system would wrap when shifted into bytes.
+        if frag >= self.sb.size || self.sb.frag_to_bytes(frag).checked_add(len as u64).is_none() {
+            self.corrupt(&format!("metadata block {frag} outside the file system (size {})", self.sb.size));
+            return Err(Errno::EIO);
+        }
         self.cache.read(self.dev.as_ref(), self.sb.frag_to_bytes(frag), len)
     }
 
