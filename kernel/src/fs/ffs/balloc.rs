@@ -193,7 +193,7 @@ impl Ffs {
             let blk = self.meta_block(nb, bsize as usize)?;
             let mut child = self.ptr(&blk, idx);
             drop(blk);
-            if child != 0 && child + frag > sb.size {
+            if child != 0 && child.checked_add(frag).is_none_or(|end| end > sb.size) {
                 self.corrupt(&format!("inode {ino}: indirect block {child} outside the file system"));
                 return Err(Errno::EIO);
             }
@@ -232,7 +232,7 @@ impl Ffs {
     /// Frees a whole indirect tree (`level` 0: its pointers are data blocks); returns DEV_BSIZE units.
     fn free_tree(&self, st: &mut WState, ino: Ino, addr: u64, level: usize) -> KResult<u64> {
         let bsize = self.sb.bsize;
-        if addr + self.sb.frag as u64 > self.sb.size {
+        if addr.checked_add(self.sb.frag as u64).is_none_or(|end| end > self.sb.size) {
             self.corrupt(&format!("inode {ino}: indirect block {addr} outside the file system"));
             return Ok(0);
         }
