@@ -132,7 +132,7 @@ impl Ffs {
                 if nbno != bprev {
                     self.blkfree(st, bprev, osize);
                 }
-                din.blocks += ((bsize - osize) / 512) as u64;
+                din.blocks = din.blocks.saturating_add(((bsize - osize) / 512) as u64);
                 din.db[nb] = nbno;
                 din.size = (lastlbn + 1) * b64;
             }
@@ -158,7 +158,7 @@ impl Ffs {
                 if nbno != nb {
                     self.blkfree(st, nb, osize);
                 }
-                din.blocks += ((nsize - osize) / 512) as u64;
+                din.blocks = din.blocks.saturating_add(((nsize - osize) / 512) as u64);
                 din.db[i] = nbno;
                 return Ok(Balloc { addr: nbno, size: nsize, valid: if zero { nsize } else { valid } });
             }
@@ -173,7 +173,7 @@ impl Ffs {
             if zero {
                 self.zero_extent(meta, b, 0, nsize)?;
             }
-            din.blocks += (nsize / 512) as u64;
+            din.blocks = din.blocks.saturating_add((nsize / 512) as u64);
             din.db[i] = b;
             return Ok(Balloc { addr: b, size: nsize, valid: if zero { nsize } else { 0 } });
         }
@@ -185,7 +185,7 @@ impl Ffs {
             pref = self.blkpref(st, ino, lbn, 0, 0);
             nb = self.alloc_blk(st, ino, pref, bsize)?;
             self.new_indirect(nb);
-            din.blocks += (bsize / 512) as u64;
+            din.blocks = din.blocks.saturating_add((bsize / 512) as u64);
             din.ib[level] = nb;
             pref = nb + frag;
         }
@@ -203,7 +203,7 @@ impl Ffs {
                 }
                 child = self.alloc_blk(st, ino, pref, bsize)?;
                 self.new_indirect(child);
-                din.blocks += (bsize / 512) as u64;
+                din.blocks = din.blocks.saturating_add((bsize / 512) as u64);
                 let c = child;
                 self.cache
                     .modify(self.dev.as_ref(), sb.frag_to_bytes(nb), bsize as usize, |b| self.set_ptr(b, idx, c))?;
@@ -225,7 +225,7 @@ impl Ffs {
             self.zero_extent(meta, b, 0, bsize)?;
         }
         self.cache.modify(self.dev.as_ref(), sb.frag_to_bytes(nb), bsize as usize, |blk| self.set_ptr(blk, idx, b))?;
-        din.blocks += (bsize / 512) as u64;
+        din.blocks = din.blocks.saturating_add((bsize / 512) as u64);
         Ok(Balloc { addr: b, size: bsize, valid: if zero { bsize } else { 0 } })
     }
 
