@@ -4,7 +4,9 @@
 
 const token = new URLSearchParams(location.search).get('token') || '';
 const $ = (sel) => document.querySelector(sel);
-const REQUEST_TIMEOUT_MS = 30000;
+// How long to wait for an answer: the server answers within its request timeout plus a grace (status
+// says how long); a little more here so that its own message (busy, stopped) is what the page shows.
+let REQUEST_TIMEOUT_MS = 30000;
 
 function el(tag, attrs, ...children) {
   const e = document.createElement(tag);
@@ -64,6 +66,7 @@ function human(n) {
 async function loadStatus() {
   try {
     const s = await apiJson('/api/status');
+    if (s.answerWithin) REQUEST_TIMEOUT_MS = Math.max(30000, (s.answerWithin + 10) * 1000);
     $('#dmesg').textContent = s.dmesg;
     $('#dmesg').scrollTop = 1e9;
     $('#session').textContent = s.session ? s.session.charAt(0).toUpperCase() + s.session.slice(1) + '.' : '';

@@ -728,6 +728,9 @@ impl App {
                 let mut v = api::status(&self.kernel, &self.session_text());
                 v["engine"] = self.engine.describe();
                 v["readonly"] = json!(self.readonly);
+                // How long a command or evaluation may take, and an answer wait (the page waits longer).
+                v["requestTimeout"] = json!(self.engine.timeout.as_secs_f64());
+                v["answerWithin"] = json!(self.engine.wait_limit().as_secs_f64());
                 json_response(200, &v)
             }
             "/api/command" if post => {
