@@ -34,7 +34,7 @@ fn make_tree(root: &Path, n: usize) -> u64 {
         x
     };
     let mut total = 0u64;
-    let mut buf = vec![0u8; 1 << 20];
+    let mut buf = vec![0u8; 2 << 20];
     for i in 0..n {
         let dir = root.join(format!("d{:03}/s{:02}", i / 1000, (i / 100) % 10));
         if i % 100 == 0 {
@@ -106,8 +106,9 @@ fn fuse_tar_vs_host_vs_copyout() {
     let copy = timed(
         "rumpjs copy-out of the whole image",
         &format!(
-            "{exe} --image {img} --allow-host {out} -e \"rump.host.copyOut('/ffs', '{out}')\"",
+            "{exe} --image {img} --allow-host {base} -e \"rump.host.copyOut('/ffs', '{out}')\"",
             img = img.display(),
+            base = base.display(),
             out = out.display()
         ),
     );
