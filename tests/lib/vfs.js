@@ -26,12 +26,31 @@ export const NETBSD_ERRNO = {
 export function expectErrno(fn, code, message) {
   const errno = NETBSD_ERRNO[code];
   if (errno === undefined) throw new Error(`expectErrno: no NetBSD number for ${code} in tests/lib/vfs.js`);
-  assert.throws(fn, { code, errno }, message);
+  try {
+    assert.throws(fn, { code, errno }, message);
+  } catch (e) {
+    throw fromCaller(e);
+  }
 }
 
 /// Async form of expectErrno for promise-returning calls.
 export async function expectErrnoAsync(fn, code, message) {
-  await assert.rejects(fn, { code, errno: NETBSD_ERRNO[code] }, message);
+  try {
+    await assert.rejects(fn, { code, errno: NETBSD_ERRNO[code] }, message);
+  } catch (e) {
+    throw fromCaller(e);
+  }
+}
+
+/// Drops this library's frames from an assertion's stack, so the report's file:line is the case's.
+function fromCaller(e) {
+  if (e && typeof e.stack === 'string') {
+    e.stack = e.stack
+      .split('\n')
+      .filter((l) => !/^\s+at /.test(l) || !l.includes('/tests/lib/'))
+      .join('\n');
+  }
+  return e;
 }
 
 // Shorter names for the constants the cases use.
@@ -154,7 +173,12 @@ function cleanup(m, passed) {
   sys.chdir('/');
   if (!m.own) return;
   if (passed) {
-    rump.unmount(m.dir);
+    try {
+      rump.unmount(m.dir);
+    } catch (e) {
+      if (e.code === 'EBUSY') e.message += ' (the case left the file system busy: a descriptor still open?)';
+      throw e;
+    }
   } else {
     try {
       rump.unmount(m.dir, { force: true });
