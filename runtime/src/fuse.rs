@@ -9,8 +9,9 @@
 //!   readable and is freed at its last release, as on NetBSD.
 //! - readdir offsets are the file system's own directory cookies, which stay valid while others
 //!   create and remove names.
-//! - Requests run on a pool of worker threads (the kernel is Send + Sync); the session thread only
-//!   reads requests and hands them out.
+//! - Reads, writes, directory listings and every change of names run on a pool of worker threads (the
+//!   kernel is Send + Sync); the session thread reads requests, answers the quick ones (attributes,
+//!   lookups, opens and closes) itself and hands out the rest.
 //! - Errors are NetBSD errno values inside; `linux_errno` translates them for the host.
 
 use clap::Args;
@@ -587,6 +588,13 @@ impl FuseFs {
     fn run(&self, job: impl FnOnce(&Server) + Send + 'static) {
         let _ = self.jobs.send(Box::new(job));
     }
+
+    /// Runs a request at once on the session thread: the quick ones (attributes, lookups, opens,
+    /// closes), for which handing over to a worker costs more than the work. They never wait for the
+    /// session thread, so a worker holding a lock they want only delays them.
+    fn now(&self, job: impl FnOnce(&Server)) {
+        job(&self.server)
+    }
 }
 
 fn name_bytes(n: &OsStr) -> Vec<u8> {
@@ -612,7 +620,7 @@ impl Filesystem for FuseFs {
 
     fn lookup(&mut self, req: &Request<'_>, parent: u64, name: &OsStr, reply: ReplyEntry) {
         let (c, name) = (Caller::of(req), name_bytes(name));
-        self.run(move |s| answer!(reply, s.lookup(c, parent, &name), |(a, g)| reply.entry(&s.entry_ttl, &a, g)));
+        self.now(move |s| answer!(reply, s.lookup(c, parent, &name), |(a, g)| reply.entry(&s.entry_ttl, &a, g)));
     }
 
     fn forget(&mut self, _req: &Request<'_>, ino: u64, nlookup: u64) {
@@ -620,7 +628,7 @@ impl Filesystem for FuseFs {
     }
 
     fn getattr(&mut self, _req: &Request<'_>, ino: u64, _fh: Option<u64>, reply: ReplyAttr) {
-        self.run(move |s| answer!(reply, s.vnode(ino).and_then(|v| s.attr_of(&v)), |a| reply.attr(&s.attr_ttl, &a)));
+        self.now(move |s| answer!(reply, s.vnode(ino).and_then(|v| s.attr_of(&v)), |a| reply.attr(&s.attr_ttl, &a)));
     }
 
     fn setattr(
@@ -647,7 +655,7 @@ impl Filesystem for FuseFs {
     }
 
     fn readlink(&mut self, _req: &Request<'_>, ino: u64, reply: ReplyData) {
-        self.run(move |s| {
+        self.now(move |s| {
             let r = s.vnode(ino).and_then(|v| {
                 if v.getattr()?.vtype != VType::Lnk {
                     return Err(Errno::EINVAL);
@@ -746,7 +754,7 @@ impl Filesystem for FuseFs {
 
     fn open(&mut self, req: &Request<'_>, ino: u64, flags: i32, reply: ReplyOpen) {
         let c = Caller::of(req);
-        self.run(move |s| answer!(reply, s.open(c, ino, flags, false), |fh| reply.opened(fh, 0)));
+        self.now(move |s| answer!(reply, s.open(c, ino, flags, false), |fh| reply.opened(fh, 0)));
     }
 
     fn read(
@@ -781,7 +789,7 @@ impl Filesystem for FuseFs {
 
     fn flush(&mut self, _req: &Request<'_>, _ino: u64, fh: u64, _lock_owner: u64, reply: ReplyEmpty) {
         // close(2) of one descriptor: nothing is buffered here (writes went to the kernel).
-        self.run(move |s| answer!(reply, s.handle(fh).map(|_| ()), |()| reply.ok()));
+        self.now(move |s| answer!(reply, s.handle(fh).map(|_| ()), |()| reply.ok()));
     }
 
     fn release(
@@ -795,7 +803,7 @@ impl Filesystem for FuseFs {
         reply: ReplyEmpty,
     ) {
         // The last close: the handle's vnode reference goes (and with it a removed file).
-        self.run(move |s| {
+        self.now(move |s| {
             let h = s.handles.lock().unwrap_or_else(|e| e.into_inner()).remove(&fh);
             drop(h);
             reply.ok()
@@ -811,7 +819,7 @@ impl Filesystem for FuseFs {
 
     fn opendir(&mut self, req: &Request<'_>, ino: u64, flags: i32, reply: ReplyOpen) {
         let c = Caller::of(req);
-        self.run(move |s| answer!(reply, s.open(c, ino, flags, true), |fh| reply.opened(fh, 0)));
+        self.now(move |s| answer!(reply, s.open(c, ino, flags, true), |fh| reply.opened(fh, 0)));
     }
 
     fn readdir(&mut self, _req: &Request<'_>, _ino: u64, fh: u64, offset: i64, mut reply: ReplyDirectory) {
@@ -819,7 +827,7 @@ impl Filesystem for FuseFs {
     }
 
     fn releasedir(&mut self, _req: &Request<'_>, _ino: u64, fh: u64, _flags: i32, reply: ReplyEmpty) {
-        self.run(move |s| {
+        self.now(move |s| {
             let h = s.handles.lock().unwrap_or_else(|e| e.into_inner()).remove(&fh);
             drop(h);
             reply.ok()
@@ -847,7 +855,7 @@ impl Filesystem for FuseFs {
 
     fn access(&mut self, req: &Request<'_>, ino: u64, mask: i32, reply: ReplyEmpty) {
         let c = Caller::of(req);
-        self.run(move |s| {
+        self.now(move |s| {
             let r = s.vnode(ino).and_then(|v| {
                 let va = v.getattr()?;
                 vops::access(&c.cred(), &v, &va, mask as u32 & 7)
