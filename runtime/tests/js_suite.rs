@@ -1,0 +1,37 @@
+//! Runs our JavaScript suites (tests/*.test.js at the top of the workspace: NetBSD's VFS conformance cases
+//! on tmpfs and FFS, the 2012 demo end to end) with `rumpjs test`, so `cargo test --workspace` covers
+//! them: any failing case fails this test, with the runner's report in the panic message.
+
+use std::path::Path;
+use std::process::Command;
+
+const BIN: &str = env!("CARGO_BIN_EXE_rumpjs");
+
+#[test]
+fn javascript_suites_pass() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("the workspace root");
+    let o = Command::new(BIN)
+        .current_dir(root)
+        .args(["test", "--timeout", "60", "tests/"])
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run rumpjs test");
+    let out = String::from_utf8_lossy(&o.stdout);
+    let err = String::from_utf8_lossy(&o.stderr);
+    let last = out.lines().last().unwrap_or("");
+    assert!(
+        o.status.success(),
+        "rumpjs test tests/ exited with {}: {last}\n{out}\nstderr:\n{err}",
+        o.status
+    );
+    // The closing line: "N passed, 0 failed[, N skipped]"; a suite that ran nothing is a failure too.
+    let passed: usize = last
+        .split(" passed, 0 failed")
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("unexpected closing line {last:?}\n{out}"));
+    assert!(passed >= 200, "only {passed} JavaScript cases passed:\n{out}");
+    for f in ["t_vnops", "t_vfsops", "t_ro", "t_unpriv", "t_io", "demo2012"] {
+        assert!(out.contains(&format!("tests/{f}.test.js")), "tests/{f}.test.js did not run:\n{out}");
+    }
+}
