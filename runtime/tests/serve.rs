@@ -340,6 +340,15 @@ fn the_file_browser_lists_reads_downloads_and_reports() {
     let sym = links["entries"].as_array().unwrap().iter().find(|e| e["type"] == "l").expect("a symlink");
     assert!(sym["target"].is_string() && sym["mode"].as_str().unwrap().starts_with('l'), "{sym}");
 
+    // Names as they are: spaces, quotes, tabs, backslashes, UTF-8.
+    let names = s.get("/api/list?path=/ffs/names").json();
+    let names: Vec<&str> = names["entries"].as_array().unwrap().iter().map(|e| e["name"].as_str().unwrap()).collect();
+    for n in ["with space", "q'uote\"", "tab\tname", "emoji😀", "日本語", "b\\slash", ".hidden", "-dash"] {
+        assert!(names.contains(&n), "{n:?} in {names:?}");
+        let a = s.get(&format!("/api/read?path={}", enc(&format!("/ffs/names/{n}"))));
+        assert_eq!(a.status, 200, "{n:?}: {}", a.text());
+    }
+
     // Paths stay inside the kernel: .. stops at the kernel's root, which is not the host's.
     let root = s.get(&format!("/api/list?path={}", enc("/ffs/../../../..")));
     let names: Vec<String> =

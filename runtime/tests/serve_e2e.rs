@@ -296,6 +296,14 @@ fn the_page_works_in_headless_chromium() {
     let shown = d.wait_text("#viewer-body", "hello, world");
     assert_eq!(shown.trim(), "hello, world");
     assert!(d.text("#viewer-name").contains("/ffs/hello.txt"));
+    d.click(&d.css("#view-hex"));
+    let hex = d.wait_text("#viewer-body", "68 65 6c 6c 6f");
+    assert!(
+        hex.starts_with("00000000  68 65 6c 6c 6f 2c 20 77  6f 72 6c 64 0a") && hex.contains("|hello, world.|"),
+        "{hex}"
+    );
+    d.click(&d.css("#view-text"));
+    d.wait_text("#viewer-body", "hello, world");
     let href = d.script("return document.querySelector('#viewer-download').href");
     assert!(href.as_str().unwrap().contains("/api/download?path=%2Fffs%2Fhello.txt&token="), "{href}");
     // The info report of the image.
