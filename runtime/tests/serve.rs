@@ -153,7 +153,7 @@ fn commands_are_the_repl_commands_of_commands_js() {
     for line in ["mkdir /tmp/x", "rm /ffs/hello.txt", "touch /tmp/y", "get /ffs/hello.txt /tmp/out"] {
         let r = s.command(line);
         assert_eq!(r["status"], 1, "{line}: {r}");
-        assert!(r["err"].as_str().unwrap().contains("read-only; start it with --rw"), "{line}: {r}");
+        assert!(r["err"].as_str().unwrap().contains("read-only; start it with --rw (or --overlay)"), "{line}: {r}");
     }
     // `cd` is the session's: the next request (from another connection) sees it.
     assert_eq!(s.command("cd /ffs/deep")["status"], 0);
@@ -586,4 +586,19 @@ fn a_read_only_server_mounts_read_only_whatever_the_page_asks() {
     assert!(r["error"].as_str().unwrap().contains("EROFS"), "{r}");
     let st = s.get("/api/status").json();
     assert!(st["mounts"].as_array().unwrap().iter().all(|m| m["type"] != "ffs" || m["readonly"] == true), "{st}");
+}
+
+#[test]
+fn an_overlay_server_writes_in_memory_and_leaves_the_image_file_alone() {
+    let img = fixture("ufs2-le-16384-2048", "overlay");
+    let before = std::fs::read(&img).unwrap();
+    let mut s = Server::start(&["--overlay", "--image", img.to_str().unwrap()]);
+    let st = s.get("/api/status").json();
+    assert_eq!(st["readonly"], false);
+    assert!(st["session"].as_str().unwrap().contains("overlay in memory"), "{st}");
+    let r = s.command("mkdir /ffs/only-in-memory");
+    assert_eq!(r["status"], 0, "{r}");
+    assert!(s.command("ls /ffs")["out"].as_str().unwrap().contains("only-in-memory"));
+    assert_eq!(s.stop(30), Some(0));
+    assert!(std::fs::read(&img).unwrap() == before, "the image file changed");
 }

@@ -74,7 +74,8 @@ Security: listens on 127.0.0.1 unless --bind says otherwise. The URL printed at 
 (192 bits); every request must carry it (?token= for the page and downloads, the X-Rumpjs-Token header for the \
 API), and the Host header must name this server (DNS-rebinding protection). The page sees only the kernel's \
 files; host files only through --image and --allow-host. Read-only unless --rw: images are mounted read-only, \
-mounts made from the page too, and the commands that write (mkdir, rm, cp, put, get, ...) are refused.
+mounts made from the page too, and the commands that write (mkdir, rm, cp, put, get, ...) are refused. \
+With --overlay the page may write: the changes stay in memory, the image files do not change.
 
 Limits: request head 16 KiB, body 1 MiB, a request must arrive within 10 s, kept-alive connections close after \
 30 s idle, 64 connections at once; command output, console output and shown values 1 MiB each; the viewer reads \
@@ -645,6 +646,8 @@ struct App {
     kernel: Arc<Kernel>,
     engine: Engine,
     readonly: bool,
+    /// Writes go to an in-memory overlay (--overlay), not to the image files.
+    overlay: bool,
     page: String,
 }
 
@@ -661,7 +664,13 @@ impl App {
         format!(
             "one kernel and one JavaScript context, shared by every page of this server; {}; commands and \
              JavaScript stop after {} s",
-            if self.readonly { "read-only (start with --rw to change files)" } else { "read-write" },
+            if self.readonly {
+                "read-only (start with --rw or --overlay to change files)"
+            } else if self.overlay {
+                "read-write on an overlay in memory (the image files do not change)"
+            } else {
+                "read-write"
+            },
             self.engine.timeout.as_secs_f64()
         )
     }
@@ -937,7 +946,8 @@ pub fn main(common: &CommonOpts, args: ServeArgs) -> i32 {
     };
     let timeout = Duration::from_secs_f64(args.request_timeout);
     let opts = common.session_options(vec!["rumpjs".into(), "serve".into()]);
-    let readonly = !common.rw;
+    // --overlay: the images are read-write in memory and the files never change, so the page may write.
+    let readonly = !(common.rw || common.overlay);
     let (engine, kernel) = match start_engine(opts, readonly, timeout) {
         Ok(x) => x,
         Err(f) => {
@@ -952,7 +962,15 @@ pub fn main(common: &CommonOpts, args: ServeArgs) -> i32 {
     let host = if ip.is_unspecified() { IpAddr::from([127, 0, 0, 1]) } else { ip };
     let url = format!("http://{}/?token={token}", SocketAddr::new(host, port));
     let page = INDEX_HTML.replace(TOKEN_PLACEHOLDER, &token);
-    let app = Arc::new(App { token, hosts: HostCheck { ip, port }, kernel: kernel.clone(), engine, readonly, page });
+    let app = Arc::new(App {
+        token,
+        hosts: HostCheck { ip, port },
+        kernel: kernel.clone(),
+        engine,
+        readonly,
+        overlay: common.overlay,
+        page,
+    });
     let handler: Arc<http::Handler> = {
         let app = app.clone();
         Arc::new(move |req: &Request| app.handle(req))

@@ -89,7 +89,7 @@
       const name = (words[0] || '').replace(/^\./, '');
       const cmd = commands.COMMANDS[name];
       if (readonly && cmd && (cmd.writes || WRITES_HOST.has(name))) {
-        return JSON.stringify({ status: 1, out: '', err: `${name}: rumpjs serve is read-only; start it with --rw to change files\n` });
+        return JSON.stringify({ status: 1, out: '', err: `${name}: rumpjs serve is read-only; start it with --rw (or --overlay) to change files\n` });
       }
       const r = commands.run(words, { limit, columns });
       if (r.out.length >= limit && !/\[output truncated at [^\]]*\]\n$/.test(r.out)) r.out += `\n[output truncated at ${limit} characters]\n`;
