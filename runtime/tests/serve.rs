@@ -602,3 +602,14 @@ fn an_overlay_server_writes_in_memory_and_leaves_the_image_file_alone() {
     assert_eq!(s.stop(30), Some(0));
     assert!(std::fs::read(&img).unwrap() == before, "the image file changed");
 }
+
+#[test]
+fn without_an_image_the_demo_image_is_on_ffs() {
+    let s = Server::start(&[]);
+    let st = s.get("/api/status").json();
+    let ffs = st["mounts"].as_array().unwrap().iter().find(|m| m["dir"] == "/ffs").cloned().expect("/ffs");
+    assert_eq!((ffs["type"].as_str(), ffs["readonly"].as_bool()), (Some("ffs"), Some(true)), "{ffs}");
+    let r = s.command("ls /ffs");
+    assert_eq!(r["status"], 0, "{r}");
+    assert!(!r["out"].as_str().unwrap().is_empty());
+}

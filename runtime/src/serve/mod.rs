@@ -945,7 +945,9 @@ pub fn main(common: &CommonOpts, args: ServeArgs) -> i32 {
         Err(m) => return fail(m),
     };
     let timeout = Duration::from_secs_f64(args.request_timeout);
-    let opts = common.session_options(vec!["rumpjs".into(), "serve".into()]);
+    let mut opts = common.session_options(vec!["rumpjs".into(), "serve".into()]);
+    // With no --image, the embedded demo image on /ffs, as the 2012 page and the REPL have it.
+    opts.demo = true;
     // --overlay: the images are read-write in memory and the files never change, so the page may write.
     let readonly = !(common.rw || common.overlay);
     let (engine, kernel) = match start_engine(opts, readonly, timeout) {
