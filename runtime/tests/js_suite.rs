@@ -19,11 +19,7 @@ fn javascript_suites_pass() {
     let out = String::from_utf8_lossy(&o.stdout);
     let err = String::from_utf8_lossy(&o.stderr);
     let last = out.lines().last().unwrap_or("");
-    assert!(
-        o.status.success(),
-        "rumpjs test tests/ exited with {}: {last}\n{out}\nstderr:\n{err}",
-        o.status
-    );
+    assert!(o.status.success(), "rumpjs test tests/ exited with {}: {last}\n{out}\nstderr:\n{err}", o.status);
     // The closing line: "N passed, 0 failed[, N skipped]"; a suite that ran nothing is a failure too.
     let passed: usize = last
         .split(" passed, 0 failed")

@@ -203,7 +203,8 @@ fn async_tests_past_their_timeout_fail_and_the_rest_run() {
     // still waits for those timers before it exits, as Node does without --test-force-exit).
     for name in ["too slow", "callback never called"] {
         let l = block(&report, name)[0];
-        let ms: f64 = l.rsplit_once('(').and_then(|(_, r)| r.strip_suffix(" ms)")).and_then(|n| n.parse().ok()).unwrap();
+        let ms: f64 =
+            l.rsplit_once('(').and_then(|(_, r)| r.strip_suffix(" ms)")).and_then(|n| n.parse().ok()).unwrap();
         assert!((450.0..2500.0).contains(&ms), "{name} took {ms} ms: {l}");
     }
     assert!(t0.elapsed() < Duration::from_secs(30), "took {:?}", t0.elapsed());
@@ -329,7 +330,8 @@ fn parse_tap(text: &str) -> (Vec<TapTest>, usize) {
                 in_yaml = false;
                 continue;
             }
-            let (k, v) = l.strip_prefix("  ").and_then(|kv| kv.split_once(": ")).unwrap_or_else(|| panic!("YAML line {l:?}"));
+            let (k, v) =
+                l.strip_prefix("  ").and_then(|kv| kv.split_once(": ")).unwrap_or_else(|| panic!("YAML line {l:?}"));
             let v: serde_json::Value = serde_json::from_str(v).unwrap_or_else(|e| panic!("YAML value {v:?}: {e}"));
             tests.last_mut().expect("YAML after a test").yaml.push((k.to_string(), v));
             continue;
@@ -437,7 +439,13 @@ fn jobs_2_gives_the_report_of_jobs_1() {
     let two = run("2");
     assert_eq!(code(&one), 1);
     assert_eq!(code(&two), 1);
-    assert_eq!(without_times(&out(&two)), without_times(&out(&one)), "--jobs 2:\n{}\n--jobs 1:\n{}", out(&two), out(&one));
+    assert_eq!(
+        without_times(&out(&two)),
+        without_times(&out(&one)),
+        "--jobs 2:\n{}\n--jobs 1:\n{}",
+        out(&two),
+        out(&one)
+    );
     // Files are reported in the order given, each under its name.
     let report = out(&one);
     let order: Vec<usize> = files.iter().map(|f| report.find(&format!("▶ {f}")).expect(f)).collect();
