@@ -259,6 +259,40 @@ fn a_synchronous_endless_loop_is_stopped_and_reported_and_no_process_lingers() {
 }
 
 #[test]
+fn process_exit_inside_a_test_is_a_failure_of_its_file() {
+    let o = rumpjs_test(&["exits.js", "pass.js"]);
+    let report = out(&o);
+    assert_eq!(code(&o), 1, "{}", show(&o));
+    assert_eq!(last_line(&o), "5 passed, 1 failed", "{}", show(&o));
+    assert!(block(&report, "first")[0].contains('✔'), "{report}");
+    let b = block(&report, "exits.js").join("\n");
+    assert!(b.contains("ended without finishing its tests"), "{b}");
+    assert!(!report.contains("never run"), "{report}");
+}
+
+/// A stack overflow cannot be caught in Boa: the child's run() fails, the child prints the RangeError on
+/// stderr, exits 1 and still sends its "end" event; the parent then drops the test that was running and
+/// ignores the exit status: the run says "1 passed, 0 failed" and exits 0.
+#[test]
+#[ignore = "runner bug: a test ended by an uncatchable error (stack overflow) vanishes from the report, and the run passes"]
+fn a_stack_overflow_fails_its_test_and_the_run() {
+    let o = rumpjs_test(&["recursion.js"]);
+    assert_eq!(code(&o), 1, "{}", show(&o));
+    let b = block(&out(&o), "recurses forever").join("\n");
+    assert!(b.contains('✖') && b.contains("Maximum call stack size exceeded"), "{b}");
+}
+
+/// `rumpjs run` exits 1 on an unhandled rejection; a test file's child reports nothing and its tests pass
+/// (Node's runner fails the test, or the file, that left it).
+#[test]
+#[ignore = "runner gap: an unhandled promise rejection during a test is not reported"]
+fn an_unhandled_rejection_is_reported() {
+    let o = rumpjs_test(&["unhandled.js"]);
+    assert_eq!(code(&o), 1, "{}", show(&o));
+    assert!(out(&o).contains("nobody catches me"), "{}", show(&o));
+}
+
+#[test]
 fn hooks_run_in_order_and_a_failing_before_hook_fails_its_suite() {
     let o = rumpjs_test(&["--show-output", "hooks.js"]);
     assert_eq!(code(&o), 0, "{}", show(&o));
