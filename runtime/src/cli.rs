@@ -32,14 +32,12 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// The interactive REPL (also what `rumpjs` alone starts): the kernel boots, the embedded demo image
-    /// (or the --image ones) is mounted read-only at /ffs, and the prompt takes JavaScript and the shell-like
-    /// commands (.ls, .cat, .stat, .hexdump, .mount, .df, .dmesg, .info, .help, ...).
+    /// The interactive REPL on the demo image (what `rumpjs` alone starts)
+    ///
+    /// The kernel boots, the embedded demo image (or the --image ones) is mounted read-only at /ffs, and
+    /// the prompt takes JavaScript and the shell-like commands (.ls, .cat, .stat, .hexdump, .mount, .df,
+    /// .dmesg, .info, .help, ...).
     Repl,
-    /// Run JavaScript regression tests (*.test.js) against a fresh kernel per file: `import { test,
-    /// describe } from 'rumpjs:test'` (or 'node:test') and `assert` as in Node. The last line of the report
-    /// is `N passed, N failed`; the exit status is 1 if any test failed.
-    Test(crate::test_cmd::TestArgs),
     /// Run SCRIPT.js as an ES module (relative imports work; process.argv holds ARGS, all of them: options
     /// for rumpjs go before SCRIPT).
     #[command(disable_help_flag = true)]
@@ -51,6 +49,102 @@ pub enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
+    /// Run JavaScript regression tests (*.test.js), each file in a fresh kernel
+    ///
+    /// Tests `import { test, describe } from 'rumpjs:test'` (or 'node:test') and `assert` as in Node. The
+    /// last line of the report is `N passed, N failed`; the exit status is 1 if any test failed.
+    Test(crate::test_cmd::TestArgs),
+    /// What an image holds: partition table, FFS superblock facts (fsstat + disklabel)
+    ///
+    /// Partition table (MBR, GPT, disklabel), FFS type and version, byte order, block/fragment size, sizes,
+    /// free counts, clean flag, last mount point, volume name; --json for machines.
+    Info(crate::tools::InfoArgs),
+    /// Make an empty FFS in IMAGE as NetBSD's newfs does
+    ///
+    /// rumpjs newfs [-O 1|2] [-b BSIZE] [-f FSIZE] [-B be|le] [-s SIZE] [-n INODES] [-V NAME] IMAGE
+    Newfs(crate::tools::NewfsArgs),
+    /// Check an FFS image as fsck_ffs does (-n: report only; -y: repair).
+    Fsck(crate::tools::FsckArgs),
+    /// List a directory inside an image
+    ///
+    /// rumpjs ls IMAGE [-l] [path ...] (as fs-utils' fsu_ls).
+    Ls(crate::tools::OneshotArgs),
+    /// Print files inside an image
+    ///
+    /// rumpjs cat IMAGE path ...
+    Cat(crate::tools::OneshotArgs),
+    /// Inode, mode, owner, size, times and flags of files inside an image
+    ///
+    /// rumpjs stat IMAGE path ...
+    Stat(crate::tools::OneshotArgs),
+    /// Walk a tree inside an image
+    ///
+    /// rumpjs find IMAGE [path] [-name P] [-type f|d|l] [-size N] ... [-ls]
+    Find(crate::tools::OneshotArgs),
+    /// Disk usage inside an image
+    ///
+    /// rumpjs du IMAGE [-s] [-h] [path ...]
+    Du(crate::tools::OneshotArgs),
+    /// Space and inodes of an image's file system
+    ///
+    /// rumpjs df IMAGE [-h] [-i]
+    Df(crate::tools::OneshotArgs),
+    /// A directory tree inside an image
+    ///
+    /// rumpjs tree IMAGE [-L depth] [path]
+    Tree(crate::tools::OneshotArgs),
+    /// Bytes of a file inside an image
+    ///
+    /// rumpjs hexdump IMAGE [-n len] [-s skip] path
+    Hexdump(crate::tools::OneshotArgs),
+    /// SHA-256 of files inside an image
+    ///
+    /// rumpjs sha256 IMAGE path ...
+    Sha256(crate::tools::OneshotArgs),
+    /// Symbolic link targets inside an image
+    ///
+    /// rumpjs readlink IMAGE path ...
+    Readlink(crate::tools::OneshotArgs),
+    /// Copy a file or tree out of an image
+    ///
+    /// rumpjs get IMAGE:/PATH HOSTPATH
+    Get(crate::tools::GetArgs),
+    /// Copy a host file or tree into an image (mounted read-write)
+    ///
+    /// rumpjs put HOSTPATH IMAGE:/PATH
+    Put(crate::tools::PutArgs),
+    /// Make directories inside an image (read-write)
+    ///
+    /// rumpjs mkdir IMAGE [-p] dir ...
+    Mkdir(crate::tools::OneshotArgs),
+    /// Remove files inside an image (read-write)
+    ///
+    /// rumpjs rm IMAGE [-rf] path ...
+    Rm(crate::tools::OneshotArgs),
+    /// Remove empty directories inside an image (read-write)
+    ///
+    /// rumpjs rmdir IMAGE dir ...
+    Rmdir(crate::tools::OneshotArgs),
+    /// Rename inside an image (read-write)
+    ///
+    /// rumpjs mv IMAGE from to
+    Mv(crate::tools::OneshotArgs),
+    /// Make links inside an image (read-write)
+    ///
+    /// rumpjs ln IMAGE [-s] target link
+    Ln(crate::tools::OneshotArgs),
+    /// Create files or set their times inside an image (read-write)
+    ///
+    /// rumpjs touch IMAGE path ...
+    Touch(crate::tools::OneshotArgs),
+    /// Change modes inside an image (read-write)
+    ///
+    /// rumpjs chmod IMAGE octal-mode path ...
+    Chmod(crate::tools::OneshotArgs),
+    /// Change owners inside an image (read-write)
+    ///
+    /// rumpjs chown IMAGE uid[:gid] path ...
+    Chown(crate::tools::OneshotArgs),
     /// Serve the web page on this machine: boot log, mounts, the REPL's commands, JavaScript and a file
     /// browser, for every page one shared session (prints the URL with its access token).
     Serve(crate::serve::ServeArgs),
@@ -247,5 +341,28 @@ pub fn main() -> i32 {
         (None, None, Some(code)) => eval(&cli.common, code, true, cli.rest),
         (Some(Command::Repl), _, _) | (None, None, None) => repl(&cli.common),
         (Some(Command::Test(a)), _, _) => crate::test_cmd::main(&cli.common, a),
+        (Some(Command::Info(a)), _, _) => crate::tools::info(&cli.common, a),
+        (Some(Command::Newfs(a)), _, _) => crate::tools::newfs(&cli.common, a),
+        (Some(Command::Fsck(a)), _, _) => crate::tools::fsck(&cli.common, a),
+        (Some(Command::Get(a)), _, _) => crate::tools::get(&cli.common, a),
+        (Some(Command::Put(a)), _, _) => crate::tools::put(&cli.common, a),
+        (Some(Command::Ls(a)), _, _) => crate::tools::oneshot(&cli.common, "ls", a),
+        (Some(Command::Cat(a)), _, _) => crate::tools::oneshot(&cli.common, "cat", a),
+        (Some(Command::Stat(a)), _, _) => crate::tools::oneshot(&cli.common, "stat", a),
+        (Some(Command::Find(a)), _, _) => crate::tools::oneshot(&cli.common, "find", a),
+        (Some(Command::Du(a)), _, _) => crate::tools::oneshot(&cli.common, "du", a),
+        (Some(Command::Df(a)), _, _) => crate::tools::oneshot(&cli.common, "df", a),
+        (Some(Command::Tree(a)), _, _) => crate::tools::oneshot(&cli.common, "tree", a),
+        (Some(Command::Hexdump(a)), _, _) => crate::tools::oneshot(&cli.common, "hexdump", a),
+        (Some(Command::Sha256(a)), _, _) => crate::tools::oneshot(&cli.common, "sha256", a),
+        (Some(Command::Readlink(a)), _, _) => crate::tools::oneshot(&cli.common, "readlink", a),
+        (Some(Command::Mkdir(a)), _, _) => crate::tools::oneshot(&cli.common, "mkdir", a),
+        (Some(Command::Rm(a)), _, _) => crate::tools::oneshot(&cli.common, "rm", a),
+        (Some(Command::Rmdir(a)), _, _) => crate::tools::oneshot(&cli.common, "rmdir", a),
+        (Some(Command::Mv(a)), _, _) => crate::tools::oneshot(&cli.common, "mv", a),
+        (Some(Command::Ln(a)), _, _) => crate::tools::oneshot(&cli.common, "ln", a),
+        (Some(Command::Touch(a)), _, _) => crate::tools::oneshot(&cli.common, "touch", a),
+        (Some(Command::Chmod(a)), _, _) => crate::tools::oneshot(&cli.common, "chmod", a),
+        (Some(Command::Chown(a)), _, _) => crate::tools::oneshot(&cli.common, "chown", a),
     }
 }

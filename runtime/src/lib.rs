@@ -14,6 +14,7 @@ pub mod serve;
 pub mod session;
 pub mod test_cmd;
 pub mod test_runner;
+pub mod tools;
 pub mod watchdog;
 
 pub use session::{Failure, ImageSpec, Session, SessionOptions};

@@ -448,25 +448,20 @@ function umount(argv, io) {
 function df(argv, io) {
   const { opts, args } = getopt(argv, 'hikat:');
   const rows = [];
-  let mounts = rump.mounts();
-  if (args.length) {
-    const want = args.map((a) => fs.statSync(a).dev);
-    mounts = mounts.filter((m) => {
-      try {
-        return want.includes(fs.statSync(m.on).dev);
-      } catch {
-        return false;
-      }
-    });
-  }
-  if (opts.t) mounts = mounts.filter((m) => opts.t.split(',').includes(m.type));
-  for (const m of mounts) {
+  // With paths: the file systems holding them (statvfs names its mount); without: every mount.
+  let targets;
+  if (args.length) targets = args.map((a) => [a, null]);
+  else targets = rump.mounts().map((m) => [m.on, m]);
+  if (opts.t) targets = targets.filter(([, m]) => !m || opts.t.split(',').includes(m.type));
+  for (const [p, mnt] of targets) {
     let s;
     try {
-      s = fs.statfsSync(m.on);
-    } catch {
+      s = fs.statfsSync(p);
+    } catch (e) {
+      if (!mnt) io.err(errLine('df', e, p));
       continue;
     }
+    const m = { from: s.mntfromname || (mnt && mnt.from) || p, on: mnt ? mnt.on : args.length ? p : s.mntonname };
     if (!opts.a && s.blocks === 0 && !args.length) continue;
     // statvfs counts blocks in fragments (f_frsize); Node's StatFs has only bsize.
     const bs = s.frsize || s.bsize;
@@ -982,7 +977,14 @@ function sha256(argv, io) {
 function get(argv, io) {
   const { args } = getopt(argv, '');
   if (args.length !== 2) throw new UsageError('usage: get KERNEL-PATH HOST-PATH');
-  const r = rump.host.copyOut(args[0], args[1]);
+  let dst = args[1];
+  // Into an existing host directory, under the source's own name (as cp does).
+  if (rump.host.stat) {
+    try {
+      if (rump.host.stat(dst).isDirectory()) dst = path.join(dst, path.basename(path.resolve(args[0])) || 'root');
+    } catch {}
+  }
+  const r = rump.host.copyOut(args[0], dst);
   if (r && typeof r === 'object' && r.files !== undefined) io.out(`${r.files} file(s), ${r.bytes} bytes copied\n`);
   return 0;
 }
@@ -990,7 +992,12 @@ function get(argv, io) {
 function put(argv, io) {
   const { args } = getopt(argv, '');
   if (args.length !== 2) throw new UsageError('usage: put HOST-PATH KERNEL-PATH');
-  const r = rump.host.copyIn(args[0], args[1]);
+  let dst = args[1];
+  try {
+    // Into an existing directory, under the source's own name (as cp does).
+    if (fs.statSync(dst).isDirectory()) dst = path.join(dst, path.basename(args[0].replace(/\/+$/, '')));
+  } catch {}
+  const r = rump.host.copyIn(args[0], dst);
   if (r && typeof r === 'object' && r.files !== undefined) io.out(`${r.files} file(s), ${r.bytes} bytes copied\n`);
   return 0;
 }
