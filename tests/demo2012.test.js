@@ -8,12 +8,10 @@
 import { describe, test, before, after } from 'rumpjs:test';
 import assert from 'assert';
 import { run as sh } from '/rumpjs/lib/commands.js';
+import manifest from './fixtures/js/demo.manifest.js';
 import { fixture, expectErrno, expectErrnoAsync, sys, O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_TRUNC, S_IFCHR, S_IFIFO, S_IFREG, S_IFMT, MNT_RDONLY } from './lib/vfs.js';
 
 const T0 = 1338508800; // 2012-06-01, every time in the image
-// The manifest is a host file beside the tests (readable without a grant): copied into the kernel's /tmp.
-rump.host.copyIn(fixture('demo.manifest.json'), '/tmp/demo.manifest.json');
-const manifest = JSON.parse(fs.readFileSync('/tmp/demo.manifest.json', 'utf8'));
 const entries = manifest.entries;
 const FFS = '/ffs';
 const at = (p) => (p === '/' ? FFS : FFS + p);

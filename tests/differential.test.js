@@ -6,7 +6,7 @@
 
 import { test } from 'rumpjs:test';
 import assert from 'assert';
-import { fixture, RW_FILESYSTEMS } from './lib/vfs.js';
+import { fixture, snapshot, RW_FILESYSTEMS } from './lib/vfs.js';
 
 const SEEDS = Array.from({ length: 16 }, (_, i) => i + 1);
 const STEPS = 400;
@@ -83,27 +83,6 @@ function program(seed) {
     }
   }
   return ops;
-}
-
-/// A tree as plain data: path → what both file systems must agree on.
-function snapshot(root) {
-  const out = {};
-  const walk = (rel) => {
-    const p = rel ? `${root}/${rel}` : root;
-    const st = fs.lstatSync(p);
-    const e = { mode: st.mode.toString(8), nlink: st.nlink };
-    if (st.isFile()) {
-      e.size = st.size;
-      e.sha = crypto.createHash('sha256').update(fs.readFileSync(p)).digest('hex').slice(0, 16);
-    } else if (st.isSymbolicLink()) {
-      e.target = fs.readlinkSync(p);
-      e.size = st.size;
-    }
-    out[rel || '.'] = e;
-    if (st.isDirectory()) for (const n of fs.readdirSync(p).sort()) walk(rel ? `${rel}/${n}` : n);
-  };
-  walk('');
-  return out;
 }
 
 function runOn(fsys, ops, t) {
