@@ -22,6 +22,8 @@ pub struct Grants {
     dirs: Vec<PathBuf>,
     /// Image files named with `--image` (canonical): openable as block devices only.
     images: Vec<PathBuf>,
+    /// Directories or files that may be read but not written (a test file's own directory).
+    read_only: Vec<PathBuf>,
 }
 
 impl Grants {
@@ -33,6 +35,13 @@ impl Grants {
     pub fn allow(&mut self, path: &Path) -> Result<(), String> {
         let c = path.canonicalize().map_err(|e| format!("--allow-host {}: {e}", path.display()))?;
         self.dirs.push(c);
+        Ok(())
+    }
+
+    /// Grants reading (not writing) `path` and everything under it. It must exist.
+    pub fn allow_read(&mut self, path: &Path) -> Result<(), String> {
+        let c = path.canonicalize().map_err(|e| format!("{}: {e}", path.display()))?;
+        self.read_only.push(c);
         Ok(())
     }
 
@@ -63,6 +72,11 @@ impl Grants {
 
     /// Checks `p` against the grants; the canonical path, or a message saying how to grant it.
     pub fn check(&self, p: &Path, image: bool) -> Result<PathBuf, String> {
+        self.check_access(p, image, true)
+    }
+
+    /// As [`Grants::check`], for reading only when `!write` (read-only grants then count too).
+    pub fn check_access(&self, p: &Path, image: bool, write: bool) -> Result<PathBuf, String> {
         let deny = || {
             format!(
                 "host access to '{}' denied: rumpjs reaches host files only through --image and --allow-host \
@@ -72,7 +86,10 @@ impl Grants {
             )
         };
         let c = Grants::canonical(p).ok_or_else(deny)?;
-        if self.dirs.iter().any(|d| c.starts_with(d)) || (image && self.images.contains(&c)) {
+        if self.dirs.iter().any(|d| c.starts_with(d))
+            || (image && self.images.contains(&c))
+            || (!write && self.read_only.iter().any(|d| c.starts_with(d)))
+        {
             Ok(c)
         } else {
             Err(deny())
@@ -84,8 +101,8 @@ impl Grants {
 pub struct Policy(pub Arc<Mutex<Grants>>);
 
 impl HostPolicy for Policy {
-    fn host_path(&self, path: &str, _write: bool) -> Result<PathBuf, String> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).check(Path::new(path), true)
+    fn host_path(&self, path: &str, write: bool) -> Result<PathBuf, String> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).check_access(Path::new(path), true, write)
     }
 }
 
@@ -114,7 +131,7 @@ impl Hypervisor for HostHypervisor {
             .grants
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .check(Path::new(host_path), true)
+            .check_access(Path::new(host_path), true, !readonly)
             .map_err(|_| Errno::EACCES)?;
         self.inner.open_block_device(&p.to_string_lossy(), readonly)
     }

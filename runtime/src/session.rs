@@ -44,6 +44,8 @@ pub struct SessionOptions {
     pub fstype: String,
     /// Host paths granted with --allow-host.
     pub allow_host: Vec<PathBuf>,
+    /// Host paths that may be read but not written (a test file's directory).
+    pub read_host: Vec<PathBuf>,
     /// `process.argv`.
     pub argv: Vec<String>,
     /// Kernel console lines to stderr as they are logged.
@@ -67,6 +69,7 @@ impl Default for SessionOptions {
             partition: None,
             fstype: "ffs".into(),
             allow_host: Vec::new(),
+            read_host: Vec::new(),
             argv: vec!["rumpjs".into()],
             verbose: false,
             recursion_limit: 10_000,
@@ -128,6 +131,9 @@ impl Session {
         let mut grants = Grants::new();
         for p in &opts.allow_host {
             grants.allow(p).map_err(Failure::Host)?;
+        }
+        for p in &opts.read_host {
+            grants.allow_read(p).map_err(Failure::Host)?;
         }
         let mut images = Vec::new();
         for img in &opts.images {

@@ -103,6 +103,14 @@ pub fn main(common: &CommonOpts, a: TestArgs) -> i32 {
 /// Writes one event line for the parent.
 fn emit(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
     let ev = args.first().cloned().unwrap_or_default();
+    if let Some(o) = ev.as_object() {
+        let ty = o.get(js_string!("type"), ctx)?;
+        if ty.as_string().is_some_and(|t| t.to_std_string_escaped() == "done") {
+            // Every test ran: timers still pending (a timed-out test's) must not keep the file running.
+            crate::jobs::DROP_TIMERS.store(true, std::sync::atomic::Ordering::Relaxed);
+            return Ok(JsValue::undefined());
+        }
+    }
     let json = ev.to_json(ctx)?.map(|j| j.to_string()).unwrap_or_else(|| "{}".into());
     output::own_line(&format!("{EVENT_MARK}{json}"));
     // The parent times tests by these lines: they must not wait in a buffer.
@@ -123,9 +131,10 @@ fn event(ctx: &mut Context, ty: &str, error: Option<JsValue>) -> JsValue {
 fn child(common: &CommonOpts, file: PathBuf, a: TestArgs) -> i32 {
     let abs = std::fs::canonicalize(&file).unwrap_or_else(|_| file.clone());
     let mut opts = common.session_options(vec!["rumpjs".to_string(), abs.to_string_lossy().into_owned()]);
-    // A test reads what sits beside it (fixture images) without a grant of its own.
+    // A test reads what sits beside it (fixture images) without a grant of its own; writing there needs
+    // --allow-host like anything else.
     if let Some(dir) = abs.parent() {
-        opts.allow_host.push(dir.to_path_buf());
+        opts.read_host.push(dir.to_path_buf());
     }
     let timeout_ms = (a.timeout.max(0.0) * 1000.0) as u64;
     let filter = a.filter.clone();
@@ -191,12 +200,25 @@ fn run_child(s: &mut Session, file: &Path, filter: Option<String>, timeout_ms: u
             return 2;
         }
     };
-    let r = s.settle(&p);
-    let code = match r {
-        Ok(_) => 0,
-        Err(f) => {
-            eprintln!("rumpjs test: {f}");
-            1
+    // An unhandled rejection stops the event loop so it can be reported: report it (to the test that
+    // is running, in the parent) and go on with the rest of the tests.
+    let code = loop {
+        match s.settle(&p) {
+            Ok(_) => break 0,
+            Err(crate::session::Failure::Unhandled(msg)) => {
+                let ctx = &mut s.ctx;
+                let err = JsObject::with_object_proto(ctx.intrinsics());
+                let _ = err.set(js_string!("name"), js_string!("Error"), false, ctx);
+                let text = format!("unhandled promise rejection: {msg}");
+                let _ = err.set(js_string!("message"), js_string!(text.as_str()), false, ctx);
+                let ev = event(ctx, "unhandled", Some(err.into()));
+                send(s, ev);
+            }
+            Err(f) => {
+                // Uncatchable (a stack overflow): the test that was running fails, in the parent.
+                eprintln!("{f}");
+                break 1;
+            }
         }
     };
     let ev = event(&mut s.ctx, "end", None);

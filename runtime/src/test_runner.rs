@@ -190,6 +190,8 @@ fn run_file(exe: &Path, file: &Path, opts: &TestOptions) -> FileReport {
     let hard = if opts.timeout_ms > 0 { Some(Duration::from_millis(opts.timeout_ms) + grace) } else { None };
     let mut running: Option<(String, Instant)> = None;
     let mut pending_output = String::new();
+    // An unhandled rejection seen while a test runs fails that test.
+    let mut unhandled: Option<TestError> = None;
     let mut ended = false;
     let mut killed: Option<String> = None;
     loop {
@@ -223,7 +225,14 @@ fn run_file(exe: &Path, file: &Path, opts: &TestOptions) -> FileReport {
                                 "skip" => Status::Skip(reason),
                                 _ => Status::Todo(reason),
                             };
-                            let error = ev.get("error").filter(|e| e.is_object()).map(error_from);
+                            let mut error = ev.get("error").filter(|e| e.is_object()).map(error_from);
+                            let mut status = status;
+                            if let Some(u) = unhandled.take() {
+                                if matches!(status, Status::Pass | Status::Fail) {
+                                    status = Status::Fail;
+                                    error = error.or(Some(u));
+                                }
+                            }
                             report.results.push(TestResult {
                                 name,
                                 status,
@@ -242,6 +251,20 @@ fn run_file(exe: &Path, file: &Path, opts: &TestOptions) -> FileReport {
                                 error,
                                 output: std::mem::take(&mut pending_output),
                             });
+                        }
+                        "unhandled" => {
+                            let e = ev.get("error").map(error_from).unwrap_or_default();
+                            if running.is_some() {
+                                unhandled = Some(e);
+                            } else {
+                                report.results.push(TestResult {
+                                    name: format!("{} (outside any test)", file.display()),
+                                    status: Status::Fail,
+                                    duration_ms: 0.0,
+                                    error: Some(e),
+                                    output: std::mem::take(&mut pending_output),
+                                });
+                            }
                         }
                         "end" => ended = true,
                         _ => {}
@@ -281,7 +304,27 @@ fn run_file(exe: &Path, file: &Path, opts: &TestOptions) -> FileReport {
             }),
             output: std::mem::take(&mut pending_output),
         });
-    } else if !ended {
+    } else if let Some((name, since)) = running.take() {
+        // The file ended in the middle of a test (an uncatchable error such as a stack overflow, or
+        // process.exit): that test failed.
+        let mut msg = match &status {
+            Ok(s) if s.success() => format!("the test process ended while '{name}' ran"),
+            Ok(s) => format!("the test process ended ({s}) while '{name}' ran"),
+            Err(e) => format!("the test process could not be waited for: {e}"),
+        };
+        if !stderr.trim().is_empty() {
+            msg = format!("{}\n({msg})", stderr.trim_end());
+        }
+        report.results.push(TestResult {
+            name,
+            status: Status::Fail,
+            duration_ms: since.elapsed().as_secs_f64() * 1000.0,
+            error: Some(TestError { name: "Error".into(), message: msg, ..Default::default() }),
+            output: std::mem::take(&mut pending_output),
+        });
+    } else if !ended
+        || !matches!(&status, Ok(s) if s.success()) && !report.results.iter().any(|r| r.status == Status::Fail)
+    {
         let why = match &status {
             Ok(s) if s.success() => "ended without finishing its tests".to_string(),
             Ok(s) => format!("exited with {s}"),
@@ -491,7 +534,6 @@ fn yaml_str(s: &str) -> String {
 pub fn location(stack: &str) -> Option<String> {
     stack
         .lines()
-        .skip(1)
         .map(str::trim)
         .map(|l| l.strip_prefix("at ").unwrap_or(l))
         .map(|l| {

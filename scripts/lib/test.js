@@ -377,6 +377,7 @@ export async function run(opts) {
   } finally {
     running = false;
     await runCleanups().catch(() => {});
+    o.emit({ type: 'done' });
   }
 }
 
