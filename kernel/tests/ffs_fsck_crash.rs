@@ -2,8 +2,7 @@
 //! on an FFS image and is killed at a random moment, many times; `fsck -y` must bring every image back
 //! to clean (a second `-n` finds nothing) with every file fsync'd before the kill intact.
 //!
-//! Ignored until the FFS write side (read-write mounts) lands: the writer cannot mount read-write yet.
-//! Run with `cargo test -p rumpjs-kernel --test ffs_fsck_crash -- --ignored`.
+//! Run alone with `cargo test -p rumpjs-kernel --test ffs_fsck_crash`.
 
 use kernel::dev::{Dev, FileDevice, MemDevice};
 use kernel::fs::ffs::fsck::{fsck, FsckOptions, Repair};
@@ -138,13 +137,11 @@ fn crash_trials(layout: &[&str], trials: u32) {
 }
 
 #[test]
-#[ignore = "needs the FFS write side (read-write mounts), not landed yet"]
 fn killed_writer_loses_nothing_ufs2() {
     crash_trials(&["-s", "64m", "-o", "version=2,bsize=16384,fsize=2048"], 30);
 }
 
 #[test]
-#[ignore = "needs the FFS write side (read-write mounts), not landed yet"]
 fn killed_writer_loses_nothing_ufs1_be() {
     crash_trials(&["-s", "64m", "-B", "be", "-o", "version=1,bsize=8192,fsize=1024"], 30);
 }
