@@ -143,8 +143,9 @@ describe('overlay()', () => {
         rump.unmount('/mnt/ro-view');
       }
       assert.strictEqual(fs.readFileSync(`${a}/new`, 'utf8'), 'only in this overlay');
-      // (Whether the image could be mounted read-write in place is not tried here: the runner grants the
-      // test's directory read-write today, so trying would write the committed image.)
+      // (That the image cannot be mounted read-write in place — the test's directory is granted read-only —
+      // is checked on a scratch copy by runtime/tests/test_runner.rs, where a regression writes no
+      // committed file.)
     });
   }
 });

@@ -123,11 +123,9 @@ fn thrown_errors_and_rejected_promises_fail_their_tests() {
     }
 }
 
-/// Boa's Error.stack has no "Name: message" first line (V8's has), and the runner's location() skips the
-/// first line of a stack: so for an error thrown by the test itself, the frame naming the throw is
-/// dropped and the report shows no file:line (assertions are not hit: their first frame is assert.js).
+/// Boa's Error.stack has no "Name: message" first line (V8's has): its first line is the throw site, and
+/// the report must show it (b3f75a2 fixed location() skipping it).
 #[test]
-#[ignore = "runner bug: test_runner.rs location() skips the first stack line, which in Boa is the throw site"]
 fn a_thrown_error_shows_file_and_line() {
     let o = rumpjs_test(&["throws.js"]);
     let b = block(&out(&o), "throws").join("\n");
@@ -199,8 +197,7 @@ fn async_tests_past_their_timeout_fail_and_the_rest_run() {
     assert!(b.contains("timed out after 50 ms"), "{b}");
     assert!(block(&report, "callback never called").join("\n").contains("timed out after 500 ms"), "{report}");
     assert!(block(&report, "quick")[0].contains('✔'), "{report}");
-    // The failures come when the timeouts expire, not when the tests' 3 s timers do (the process itself
-    // still waits for those timers before it exits, as Node does without --test-force-exit).
+    // The failures come when the timeouts expire, not when the tests' 3 s timers do.
     for name in ["too slow", "callback never called"] {
         let l = block(&report, name)[0];
         let ms: f64 =
@@ -210,11 +207,10 @@ fn async_tests_past_their_timeout_fail_and_the_rest_run() {
     assert!(t0.elapsed() < Duration::from_secs(30), "took {:?}", t0.elapsed());
 }
 
-/// After a test times out, the timers it left keep the file's process alive until they fire, and the
-/// runner's hard deadline applies only while a test runs: a test waiting for a 60 s timer with a 0.5 s
-/// timeout makes the run last 60 s.
+/// The timers a timed-out test leaves behind do not keep its file's process alive once every test has
+/// run (the runner's hard deadline applies only while a test runs): a test waiting for a 60 s timer with a
+/// 0.5 s timeout does not make the run last 60 s.
 #[test]
-#[ignore = "runner limitation: a timed-out test's pending timers keep its file's process alive (no force exit)"]
 fn a_timed_out_test_does_not_keep_the_run_waiting_for_its_timers() {
     let t0 = Instant::now();
     let o = rumpjs_test(&["--timeout", "0.5", "lasting_timer.js"]);
@@ -273,11 +269,9 @@ fn process_exit_inside_a_test_is_a_failure_of_its_file() {
     assert!(!report.contains("never run"), "{report}");
 }
 
-/// A stack overflow cannot be caught in Boa: the child's run() fails, the child prints the RangeError on
-/// stderr, exits 1 and still sends its "end" event; the parent then drops the test that was running and
-/// ignores the exit status: the run says "1 passed, 0 failed" and exits 0.
+/// A stack overflow cannot be caught in Boa: it ends the file's process in the middle of a test, which must
+/// fail with the RangeError, and so must the run (before b3f75a2 the test vanished and the run passed).
 #[test]
-#[ignore = "runner bug: a test ended by an uncatchable error (stack overflow) vanishes from the report, and the run passes"]
 fn a_stack_overflow_fails_its_test_and_the_run() {
     let o = rumpjs_test(&["recursion.js"]);
     assert_eq!(code(&o), 1, "{}", show(&o));
@@ -285,10 +279,9 @@ fn a_stack_overflow_fails_its_test_and_the_run() {
     assert!(b.contains('✖') && b.contains("Maximum call stack size exceeded"), "{b}");
 }
 
-/// `rumpjs run` exits 1 on an unhandled rejection; a test file's child reports nothing and its tests pass
-/// (Node's runner fails the test, or the file, that left it).
+/// An unhandled rejection fails the test it happens in (as `rumpjs run` exits 1 on one, and Node's runner
+/// fails the test that left it).
 #[test]
-#[ignore = "runner gap: an unhandled promise rejection during a test is not reported"]
 fn an_unhandled_rejection_is_reported() {
     let o = rumpjs_test(&["unhandled.js"]);
     assert_eq!(code(&o), 1, "{}", show(&o));
@@ -502,11 +495,10 @@ fn each_file_runs_in_a_fresh_kernel() {
 }
 
 /// The runner grants the test's own directory so that fixture images beside a test mount without a
-/// grant; the grant should be read-only (images read-only or as an overlay, never written in place), but
-/// today it is a read-write --allow-host: a test can mount an image beside it read-write and write it, and
-/// rump.host.copyOut can write files there. (Run on a scratch copy: the image is never a committed one.)
+/// grant; the grant is read-only (images read-only or as an overlay, never written in place): a test can
+/// neither mount an image beside it read-write nor write there with rump.host.copyOut. (Run on a scratch
+/// copy, so that a regression never writes a committed image.)
 #[test]
-#[ignore = "runner bug: test_cmd.rs grants the test's directory read-write (host.rs has no read-only grants)"]
 fn the_test_directory_is_readable_not_writable() {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("test_runner-grant");
     let _ = std::fs::remove_dir_all(&dir);
