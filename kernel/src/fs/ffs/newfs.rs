@@ -417,6 +417,43 @@ pub fn check(opts: &NewfsOptions, dev_size: u64) -> Result<(), String> {
     plan(opts, dev_size).map(|_| ())
 }
 
+/// The numbers of the layout `newfs` would make on a device of `dev_size` bytes, without writing
+/// anything (makefs sizes an image with them).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Layout {
+    pub bsize: u64,
+    pub fsize: u64,
+    /// File-system size in fragments.
+    pub size: u64,
+    pub ncg: u64,
+    pub fpg: u64,
+    pub ipg: u64,
+    /// Every inode (ncg × ipg, the first two reserved).
+    pub inodes: u64,
+    /// Fragments for data (fs_dsize): the size less superblocks, group headers, inodes and summaries.
+    pub dsize: u64,
+    /// Block pointers per indirect block.
+    pub nindir: u64,
+    pub minfree: u32,
+}
+
+/// The layout for `opts` on a device of `dev_size` bytes (the message says why there is none).
+pub fn layout(opts: &NewfsOptions, dev_size: u64) -> Result<Layout, String> {
+    let p = plan(opts, dev_size)?;
+    Ok(Layout {
+        bsize: p.bsize,
+        fsize: p.fsize,
+        size: p.size,
+        ncg: p.ncg,
+        fpg: p.fpg,
+        ipg: p.ipg,
+        inodes: p.ncg * p.ipg,
+        dsize: p.dsize,
+        nindir: p.nindir,
+        minfree: p.minfree,
+    })
+}
+
 struct Counts {
     ndir: i64,
     nbfree: i64,
