@@ -6,12 +6,11 @@ use boa_engine::object::builtins::JsArray;
 use boa_engine::{js_string, Context, JsError, JsNativeError, JsObject, JsResult, JsString, JsValue};
 use kernel::dev::Dev;
 use kernel::hyper::{Hypervisor, StdHypervisor};
-use kernel::vfs::{self as v, Proc, Timespec};
+use kernel::vfs::Timespec;
 use kernel::{Errno, KResult};
 use kernel_bindings::args::{arg, opt, opt_bool, options, path, string};
 use kernel_bindings::error::{coded, errno_error};
 use kernel_bindings::{define, HostPolicy, Op};
-use std::io::{IsTerminal, Read, Write};
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -157,13 +156,13 @@ pub static HOST: &[Op] = &[
         name: "copyIn",
         length: 2,
         f: copy_in,
-        sig: "copyIn(hostPath, kernelPath, {progress}) → {files, dirs, links, bytes}  (recursive)",
+        sig: "copyIn(hostPath, kernelPath, {progress}) → {files, dirs, links, bytes}  (recursive; keeps hard links, holes, times)",
     },
     Op {
         name: "copyOut",
         length: 2,
         f: copy_out,
-        sig: "copyOut(kernelPath, hostPath, {progress}) → {files, dirs, links, bytes}  (recursive)",
+        sig: "copyOut(kernelPath, hostPath, {progress}) → {files, dirs, links, bytes}  (recursive; keeps hard links, holes, times)",
     },
     Op { name: "grants", length: 0, f: grants, sig: "grants() → host paths granted with --allow-host" },
 ];
@@ -194,45 +193,32 @@ fn denied(ctx: &mut Context, msg: String, p: &str) -> JsError {
     e
 }
 
-fn io_err(ctx: &mut Context, e: std::io::Error, syscall: &str, p: &Path) -> JsError {
-    errno_error(ctx, Errno::from(e), syscall, Some(&p.to_string_lossy()), None)
-}
-
-#[derive(Default)]
-struct Counts {
-    files: u64,
-    dirs: u64,
-    links: u64,
-    bytes: u64,
-}
-
-impl Counts {
-    fn to_js(&self, ctx: &mut Context) -> JsValue {
-        kernel_bindings::convert::plain(
-            ctx,
-            vec![
-                ("files", JsValue::from(self.files as f64)),
-                ("dirs", JsValue::from(self.dirs as f64)),
-                ("links", JsValue::from(self.links as f64)),
-                ("bytes", JsValue::from(self.bytes as f64)),
-            ],
-        )
+/// The result of a copy: `{files, dirs, links, bytes}` (links: symbolic links), and, not enumerated (so
+/// JSON shows the four), `hardLinks`, `specials` (fifos and devices made) and `skipped` (messages).
+fn stats_to_js(ctx: &mut Context, s: &crate::copy::Stats) -> JsValue {
+    use boa_engine::property::PropertyDescriptor;
+    let v = kernel_bindings::convert::plain(
+        ctx,
+        vec![
+            ("files", JsValue::from(s.files as f64)),
+            ("dirs", JsValue::from(s.dirs as f64)),
+            ("links", JsValue::from(s.symlinks as f64)),
+            ("bytes", JsValue::from(s.bytes as f64)),
+        ],
+    );
+    let skipped: Vec<JsValue> = s.skipped.iter().map(|m| JsString::from(m.as_str()).into()).collect();
+    let skipped: JsValue = JsArray::from_iter(skipped, ctx).into();
+    if let Some(o) = v.as_object() {
+        for (k, val) in [
+            ("hardLinks", JsValue::from(s.hardlinks as f64)),
+            ("specials", JsValue::from(s.specials as f64)),
+            ("skipped", skipped),
+        ] {
+            let d = PropertyDescriptor::builder().value(val).writable(true).enumerable(false).configurable(true);
+            let _ = o.define_property_or_throw(JsString::from(k), d, ctx);
+        }
     }
-}
-
-/// A progress bar on a terminal for copies over 64 MiB (or when asked); hidden otherwise.
-fn progress(total: u64, asked: Option<bool>) -> indicatif::ProgressBar {
-    let show = asked.unwrap_or(total >= 64 << 20) && std::io::stderr().is_terminal();
-    if !show {
-        return indicatif::ProgressBar::hidden();
-    }
-    let pb = indicatif::ProgressBar::new(total);
-    if let Ok(st) = indicatif::ProgressStyle::with_template(
-        "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} ({bytes_per_sec}, {eta})",
-    ) {
-        pb.set_style(st);
-    }
-    pb
+    v
 }
 
 fn progress_opt(ctx: &mut Context, a: &[JsValue]) -> JsResult<Option<bool>> {
@@ -244,106 +230,31 @@ fn progress_opt(ctx: &mut Context, a: &[JsValue]) -> JsResult<Option<bool>> {
     }
 }
 
-fn host_size(p: &Path) -> u64 {
-    match std::fs::symlink_metadata(p) {
-        Ok(m) if m.is_dir() => {
-            std::fs::read_dir(p).map(|rd| rd.flatten().map(|e| host_size(&e.path())).sum()).unwrap_or(0)
-        }
-        Ok(m) if m.is_file() => m.len(),
-        _ => 0,
+/// Says on stderr what a copy left out (sockets; devices without the privilege to make them).
+fn report_skipped(s: &crate::copy::Stats) {
+    for m in &s.skipped {
+        crate::output::line(crate::output::Stream::Stderr, &format!("rumpjs: skipped {m}"));
     }
-}
-
-fn kjoin(dir: &[u8], name: &[u8]) -> Vec<u8> {
-    let mut p = dir.to_vec();
-    if !p.ends_with(b"/") {
-        p.push(b'/');
-    }
-    p.extend_from_slice(name);
-    p
-}
-
-fn kshow(p: &[u8]) -> String {
-    String::from_utf8_lossy(p).into_owned()
 }
 
 fn copy_in(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
+    use std::os::unix::ffi::OsStrExt;
     let h = kernel_bindings::host(ctx)?;
     let hp = string(ctx, &arg(a, 0), "hostPath")?;
     let kp = path(ctx, &arg(a, 1), "kernelPath")?;
     let asked = progress_opt(ctx, a)?;
     let grants = data(ctx)?;
-    let src = grants.lock().unwrap_or_else(|e| e.into_inner()).check(Path::new(&hp), false);
+    // Reading the host: a read-only grant is enough.
+    let src = grants.lock().unwrap_or_else(|e| e.into_inner()).check_access(Path::new(&hp), false, false);
     let src = src.map_err(|m| denied(ctx, m, &hp))?;
-    let pb = progress(host_size(&src), asked);
-    let mut c = Counts::default();
-    let r = copy_in_tree(ctx, &h.proc, &src, &kp.bytes, &mut c, &pb);
-    pb.finish_and_clear();
-    r?;
-    Ok(c.to_js(ctx))
-}
-
-fn copy_in_tree(
-    ctx: &mut Context,
-    proc: &Proc,
-    src: &Path,
-    dst: &[u8],
-    c: &mut Counts,
-    pb: &indicatif::ProgressBar,
-) -> JsResult<()> {
-    use std::os::unix::fs::PermissionsExt;
-    let m = std::fs::symlink_metadata(src).map_err(|e| io_err(ctx, e, "lstat", src))?;
-    let kerr = |ctx: &mut Context, e: Errno, sc: &str, p: &[u8]| errno_error(ctx, e, sc, Some(&kshow(p)), None);
-    let mode = m.permissions().mode() & 0o7777;
-    if m.is_dir() {
-        match proc.mkdir(dst, mode & 0o777 | 0o700) {
-            Ok(()) | Err(Errno::EEXIST) => {}
-            Err(e) => return Err(kerr(ctx, e, "mkdir", dst)),
-        }
-        c.dirs += 1;
-        let mut names: Vec<_> = std::fs::read_dir(src)
-            .map_err(|e| io_err(ctx, e, "scandir", src))?
-            .flatten()
-            .map(|e| e.file_name())
-            .collect();
-        names.sort();
-        for n in names {
-            use std::os::unix::ffi::OsStrExt;
-            copy_in_tree(ctx, proc, &src.join(&n), &kjoin(dst, n.as_bytes()), c, pb)?;
-        }
-        let _ = proc.chmod(dst, mode);
-    } else if m.file_type().is_symlink() {
-        use std::os::unix::ffi::OsStrExt;
-        let t = std::fs::read_link(src).map_err(|e| io_err(ctx, e, "readlink", src))?;
-        proc.symlink(t.as_os_str().as_bytes(), dst).map_err(|e| kerr(ctx, e, "symlink", dst))?;
-        c.links += 1;
-    } else if m.is_file() {
-        let mut f = std::fs::File::open(src).map_err(|e| io_err(ctx, e, "open", src))?;
-        let fd = proc
-            .open(dst, v::O_WRONLY | v::O_CREAT | v::O_TRUNC, mode & 0o777)
-            .map_err(|e| kerr(ctx, e, "open", dst))?;
-        let mut buf = vec![0u8; 1 << 20];
-        let r: JsResult<()> = (|| loop {
-            let n = f.read(&mut buf).map_err(|e| io_err(ctx, e, "read", src))?;
-            if n == 0 {
-                return Ok(());
-            }
-            let mut off = 0;
-            while off < n {
-                off += proc.write(fd, &buf[off..n]).map_err(|e| kerr(ctx, e, "write", dst))?;
-            }
-            c.bytes += n as u64;
-            pb.inc(n as u64);
-        })();
-        let _ = proc.fchmod(fd, mode);
-        let _ = proc.close(fd);
-        r?;
-        c.files += 1;
-    }
-    Ok(())
+    let s = crate::copy::copy_in(&h.proc, src.as_os_str().as_bytes(), &kp.bytes, asked)
+        .map_err(|e| errno_error(ctx, e.errno, e.call, Some(&e.path), None))?;
+    report_skipped(&s);
+    Ok(stats_to_js(ctx, &s))
 }
 
 fn copy_out(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
+    use std::os::unix::ffi::OsStrExt;
     let h = kernel_bindings::host(ctx)?;
     let kp = path(ctx, &arg(a, 0), "kernelPath")?;
     let hp = string(ctx, &arg(a, 1), "hostPath")?;
@@ -351,96 +262,10 @@ fn copy_out(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> 
     let grants = data(ctx)?;
     let dst = grants.lock().unwrap_or_else(|e| e.into_inner()).check(Path::new(&hp), false);
     let dst = dst.map_err(|m| denied(ctx, m, &hp))?;
-    let total = kernel_size(&h.proc, &kp.bytes);
-    let pb = progress(total, asked);
-    let mut c = Counts::default();
-    let r = copy_out_tree(ctx, &h.proc, &kp.bytes, &dst, &mut c, &pb);
-    pb.finish_and_clear();
-    r?;
-    Ok(c.to_js(ctx))
-}
-
-fn kernel_size(proc: &Proc, p: &[u8]) -> u64 {
-    match proc.lstat(p) {
-        Ok(st) if st.mode & v::S_IFMT == v::S_IFDIR => proc
-            .readdir_path(p)
-            .map(|es| {
-                es.iter()
-                    .filter(|e| e.name != b"." && e.name != b"..")
-                    .map(|e| kernel_size(proc, &kjoin(p, &e.name)))
-                    .sum()
-            })
-            .unwrap_or(0),
-        Ok(st) if st.mode & v::S_IFMT == v::S_IFREG => st.size,
-        _ => 0,
-    }
-}
-
-fn copy_out_tree(
-    ctx: &mut Context,
-    proc: &Proc,
-    src: &[u8],
-    dst: &Path,
-    c: &mut Counts,
-    pb: &indicatif::ProgressBar,
-) -> JsResult<()> {
-    use std::os::unix::ffi::OsStrExt;
-    use std::os::unix::fs::PermissionsExt;
-    let kerr = |ctx: &mut Context, e: Errno, sc: &str, p: &[u8]| errno_error(ctx, e, sc, Some(&kshow(p)), None);
-    let st = proc.lstat(src).map_err(|e| kerr(ctx, e, "lstat", src))?;
-    let perm = std::fs::Permissions::from_mode(st.mode & 0o777);
-    match st.mode & v::S_IFMT {
-        v::S_IFDIR => {
-            match std::fs::create_dir(dst) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && dst.is_dir() => {}
-                Err(e) => return Err(io_err(ctx, e, "mkdir", dst)),
-            }
-            c.dirs += 1;
-            let ents = proc.readdir_path(src).map_err(|e| kerr(ctx, e, "scandir", src))?;
-            for e in ents {
-                if e.name == b"." || e.name == b".." {
-                    continue;
-                }
-                let name = std::ffi::OsStr::from_bytes(&e.name);
-                if Path::new(name).components().count() != 1 || e.name.contains(&b'/') {
-                    continue;
-                }
-                copy_out_tree(ctx, proc, &kjoin(src, &e.name), &dst.join(name), c, pb)?;
-            }
-            let _ = std::fs::set_permissions(dst, std::fs::Permissions::from_mode((st.mode & 0o777) | 0o700));
-        }
-        v::S_IFLNK => {
-            let t = proc.readlink(src).map_err(|e| kerr(ctx, e, "readlink", src))?;
-            let _ = std::fs::remove_file(dst);
-            std::os::unix::fs::symlink(std::ffi::OsStr::from_bytes(&t), dst)
-                .map_err(|e| io_err(ctx, e, "symlink", dst))?;
-            c.links += 1;
-        }
-        v::S_IFREG => {
-            let fd = proc.open(src, v::O_RDONLY, 0).map_err(|e| kerr(ctx, e, "open", src))?;
-            let r: JsResult<()> = (|| {
-                let mut f = std::fs::File::create(dst).map_err(|e| io_err(ctx, e, "open", dst))?;
-                let mut buf = vec![0u8; 1 << 20];
-                loop {
-                    let n = proc.read(fd, &mut buf).map_err(|e| kerr(ctx, e, "read", src))?;
-                    if n == 0 {
-                        break;
-                    }
-                    f.write_all(&buf[..n]).map_err(|e| io_err(ctx, e, "write", dst))?;
-                    c.bytes += n as u64;
-                    pb.inc(n as u64);
-                }
-                let _ = f.set_permissions(perm);
-                Ok(())
-            })();
-            let _ = proc.close(fd);
-            r?;
-            c.files += 1;
-        }
-        _ => {} // devices, fifos and sockets stay in the kernel
-    }
-    Ok(())
+    let s = crate::copy::copy_out(&h.proc, &kp.bytes, dst.as_os_str().as_bytes(), asked)
+        .map_err(|e| errno_error(ctx, e.errno, e.call, Some(&e.path), None))?;
+    report_skipped(&s);
+    Ok(stats_to_js(ctx, &s))
 }
 
 fn grants(_: &JsValue, _a: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {

@@ -3,6 +3,7 @@
 //! every subcommand starts from; [`cli`] holds the argument definitions and the `run`/`-e` commands.
 
 pub mod cli;
+pub mod copy;
 pub mod fuse;
 pub mod globals;
 pub mod host;
