@@ -343,8 +343,10 @@ fn readlinkat(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> R {
     h.proc.readlinkat(d, &p.bytes).jp(ctx, "readlinkat", &p).map(|b| bytes_str(&b))
 }
 
+/// A device number; -1 is NODEV, as NetBSD's own tests pass it for mknod(S_IFREG).
 fn dev_arg(ctx: &mut Context, a: &[JsValue], i: usize) -> JsResult<u64> {
-    Ok(int_or(ctx, &arg(a, i), "dev", 0, MAX_SAFE, 0)? as u64)
+    let d = int_or(ctx, &arg(a, i), "dev", -1, MAX_SAFE, 0)?;
+    Ok(if d < 0 { u64::MAX } else { d as u64 })
 }
 
 fn mknod(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> R {

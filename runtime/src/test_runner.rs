@@ -483,7 +483,11 @@ impl<W: Write> Printer<'_, W> {
         match &r.status {
             Status::Pass => writeln!(self.out, "ok {n} - {desc}")?,
             Status::Skip(why) => writeln!(self.out, "ok {n} - {desc} # SKIP{}", opt_reason(why))?,
-            Status::Todo(why) => writeln!(self.out, "not ok {n} - {desc} # TODO{}", opt_reason(why))?,
+            // TAP: a todo test that passes is "ok … # TODO", one that fails "not ok … # TODO".
+            Status::Todo(why) => {
+                let ok = if r.error.is_some() { "not ok" } else { "ok" };
+                writeln!(self.out, "{ok} {n} - {desc} # TODO{}", opt_reason(why))?
+            }
             Status::Fail => {
                 writeln!(self.out, "not ok {n} - {desc}")?;
                 writeln!(self.out, "  ---")?;

@@ -153,7 +153,9 @@ export function serializeError(e) {
     out.operator = e.operator;
     out.actual = inspect(e.actual, { depth: 6 });
     out.expected = inspect(e.expected, { depth: 6 });
-    if (!e.generatedMessage && 'actual' in e && 'expected' in e && e.operator !== 'fail') {
+    // A diff where a comparison failed with a message of the caller's (generated ones hold theirs).
+    const compares = ['deepStrictEqual', 'deepEqual', 'strictEqual', 'equal', 'notDeepStrictEqual', 'notDeepEqual'];
+    if (!e.generatedMessage && compares.includes(e.operator)) {
       out.diff = diff(e.actual, e.expected);
     }
   }
@@ -285,7 +287,8 @@ async function runTest(item, fullName, beforeEachHooks, afterEachHooks, timeout,
     return 'skip';
   }
   if (o.todo || ctx._todo !== null) {
-    emit({ type: 'todo', name: fullName, reason: ctx._todo || '', duration, error: error && serializeError(error) });
+    const reason = ctx._todo || (typeof o.todo === 'string' ? o.todo : '');
+    emit({ type: 'todo', name: fullName, reason, duration, error: error && serializeError(error) });
     return 'todo';
   }
   if (error !== null) {

@@ -245,13 +245,13 @@ pub fn mount(ctx: &MountCtx, opts: &MountOptions) -> KResult<Arc<dyn FileSystem>
         return Err(Errno::EIO);
     }
     log(&format!(
-        "{} {} {}, block size {}, fragment size {}, {} cylinder groups, superblock at {}",
+        "{} {}{}, block size {}, fragment size {}, {} cylinder groups, superblock at {}",
         fs.sb.ufs.name(),
         fs.sb.order.name(),
         if fs.sb.volname.is_empty() {
             String::new()
         } else {
-            format!("\"{}\"", String::from_utf8_lossy(&fs.sb.volname))
+            format!(" \"{}\"", String::from_utf8_lossy(&fs.sb.volname))
         },
         fs.sb.bsize,
         fs.sb.fsize,
