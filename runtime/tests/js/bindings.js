@@ -132,6 +132,8 @@ S.chroot('/');
 // ---------------------------------------------------------------- rump
 rump.mount('tmpfs', '/tmp/m', { size: '2m' });
 assert(rump.mounts().some((m) => m.on === '/tmp/m' && m.type === 'tmpfs'), 'mounts');
+eq(rump.info('/tmp/m/').type, 'tmpfs', 'info');
+assert(rump.info('/tmp/m').text.includes(' on /tmp/m (tmpfs)'), 'info text');
 rump.unmount('/tmp/m');
 assert(rump.dmesg().includes('NetBSD'), 'dmesg');
 assert(rump.fstypes().includes('ffs'), 'fstypes');
