@@ -63,6 +63,12 @@ pub enum Command {
     ///
     /// rumpjs newfs [-O 1|2] [-b BSIZE] [-f FSIZE] [-B be|le] [-s SIZE] [-n INODES] [-V NAME] IMAGE
     Newfs(crate::tools::NewfsArgs),
+    /// Make an FFS image from a host directory tree, as NetBSD's makefs does, reproducibly
+    ///
+    /// rumpjs makefs [-t ffs] [-o version=1|2,bsize=N,fsize=N,density=N,minfree=N,...] [-B be|le] [-s SIZE]
+    /// [-M MIN] [-m MAX] [-b FREE-BLOCKS[%]] [-f FREE-FILES[%]] [-F MTREE-SPEC] [-T TIMESTAMP] IMAGE DIR.
+    /// The same tree, options and -T give a byte-identical image on any machine.
+    Makefs(crate::makefs::MakefsArgs),
     /// Check an FFS image as fsck_ffs does (-n: report only; -y: repair).
     Fsck(crate::tools::FsckArgs),
     /// List a directory inside an image
@@ -344,6 +350,7 @@ pub fn main() -> i32 {
         (Some(Command::Info(a)), _, _) => crate::tools::info(&cli.common, a),
         (Some(Command::Newfs(a)), _, _) => crate::tools::newfs(&cli.common, a),
         (Some(Command::Fsck(a)), _, _) => crate::tools::fsck(&cli.common, a),
+        (Some(Command::Makefs(a)), _, _) => crate::makefs::main(&cli.common, a),
         (Some(Command::Get(a)), _, _) => crate::tools::get(&cli.common, a),
         (Some(Command::Put(a)), _, _) => crate::tools::put(&cli.common, a),
         (Some(Command::Ls(a)), _, _) => crate::tools::oneshot(&cli.common, "ls", a),

@@ -9,6 +9,7 @@ pub mod globals;
 pub mod host;
 pub mod jobs;
 pub mod loader;
+pub mod makefs;
 pub mod output;
 pub mod repl;
 pub mod serve;

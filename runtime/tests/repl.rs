@@ -61,6 +61,9 @@ fn repl_through_a_terminal() {
     p.expect("rump:/ffs/data> ").unwrap();
     p.send_line(".bogus").unwrap();
     p.expect("bogus: unknown command").unwrap();
+    // Ctrl-D only once the prompt is back: typed ahead, the terminal is not yet in raw mode and the
+    // line discipline would take the ^D as end-of-file of that read, not as a key for the editor.
+    p.expect("rump:/ffs/data> ").unwrap();
 
     // Ctrl-D leaves with status 0, and the history was kept.
     p.send("\x04").unwrap();
