@@ -29,7 +29,8 @@ pub static RUMP: &[Op] = &[
         name: "info",
         length: 1,
         f: info,
-        sig: "info(path) → {type, on, from, text, fields} of the file system holding path (FFS: the superblock's facts)",
+        sig:
+            "info(path) → {type, on, from, text, fields} of the file system holding path (FFS: the superblock's facts)",
     },
     Op { name: "fstypes", length: 0, f: fstypes, sig: "fstypes() → file-system types the kernel has" },
     Op {
@@ -263,8 +264,11 @@ fn mount(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> R {
                 }
                 e
             })?;
-            let mut dev =
-                k.hyper().open_block_device(&hostpath.to_string_lossy(), readonly || overlay).js(ctx, "open", Some(&img))?;
+            let mut dev = k.hyper().open_block_device(&hostpath.to_string_lossy(), readonly || overlay).js(
+                ctx,
+                "open",
+                Some(&img),
+            )?;
             if overlay && !readonly {
                 dev = std::sync::Arc::new(kernel::dev::OverlayDevice::new(dev));
             }
@@ -413,7 +417,13 @@ fn info(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> R {
     let s = |x: &str| JsValue::from(JsString::from(x));
     Ok(plain(
         ctx,
-        vec![("type", s(&m.fstype)), ("on", s(&m.on)), ("from", s(&m.from)), ("text", s(&text)), ("fields", fields.into())],
+        vec![
+            ("type", s(&m.fstype)),
+            ("on", s(&m.on)),
+            ("from", s(&m.from)),
+            ("text", s(&text)),
+            ("fields", fields.into()),
+        ],
     ))
 }
 

@@ -11,8 +11,8 @@ pub mod mountopts;
 mod namei;
 mod syscalls;
 pub mod types;
-pub mod vops;
 mod vnodeops;
+pub mod vops;
 
 pub use file::{DirEnt, OpenFile};
 pub use mount::{Mount, Vnode};
