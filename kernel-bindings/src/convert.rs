@@ -109,6 +109,38 @@ pub fn stats(h: &KernelHost, st: &Stat) -> JsValue {
     JsObject::from_proto_and_data(h.protos.stats.clone(), StatData(st.clone())).into()
 }
 
+/// A `BigIntStats`, as Node's `statSync(path, { bigint: true })` gives: the same object as [`stats`]
+/// (so `isFile()` and the rest work) with every number an own BigInt property, and the times also in
+/// whole nanoseconds (`atimeNs`, `mtimeNs`, `ctimeNs`, `birthtimeNs`), which a double cannot hold.
+pub fn bigint_stats(h: &KernelHost, st: &Stat) -> JsValue {
+    use boa_engine::JsBigInt;
+    let o = JsObject::from_proto_and_data(h.protos.stats.clone(), StatData(st.clone()));
+    let big = |v: i128| JsValue::from(JsBigInt::from(v));
+    let ns = |t: Timespec| t.sec as i128 * 1_000_000_000 + t.nsec as i128;
+    let ints: [(&str, i128); 12] = [
+        ("dev", st.dev as i128),
+        ("mode", st.mode as i128),
+        ("nlink", st.nlink as i128),
+        ("uid", st.uid as i128),
+        ("gid", st.gid as i128),
+        ("rdev", st.rdev as i128),
+        ("blksize", st.blksize as i128),
+        ("ino", st.ino as i128),
+        ("size", st.size as i128),
+        ("blocks", st.blocks as i128),
+        ("flags", st.flags as i128),
+        ("gen", st.gen as i128),
+    ];
+    for (k, v) in ints {
+        put(&o, JsString::from(k), big(v));
+    }
+    for (k, t) in [("atime", st.atime), ("mtime", st.mtime), ("ctime", st.ctime), ("birthtime", st.birthtime)] {
+        put(&o, JsString::from(format!("{k}Ms")), big(ns(t).div_euclid(1_000_000)));
+        put(&o, JsString::from(format!("{k}Ns")), big(ns(t)));
+    }
+    o.into()
+}
+
 /// A `Dirent` (name, parentPath; is*() from the d_type).
 pub fn dirent(h: &KernelHost, name: JsValue, parent: JsValue, dtype: u8) -> JsValue {
     let o = JsObject::from_proto_and_data(h.protos.dirent.clone(), OrdinaryObject);

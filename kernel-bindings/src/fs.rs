@@ -25,9 +25,9 @@ ops! {
     "writeFileSync", 3, write_file_sync, "writeFileSync(path | fd, data, encoding | {encoding, mode, flag})";
     "appendFileSync", 3, append_file_sync, "appendFileSync(path | fd, data, encoding | {encoding, mode, flag})";
     "readdirSync", 2, readdir_sync, "readdirSync(path, {withFileTypes, recursive, encoding}) → [name | Dirent]";
-    "statSync", 2, stat_sync, "statSync(path, {throwIfNoEntry}) → Stats";
-    "lstatSync", 2, lstat_sync, "lstatSync(path, {throwIfNoEntry}) → Stats";
-    "fstatSync", 1, fstat_sync, "fstatSync(fd) → Stats";
+    "statSync", 2, stat_sync, "statSync(path, {throwIfNoEntry, bigint}) → Stats";
+    "lstatSync", 2, lstat_sync, "lstatSync(path, {throwIfNoEntry, bigint}) → Stats";
+    "fstatSync", 2, fstat_sync, "fstatSync(fd, {bigint}) → Stats";
     "existsSync", 1, exists_sync, "existsSync(path) → boolean";
     "accessSync", 2, access_sync, "accessSync(path, mode = F_OK)";
     "mkdirSync", 2, mkdir_sync, "mkdirSync(path, mode | {recursive, mode}) → first created (recursive)";
@@ -678,6 +678,7 @@ fn stat_common(a: &[JsValue], ctx: &mut Context, follow: bool) -> R {
     let o = options(ctx, &arg(a, 1), "options")?;
     let r = if follow { h.proc.stat(&p.bytes) } else { h.proc.lstat(&p.bytes) };
     match r {
+        Ok(st) if opt_bool(ctx, &o, "bigint", false)? => Ok(convert::bigint_stats(&h, &st)),
         Ok(st) => Ok(convert::stats(&h, &st)),
         Err(Errno::ENOENT | Errno::ENOTDIR) if !opt_bool(ctx, &o, "throwIfNoEntry", true)? => Ok(JsValue::undefined()),
         Err(e) => Err(errno_error(ctx, e, if follow { "stat" } else { "lstat" }, Some(&p.show()), None)),
@@ -695,7 +696,11 @@ fn lstat_sync(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> R {
 fn fstat_sync(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> R {
     let h = host(ctx)?;
     let fd = fd(ctx, &arg(a, 0))?;
+    let o = options(ctx, &arg(a, 1), "options")?;
     let st = h.proc.fstat(fd).js(ctx, "fstat", None)?;
+    if opt_bool(ctx, &o, "bigint", false)? {
+        return Ok(convert::bigint_stats(&h, &st));
+    }
     Ok(convert::stats(&h, &st))
 }
 

@@ -11,7 +11,7 @@
       configurable: true,
       enumerable: false,
       get() {
-        return new Date(this[name + 'Ms']);
+        return new Date(Number(this[name + 'Ms'])); // a BigIntStats holds BigInts
       },
       set(v) {
         Object.defineProperty(this, name, { value: v, writable: true, enumerable: true, configurable: true });
@@ -19,27 +19,29 @@
     });
   };
   class Stats {
-    isFile() { return (this.mode & S_IFMT) === 0o100000; }
-    isDirectory() { return (this.mode & S_IFMT) === 0o040000; }
-    isSymbolicLink() { return (this.mode & S_IFMT) === 0o120000; }
-    isFIFO() { return (this.mode & S_IFMT) === 0o010000; }
-    isBlockDevice() { return (this.mode & S_IFMT) === 0o060000; }
-    isCharacterDevice() { return (this.mode & S_IFMT) === 0o020000; }
-    isSocket() { return (this.mode & S_IFMT) === 0o140000; }
+    isFile() { return (Number(this.mode) & S_IFMT) === 0o100000; }
+    isDirectory() { return (Number(this.mode) & S_IFMT) === 0o040000; }
+    isSymbolicLink() { return (Number(this.mode) & S_IFMT) === 0o120000; }
+    isFIFO() { return (Number(this.mode) & S_IFMT) === 0o010000; }
+    isBlockDevice() { return (Number(this.mode) & S_IFMT) === 0o060000; }
+    isCharacterDevice() { return (Number(this.mode) & S_IFMT) === 0o020000; }
+    isSocket() { return (Number(this.mode) & S_IFMT) === 0o140000; }
     // The fields are accessors on this prototype (see convert.rs): give JSON and inspectors the values.
     toJSON() {
       const o = {};
       for (const k of FIELDS) o[k] = this[k];
       for (const k of ['atime', 'mtime', 'ctime', 'birthtime']) o[k] = this[k];
+      if (typeof this.mode === 'bigint') for (const k of ['atimeNs', 'mtimeNs', 'ctimeNs', 'birthtimeNs']) o[k] = this[k];
       return o;
     }
     // What inspectors show (Node's util.inspect.custom): the values as own properties of a `Stats`.
     [Symbol.for('nodejs.util.inspect.custom')]() {
-      return Object.assign(new StatsView(), this.toJSON());
+      return Object.assign(typeof this.mode === 'bigint' ? new BigIntStatsView() : new StatsView(), this.toJSON());
     }
   }
   for (const f of ['atime', 'mtime', 'ctime', 'birthtime']) lazyDate(Stats.prototype, f);
   const StatsView = { Stats: class Stats {} }.Stats;
+  const BigIntStatsView = { BigIntStats: class BigIntStats {} }.BigIntStats;
   class Dirent {
     isFile() { return this[kType] === 8; }
     isDirectory() { return this[kType] === 4; }

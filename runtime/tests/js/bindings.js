@@ -19,7 +19,8 @@ for (const name of Object.keys(sigs)) {
 const assert = (c, msg) => {
   if (!c) throw new Error(`assertion failed: ${msg}`);
 };
-const eq = (a, b, msg) => assert(a === b, `${msg}: ${JSON.stringify(a)} !== ${JSON.stringify(b)}`);
+const show = (v) => (typeof v === 'bigint' ? `${v}n` : JSON.stringify(v));
+const eq = (a, b, msg) => assert(a === b, a === b || `${msg}: ${show(a)} !== ${show(b)}`);
 const throwsCode = (f, code, msg) => {
   try {
     f();
@@ -148,6 +149,18 @@ eq(fs.statSync('/tmp/w').size, 6, 'statSync');
 eq(fs.lstatSync('/tmp/s/sl').isSymbolicLink(), true, 'lstatSync');
 fd = fs.openSync('/tmp/w', 'r+');
 eq(fs.fstatSync(fd).isFile(), true, 'fstatSync');
+{
+  // { bigint: true }: Node's BigIntStats, with the times to the nanosecond.
+  const b = fs.fstatSync(fd, { bigint: true });
+  eq(typeof b.size, 'bigint', 'fstatSync bigint');
+  eq(b.isFile(), true, 'BigIntStats isFile');
+  rump.sys.utimensat(-100, '/tmp/s', [5.25, 7.5], 0);
+  const d = fs.lstatSync('/tmp/s', { bigint: true });
+  eq(d.mtimeNs, 7500000000n, 'mtimeNs');
+  eq(d.mtimeMs, 7500n, 'bigint mtimeMs');
+  eq(d.mtime.getTime(), 7500, 'BigIntStats mtime Date');
+  eq(fs.statSync('/tmp/s', { bigint: true }).atimeNs, 5250000000n, 'atimeNs');
+}
 b = new Uint8Array(3);
 eq(fs.readSync(fd, b, 0, 3, 3), 3, 'readSync');
 eq(dec(b), 'def', 'readSync data');
