@@ -199,3 +199,133 @@ fn newfs_fsck_put_get_round_trip_a_tree() {
         eprintln!("skipped the TSK comparison: sleuthkit not installed");
     }
 }
+
+/// Everything about a host tree that a copy can lose, one line per node, sorted by path: type, mode with
+/// set-id and sticky bits, owner (when root), size, modification time to the nanosecond, allocated blocks
+/// for files with holes, a link target or a content hash, and which names share an inode.
+fn describe_tree(root: &Path) -> Vec<String> {
+    use std::os::unix::ffi::OsStrExt;
+    fn walk(root: &Path, rel: &Path, out: &mut Vec<String>, inodes: &mut std::collections::HashMap<u64, String>) {
+        let p = root.join(rel);
+        let m = std::fs::symlink_metadata(&p).unwrap();
+        let name = String::from_utf8_lossy(rel.as_os_str().as_bytes()).into_owned()
+            + &format!(" {:x?}", rel.as_os_str().as_bytes().iter().filter(|b| **b >= 0x80).collect::<Vec<_>>());
+        let owner = if unsafe_is_root() { format!("{}:{}", m.uid(), m.gid()) } else { String::new() };
+        let ft = m.file_type();
+        let what = if ft.is_symlink() {
+            format!("-> {:?}", std::fs::read_link(&p).unwrap())
+        } else if ft.is_file() {
+            let first = inodes.entry(m.ino()).or_insert_with(|| name.clone()).clone();
+            let sparse =
+                if m.blocks() * 512 < m.size() { format!(" sparse({} KiB)", m.blocks() / 2) } else { String::new() };
+            format!("{} nlink {} first {first}{sparse}", sha256_file(&p), m.nlink())
+        } else {
+            String::new()
+        };
+        // A directory's mtime changes when the copy fills it, in the source as in the copy; kept anyway.
+        out.push(format!(
+            "{name} {:o} {owner} {} {}.{:09} {what}",
+            m.mode(),
+            if ft.is_dir() { 0 } else { m.size() },
+            m.mtime(),
+            m.mtime_nsec()
+        ));
+        if ft.is_dir() {
+            let mut kids: Vec<_> = std::fs::read_dir(&p).unwrap().map(|e| e.unwrap().file_name()).collect();
+            kids.sort();
+            for k in kids {
+                walk(root, &rel.join(k), out, inodes);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(root, Path::new(""), &mut out, &mut Default::default());
+    out.remove(0); // the top directory itself: its name differs
+    out
+}
+
+fn unsafe_is_root() -> bool {
+    std::fs::metadata("/proc/self").map(|m| m.uid() == 0).unwrap_or(false)
+}
+
+#[test]
+fn get_put_round_trip_keeps_everything() {
+    use std::os::unix::ffi::OsStrExt;
+    let d = scratch("roundtrip-all");
+    let src = d.join("src");
+    std::fs::create_dir_all(src.join("a/b/c/d/e/f/g/h")).unwrap();
+    let w = |rel: &str, data: &[u8]| std::fs::write(src.join(rel), data).unwrap();
+    w("plain", b"plain\n");
+    w("a/b/c/d/e/f/g/h/deep", b"deep\n");
+    w("empty", b"");
+    w("a/frag", &vec![1u8; 1500]);
+    w("a/blocks", &(0..200_000u32).map(|x| (x % 253) as u8).collect::<Vec<_>>());
+    // Odd names: spaces, quotes, a newline, UTF-8, a byte that is not UTF-8, the longest name.
+    w("with space & 'quote'", b"odd\n");
+    w("new\nline", b"nl\n");
+    w("ünïcödé", b"utf8\n");
+    std::fs::write(src.join(std::ffi::OsStr::from_bytes(b"caf\xe9")), b"latin-1\n").unwrap();
+    w(&"n".repeat(255), b"long name\n");
+    // Hard links, across directories too.
+    std::fs::hard_link(src.join("plain"), src.join("a/hard1")).unwrap();
+    std::fs::hard_link(src.join("plain"), src.join("a/b/hard2")).unwrap();
+    std::fs::hard_link(src.join("a/blocks"), src.join("blocks-too")).unwrap();
+    // Symlinks: relative, absolute, dangling, to a directory, a long (slow) one.
+    for (target, name) in [("plain", "s-rel"), ("/etc/passwd", "s-abs"), ("nowhere", "s-dangling"), ("a/b", "s-dir")] {
+        std::os::unix::fs::symlink(target, src.join(name)).unwrap();
+    }
+    std::os::unix::fs::symlink("x/".repeat(200), src.join("s-long")).unwrap();
+    // Sparse files: a hole at the start, in the middle, at the end.
+    {
+        use std::io::{Seek, SeekFrom, Write};
+        let mut f = std::fs::File::create(src.join("sparse")).unwrap();
+        f.seek(SeekFrom::Start(3 << 20)).unwrap();
+        f.write_all(b"middle").unwrap();
+        f.seek(SeekFrom::Start(9 << 20)).unwrap();
+        f.write_all(b"later").unwrap();
+        f.set_len(20 << 20).unwrap();
+    }
+    // Owners when run as root.
+    if unsafe_is_root() {
+        let c = Command::new("chown").args(["-h", "1234:5678"]).arg(src.join("a/frag")).arg(src.join("s-rel")).status();
+        assert!(c.unwrap().success());
+    }
+    // Modes with set-id and sticky bits (after chown, which clears set-id bits).
+    for (rel, mode) in [("plain", 0o640), ("a/frag", 0o4755), ("a/blocks", 0o2711), ("a/b", 0o1777), ("empty", 0o600)] {
+        std::fs::set_permissions(src.join(rel), std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+    // Times to the nanosecond, set last (children first, so directories keep theirs).
+    let o = Command::new("sh")
+        .arg("-c")
+        .arg("find . -depth -exec touch -h -m -d '2001-02-03 04:05:06.123456789' {} +")
+        .current_dir(&src)
+        .status();
+    assert!(o.unwrap().success());
+    let before = describe_tree(&src);
+    assert!(before.iter().any(|l| l.starts_with("a/frag [] 104755 ")), "{before:#?}");
+    assert!(before.iter().any(|l| l.contains("sparse(")), "the host made no hole: {before:#?}");
+
+    for (v, order) in [("1", "be"), ("2", "le")] {
+        let img = d.join(format!("ufs{v}-{order}.img"));
+        let i = img.to_str().unwrap();
+        ok(&["newfs", "-O", v, "-B", order, "-s", "48m", i]);
+        ok(&["put", src.to_str().unwrap(), &format!("{i}:/tree")]);
+        let f = rumpjs(&["fsck", "-n", i]);
+        assert_eq!(f.status.code(), Some(0), "fsck after put:\n{}", String::from_utf8_lossy(&f.stdout));
+        // The hole is a hole inside the image too.
+        let st = ok(&[
+            "--image",
+            i,
+            "-e",
+            "const s = fs.statSync('/ffs/tree/sparse'); console.log(s.blocks * 512 < s.size)",
+        ]);
+        assert_eq!(st.trim(), "true", "UFS{v}: the sparse file was filled in the image");
+        let out = d.join(format!("out{v}"));
+        ok(&["get", &format!("{i}:/tree"), out.to_str().unwrap()]);
+        let after = describe_tree(&out);
+        assert_eq!(before.len(), after.len());
+        for (b, a) in before.iter().zip(&after) {
+            assert_eq!(b, a, "UFS{v} {order}: changed on the way through the image");
+        }
+    }
+}
