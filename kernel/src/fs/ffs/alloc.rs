@@ -310,6 +310,10 @@ impl Ffs {
         let sbyte = (start / 8).min(nbytes.saturating_sub(1));
         let scan = |cg: &CgMut<'_>, from: u64, to: u64| -> Option<(u64, u64)> {
             for byte in from..to {
+                // As ffs_mapsearch's scanc: a byte with no free fragment is passed over whole.
+                if cg.free_map_byte(byte) == 0 {
+                    continue;
+                }
                 let base = byte * 8;
                 let mut b = base;
                 while b < base + 8 && b < fpg {

@@ -159,6 +159,12 @@ impl CgMut<'_> {
         }
     }
 
+    /// Byte `i` of cg_blksfree: eight fragments' free bits (0 past the end of the block).
+    pub fn free_map_byte(&self, i: u64) -> u8 {
+        let at = (self.get(off::FREEOFF) as u64).saturating_add(i);
+        usize::try_from(at).ok().and_then(|at| self.b.get(at)).copied().unwrap_or(0)
+    }
+
     /// Fragment `f` (relative to the group) free in cg_blksfree.
     pub fn frag_free(&self, f: u64) -> bool {
         self.bit(self.get(off::FREEOFF) as usize, f)
@@ -196,6 +202,11 @@ impl CgMut<'_> {
 
     /// The free-fragment bits of the block starting at fragment `bfrag` (ffs's blkmap), `frag` bits.
     pub fn blkmap(&self, bfrag: u64, frag: u32) -> u32 {
+        // A block's bits lie in one byte of the map (frag is 1, 2, 4 or 8 and blocks are aligned).
+        let shift = (bfrag % 8) as u32;
+        if shift + frag <= 8 {
+            return (self.free_map_byte(bfrag / 8) as u32 >> shift) & ((1u32 << frag) - 1);
+        }
         let mut m = 0u32;
         for i in 0..frag as u64 {
             if self.frag_free(bfrag + i) {
