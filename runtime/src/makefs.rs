@@ -39,8 +39,28 @@ pub const USAGE: &str = "makefs [-t ffs] [-o version=1|2,bsize=N,fsize=N,density
 label=NAME,avgfilesize=N,avgfpdir=N,maxbpg=N] [-B be|le] [-s SIZE] [-M MIN] [-m MAX] [-b FREE-BLOCKS[%]] \
 [-f FREE-FILES[%]] [-F MTREE-SPEC [-x]] [-N USERDB-DIR] [-T TIMESTAMP|FILE] IMAGE DIR";
 
+/// What each of makefs's options means (shown after `rumpjs makefs --help`).
+pub const HELP: &str = "\
+makefs's options (as NetBSD's makefs(8) documents them for ffs):
+  -t ffs            the file-system type (ffs is the only one)
+  -o version=1|2    UFS1 (the default, as NetBSD's makefs) or UFS2
+  -o bsize=N,fsize=N  block and fragment size (4096..65536; 1, 2, 4 or 8 fragments a block)
+  -o density=N      bytes of data per inode; minfree=N: percent kept for root; label=NAME (UFS2)
+  -o optimization=space|time, avgfilesize=N, avgfpdir=N, maxbpg=N: as newfs takes them
+  -B be|le          byte order of the image (default le on every host: the image does not depend on it)
+  -s SIZE           the image's exact size (else computed from the tree, with headroom)
+  -M MIN, -m MAX    bounds on the computed size
+  -b N[%], -f N[%]  free blocks and free inodes to leave, counts or percentages
+  -F SPEC [-x]      an mtree(8) spec: owners, modes, flags and times override the tree's; nodes it adds
+                    (directories, links, device nodes) are made; -x leaves out what the spec lacks
+  -N DIR            the passwd and group files to resolve the spec's uname and gname
+  -T TIME|FILE      every timestamp set to TIME (seconds since 1970) or FILE's mtime
+Sizes take b, k, m, g, t suffixes. Examples:
+  rumpjs makefs disk.img ./tree
+  rumpjs makefs -o version=2 -B be -T 0 -F root.spec disk.img ./destdir";
+
 #[derive(Args, Debug)]
-#[command(disable_help_flag = true)]
+#[command(disable_help_flag = true, after_help = HELP)]
 pub struct MakefsArgs {
     /// Print help.
     #[arg(long, action = clap::ArgAction::Help)]
