@@ -23,6 +23,8 @@ pub struct Grants {
     images: Vec<PathBuf>,
     /// Directories or files that may be read but not written (a test file's own directory).
     read_only: Vec<PathBuf>,
+    /// Why no host file may be written at all (a read-only `rumpjs serve`), when that is so.
+    no_writes: Option<String>,
 }
 
 impl Grants {
@@ -49,6 +51,11 @@ impl Grants {
         let c = path.canonicalize().map_err(|e| format!("{}: {e}", path.display()))?;
         self.images.push(c.clone());
         Ok(c)
+    }
+
+    /// Refuses every write to the host from now on, whatever is granted, saying `why`.
+    pub fn forbid_writes(&mut self, why: &str) {
+        self.no_writes = Some(why.to_string());
     }
 
     pub fn granted(&self) -> &[PathBuf] {
@@ -84,6 +91,9 @@ impl Grants {
                 p.display()
             )
         };
+        if let (true, Some(why)) = (write, &self.no_writes) {
+            return Err(format!("host access to '{}' denied: {why}", p.display()));
+        }
         let c = Grants::canonical(p).ok_or_else(deny)?;
         if self.dirs.iter().any(|d| c.starts_with(d))
             || (image && self.images.contains(&c))

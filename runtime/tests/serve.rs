@@ -613,3 +613,63 @@ fn without_an_image_the_demo_image_is_on_ffs() {
     assert_eq!(r["status"], 0, "{r}");
     assert!(!r["out"].as_str().unwrap().is_empty());
 }
+
+#[test]
+fn host_files_are_reached_only_through_the_grants_and_never_written_when_read_only() {
+    let img = fixture("ufs1-42-le", "host-grants");
+    let dir = img.parent().unwrap();
+    let granted = dir.join("granted");
+    let outside = dir.join("outside");
+    std::fs::create_dir_all(&granted).unwrap();
+    std::fs::create_dir_all(&outside).unwrap();
+    std::fs::write(granted.join("in.txt"), "from the host\n").unwrap();
+    std::fs::write(outside.join("secret.txt"), "not for the page\n").unwrap();
+    let (g, o) = (granted.to_str().unwrap(), outside.to_str().unwrap());
+
+    // Read-only: a granted path may be read, but nothing is written on the host, by a command or by JS.
+    let s = Server::start(&["--image", img.to_str().unwrap(), "--allow-host", g]);
+    let r = s.eval(&format!("JSON.stringify(rump.host.copyIn({:?}, '/tmp/in.txt'))", format!("{g}/in.txt")));
+    assert!(r["value"].as_str().unwrap().contains("\"files\":1"), "{r}");
+    assert_eq!(s.eval("fs.readFileSync('/tmp/in.txt', 'utf8')")["value"], "'from the host\\n'");
+    let r = s.eval(&format!("rump.host.copyOut('/ffs/hello.txt', {:?})", format!("{g}/out.txt")));
+    let e = r["error"].as_str().unwrap();
+    assert!(e.contains("ERR_ACCESS_DENIED") && e.contains("read-only"), "{r}");
+    let r = s.command(&format!("get /ffs/hello.txt {g}/out2.txt"));
+    assert_eq!(r["status"], 1, "{r}");
+    assert!(!granted.join("out.txt").exists() && !granted.join("out2.txt").exists());
+    // Outside the grants: not read, not opened as an image.
+    let r = s.eval(&format!("rump.host.copyIn({:?}, '/tmp/s')", format!("{o}/secret.txt")));
+    assert!(r["error"].as_str().unwrap().contains("ERR_ACCESS_DENIED"), "{r}");
+    let r = s.eval(&format!(
+        "fs.mkdirSync('/tmp/m'); rump.mount('ffs', '/tmp/m', {{ image: {:?} }})",
+        format!("{o}/secret.txt")
+    ));
+    assert!(r["error"].as_str().unwrap().contains("denied"), "{r}");
+    // Kernel paths stay in the kernel: the file browser's /etc is the kernel's, not the host's.
+    let a = s.get("/api/read?path=/etc/passwd");
+    assert_ne!(a.status, 200, "{}", a.text());
+    let a = s.get(&format!("/api/read?path={}", enc(&format!("{o}/secret.txt"))));
+    assert_ne!(a.status, 200, "{}", a.text());
+    assert!(!a.text().contains("not for the page"));
+    // A command posted without the token is refused and not run.
+    let a = s.request("POST", "/api/command", &["Content-Type: application/json"], br#"{"line":"ls /ffs"}"#);
+    assert_eq!(a.status, 403, "{}", a.text());
+    assert!(!a.text().contains("hello.txt"));
+    drop(s);
+
+    // Read-write: copyOut writes inside the grants, and only there.
+    let img = fixture("ufs2-le-16384-2048", "host-grants-rw");
+    let granted = img.parent().unwrap().join("granted");
+    std::fs::create_dir_all(&granted).unwrap();
+    let g = granted.to_str().unwrap();
+    let s = Server::start(&["--rw", "--image", img.to_str().unwrap(), "--allow-host", g]);
+    assert_eq!(s.eval("fs.writeFileSync('/tmp/t.txt', 'out\\n'); 0")["ok"], true);
+    let r = s.eval(&format!("rump.host.copyOut('/tmp/t.txt', {:?}).files", format!("{g}/t.txt")));
+    assert_eq!(r["value"], "1", "{r}");
+    assert_eq!(std::fs::read_to_string(granted.join("t.txt")).unwrap(), "out\n");
+    let r = s.eval(&format!("rump.host.copyOut('/tmp/t.txt', {:?})", format!("{o}/t.txt")));
+    assert!(r["error"].as_str().unwrap().contains("ERR_ACCESS_DENIED"), "{r}");
+    let r = s.command(&format!("get /tmp/t.txt {o}/t2.txt"));
+    assert_ne!(r["status"], 0, "{r}");
+    assert!(!outside.join("t.txt").exists() && !outside.join("t2.txt").exists());
+}

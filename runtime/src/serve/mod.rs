@@ -503,6 +503,13 @@ impl Worker {
 
 /// Sets the session up for serving: the prelude (timers, process.exit, read-only mounts) and the commands.
 fn prepare_session(s: &mut Session, readonly: bool) -> Result<JsObject, String> {
+    if readonly {
+        // rump.host.copyOut (and any later writer) is refused too, not only the commands that write.
+        s.grants
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .forbid_writes("rumpjs serve is read-only and writes no host file; start it with --rw to copy files out");
+    }
     let f = s
         .ctx
         .eval(Source::from_bytes(PRELUDE_JS).with_path(Path::new("/rumpjs/serve/prelude.js")))
