@@ -5,7 +5,7 @@
 //! session's writes.
 
 #[path = "../../fuzz/src/harness.rs"]
-#[allow(dead_code, unused_imports)]
+#[allow(unused_imports)]
 mod harness;
 
 use kernel::dev::{BlockDevice, Dev, FileDevice, OverlayDevice};

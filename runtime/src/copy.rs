@@ -1010,7 +1010,7 @@ impl<S: Fs, D: Fs> Copier<'_, S, D> {
 
     fn tick(&mut self) {
         let done = self.stats.files + self.stats.symlinks + self.stats.specials;
-        if done % 256 == 0 || done == self.files_total {
+        if done.is_multiple_of(256) || done == self.files_total {
             self.pb.set_message(format!("{done}/{} files", self.files_total));
         }
     }

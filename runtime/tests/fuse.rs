@@ -559,7 +559,8 @@ fn unlinked_but_open_file_stays_readable() {
     let m = Mounted::new(&["--rw", img.to_str().unwrap()], &s.path("mnt"));
     let data: Vec<u8> = (0..3_000_000u32).map(|i| (i * 7 % 251) as u8).collect();
     let free_before = sh_ok(&format!("stat -f -c %f {}", m.mnt.display()));
-    let mut f = std::fs::OpenOptions::new().read(true).write(true).create(true).open(m.p("doomed")).unwrap();
+    let mut f =
+        std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(false).open(m.p("doomed")).unwrap();
     f.write_all(&data).unwrap();
     f.sync_all().unwrap();
     sh_ok(&format!("rm {}", m.p("doomed").display()));

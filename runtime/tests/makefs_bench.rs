@@ -85,7 +85,7 @@ fn large_tree(root: &Path, n: usize) -> u64 {
             f.write_all(&buf).unwrap();
         }
     }
-    n as u64 * 75 << 20
+    (n as u64 * 75) << 20
 }
 
 fn mib(p: &Path) -> u64 {
