@@ -7,6 +7,9 @@
 //! Needs `makefs` (and `fls`/`icat` for the TSK part) on PATH; prints "skipped: makefs not installed"
 //! otherwise. CI installs both.
 
+#[path = "../../tests/support/skip.rs"]
+mod skip;
+
 mod ffs_common;
 use ffs_common::*;
 use kernel::dev::{Dev, FileDevice};
@@ -290,12 +293,12 @@ fn compare_with_tsk(p: &Proc, image: &Path) -> usize {
 #[test]
 fn makefs_images_match_their_source_trees_and_tsk() {
     if !have("makefs") {
-        println!("skipped: makefs not installed");
+        skip::skip("makefs not installed");
         return;
     }
     let tsk = have("fls") && have("icat");
     if !tsk {
-        println!("TSK comparison skipped: sleuthkit (fls, icat) not installed");
+        skip::skip("the TSK comparison: sleuthkit (fls, icat) not installed");
     }
     let work = std::env::temp_dir().join(format!("rumpjs-ffs-diff-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&work);

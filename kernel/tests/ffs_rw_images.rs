@@ -3,6 +3,9 @@
 //! The Sleuth Kit (UFS1, which TSK finds at 8192); an FFS mounted read-write on a copy-on-write
 //! overlay over a read-only host file leaves the file byte for byte as it was.
 
+#[path = "../../tests/support/skip.rs"]
+mod skip;
+
 mod ffs_rw_common;
 
 use ffs_rw_common::*;
@@ -70,7 +73,7 @@ fn change(p: &Proc) {
 #[test]
 fn makefs_images_changed_by_us() {
     if !have_makefs() {
-        eprintln!("makefs is not installed: skipped");
+        skip::skip("makefs is not installed");
         return;
     }
     let dir = tmpdir("makefs");

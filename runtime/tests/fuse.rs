@@ -1,6 +1,9 @@
 //! `rumpjs mount`: the kernel's file systems served to the host through FUSE, driven by host tools.
 //! Needs /dev/fuse, fusermount3 and root (CI has them); without them each test says "skipped: …".
 
+#[path = "../../tests/support/skip.rs"]
+mod skip;
+
 use kernel::dev::{BlockDevice, Dev, FileDevice};
 use kernel::fs::ffs::fsck::{fsck, FsckOptions, Repair};
 use kernel::fs::ffs::newfs::{newfs, NewfsOptions};
@@ -43,7 +46,7 @@ fn unavailable() -> Option<String> {
 macro_rules! need_fuse {
     () => {
         if let Some(why) = unavailable() {
-            eprintln!("skipped: {why}");
+            skip::skip(&why);
             return;
         }
     };
@@ -512,7 +515,7 @@ fn read_write_with_host_tools_then_fsck_clean() {
             let data = sh_ok(&format!("icat {} {inode}", img.display()));
             assert_eq!(data, "file 1\nappended\n");
         } else if ufs == 1 {
-            eprintln!("skipped: The Sleuth Kit check (fls/icat not installed)");
+            skip::skip("the Sleuth Kit check: fls/icat not installed");
         }
     }
 }
@@ -593,7 +596,7 @@ fn unlinked_but_open_file_stays_readable() {
 fn permissions_for_another_uid() {
     need_fuse!();
     if !have("setpriv") {
-        eprintln!("skipped: no setpriv");
+        skip::skip("no setpriv");
         return;
     }
     let s = Scratch::new("perm");

@@ -3,6 +3,9 @@
 //! same tree and spec, and are byte-identical from run to run and from folder to folder. Where makefs or
 //! sleuthkit is missing (a developer's machine) those comparisons say "skipped"; `.ci/run` installs both.
 
+#[path = "../../tests/support/skip.rs"]
+mod skip;
+
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
@@ -235,7 +238,7 @@ fn images_read_back_as_the_tree() {
     let host = host_manifest(&tree);
     let tsk = have("fls") && have("icat");
     if !tsk {
-        println!("TSK comparison skipped: sleuthkit (fls, icat) not installed");
+        skip::skip("the TSK comparison: sleuthkit (fls, icat) not installed");
     }
     for (i, opts) in [
         "",
@@ -351,7 +354,7 @@ fn images_are_byte_identical_from_run_to_run_and_folder_to_folder() {
 #[test]
 fn images_match_debian_makefs() {
     if !have("makefs") {
-        println!("skipped: makefs not installed");
+        skip::skip("makefs not installed");
         return;
     }
     let d = scratch("debian");
@@ -449,7 +452,7 @@ fn mtree_specs_set_owners_modes_flags_and_add_nodes() {
         }
         same(&ours, &t, "spec: ours vs Debian's");
     } else {
-        println!("Debian comparison skipped: makefs not installed");
+        skip::skip("the Debian comparison: makefs not installed");
     }
 }
 

@@ -3,6 +3,9 @@
 //! Images come from the committed fixtures (made by Debian's makefs) or from our newfs; where The Sleuth
 //! Kit is installed (CI installs it) its fls/icat read the same images independently.
 
+#[path = "../../tests/support/skip.rs"]
+mod skip;
+
 use std::io::Read;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
@@ -121,7 +124,7 @@ fn one_shot_commands_read_an_image_as_fs_utils_do() {
         let tsk = Command::new("icat").args([i, &ino]).output().unwrap();
         assert_eq!(tsk.stdout, b"hello, world\n");
     } else {
-        eprintln!("skipped the TSK comparison: sleuthkit not installed");
+        skip::skip("the TSK comparison: sleuthkit not installed");
     }
 }
 
@@ -196,7 +199,7 @@ fn newfs_fsck_put_get_round_trip_a_tree() {
         let fls = String::from_utf8_lossy(&fls.stdout);
         assert!(fls.contains("tree/sub/deep/ünïcödé.txt"), "{fls}");
     } else {
-        eprintln!("skipped the TSK comparison: sleuthkit not installed");
+        skip::skip("the TSK comparison: sleuthkit not installed");
     }
 }
 

@@ -3,6 +3,9 @@
 //! Sleuth Kit's view of an image.
 #![allow(dead_code)]
 
+#[path = "../../../tests/support/skip.rs"]
+mod skip;
+
 use kernel::dev::{BlockDevice, Dev, MemDevice};
 use kernel::fs::ffs::endian::ByteOrder;
 use kernel::fs::ffs::newfs::{newfs, NewfsOptions};
@@ -219,7 +222,7 @@ pub fn tsk_cat(img: &Path, fstype: &str, ino: u64) -> Vec<u8> {
 /// Checks TSK sees what `snap` holds: every name with the right type, and every regular file's bytes.
 pub fn check_with_tsk(dev: &dyn BlockDevice, cfg_name: &str, ufs: u8, snap: &BTreeMap<String, Node>) {
     if !have_tsk() {
-        eprintln!("The Sleuth Kit is not installed: TSK check skipped");
+        skip::skip("the TSK check: The Sleuth Kit is not installed");
         return;
     }
     let img = to_file(dev, &format!("{cfg_name}.img"));
