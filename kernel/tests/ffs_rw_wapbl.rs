@@ -107,3 +107,23 @@ fn empty_journal_is_dropped_and_inside_journal_refused() {
     assert_eq!(r, Err(Errno::EROFS));
     assert!(h.console_lines().iter().any(|l| l.contains("inside the file system")));
 }
+
+#[test]
+fn inside_journal_with_records_refuses_read_write_before_replaying_and_writes_nothing() {
+    let (mut img, data_at, log_at) = journaled(true);
+    let mut data = vec![0u8; 512];
+    data[..16].copy_from_slice(b"journal says hi\n");
+    img.data[log_at..].copy_from_slice(&build_log(512, LOG_BYTES, &[(data_at as u64, data)], &[], false, 0));
+    let dev: Dev = Arc::new(MemDevice::new(img.data.clone(), false));
+    let (r, p, h, _k) = rw_mount(dev.clone());
+    assert_eq!(r, Err(Errno::EROFS));
+    assert!(h.console_lines().iter().any(|l| l.contains("inside the file system")), "{:?}", h.console_lines());
+    assert!(!h.console_lines().iter().any(|l| l.contains("replaying the journal to disk")));
+    let mut now = vec![0u8; img.data.len()];
+    kernel::dev::BlockDevice::read_at(dev.as_ref(), 0, &mut now).unwrap();
+    assert!(now == img.data, "a refused read-write mount wrote");
+    // Read-only still shows the journal's view.
+    ffs_rw_common::mount_ro(&p).unwrap();
+    assert_eq!(ffs_rw_common::read(&p, b"/mnt/hello.txt"), b"journal says ");
+    p.unmount(b"/mnt", 0).unwrap();
+}

@@ -185,6 +185,12 @@ pub fn mount(ctx: &MountCtx, opts: &MountOptions) -> KResult<Arc<dyn FileSystem>
     // A read-write mount replays a journal with records to disk first (ffs_mountfs's wapbl_replay_write),
     // frees the inodes it lists as unlinked, and mounts without logging.
     let mut replay_inodes = Vec::new();
+    if !opts.readonly && o.sb.flags & FS_DOWAPBL != 0 && o.sb.journal_location == wapbl::JOURNALLOC_IN_FILESYSTEM {
+        // Refused before any replay: switching logging off would leave the log's inode and blocks behind,
+        // and this driver does not keep an in-file-system log. Nothing is written.
+        log("WAPBL journal inside the file system: read-write mounts are not supported (mount read-only)");
+        return Err(Errno::EROFS);
+    }
     if !opts.readonly && o.replay.as_ref().is_some_and(|(n, _)| *n > 0) {
         if o.chosen.dev.readonly() {
             return Err(Errno::EROFS);
