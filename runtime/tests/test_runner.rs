@@ -512,3 +512,72 @@ fn the_test_directory_is_readable_not_writable() {
     assert!(!dir.join("written-by-a-test").exists(), "copyOut wrote beside the test");
     assert_eq!(code(&o), 0, "{}", show(&o));
 }
+
+/// `--image`: every file gets the image on /ffs in a kernel of its own. Read-only by default (a write is
+/// EROFS); with `--overlay` writes succeed, no file sees another's, and the image file is unchanged; with
+/// `--rw` (on a scratch copy) the write reaches the image, so a later run sees it.
+#[test]
+fn images_from_the_command_line_read_only_overlay_and_read_write() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("test_runner-image");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/js/ufs2-be.img");
+    let image = dir.join("scratch.img");
+    let before = std::fs::read(&fixture).unwrap();
+    std::fs::write(&image, &before).unwrap();
+    for f in ["a.js", "b.js"] {
+        std::fs::copy(runner_dir().join("image.js"), dir.join(f)).unwrap();
+    }
+    let run = |extra: &[&str]| {
+        Command::new(BIN)
+            .current_dir(&dir)
+            .arg("test")
+            .args(["--image", image.to_str().unwrap(), "--show-output"])
+            .args(extra)
+            .args(["a.js", "b.js"])
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap()
+    };
+
+    let o = run(&[]);
+    assert_eq!(code(&o), 1, "{}", show(&o));
+    assert_eq!(last_line(&o), "2 passed, 2 failed", "{}", show(&o));
+    assert!(out(&o).contains("/ffs readonly=true"), "{}", show(&o));
+    assert!(out(&o).contains("EROFS"), "{}", show(&o));
+    assert!(std::fs::read(&image).unwrap() == before, "a read-only run changed the image");
+
+    let o = run(&["--overlay"]);
+    assert_eq!(code(&o), 0, "{}", show(&o));
+    assert_eq!(last_line(&o), "4 passed, 0 failed", "each file its own overlay:\n{}", show(&o));
+    assert!(out(&o).contains("/ffs readonly=false"), "{}", show(&o));
+    assert!(std::fs::read(&image).unwrap() == before, "an overlay run changed the image");
+
+    let o = run(&["--rw", "--jobs", "1"]);
+    assert_eq!(code(&o), 1, "the write of a.js is in the image when b.js runs:\n{}", show(&o));
+    assert_eq!(last_line(&o), "3 passed, 1 failed", "{}", show(&o));
+    assert!(out(&o).contains("a write of an earlier file or run is seen"), "{}", show(&o));
+    assert!(std::fs::read(&image).unwrap() != before, "--rw did not write the image");
+    let f = Command::new(BIN).args(["fsck", "-n", image.to_str().unwrap()]).output().unwrap();
+    assert_eq!(code(&f), 0, "the image --rw left is not clean:\n{}", show(&f));
+}
+
+/// A failed `await assert.rejects(…)` or `doesNotReject` names the test's own file:line, though it fails
+/// after an await, where the stack shows only the assert module.
+#[test]
+fn async_assertion_failures_show_file_and_line() {
+    let o = rumpjs_test(&["rejects.js"]);
+    assert_eq!(code(&o), 1, "{}", show(&o));
+    assert_eq!(last_line(&o), "0 passed, 3 failed", "{}", show(&o));
+    let report = out(&o);
+    for (name, needle, what) in [
+        ("rejects without a rejection", "Promise.resolve(1)", "Missing expected rejection."),
+        ("rejects with another code", "code: 'EACCES'", "EACCES"),
+        ("doesNotReject with a rejection", "assert.doesNotReject(", "Got unwanted rejection."),
+    ] {
+        let b = block(&report, name).join("\n");
+        assert!(b.contains(what), "{name}:\n{b}");
+        let line = line_of("rejects.js", needle);
+        assert!(b.contains(&format!("rejects.js:{line}:")), "{name}: no rejects.js:{line}:\n{b}");
+    }
+}

@@ -57,7 +57,20 @@ export function diff(actual, expected) {
 
 function defaultMessage(actual, expected, operator) {
   const verb = VERBS[operator];
-  if (verb && operator.startsWith('not')) return `${verb}\n\n${inspect(expected, { depth: 6 })}\n`;
+  // Node's AssertionError: the value on one line when it is short, else under the verb.
+  if (operator === 'notStrictEqual' || operator === 'notDeepStrictEqual') {
+    const objectLike = (typeof actual === 'object' && actual !== null) || typeof actual === 'function';
+    const base = operator === 'notStrictEqual' && objectLike ? 'Expected "actual" not to be reference-equal to "expected":' : verb;
+    const lines = inspect(actual, { depth: 6, breakLength: 1 }).split('\n');
+    if (lines.length === 1) return `${base}${lines[0].length > 5 ? '\n\n' : ' '}${lines[0]}`;
+    return `${base}\n\n${lines.join('\n')}\n`;
+  }
+  if (operator === 'notDeepEqual') {
+    const a = inspect(actual, { depth: 6, breakLength: 1 });
+    const e = inspect(expected, { depth: 6, breakLength: 1 });
+    if (a === e) return `${verb}\n\n${a}`;
+    return `Expected values not to be loosely deep-equal:\n\n${a}\n\nshould not loosely deep-equal\n\n${e}`;
+  }
   if (verb) {
     const ai = inspect(actual, { depth: 6 });
     const ei = inspect(expected, { depth: 6 });
@@ -264,11 +277,13 @@ export function match(string, regexp, message) {
 
 export function doesNotMatch(string, regexp, message) {
   if (!(regexp instanceof RegExp)) throw new TypeError('The "regexp" argument must be an instance of RegExp.');
-  if (typeof string === 'string' && regexp.test(string)) {
+  if (typeof string !== 'string' || regexp.test(string)) {
     maybeThrow(
       message !== undefined
         ? message
-        : `The input was expected to not match the regular expression ${inspect(regexp)}. Input:\n\n${inspect(string)}\n`,
+        : typeof string !== 'string'
+          ? `The "string" argument must be of type string. Received type ${typeof string} (${inspect(string)})`
+          : `The input was expected to not match the regular expression ${inspect(regexp)}. Input:\n\n${inspect(string)}\n`,
       { actual: string, expected: regexp, operator: 'doesNotMatch' },
     );
   }
@@ -414,7 +429,22 @@ async function waitActual(promiseFn) {
   return NO_EXCEPTION;
 }
 
-export async function rejects(promiseFn, expected, message) {
+/// Runs an async assertion with the caller's frames as the failure's stack: after an await, the stack
+/// shows only this module, and the report could not say which line of the test failed.
+async function atCallSite(site, body) {
+  try {
+    return await body();
+  } catch (e) {
+    if (e instanceof AssertionError) e.stack = site;
+    throw e;
+  }
+}
+
+export function rejects(promiseFn, expected, message) {
+  return atCallSite(new Error().stack, () => rejectsInner(promiseFn, expected, message));
+}
+
+async function rejectsInner(promiseFn, expected, message) {
   if (typeof expected === 'string') {
     message = expected;
     expected = undefined;
@@ -426,7 +456,11 @@ export async function rejects(promiseFn, expected, message) {
   checkExpected(actual, expected, message, rejects);
 }
 
-export async function doesNotReject(promiseFn, expected, message) {
+export function doesNotReject(promiseFn, expected, message) {
+  return atCallSite(new Error().stack, () => doesNotRejectInner(promiseFn, expected, message));
+}
+
+async function doesNotRejectInner(promiseFn, expected, message) {
   if (typeof expected === 'string') {
     message = expected;
     expected = undefined;
