@@ -138,6 +138,13 @@ impl Session {
         let mut images = Vec::new();
         for img in &opts.images {
             let c = grants.allow_image(&img.path).map_err(|e| Failure::Host(format!("--image {e}")))?;
+            if images.iter().any(|(_, o): &(ImageSpec, PathBuf)| *o == c) {
+                // As NetBSD refuses to mount a device that is already mounted (vfs_mountedon: EBUSY).
+                return Err(Failure::Host(format!(
+                    "--image {}: named twice; an image file is mounted once (EBUSY)",
+                    img.path.display()
+                )));
+            }
             images.push((img.clone(), c));
         }
         let grants = Arc::new(Mutex::new(grants));
