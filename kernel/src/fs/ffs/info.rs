@@ -295,7 +295,7 @@ impl FfsInfo {
         );
         kv("last mounted on", if self.last_mounted_on.is_empty() { "-".into() } else { self.last_mounted_on.clone() });
         kv("volume name", if self.volume_name.is_empty() { "-".into() } else { self.volume_name.clone() });
-        kv("last written", format!("{} (seconds since 1970)", self.last_written));
+        kv("last written", format!("{} UTC ({})", super::fsck::print_mtime(self.last_written), self.last_written));
         kv(
             "formats",
             format!(
