@@ -1,6 +1,7 @@
 //! The REPL through a pseudo-terminal, as a person uses it: boot banner, shell-like commands, reading a
 //! file from JavaScript, tab completion of a kernel path, a multi-line function, an error and recovery,
-//! history kept in a file, Ctrl-D to leave.
+//! history kept in a file, Ctrl-D to leave; and `rumpjs repl --image`, Tab on globals and dot-commands,
+//! .dmesg/.info/.umount/.mount/.load/.help, a syntax error then recovery, Ctrl-C, and .exit.
 
 use expectrl::{Eof, Regex, Session};
 use std::process::Command;
@@ -72,4 +73,91 @@ fn repl_through_a_terminal() {
     assert_eq!(status, expectrl::WaitStatus::Exited(p.get_process().pid(), 0));
     let hist = std::fs::read_to_string(home.join(".local/state/rumpjs/history")).expect("history file");
     assert!(hist.contains("sq(12) + 1"), "{hist}");
+}
+
+#[test]
+fn repl_on_an_image_with_the_other_commands() {
+    let home = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("repl-home-2");
+    let _ = std::fs::remove_dir_all(&home);
+    std::fs::create_dir_all(&home).unwrap();
+    let script = home.join("defs.js");
+    std::fs::write(&script, "globalThis.loadedValue = 6 * 7;\n").unwrap();
+    let img = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/js/t_ro-ufs2-le.img");
+    let before = std::fs::read(&img).unwrap();
+    let mut cmd = Command::new(BIN);
+    cmd.args(["repl", "--image", img.to_str().unwrap()]);
+    cmd.env("HOME", &home).env_remove("XDG_STATE_HOME").env("TERM", "xterm").env("NO_COLOR", "1");
+    let mut p = Session::spawn(cmd).expect("spawn the REPL on a pty");
+    p.set_expect_timeout(Some(Duration::from_secs(30)));
+
+    // --image replaces the demo image on /ffs.
+    p.expect("t_ro-ufs2-le.img (ro) registered as /dev/ffs0").unwrap();
+    p.expect("rump:/> ").unwrap();
+    p.send_line(".ls /ffs").unwrap();
+    p.expect("testsymlink").unwrap();
+    p.expect("rump:/> ").unwrap();
+
+    // Tab completes a global and a dot-command.
+    p.send("TextEnc").unwrap();
+    p.send("\t").unwrap();
+    p.expect("TextEncoder").unwrap();
+    p.send_line(".name").unwrap();
+    p.expect("'TextEncoder'").unwrap();
+    p.expect("rump:/> ").unwrap();
+    p.send(".dme").unwrap();
+    p.send("\t").unwrap();
+    p.expect(".dmesg").unwrap();
+    p.send_line("").unwrap();
+    p.expect("root file system type: rumpfs").unwrap();
+    p.expect("rump:/> ").unwrap();
+
+    p.send_line(".info /ffs").unwrap();
+    p.expect("UFS2 (FFSv2), little-endian").unwrap();
+    p.expect("last written").unwrap();
+    p.expect("rump:/> ").unwrap();
+    p.send_line(".help").unwrap();
+    p.expect(".load FILE").unwrap();
+    p.expect("rump:/> ").unwrap();
+
+    // A syntax error, then the session goes on.
+    p.send_line("1 +* 2").unwrap();
+    p.expect("SyntaxError").unwrap();
+    p.expect("rump:/> ").unwrap();
+    p.send_line("20 + 22").unwrap();
+    p.expect(Regex("\r?\n42\r?\n")).unwrap();
+    p.expect("rump:/> ").unwrap();
+
+    // Ctrl-C drops the line being typed: it is not evaluated.
+    p.send("throw new Error('never run')").unwrap();
+    p.send("\x03").unwrap();
+    p.expect("rump:/> ").unwrap();
+    p.send_line("'after ' + 'ctrl-c'").unwrap();
+    p.expect("'after ctrl-c'").unwrap();
+    p.expect("rump:/> ").unwrap();
+
+    // .load runs a host file in the session.
+    p.send_line(&format!(".load {}", script.display())).unwrap();
+    p.expect("rump:/> ").unwrap();
+    p.send_line("loadedValue + 1").unwrap();
+    p.expect(Regex("\r?\n43\r?\n")).unwrap();
+    p.expect("rump:/> ").unwrap();
+
+    // .umount, and .mount no longer lists it.
+    p.send_line(".umount /ffs").unwrap();
+    p.expect("rump:/> ").unwrap();
+    p.send_line(".mount").unwrap();
+    p.expect("kernfs on /kern type kernfs").unwrap();
+    p.expect("rump:/> ").unwrap();
+    p.send_line("rump.mounts().some((m) => m.on === '/ffs')").unwrap();
+    p.expect(Regex("\r?\nfalse\r?\n")).unwrap();
+    p.expect("rump:/> ").unwrap();
+
+    // .exit leaves with status 0; the image is untouched and the Ctrl-C'd line never ran.
+    p.send_line(".exit").unwrap();
+    p.expect(Eof).unwrap();
+    let status = p.get_process_mut().wait().unwrap();
+    assert_eq!(status, expectrl::WaitStatus::Exited(p.get_process().pid(), 0));
+    assert!(std::fs::read(&img).unwrap() == before, "the REPL wrote to its read-only image");
+    let hist = std::fs::read_to_string(home.join(".local/state/rumpjs/history")).expect("history file");
+    assert!(!hist.contains("never run"), "{hist}");
 }
