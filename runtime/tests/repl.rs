@@ -161,3 +161,48 @@ fn repl_on_an_image_with_the_other_commands() {
     let hist = std::fs::read_to_string(home.join(".local/state/rumpjs/history")).expect("history file");
     assert!(!hist.contains("never run"), "{hist}");
 }
+
+/// The image `rumpjs` embeds is the demo tree its manifest describes (tests/fixtures/js/demo.manifest.js,
+/// written from the host tree and demo/spec, not by rumpjs): every node's type, mode, owner, time, size,
+/// link count, device numbers, link target and content hash, read at the REPL (stdin not a terminal).
+#[test]
+fn the_embedded_demo_image_holds_what_its_manifest_says() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let text = std::fs::read_to_string(root.join("tests/fixtures/js/demo.manifest.js")).unwrap();
+    let json = text.split_once("export default").unwrap().1.trim().trim_end_matches(';');
+    let manifest: serde_json::Value = serde_json::from_str(json).unwrap();
+    let n = manifest["entries"].as_object().unwrap().len();
+    let check = format!(
+        "(() => {{ const m = {manifest}; const bad = []; \
+         const T = {{ dir: 0o040000, file: 0o100000, link: 0o120000, fifo: 0o010000, char: 0o020000, block: 0o060000 }}; \
+         for (const [p, w] of Object.entries(m.entries)) {{ const f = p === '/' ? '/ffs' : '/ffs' + p; let st; \
+         try {{ st = fs.lstatSync(f); }} catch (e) {{ bad.push(p + ': ' + e.code); continue; }} \
+         const say = (k, got, want) => {{ if (got !== want) bad.push(p + ': ' + k + ' ' + got + ' != ' + want); }}; \
+         say('type', st.mode & 0o170000, T[w.type]); say('mode', st.mode & 0o7777, w.mode); say('uid', st.uid, w.uid); \
+         say('gid', st.gid, w.gid); say('mtime', Math.floor(st.mtimeMs / 1000), w.mtime); \
+         if (w.size !== undefined) say('size', st.size, w.size); if (w.nlink !== undefined) say('nlink', st.nlink, w.nlink); \
+         if (w.target !== undefined) say('target', fs.readlinkSync(f), w.target); \
+         if (w.rdev !== undefined) say('rdev', st.rdev, ((w.rdev[0] << 8) & 0xfff00) | (w.rdev[1] & 0xff) | ((w.rdev[1] << 12) & 0xfff00000)); \
+         if (w.sha256 !== undefined) say('sha256', crypto.createHash('sha256').update(fs.readFileSync(f)).digest('hex'), w.sha256); }} \
+         const extra = []; const walk = (d) => {{ for (const e of fs.readdirSync(d)) {{ const q = d + '/' + e; \
+         const k = q.slice(4); if (!(k in m.entries)) extra.push(k); if (fs.lstatSync(q).isDirectory()) walk(q); }} }}; walk('/ffs'); \
+         return bad.length || extra.length ? JSON.stringify({{ bad, extra }}) : 'MANIFEST OK ' + Object.keys(m.entries).length; }})()\n"
+    );
+    let mut child = Command::new(BIN)
+        .env("NO_COLOR", "1")
+        .env("HOME", env!("CARGO_TARGET_TMPDIR"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(check.as_bytes()).unwrap();
+    let o = child.wait_with_output().unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("mounted ffs /dev/demo0 on /ffs (read-only)"),
+        "the demo image is not what is on /ffs:\n{out}"
+    );
+    assert!(out.contains(&format!("'MANIFEST OK {n}'")), "{out}\n{}", String::from_utf8_lossy(&o.stderr));
+}
