@@ -210,6 +210,15 @@ impl Session {
         let console = global.get(js_string!("console"), ctx)?;
         crate::globals::console_overrides(ctx, &console)?;
         let util = crate::globals::util(ctx)?;
+        for name in [js_string!("TextEncoder"), js_string!("TextDecoder")] {
+            let v = global.get(name.clone(), ctx)?;
+            util.set(name, v, false, ctx)?;
+        }
+        // `timers`: the global timer functions, looked up at each call (rumpjs serve replaces them).
+        let timers = ctx.eval(Source::from_bytes(
+            "({ setTimeout: (...a) => globalThis.setTimeout(...a), clearTimeout: (...a) => globalThis.clearTimeout(...a), \
+               setInterval: (...a) => globalThis.setInterval(...a), clearInterval: (...a) => globalThis.clearInterval(...a) })",
+        ))?;
         let l = &self.loader;
         l.register(ctx, &["fs", "node:fs"], b.fs.clone().into())?;
         let promises = b.fs.get(js_string!("promises"), ctx)?;
@@ -220,6 +229,7 @@ impl Session {
         l.register(ctx, &["process", "node:process"], process.into())?;
         l.register(ctx, &["console", "node:console"], console)?;
         l.register(ctx, &["util", "node:util"], util.into())?;
+        l.register(ctx, &["timers", "node:timers"], timers)?;
         let buffer = global.get(js_string!("Buffer"), ctx)?;
         let buffer_module = boa_engine::object::ObjectInitializer::new(ctx)
             .property(js_string!("Buffer"), buffer, boa_engine::property::Attribute::all())

@@ -237,6 +237,32 @@ fn modules_imports_and_argv() {
     let o = rumpjs(&["run", d.join("main.js").to_str().unwrap(), "a", "--b", "c"]);
     assert_eq!(code(&o), 0, "{}", err(&o));
     assert_eq!(out(&o).trim(), "42 a,--b,c main.js true true function NetBSD");
+    // Every global the issue names is also a module, under its name and node:name, and is the same object.
+    std::fs::write(
+        d.join("modules.js"),
+        "import * as nfs from 'node:fs'; import * as npath from 'node:path'; import * as ncrypto from 'node:crypto';\n\
+         import * as nprocess from 'node:process'; import * as nconsole from 'node:console'; import * as nutil from 'node:util';\n\
+         import * as ntimers from 'node:timers'; import * as nbuffer from 'node:buffer'; import timers from 'timers';\n\
+         import { TextEncoder as TE, TextDecoder as TD } from 'util'; import { setTimeout as st, clearTimeout as ct } from 'timers';\n\
+         import { Buffer as B } from 'buffer'; import process2 from 'process'; import console2 from 'console';\n\
+         import { platform } from 'node:process'; import { createHash } from 'node:crypto'; import { warn, table } from 'console';\n\
+         const same = [nfs.default === fs, npath.default === path, ncrypto.default === crypto, nprocess.default === process,\n\
+           process2 === process, nconsole.default === console, console2 === console, TE === TextEncoder, TD === TextDecoder,\n\
+           nbuffer.Buffer === Buffer, B === Buffer, typeof nutil.inspect, typeof nutil.format, typeof ntimers.setInterval,\n\
+           typeof timers.clearInterval, platform, createHash('sha1').update('abc').digest('hex'), typeof warn, typeof table];\n\
+         console.log(same.join(' '));\n\
+         const t = st(() => console.log('not cleared'), 5); ct(t); st(() => console.log('timer', new TD().decode(new TE().encode('ran'))), 1);\n",
+    )
+    .unwrap();
+    let o = rumpjs(&["run", d.join("modules.js").to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", err(&o));
+    assert_eq!(
+        out(&o),
+        "true true true true true true true true true true true function function function function netbsd \
+         a9993e364706816aba3e25717850c26c9cd0d89d function function\ntimer ran\n",
+        "{}",
+        err(&o)
+    );
     let o = rumpjs(&["-e", "import x from 'nonexistent-module'"]);
     assert_eq!(code(&o), 1);
     assert!(err(&o).contains("Cannot find module 'nonexistent-module'"), "{}", err(&o));
