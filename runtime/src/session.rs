@@ -209,6 +209,7 @@ impl Session {
         let global = ctx.global_object();
         let console = global.get(js_string!("console"), ctx)?;
         crate::globals::console_overrides(ctx, &console)?;
+        ctx.eval(Source::from_bytes(include_str!("web_fixes.js")))?;
         let util = crate::globals::util(ctx)?;
         for name in [js_string!("TextEncoder"), js_string!("TextDecoder")] {
             let v = global.get(name.clone(), ctx)?;

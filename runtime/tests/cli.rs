@@ -419,3 +419,26 @@ fn deterministic_runs_repeat_themselves() {
     assert!(out(&a).starts_with("1338508800"), "{}", out(&a));
     assert_ne!(out(&rumpjs(&["-e", code])), out(&a));
 }
+
+/// The web globals behave as Node's where boa_runtime's do not: TextEncoder.encodeInto (stopping where
+/// the destination is full, never splitting a character), a wrong `this` is a TypeError, and
+/// structuredClone/atob fail with DOMException-shaped errors.
+#[test]
+fn web_globals_as_node_has_them() {
+    let o = rumpjs(&[
+        "-e",
+        "const d = new Uint8Array(5); const r = new TextEncoder().encodeInto('aé€😀', d);\n\
+         const big = new Uint8Array(16); const r2 = new TextEncoder().encodeInto('aé€😀', big);\n\
+         const same = Buffer.from(big.subarray(0, r2.written)).equals(new TextEncoder().encode('aé€😀'));\n\
+         let t; try { TextEncoder.prototype.encode.call({}, 'x') } catch (e) { t = e instanceof TypeError }\n\
+         let c; try { structuredClone(() => 1) } catch (e) { c = `${e.name} ${e.code}` }\n\
+         let a; try { atob('a\\0b') } catch (e) { a = `${e.name} ${e.code}` }\n\
+         console.log(JSON.stringify(r), [...d.subarray(0, r.written)].join(','), JSON.stringify(r2), same, t, c, a)",
+    ]);
+    assert_eq!(
+        out(&o).trim(),
+        "{\"read\":2,\"written\":3} 97,195,169 {\"read\":5,\"written\":10} true true DataCloneError 25 InvalidCharacterError 5",
+        "{}",
+        err(&o)
+    );
+}

@@ -64,7 +64,12 @@ const failures = [];
 function check(label, e) {
   const ok =
     e instanceof Error &&
-    (e instanceof TypeError || e instanceof RangeError || typeof e.code === 'string' || typeof e.errno === 'number');
+    (e instanceof TypeError ||
+      e instanceof RangeError ||
+      typeof e.code === 'string' ||
+      typeof e.errno === 'number' ||
+      // a DOMException as Node throws it (DataCloneError, InvalidCharacterError)
+      (typeof e.code === 'number' && /Error$/.test(e.name) && e.name !== 'Error'));
   if (!ok) failures.push(`${label}: threw ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
 }
 
@@ -113,6 +118,55 @@ for (const name of names) {
   await call(`${name} with this = {}`, {}, f, []);
 }
 
+// The rest of the API that is not in the tables: path, util, console, Buffer, Hash, TextEncoder and
+// TextDecoder, timers, Stats, and the web globals; each with the same bad values as above.
+const buf = Buffer.from('0123456789abcdef');
+const stats = fs.statSync('/tmp/fz/f');
+const hash = crypto.createHash('sha256');
+const quiet = { log: console.log, error: console.error, warn: console.warn, info: console.info, table: console.table };
+const noop = () => {};
+const extra = [];
+for (const k of Object.keys(path)) if (typeof path[k] === 'function') extra.push([`path.${k}`, path, path[k]]);
+for (const k of ['format', 'inspect']) extra.push([`util.${k}`, null, (await import('util'))[k]]);
+for (const k of Object.keys(quiet)) extra.push([`console.${k}`, console, quiet[k]]);
+for (const k of ['from', 'alloc', 'allocUnsafe', 'concat', 'byteLength', 'isBuffer', 'compare', 'isEncoding']) {
+  if (typeof Buffer[k] === 'function') extra.push([`Buffer.${k}`, Buffer, Buffer[k]]);
+}
+for (const k of Object.getOwnPropertyNames(Object.getPrototypeOf(buf))) {
+  if (k !== 'constructor' && typeof buf[k] === 'function') extra.push([`buffer.${k}`, buf, buf[k]]);
+}
+for (const k of ['update', 'digest', 'copy']) if (typeof hash[k] === 'function') extra.push([`hash.${k}`, hash, hash[k]]);
+for (const k of Object.getOwnPropertyNames(Object.getPrototypeOf(stats))) {
+  if (k !== 'constructor' && typeof stats[k] === 'function') extra.push([`stats.${k}`, stats, stats[k]]);
+}
+const enc = new TextEncoder();
+extra.push(['TextEncoder.encode', enc, enc.encode], ['TextEncoder.encodeInto', enc, enc.encodeInto]);
+extra.push(['new TextDecoder', null, (...a) => new TextDecoder(...a)], ['TextDecoder.decode', new TextDecoder(), TextDecoder.prototype.decode]);
+extra.push(['new TextDecoder().decode', null, (...a) => new TextDecoder(a[0]).decode(a[1])]);
+// Timers are cleared at once: a bad delay must not leave one running.
+extra.push(['setTimeout', null, (...a) => clearTimeout(setTimeout(...a))], ['setInterval', null, (...a) => clearInterval(setInterval(...a))]);
+extra.push(['clearTimeout', null, clearTimeout], ['clearInterval', null, clearInterval], ['queueMicrotask', null, (f) => queueMicrotask(typeof f === 'function' ? noop : f)]);
+for (const k of ['structuredClone', 'atob', 'btoa']) if (typeof globalThis[k] === 'function') extra.push([k, null, globalThis[k]]);
+let extraCalls = 0;
+for (const [name, thisObj, f] of extra) {
+  if (typeof f !== 'function') {
+    failures.push(`${name}: not a function`);
+    continue;
+  }
+  const n = Math.min(Math.max(f.length, 1), 3);
+  for (const [bname, b] of bad) {
+    extraCalls++;
+    await call(`${name}(${bname} × ${n})`, thisObj, f, Array(n).fill(b));
+    for (let i = 0; i < n; i++) {
+      const a1 = Array(n).fill(undefined);
+      a1[i] = b;
+      await call(`${name} arg ${i} = ${bname}`, thisObj, f, a1);
+    }
+  }
+  await call(`${name} with this = {}`, {}, f, []);
+}
+if (extraCalls === 0) failures.push('no extra functions were called');
+
 // A Hash used after digest, a buffer range past the end.
 const h = crypto.createHash('sha256');
 h.digest('hex');
@@ -125,4 +179,4 @@ if (failures.length) {
   console.error(`${failures.length} bad outcomes in ${calls} calls`);
   process.exit(1);
 }
-console.log(`fuzz ok: ${names.length} bindings, ${calls} calls`);
+console.log(`fuzz ok: ${names.length} bindings and ${extra.length} other functions, ${calls} calls`);

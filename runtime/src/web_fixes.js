@@ -1,0 +1,85 @@
+// Evaluated once per session after the globals: what boa_runtime's web globals lack or throw wrongly.
+// - A wrong `this` for TextEncoder/TextDecoder methods throws a bare value there; here a TypeError.
+// - TextEncoder.prototype.encodeInto, as the Encoding standard has it.
+// - structuredClone and atob fail as Node's DOMExceptions do: name DataCloneError (code 25) or
+//   InvalidCharacterError (code 5), not a plain Error.
+(() => {
+  const asError = (e) => (e instanceof Error ? e : new TypeError(String(e)));
+  const guard = (C, name) => {
+    const f = C.prototype[name];
+    if (typeof f !== 'function') return;
+    const wrapped = {
+      [name](...args) {
+        try {
+          return f.apply(this, args);
+        } catch (e) {
+          throw asError(e);
+        }
+      },
+    }[name];
+    Object.defineProperty(C.prototype, name, { value: wrapped, writable: true, configurable: true });
+  };
+  if (typeof TextEncoder === 'function') {
+    guard(TextEncoder, 'encode');
+    if (typeof TextEncoder.prototype.encodeInto !== 'function') {
+      Object.defineProperty(TextEncoder.prototype, 'encodeInto', {
+        value: function encodeInto(source, destination) {
+          if (!(destination instanceof Uint8Array)) throw new TypeError('The "destination" argument must be an instance of Uint8Array');
+          const s = String(source);
+          let read = 0;
+          let written = 0;
+          for (const ch of s) {
+            const cp = ch.codePointAt(0);
+            // A lone surrogate is encoded as U+FFFD (3 bytes), as encode() does.
+            const n = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+            if (written + n > destination.length) break;
+            const c = cp >= 0xd800 && cp <= 0xdfff ? 0xfffd : cp;
+            if (n === 1) destination[written] = c;
+            else if (n === 2) {
+              destination[written] = 0xc0 | (c >> 6);
+              destination[written + 1] = 0x80 | (c & 63);
+            } else if (n === 3) {
+              destination[written] = 0xe0 | (c >> 12);
+              destination[written + 1] = 0x80 | ((c >> 6) & 63);
+              destination[written + 2] = 0x80 | (c & 63);
+            } else {
+              destination[written] = 0xf0 | (c >> 18);
+              destination[written + 1] = 0x80 | ((c >> 12) & 63);
+              destination[written + 2] = 0x80 | ((c >> 6) & 63);
+              destination[written + 3] = 0x80 | (c & 63);
+            }
+            written += n;
+            read += ch.length;
+          }
+          return { read, written };
+        },
+        writable: true,
+        configurable: true,
+      });
+    }
+  }
+  if (typeof TextDecoder === 'function') guard(TextDecoder, 'decode');
+  const domException = (name, code) => (e) => {
+    const d = new Error(e instanceof Error ? String(e.message).replace(/^DataCloneError: /, '') : String(e));
+    d.name = name;
+    d.code = code;
+    return d;
+  };
+  const rethrowAs = (key, make) => {
+    const f = globalThis[key];
+    if (typeof f !== 'function') return;
+    const wrapped = {
+      [key](...args) {
+        try {
+          return f.apply(this, args);
+        } catch (e) {
+          if (e instanceof TypeError || e instanceof RangeError) throw e;
+          throw make(e);
+        }
+      },
+    }[key];
+    Object.defineProperty(globalThis, key, { value: wrapped, writable: true, configurable: true, enumerable: false });
+  };
+  rethrowAs('structuredClone', domException('DataCloneError', 25));
+  rethrowAs('atob', domException('InvalidCharacterError', 5));
+})();
