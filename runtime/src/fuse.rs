@@ -222,11 +222,12 @@ fn file_type(t: VType) -> FileType {
     }
 }
 
-/// FUSE's attributes for a vnode's: the image's own inode number, link count, owners, times. NetBSD's
-/// dev_t layout (major in bits 8-19, minor in 0-7 and 20-31) is Linux's too, so rdev passes as is.
-fn fuse_attr(va: &Vattr, nodeid: u64) -> FileAttr {
+/// FUSE's attributes for a vnode's: the image's own inode number (the host's st_ino; the root's too,
+/// though its FUSE node id is 1), link count, owners, times. NetBSD's dev_t layout (major in bits 8-19,
+/// minor in 0-7 and 20-31) is Linux's too, so rdev passes as is.
+fn fuse_attr(va: &Vattr) -> FileAttr {
     FileAttr {
-        ino: nodeid,
+        ino: va.ino,
         size: va.size,
         blocks: va.bytes.div_ceil(512),
         atime: systime(va.atime),
@@ -368,14 +369,15 @@ impl Server {
         fh
     }
 
-    /// A node handed to FUSE by an entry reply: one more lookup to forget. Returns its FUSE attributes.
+    /// A node handed to FUSE by an entry reply: one more lookup to forget. Returns its FUSE attributes,
+    /// whose `ino` is the node id the entry gives FUSE (fuser sends attr.ino as the node id): the root's is 1.
     fn remember(&self, vp: Vnode, va: &Vattr) -> FileAttr {
         let id = self.nodeid(vp.ino);
         if id != FUSE_ROOT_ID {
             let mut nodes = self.nodes.lock().unwrap_or_else(|e| e.into_inner());
             nodes.entry(vp.ino).or_insert_with(|| (Arc::new(vp), 0)).1 += 1;
         }
-        fuse_attr(va, id)
+        FileAttr { ino: id, ..fuse_attr(va) }
     }
 
     fn forget(&self, nodeid: u64, n: u64) {
@@ -398,7 +400,7 @@ impl Server {
     }
 
     fn attr_of(&self, vp: &Vnode) -> KResult<FileAttr> {
-        Ok(fuse_attr(&vp.getattr()?, self.nodeid(vp.ino)))
+        Ok(fuse_attr(&vp.getattr()?))
     }
 
     fn lookup(&self, c: Caller, parent: u64, name: &[u8]) -> KResult<(FileAttr, u64)> {

@@ -377,6 +377,11 @@ fn fixtures_read_only_match_their_manifests() {
     cases.push(("disk-mbr-label".into(), "disk-a".into(), Some("a")));
     cases.push(("disk-mbr-label".into(), "disk-e".into(), Some("e")));
     assert!(cases.len() >= 20, "fixtures found: {}", cases.len());
+    let tsk = have("fls");
+    if !tsk {
+        skip::skip("the inode comparison with The Sleuth Kit: fls not installed");
+    }
+    let mut images_with_inodes = 0;
     for (img, man, part) in &cases {
         let what = format!("{img}{}", part.map(|p| format!(" partition {p}")).unwrap_or_default());
         let path = s.path(&format!("{img}.img"));
@@ -389,12 +394,45 @@ fn fixtures_read_only_match_their_manifests() {
         }
         let m = Mounted::new(&args, &s.path("mnt"));
         check_against_manifest(&m.mnt, &manifest(man), &what);
+        // Inode numbers are the image's own: the root's is ROOTINO (2), not FUSE's node id 1, and every
+        // path's is the one The Sleuth Kit's fls reads from the image (where fls reads it at all).
+        assert_eq!(std::fs::metadata(&m.mnt).unwrap().ino(), 2, "{what}: the root's inode number");
+        if part.is_none() && tsk {
+            let n = compare_inodes_with_fls(&path, &m.mnt, &what);
+            if n > 0 {
+                images_with_inodes += 1;
+            }
+        }
         // Read-only: the host refuses writes; nothing reaches the image.
         let e = std::fs::File::create(m.p("new")).unwrap_err();
         assert_eq!(e.raw_os_error(), Some(30), "{what}: create on a read-only mount: {e}");
         m.umount();
         assert_eq!(sha256_file(&path), before, "{what}: the image changed");
     }
+    assert!(!tsk || images_with_inodes >= 10, "fls read the inode numbers of only {images_with_inodes} images");
+}
+
+/// Checks the inode number of every path `fls -r -p` lists in `img` (allocated names only) against
+/// lstat under `mnt`. Returns how many were compared (0 when fls cannot read the image).
+fn compare_inodes_with_fls(img: &Path, mnt: &Path, what: &str) -> usize {
+    let o = Command::new("fls").args(["-r", "-p"]).arg(img).output().unwrap();
+    if !o.status.success() {
+        return 0;
+    }
+    let mut n = 0;
+    for line in String::from_utf8_lossy(&o.stdout).lines() {
+        let Some((head, name)) = line.split_once(":\t") else { continue };
+        if head.contains('*') || name.starts_with('$') {
+            continue; // deleted names, TSK's virtual files
+        }
+        let Some(ino) = head.split_whitespace().nth(1).and_then(|i| i.split('-').next()?.parse::<u64>().ok()) else {
+            continue;
+        };
+        let Ok(md) = std::fs::symlink_metadata(mnt.join(name)) else { continue };
+        assert_eq!(md.ino(), ino, "{what}: {name}: inode number through FUSE vs fls");
+        n += 1;
+    }
+    n
 }
 
 /// The tree `cp -a` copies: nested directories, files of many sizes (one sparse), hard links inside
@@ -551,6 +589,65 @@ fn concurrent_writers() {
     assert_clean(&img);
 }
 
+/// readdir with offsets that survive changes: while other threads create and remove names in a
+/// directory, every name that is there all along is listed exactly once by every pass, and no name twice.
+#[test]
+fn readdir_while_the_directory_changes() {
+    need_fuse!();
+    let s = Scratch::new("readdir");
+    let img = s.path("ufs2.img");
+    new_image(&img, 2, 64);
+    let m = Mounted::new(&["--rw", img.to_str().unwrap()], &s.path("mnt"));
+    let dir = m.p("d");
+    std::fs::create_dir(&dir).unwrap();
+    for i in 0..600 {
+        std::fs::write(dir.join(format!("keep-{i:04}")), b"k").unwrap();
+        std::fs::write(dir.join(format!("tmp-{i:04}")), b"t").unwrap();
+    }
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+    let stop = std::sync::Arc::new(AtomicBool::new(false));
+    let done = std::sync::Arc::new(AtomicU64::new(0));
+    let churn = {
+        let (dir, stop, done) = (dir.clone(), stop.clone(), done.clone());
+        std::thread::spawn(move || {
+            let mut i = 0u64;
+            while !stop.load(Relaxed) {
+                let _ = std::fs::remove_file(dir.join(format!("tmp-{:04}", i % 600)));
+                std::fs::write(dir.join(format!("new-{i:06}")), b"n").unwrap();
+                if i % 3 == 0 {
+                    let _ = std::fs::remove_file(dir.join(format!("new-{:06}", i / 2)));
+                }
+                i += 1;
+                done.store(i, Relaxed);
+            }
+            i
+        })
+    };
+    // Passes go on until the other thread has changed the directory a few hundred times; each pass
+    // pauses now and then so that changes land between its getdents calls.
+    let mut pass = 0;
+    while pass < 15 || (done.load(Relaxed) < 400 && pass < 5000) {
+        pass += 1;
+        let mut seen = BTreeMap::<String, usize>::new();
+        for (n, e) in std::fs::read_dir(&dir).unwrap().enumerate() {
+            *seen.entry(e.unwrap().file_name().to_string_lossy().into_owned()).or_default() += 1;
+            if n % 100 == 99 {
+                std::thread::sleep(std::time::Duration::from_millis(2));
+            }
+        }
+        let twice: Vec<_> = seen.iter().filter(|(_, &n)| n > 1).map(|(k, _)| k.clone()).collect();
+        assert!(twice.is_empty(), "pass {pass}: listed twice: {twice:?}");
+        let missing: Vec<_> = (0..600).map(|i| format!("keep-{i:04}")).filter(|k| !seen.contains_key(k)).collect();
+        assert!(missing.is_empty(), "pass {pass}: names there all along were not listed: {missing:?}");
+    }
+    stop.store(true, Relaxed);
+    let changes = churn.join().unwrap();
+    assert!(changes >= 400, "the directory hardly changed during {pass} passes ({changes} changes)");
+    eprintln!("{pass} passes of readdir during {changes} changes");
+    m.umount();
+    assert_clean(&img);
+}
+
 /// A file removed while open stays readable and writable through the open descriptor; it is freed
 /// at the last close (the space comes back) and the image stays clean.
 #[test]
@@ -667,6 +764,11 @@ fn killed_server_image_is_repaired_by_fsck() {
     }
     drop(m); // detaches the dead mount
     let _ = run(Command::new("fusermount3").arg("-u").arg("-z").arg(s.path("mnt")));
+    // The server died mounted: the image says so (not clean) until fsck.
+    let info = run(Command::new(env!("CARGO_BIN_EXE_rumpjs")).arg("info").arg(&img));
+    let info = String::from_utf8_lossy(&info.stdout).into_owned();
+    let clean = info.lines().find(|l| l.trim_start().starts_with("clean")).unwrap_or_else(|| panic!("{info}"));
+    assert!(clean.contains("no"), "a killed read-write server left the image marked clean: {clean}");
     let (code, problems) = fsck_image(&img, true);
     eprintln!("fsck -y after kill -9: exit {code}, {} problems: {problems:#?}", problems.len());
     assert_clean(&img);
