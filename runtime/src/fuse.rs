@@ -1112,8 +1112,13 @@ fn detach(_common: &crate::cli::CommonOpts) -> i32 {
         .env(NOTIFY_ENV, "1")
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .process_group(0);
+        .stderr(std::process::Stdio::null());
+    // A session of its own (as daemon(3) does): no controlling terminal, so closing the terminal that
+    // started it does not hang it up. setsid is async-signal-safe, as a pre_exec hook must be.
+    // SAFETY: the hook calls only setsid(2) between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| if libc::setsid() < 0 { Err(std::io::Error::last_os_error()) } else { Ok(()) });
+    }
     let mut child = match cmd.spawn() {
         Ok(c) => c,
         Err(e) => return Notify(false).fail(&format!("cannot start the server: {e}")),

@@ -740,6 +740,10 @@ fn killed_server_image_is_repaired_by_fsck() {
     new_image(&img, 1, 64);
     let m = Mounted::new(&["--rw", img.to_str().unwrap()], &s.path("mnt"));
     let pid = server_pid(&m.mnt).expect("server pid");
+    // Detached as daemon(3) detaches: a session of its own, no controlling terminal.
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let f: Vec<&str> = stat.rsplit_once(')').unwrap().1.split_whitespace().collect();
+    assert_eq!((f[3], f[4]), (pid.to_string().as_str(), "0"), "session id and tty of the server: {stat}");
     std::fs::create_dir(m.p("synced")).unwrap();
     let mut want = Vec::new();
     for i in 0..20 {
