@@ -18,7 +18,7 @@ pub static RUMP: &[Op] = &[
         name: "mount",
         length: 3,
         f: mount,
-        sig: "mount(type, dir, {image, readonly, overlay, partition, spec, ...fs options})",
+        sig: "mount(type, dir, {image, readonly, overlay, overlayFile, partition, spec, ...fs options})",
     },
     Op { name: "unmount", length: 1, f: unmount, sig: "unmount(dir, {force})" },
     Op { name: "mounts", length: 0, f: mounts, sig: "mounts() → [{type, on, from, readonly, flags}]" },
@@ -245,10 +245,14 @@ fn mount(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> R {
     let force = args::opt_bool(ctx, &o, "force", false)?;
     // A writable copy-on-write view of the image: writes stay in memory, the host file is never written.
     let overlay = args::opt_bool(ctx, &o, "overlay", false)?;
+    // ... with its changes kept in a host file too (granted for writing), as --overlay-file.
+    let ov_file = opt(ctx, &o, "overlayFile")?;
+    let overlay_file = args::opt_string(ctx, &ov_file, "options.overlayFile")?;
+    let overlay = overlay || overlay_file.is_some();
     let ov_spec = opt(ctx, &o, "spec")?;
     let spec = args::opt_string(ctx, &ov_spec, "options.spec")?;
     let mut fsopts = mount_opts(ctx, &arg(a, 2), "options")?;
-    fsopts.retain(|(k, _)| !matches!(k.as_str(), "image" | "readonly" | "force" | "spec" | "overlay"));
+    fsopts.retain(|(k, _)| !matches!(k.as_str(), "image" | "readonly" | "force" | "spec" | "overlay" | "overlayFile"));
     let mut flags = 0;
     if readonly {
         flags |= vfs::MNT_RDONLY;
@@ -269,7 +273,20 @@ fn mount(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> R {
                 "open",
                 Some(&img),
             )?;
-            if overlay && !readonly {
+            if let (Some(f), false) = (&overlay_file, readonly) {
+                let denied = |ctx: &mut Context, m: String| {
+                    let e = coded(ctx, JsNativeError::error(), "ERR_ACCESS_DENIED", m);
+                    if let Some(o) = e.as_opaque().and_then(|v| v.as_object()) {
+                        let _ =
+                            o.create_data_property_or_throw(JsString::from("path"), JsString::from(f.as_str()), ctx);
+                    }
+                    e
+                };
+                let hf = h.policy.host_path(f, true).map_err(|m| denied(ctx, m))?;
+                let (ov, _) = kernel::dev::OverlayDevice::with_sidecar(dev, &hf)
+                    .map_err(|e| coded(ctx, JsNativeError::error(), "ERR_INVALID_OVERLAY_FILE", e.to_string()))?;
+                dev = std::sync::Arc::new(ov);
+            } else if overlay && !readonly {
                 dev = std::sync::Arc::new(kernel::dev::OverlayDevice::new(dev));
             }
             let devpath = k.free_dev_name(&ty);

@@ -71,6 +71,11 @@ pub enum Command {
     Makefs(crate::makefs::MakefsArgs),
     /// Check an FFS image as fsck_ffs does (-n: report only; -y: repair).
     Fsck(crate::tools::FsckArgs),
+    /// Write the changes an overlay file holds (--overlay-file) into the image it was made for
+    ///
+    /// rumpjs commit OVERLAY-FILE IMAGE: the image must be the one the file was made for, unchanged
+    /// since; afterwards the file no longer fits the image and can be removed.
+    Commit(crate::tools::CommitArgs),
     /// List a directory inside an image
     ///
     /// rumpjs ls IMAGE [-l] [path ...] (as fs-utils' fsu_ls).
@@ -192,6 +197,11 @@ pub struct CommonOpts {
     /// image files stay byte for byte as they were.
     #[arg(long, global = true, conflicts_with = "rw")]
     pub overlay: bool,
+    /// As --overlay, with the changes also kept in FILE (made if missing, else carried on from), at
+    /// every sync and unmount: a later session goes on from them, and `rumpjs commit FILE IMAGE`
+    /// writes them into the image. One --image only.
+    #[arg(long = "overlay-file", value_name = "FILE", global = true, conflicts_with = "rw")]
+    pub overlay_file: Option<PathBuf>,
 }
 
 impl CommonOpts {
@@ -206,7 +216,8 @@ impl CommonOpts {
             argv,
             verbose: self.verbose,
             deterministic: self.deterministic,
-            overlay: self.overlay,
+            overlay: self.overlay || self.overlay_file.is_some(),
+            overlay_file: self.overlay_file.clone(),
             ..SessionOptions::default()
         }
     }
@@ -350,6 +361,7 @@ pub fn main() -> i32 {
         (Some(Command::Info(a)), _, _) => crate::tools::info(&cli.common, a),
         (Some(Command::Newfs(a)), _, _) => crate::tools::newfs(&cli.common, a),
         (Some(Command::Fsck(a)), _, _) => crate::tools::fsck(&cli.common, a),
+        (Some(Command::Commit(a)), _, _) => crate::tools::commit(a),
         (Some(Command::Makefs(a)), _, _) => crate::makefs::main(&cli.common, a),
         (Some(Command::Get(a)), _, _) => crate::tools::get(&cli.common, a),
         (Some(Command::Put(a)), _, _) => crate::tools::put(&cli.common, a),

@@ -950,7 +950,7 @@ pub fn mount(common: &crate::cli::CommonOpts, a: MountArgs) -> i32 {
     if !Path::new("/dev/fuse").exists() {
         return notify.fail("/dev/fuse is missing (load the fuse module; Debian's fuse3 package gives fusermount3)");
     }
-    let readonly = needs_device && !common.rw && !common.overlay;
+    let readonly = needs_device && !common.rw && !common.overlay && common.overlay_file.is_none();
     let mut mopts = MountOptions { readonly, ..Default::default() };
     if let Some(p) = &common.partition {
         mopts.opts.push(("partition".into(), p.clone()));
@@ -976,6 +976,13 @@ pub fn mount(common: &crate::cli::CommonOpts, a: MountArgs) -> i32 {
     let mut spec = None;
     if let Some(img) = &image {
         let dev: kernel::dev::Dev = match kernel::dev::FileDevice::open(img, !common.rw) {
+            Ok(d) if common.overlay_file.is_some() => {
+                let file = common.overlay_file.as_deref().unwrap_or(Path::new(""));
+                match kernel::dev::OverlayDevice::with_sidecar(Arc::new(d), file) {
+                    Ok((ov, _)) => Arc::new(ov),
+                    Err(e) => return notify.fail(&e.to_string()),
+                }
+            }
             Ok(d) if common.overlay => Arc::new(kernel::dev::OverlayDevice::new(Arc::new(d))),
             Ok(d) => Arc::new(d),
             Err(e) => return notify.fail(&format!("{}: {e}", img.display())),

@@ -57,6 +57,8 @@ pub struct SessionOptions {
     pub deterministic: bool,
     /// Mount the images read-write on a copy-on-write overlay: the host files are never written.
     pub overlay: bool,
+    /// The overlay's changes kept in this host file too (one image only).
+    pub overlay_file: Option<PathBuf>,
     /// With no images given, mount the embedded demo image read-only at /ffs (the REPL does).
     pub demo: bool,
 }
@@ -75,6 +77,7 @@ impl Default for SessionOptions {
             recursion_limit: 10_000,
             deterministic: false,
             overlay: false,
+            overlay_file: None,
             demo: false,
         }
     }
@@ -134,6 +137,12 @@ impl Session {
         }
         for p in &opts.read_host {
             grants.allow_read(p).map_err(Failure::Host)?;
+        }
+        if opts.overlay_file.is_some() && opts.images.len() != 1 {
+            return Err(Failure::Host(format!(
+                "--overlay-file keeps the changes of one image; {} --image options were given",
+                opts.images.len()
+            )));
         }
         let mut images = Vec::new();
         for img in &opts.images {
@@ -397,7 +406,13 @@ fn mount_image(
         .hyper()
         .open_block_device(&host.to_string_lossy(), readonly || opts.overlay)
         .map_err(|e| fail(e.to_string()))?;
-    if opts.overlay {
+    if let Some(file) = &opts.overlay_file {
+        let (ov, n) = kernel::dev::OverlayDevice::with_sidecar(dev, file).map_err(|e| fail(e.to_string()))?;
+        if n > 0 {
+            kernel.log(&format!("overlay file {}: {n} changed chunks read back", file.display()));
+        }
+        dev = Arc::new(ov);
+    } else if opts.overlay {
         dev = Arc::new(kernel::dev::OverlayDevice::new(dev));
     }
     let devpath = kernel.free_dev_name(&opts.fstype);

@@ -142,6 +142,39 @@ pub fn newfs(common: &CommonOpts, a: NewfsArgs) -> i32 {
 }
 
 #[derive(Args, Debug)]
+pub struct CommitArgs {
+    /// The overlay file (made by --overlay-file).
+    pub overlay_file: PathBuf,
+    /// The image it was made for.
+    pub image: PathBuf,
+}
+
+/// `rumpjs commit FILE IMAGE`: the overlay file's changes written into the image (as OverlayDevice::commit
+/// does for an overlay in memory), the image flushed.
+pub fn commit(a: CommitArgs) -> i32 {
+    let dev = match open_image(&a.image, false) {
+        Ok(d) => d,
+        Err(e) => return fail("commit", &e),
+    };
+    match kernel::dev::sidecar::commit(&a.overlay_file, dev.as_ref(), kernel::dev::CHUNK) {
+        Ok(c) => {
+            output::line(
+                Stream::Stdout,
+                &format!(
+                    "committed {} chunks ({} bytes) of {} into {}; the overlay file no longer fits the image and can be removed",
+                    c.chunks,
+                    c.bytes,
+                    a.overlay_file.display(),
+                    a.image.display()
+                ),
+            );
+            0
+        }
+        Err(e) => fail("commit", &e.to_string()),
+    }
+}
+
+#[derive(Args, Debug)]
 pub struct FsckArgs {
     /// Answer no to every question: report only, never write (the image is opened read-only).
     #[arg(short = 'n', conflicts_with = "yes")]

@@ -442,3 +442,74 @@ fn web_globals_as_node_has_them() {
         err(&o)
     );
 }
+
+/// `--overlay-file`: an overlay whose changes are kept in a host file. The image file is never written
+/// by the sessions; a second session goes on from the first one's changes; `rumpjs commit` writes them
+/// into the image, which fsck then finds clean; a file that no longer fits is refused.
+#[test]
+fn overlay_file_sessions_then_commit() {
+    let d = scratch("overlay-file");
+    let Some(ffs) = makefs_image(&d, "ov") else { return };
+    let img = d.join("ov.img");
+    std::fs::write(&img, &ffs).unwrap();
+    let (i, ov) = (img.to_str().unwrap(), d.join("changes.overlay"));
+    let o = rumpjs(&[
+        "--overlay-file",
+        ov.to_str().unwrap(),
+        "--image",
+        i,
+        "-e",
+        "fs.writeFileSync('/ffs/a.txt', 'one'); fs.mkdirSync('/ffs/d'); fs.rmSync('/ffs/hello.txt')",
+    ]);
+    assert_eq!(code(&o), 0, "{}", err(&o));
+    assert!(std::fs::read(&img).unwrap() == ffs, "an overlay session wrote the image");
+    assert!(std::fs::metadata(&ov).unwrap().len() > 4096, "nothing was kept in the overlay file");
+    let o = rumpjs(&[
+        "--overlay-file",
+        ov.to_str().unwrap(),
+        "--image",
+        i,
+        "-e",
+        "console.log(fs.readFileSync('/ffs/a.txt', 'utf8'), fs.existsSync('/ffs/hello.txt')); fs.writeFileSync('/ffs/d/b.txt', 'two')",
+    ]);
+    assert_eq!((code(&o), out(&o).trim()), (0, "one false"), "{}", err(&o));
+    assert!(std::fs::read(&img).unwrap() == ffs, "an overlay session wrote the image");
+
+    let o = rumpjs(&["commit", ov.to_str().unwrap(), i]);
+    assert_eq!(code(&o), 0, "{}", err(&o));
+    assert!(out(&o).starts_with("committed "), "{}", out(&o));
+    let o = rumpjs(&["fsck", "-n", i]);
+    assert_eq!(code(&o), 0, "the committed image is not clean:\n{}{}", out(&o), err(&o));
+    let o = rumpjs(&["--image", i, "-e", "console.log(fs.readFileSync('/ffs/a.txt', 'utf8') + fs.readFileSync('/ffs/d/b.txt', 'utf8'), fs.existsSync('/ffs/hello.txt'))"]);
+    assert_eq!(out(&o).trim(), "onetwo false", "{}", err(&o));
+    // The image changed: the overlay file is refused, by commit and by a session.
+    let o = rumpjs(&["commit", ov.to_str().unwrap(), i]);
+    assert_eq!(code(&o), 1);
+    assert!(err(&o).contains("another image, or this image changed"), "{}", err(&o));
+    let o = rumpjs(&["--overlay-file", ov.to_str().unwrap(), "--image", i, "-e", "0"]);
+    assert_eq!(code(&o), 2);
+    assert!(err(&o).contains("another image"), "{}", err(&o));
+    // One image only.
+    let o = rumpjs(&["--overlay-file", ov.to_str().unwrap(), "-e", "0"]);
+    assert_eq!(code(&o), 2);
+    assert!(err(&o).contains("one image"), "{}", err(&o));
+    // From JavaScript: rump.mount's overlayFile, inside the grants only.
+    let ov2 = d.join("js.overlay");
+    let js = format!(
+        "fs.mkdirSync('/mnt/o', {{ recursive: true }}); rump.mount('ffs', '/mnt/o', {{ image: {i:?}, overlayFile: {:?} }}); \
+         fs.writeFileSync('/mnt/o/js.txt', 'js'); rump.unmount('/mnt/o'); \
+         try {{ rump.mount('ffs', '/mnt/o', {{ image: {i:?}, overlayFile: '/tmp/elsewhere.overlay' }}) }} catch (e) {{ console.log(e.code) }}",
+        ov2.to_str().unwrap()
+    );
+    let o = rumpjs(&["--allow-host", d.to_str().unwrap(), "-e", &js]);
+    assert_eq!((code(&o), out(&o).trim()), (0, "ERR_ACCESS_DENIED"), "{}", err(&o));
+    let o = rumpjs(&[
+        "--overlay-file",
+        ov2.to_str().unwrap(),
+        "--image",
+        i,
+        "-e",
+        "console.log(fs.readFileSync('/ffs/js.txt', 'utf8'))",
+    ]);
+    assert_eq!(out(&o).trim(), "js", "{}", err(&o));
+}

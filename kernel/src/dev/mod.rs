@@ -5,11 +5,12 @@ mod file;
 mod mem;
 mod overlay;
 pub mod part;
+pub mod sidecar;
 mod slice;
 
 pub use file::FileDevice;
 pub use mem::MemDevice;
-pub use overlay::OverlayDevice;
+pub use overlay::{OverlayDevice, CHUNK};
 pub use slice::SliceDevice;
 
 use crate::errno::{Errno, KResult};

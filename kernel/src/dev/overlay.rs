@@ -1,21 +1,40 @@
+use super::sidecar::{Sidecar, SidecarError};
 use super::{check_range, BlockDevice, Dev};
 use crate::errno::KResult;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
 use std::sync::Mutex;
 
 /// Granularity of the overlay's copy-on-write.
-const CHUNK: u64 = 4096;
+pub const CHUNK: u64 = 4096;
 
 /// A writable copy-on-write view of a device: reads fall through to the base device, writes land in
-/// memory. The base is never written; `commit` copies the changes into a writable device on request.
+/// memory (and, with a sidecar file, are appended there at each flush). The base is never written;
+/// `commit` copies the changes into a writable device on request.
 pub struct OverlayDevice {
     base: Dev,
     chunks: Mutex<BTreeMap<u64, Box<[u8]>>>,
+    sidecar: Option<Mutex<SidecarState>>,
+}
+
+struct SidecarState {
+    file: Sidecar,
+    /// Chunks changed since the last flush.
+    unsaved: BTreeSet<u64>,
 }
 
 impl OverlayDevice {
     pub fn new(base: Dev) -> OverlayDevice {
-        OverlayDevice { base, chunks: Mutex::new(BTreeMap::new()) }
+        OverlayDevice { base, chunks: Mutex::new(BTreeMap::new()), sidecar: None }
+    }
+
+    /// An overlay whose changes are kept in the host file `path` too: made when missing, else read back
+    /// (it must have been made for this very base). Returns the overlay and how many chunks it read back.
+    pub fn with_sidecar(base: Dev, path: &Path) -> Result<(OverlayDevice, u64), SidecarError> {
+        let (file, loaded) = Sidecar::open(path, base.as_ref(), CHUNK)?;
+        let n = loaded.chunks.len() as u64;
+        let state = SidecarState { file, unsaved: BTreeSet::new() };
+        Ok((OverlayDevice { base, chunks: Mutex::new(loaded.chunks), sidecar: Some(Mutex::new(state)) }, n))
     }
 
     /// Bytes held in memory by changed chunks.
@@ -93,6 +112,9 @@ impl BlockDevice for OverlayDevice {
             };
             let s = (pos - idx * CHUNK) as usize;
             c[s..s + (cend - pos) as usize].copy_from_slice(&buf[(pos - off) as usize..(cend - off) as usize]);
+            if let Some(sc) = &self.sidecar {
+                sc.lock().unwrap_or_else(|e| e.into_inner()).unsaved.insert(idx);
+            }
             pos = cend;
         }
         Ok(())
@@ -102,8 +124,25 @@ impl BlockDevice for OverlayDevice {
         self.base.size()
     }
 
+    /// With a sidecar: the chunks changed since the last flush are appended to it and it is synced.
     fn flush(&self) -> KResult<()> {
-        Ok(())
+        let Some(sc) = &self.sidecar else { return Ok(()) };
+        // Locks in write_at's order: the chunks, then the sidecar.
+        let chunks = self.lock();
+        let mut st = sc.lock().unwrap_or_else(|e| e.into_inner());
+        if st.unsaved.is_empty() {
+            return Ok(());
+        }
+        let size = self.base.size();
+        let unsaved = std::mem::take(&mut st.unsaved);
+        let r = st.file.append(unsaved.iter().filter_map(|idx| {
+            let n = CHUNK.min(size - idx * CHUNK) as usize;
+            chunks.get(idx).map(|c| (*idx, &c[..n]))
+        }));
+        if r.is_err() {
+            st.unsaved = unsaved; // tried again at the next flush
+        }
+        r
     }
 
     fn readonly(&self) -> bool {
@@ -111,7 +150,14 @@ impl BlockDevice for OverlayDevice {
     }
 
     fn describe(&self) -> String {
-        format!("overlay on {}", self.base.describe())
+        match &self.sidecar {
+            Some(sc) => format!(
+                "overlay on {} kept in {}",
+                self.base.describe(),
+                sc.lock().unwrap_or_else(|e| e.into_inner()).file.path().display()
+            ),
+            None => format!("overlay on {}", self.base.describe()),
+        }
     }
 }
 
@@ -120,6 +166,79 @@ mod tests {
     use super::*;
     use crate::dev::MemDevice;
     use std::sync::Arc;
+
+    fn scratch(name: &str) -> std::path::PathBuf {
+        let d = std::env::temp_dir().join(format!("rumpjs-sidecar-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        d.join("overlay")
+    }
+
+    #[test]
+    fn a_sidecar_keeps_flushed_changes_across_sessions_and_commits_them() {
+        let data: Vec<u8> = (0..300_000u32).map(|i| (i * 7) as u8).collect();
+        let base: Dev = Arc::new(MemDevice::new(data.clone(), true));
+        let path = scratch("keep");
+        let (ov, n) = OverlayDevice::with_sidecar(base.clone(), &path).unwrap();
+        assert_eq!(n, 0);
+        ov.write_at(5000, b"first").unwrap();
+        ov.write_at(299_998, b"zz").unwrap(); // the short last chunk
+        ov.flush().unwrap();
+        ov.write_at(5000, b"FIRST").unwrap();
+        ov.write_at(200_000, b"not flushed").unwrap();
+        drop(ov);
+        // A second session sees what was flushed, not what was not.
+        let (ov, n) = OverlayDevice::with_sidecar(base.clone(), &path).unwrap();
+        assert_eq!(n, 2);
+        let mut b = [0u8; 5];
+        ov.read_at(5000, &mut b).unwrap();
+        assert_eq!(&b, b"first");
+        let mut b = [0u8; 11];
+        ov.read_at(200_000, &mut b).unwrap();
+        assert_eq!(&b[..], &data[200_000..200_011]);
+        ov.write_at(5000, b"third").unwrap();
+        ov.flush().unwrap();
+        drop(ov);
+        // A torn tail (a crash in the middle of an append) is dropped; what came before stays.
+        let len = std::fs::metadata(&path).unwrap().len();
+        let mut f = std::fs::OpenOptions::new().append(true).open(&path).unwrap();
+        std::io::Write::write_all(&mut f, b"RCHK\0\x10\0\0garbage").unwrap();
+        drop(f);
+        let (ov, _) = OverlayDevice::with_sidecar(base.clone(), &path).unwrap();
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), len, "the torn tail was cut");
+        drop(ov);
+        // Commit: the last version of each chunk lands in the image; the base itself was never written.
+        let target = MemDevice::new(data.clone(), false);
+        let c = super::super::sidecar::commit(&path, &target, CHUNK).unwrap();
+        assert_eq!(c.chunks, 2);
+        let mut want = data.clone();
+        want[5000..5005].copy_from_slice(b"third");
+        want[299_998..].copy_from_slice(b"zz");
+        assert!(target.contents() == want);
+        let mut orig = vec![0u8; data.len()];
+        base.read_at(0, &mut orig).unwrap();
+        assert!(orig == data);
+        // Once committed the image changed: the sidecar no longer fits it.
+        let e = super::super::sidecar::commit(&path, &target, CHUNK).err().unwrap();
+        assert!(e.0.contains("another image"), "{e}");
+    }
+
+    #[test]
+    fn a_sidecar_refuses_another_image_and_a_file_that_is_not_one() {
+        let a: Dev = Arc::new(MemDevice::new(vec![1u8; 100_000], true));
+        let b: Dev = Arc::new(MemDevice::new(vec![2u8; 100_000], true));
+        let c: Dev = Arc::new(MemDevice::new(vec![1u8; 90_000], true));
+        let path = scratch("refuse");
+        let (ov, _) = OverlayDevice::with_sidecar(a.clone(), &path).unwrap();
+        drop(ov);
+        let e = OverlayDevice::with_sidecar(b, &path).err().unwrap();
+        assert!(e.0.contains("another image"), "{e}");
+        let e = OverlayDevice::with_sidecar(c, &path).err().unwrap();
+        assert!(e.0.contains("100000 bytes"), "{e}");
+        std::fs::write(&path, b"something else entirely, long enough for a header").unwrap();
+        let e = OverlayDevice::with_sidecar(a, &path).err().unwrap();
+        assert!(e.0.contains("bad magic"), "{e}");
+    }
 
     #[test]
     fn writes_stay_in_the_overlay() {

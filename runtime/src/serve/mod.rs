@@ -956,7 +956,7 @@ pub fn main(common: &CommonOpts, args: ServeArgs) -> i32 {
     // With no --image, the embedded demo image on /ffs, as the 2012 page and the REPL have it.
     opts.demo = true;
     // --overlay: the images are read-write in memory and the files never change, so the page may write.
-    let readonly = !(common.rw || common.overlay);
+    let readonly = !(common.rw || common.overlay || common.overlay_file.is_some());
     let (engine, kernel) = match start_engine(opts, readonly, timeout) {
         Ok(x) => x,
         Err(f) => {
@@ -977,7 +977,7 @@ pub fn main(common: &CommonOpts, args: ServeArgs) -> i32 {
         kernel: kernel.clone(),
         engine,
         readonly,
-        overlay: common.overlay,
+        overlay: common.overlay || common.overlay_file.is_some(),
         page,
     });
     let handler: Arc<http::Handler> = {
