@@ -3,8 +3,7 @@
 //! The Sleuth Kit (UFS1, which TSK finds at 8192); an FFS mounted read-write on a copy-on-write
 //! overlay over a read-only host file leaves the file byte for byte as it was.
 
-#[path = "../../tests/support/skip.rs"]
-mod skip;
+use ffs_rw_common::skip;
 
 mod ffs_rw_common;
 

@@ -614,7 +614,7 @@ fn readdir_while_the_directory_changes() {
             while !stop.load(Relaxed) {
                 let _ = std::fs::remove_file(dir.join(format!("tmp-{:04}", i % 600)));
                 std::fs::write(dir.join(format!("new-{i:06}")), b"n").unwrap();
-                if i % 3 == 0 {
+                if i.is_multiple_of(3) {
                     let _ = std::fs::remove_file(dir.join(format!("new-{:06}", i / 2)));
                 }
                 i += 1;

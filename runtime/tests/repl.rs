@@ -136,7 +136,7 @@ fn repl_on_an_image_with_the_other_commands() {
     p.expect("rump:/> ").unwrap();
 
     // .load runs a host file in the session.
-    p.send_line(&format!(".load {}", script.display())).unwrap();
+    p.send_line(format!(".load {}", script.display())).unwrap();
     p.expect("rump:/> ").unwrap();
     p.send_line("loadedValue + 1").unwrap();
     p.expect(Regex("\r?\n43\r?\n")).unwrap();

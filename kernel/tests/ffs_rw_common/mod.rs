@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 #[path = "../../../tests/support/skip.rs"]
-mod skip;
+pub mod skip;
 
 use kernel::dev::{BlockDevice, Dev, MemDevice};
 use kernel::fs::ffs::endian::ByteOrder;
