@@ -5,8 +5,11 @@
 //! Side by side in one run: `rumpjs makefs` against Debian's `makefs` on a tree of 50,000 small files
 //! (~300 MB) and on one of 20 large files (~1.5 GB), UFS1 and UFS2; then `rumpjs get` of a whole image
 //! against `tsk_recover -e`. Every image is checked (our fsck -n; the copies out are diffed with the
-//! tree), so a fast wrong answer cannot pass as a figure. The host's page cache is warmed first: both
-//! tools read the tree and write the image from and to memory.
+//! tree), so a fast wrong answer cannot pass as a figure. The host's page cache is warmed first, the
+//! work directory is /dev/shm when there is one (so neither tool waits for the host's disk writeback),
+//! and `sync` and the removal of the last run's output are done before each timed run, outside it.
+//! TSK cannot read the UFS2 images Debian's makefs writes (superblock at 8192), so the UFS2 `get`
+//! comparison is on rumpjs makefs's image (superblock at 65536, as NetBSD's newfs puts it).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -21,10 +24,12 @@ fn sh(script: &str) -> Result<String, String> {
     }
 }
 
-/// Best of `runs` wall-clock seconds, or the error of the first failing run.
-fn best_of(runs: usize, script: &str) -> Result<f64, String> {
+/// Best of `runs` wall-clock seconds of `script`, each after `setup` and `sync` (not timed), or the error
+/// of the first failing run.
+fn best_of(runs: usize, setup: &str, script: &str) -> Result<f64, String> {
     let mut best = f64::MAX;
     for _ in 0..runs {
+        sh(&format!("{setup}; sync"))?;
         let t = Instant::now();
         sh(script)?;
         best = best.min(t.elapsed().as_secs_f64());
@@ -109,7 +114,10 @@ fn makefs_and_get_side_by_side() {
         }
     }
     let exe = env!("CARGO_BIN_EXE_rumpjs");
-    let base = PathBuf::from(std::env::var("RUMPJS_BENCH_DIR").unwrap_or_else(|_| "/tmp/rumpjs-makefs-bench".into()));
+    let default =
+        if Path::new("/dev/shm").is_dir() { "/dev/shm/rumpjs-makefs-bench" } else { "/tmp/rumpjs-makefs-bench" };
+    let base = PathBuf::from(std::env::var("RUMPJS_BENCH_DIR").unwrap_or_else(|_| default.into()));
+    println!("work directory: {}", base.display());
     let n: usize = std::env::var("RUMPJS_BENCH_FILES").ok().and_then(|v| v.parse().ok()).unwrap_or(50_000);
     let _ = std::fs::remove_dir_all(&base);
     std::fs::create_dir_all(&base).unwrap();
@@ -128,8 +136,10 @@ fn makefs_and_get_side_by_side() {
         sh(&format!("cd {} && tar cf - . | cat > /dev/null", tree.display())).unwrap();
         for v in [1, 2] {
             let (theirs, ours) = (base.join(format!("{name}-{v}-debian.img")), base.join(format!("{name}-{v}.img")));
-            let d = best_of(3, &format!("makefs -t ffs -o version={v} {} {}", theirs.display(), tree.display()));
-            let r = best_of(3, &format!("{exe} makefs -t ffs -o version={v} {} {}", ours.display(), tree.display()));
+            let (rm_t, rm_o) = (format!("rm -f {}", theirs.display()), format!("rm -f {}", ours.display()));
+            let d = best_of(3, &rm_t, &format!("makefs -t ffs -o version={v} {} {}", theirs.display(), tree.display()));
+            let r =
+                best_of(3, &rm_o, &format!("{exe} makefs -t ffs -o version={v} {} {}", ours.display(), tree.display()));
             let ratio = match (&d, &r) {
                 (Ok(d), Ok(r)) => format!("{:>7.2}x", d / r),
                 _ => "-".into(),
@@ -148,22 +158,24 @@ fn makefs_and_get_side_by_side() {
     }
     println!("{:<34} {:>12} {:>12} {:>8}", "whole image out, best of 3", "tsk_recover", "rumpjs get", "ratio");
     for (name, tree) in &trees {
-        for (v, img) in [(1, base.join(format!("{name}-1-debian.img"))), (2, base.join(format!("{name}-2-debian.img")))]
-        {
+        for (v, img, whose) in [
+            (1, base.join(format!("{name}-1-debian.img")), "Debian's"),
+            (2, base.join(format!("{name}-2.img")), "rumpjs's"),
+        ] {
             if !img.exists() {
                 continue;
             }
             let (o1, o2) = (base.join("out-tsk"), base.join("out-get"));
             let clean = format!("rm -rf {} {}", o1.display(), o2.display());
-            let tsk = best_of(3, &format!("{clean}; tsk_recover -e {} {}", img.display(), o1.display()));
-            let get = best_of(3, &format!("{clean}; {exe} get {}:/ {}", img.display(), o2.display()));
+            let tsk = best_of(3, &clean, &format!("tsk_recover -f ufs{v} -e {} {}", img.display(), o1.display()));
+            let get = best_of(3, &clean, &format!("{exe} get {}:/ {}", img.display(), o2.display()));
             let ratio = match (&tsk, &get) {
                 (Ok(t), Ok(g)) => format!("{:>7.2}x", t / g),
                 _ => "-".into(),
             };
             println!(
                 "{:<34} {:>12} {:>12} {ratio}",
-                format!("{name} tree, Debian's UFS{v} image"),
+                format!("{name} tree, {whose} UFS{v} image"),
                 show(&tsk),
                 show(&get)
             );
