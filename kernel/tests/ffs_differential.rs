@@ -312,6 +312,10 @@ fn makefs_images_match_their_source_trees_and_tsk() {
         (2, "be", 65536, 8192),
         (1, "le", 32768, 4096),
         (2, "le", 4096, 4096),
+        // 2 and 4 fragments a block (the rest are 8 or 1).
+        (1, "be", 8192, 4096),
+        (2, "le", 16384, 4096),
+        (1, "le", 65536, 16384),
     ];
     let host_kib: u64 = {
         let out = Command::new("du").args(["-sk", "--apparent-size"]).arg(&tree).output().unwrap();
