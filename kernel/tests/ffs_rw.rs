@@ -1,6 +1,7 @@
 //! FFS read-write: every kind of change, then unmount, remount and compare; The Sleuth Kit reads what
 //! we wrote; the clean flag; errors the file system owns (EEXIST, ENOTEMPTY, ENOSPC, out of inodes).
 
+mod ffs_common;
 mod ffs_rw_common;
 
 use ffs_rw_common::*;
@@ -338,4 +339,59 @@ fn reads_update_access_times_unless_noatime() {
     read(&p, b"/mnt/f");
     assert_eq!(p.stat(b"/mnt/f").unwrap().atime, after.atime, "noatime");
     p.unmount(b"/mnt", 0).unwrap();
+}
+
+/// A file's last block grows through fragments as ffs_realloccg grows it: in place while the fragments
+/// after it are free (ffs_fragextend), moved to a new place when a neighbour holds them, and a full block
+/// once it passes the last fragment size; the fragments left behind are free again (fsck agrees).
+#[test]
+fn fragments_extend_in_place_or_move() {
+    let cfg = CFGS[2]; // 8192/1024: 8 fragments a block
+    let f = cfg.fsize as usize;
+    let dev = fresh(cfg, 8 << 20);
+    let (_k, p, _h) = boot(dev.clone() as Dev);
+    mount_rw(&p).unwrap();
+    write(&p, b"/mnt/a", &bytes(1, f - 10));
+    write(&p, b"/mnt/b", &bytes(2, f - 10));
+    let (ia, ib) = (p.lstat(b"/mnt/a").unwrap().ino, p.lstat(b"/mnt/b").unwrap().ino);
+    p.unmount(b"/mnt", 0).unwrap();
+    let img = ffs_common::Img::new(dev.contents());
+    let (a0, b0) = (img.inode(ia).db[0], img.inode(ib).db[0]);
+    assert_eq!(b0, a0 + 1, "precondition: b's fragment follows a's");
+    let free0 = img.sb.cstotal.nffree + img.sb.cstotal.nbfree * img.sb.frag as i64;
+
+    // a needs 2 fragments: the next one is b's, so a moves; b stays.
+    mount_rw(&p).unwrap();
+    let fd = p.open(b"/mnt/a", O_WRONLY | O_APPEND, 0).unwrap();
+    p.write(fd, &bytes(3, 20)).unwrap();
+    p.close(fd).unwrap();
+    // b can grow in place: the fragments after it are free.
+    let fd = p.open(b"/mnt/b", O_WRONLY | O_APPEND, 0).unwrap();
+    p.write(fd, &bytes(4, 2 * f)).unwrap();
+    p.close(fd).unwrap();
+    p.unmount(b"/mnt", 0).unwrap();
+    let img = ffs_common::Img::new(dev.contents());
+    let (a1, b1) = (img.inode(ia).db[0], img.inode(ib).db[0]);
+    assert_ne!(a1, a0, "a was not moved though its neighbour holds the next fragment");
+    assert_eq!(b1, b0, "b was moved though the fragments after it were free");
+    let free1 = img.sb.cstotal.nffree + img.sb.cstotal.nbfree * img.sb.frag as i64;
+    // a: 1 -> 2 fragments (its old one freed), b: 1 -> 3 fragments.
+    assert_eq!(free0 - free1, 1 + 2, "free fragments {free0} -> {free1}");
+    assert_fsck_clean(dev.clone() as Dev, "after growing through fragments");
+
+    // Past the last fragment size: a full block (aligned), its fragments elsewhere freed.
+    mount_rw(&p).unwrap();
+    let fd = p.open(b"/mnt/a", O_WRONLY | O_APPEND, 0).unwrap();
+    p.write(fd, &bytes(5, 7 * f)).unwrap();
+    p.close(fd).unwrap();
+    let mut want = bytes(1, f - 10);
+    want.extend_from_slice(&bytes(3, 20));
+    want.extend_from_slice(&bytes(5, 7 * f));
+    assert!(read(&p, b"/mnt/a") == want, "a's contents after moves");
+    p.unmount(b"/mnt", 0).unwrap();
+    let img = ffs_common::Img::new(dev.contents());
+    let d = img.inode(ia);
+    assert_eq!(d.db[0] % img.sb.frag as u64, 0, "a's first block is not block-aligned: {}", d.db[0]);
+    assert_ne!(d.db[1], 0);
+    assert_fsck_clean(dev.clone() as Dev, "after a full block");
 }

@@ -216,6 +216,16 @@ proptest! {
     fn ufs1_be_large_blocks(ops in prop::collection::vec(op(), 1..40)) {
         run(CFGS[3], &ops)?;
     }
+
+    #[test]
+    fn ufs2_le_64k_blocks_4_frags(ops in prop::collection::vec(op(), 1..40)) {
+        run(CFGS[4], &ops)?;
+    }
+
+    #[test]
+    fn ufs1_be_2_frags(ops in prop::collection::vec(op(), 1..40)) {
+        run(CFGS[5], &ops)?;
+    }
 }
 
 /// Found by the proptest: a file shrunk to a size inside a hole, then written at its start. The block

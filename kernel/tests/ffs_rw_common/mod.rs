@@ -26,16 +26,29 @@ pub struct Cfg {
     pub fsize: u32,
 }
 
-pub const CFGS: [Cfg; 4] = [
+/// 8 fragments a block in the first four; 4 (with 64 KiB blocks) and 2 in the last two.
+pub const CFGS: [Cfg; 6] = [
     Cfg { ufs: 1, order: ByteOrder::Little, bsize: 4096, fsize: 512 },
     Cfg { ufs: 2, order: ByteOrder::Big, bsize: 32768, fsize: 4096 },
     Cfg { ufs: 2, order: ByteOrder::Little, bsize: 8192, fsize: 1024 },
     Cfg { ufs: 1, order: ByteOrder::Big, bsize: 16384, fsize: 2048 },
+    Cfg { ufs: 2, order: ByteOrder::Little, bsize: 65536, fsize: 16384 },
+    Cfg { ufs: 1, order: ByteOrder::Big, bsize: 8192, fsize: 4096 },
 ];
 
 impl Cfg {
     pub fn opts(&self) -> NewfsOptions {
-        NewfsOptions { ufs: self.ufs, order: self.order, bsize: self.bsize, fsize: self.fsize, ..Default::default() }
+        // An inode per 16 KiB at most: with large fragments newfs's default (one per 4 fragments) gives
+        // the small test devices fewer inodes than the tests create.
+        let density = (4 * self.fsize).min(16384);
+        NewfsOptions {
+            ufs: self.ufs,
+            order: self.order,
+            bsize: self.bsize,
+            fsize: self.fsize,
+            density,
+            ..Default::default()
+        }
     }
 }
 
