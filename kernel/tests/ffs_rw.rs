@@ -395,3 +395,37 @@ fn fragments_extend_in_place_or_move() {
     assert_ne!(d.db[1], 0);
     assert_fsck_clean(dev.clone() as Dev, "after a full block");
 }
+
+/// chflags on FFS read-write: the flags are in the inode on disk (UFS1's di_flags, UFS2's), survive a
+/// remount, and mean what they say (immutable: no write, unlink or chmod; append-only: appends only).
+#[test]
+fn file_flags_are_kept_on_disk_and_enforced() {
+    for cfg in [CFGS[0], CFGS[1]] {
+        let dev = fresh(cfg, 8 << 20);
+        let (_k, p, _h) = boot(dev.clone() as Dev);
+        mount_rw(&p).unwrap();
+        write(&p, b"/mnt/imm", b"data");
+        write(&p, b"/mnt/app", b"start");
+        p.chflags(b"/mnt/imm", UF_NODUMP | UF_IMMUTABLE | SF_ARCHIVED).unwrap();
+        p.chflags(b"/mnt/app", UF_APPEND).unwrap();
+        let ino = p.lstat(b"/mnt/imm").unwrap().ino;
+        p.unmount(b"/mnt", 0).unwrap();
+        let img = ffs_common::Img::new(dev.contents());
+        assert_eq!(img.inode(ino).flags, UF_NODUMP | UF_IMMUTABLE | SF_ARCHIVED, "ufs{}: di_flags", cfg.ufs);
+        mount_rw(&p).unwrap();
+        assert_eq!(p.stat(b"/mnt/imm").unwrap().flags, UF_NODUMP | UF_IMMUTABLE | SF_ARCHIVED);
+        assert_eq!(ffs_common::err(p.open(b"/mnt/imm", O_WRONLY, 0)), Errno::EPERM);
+        assert_eq!(ffs_common::err(p.unlink(b"/mnt/imm")), Errno::EPERM);
+        assert_eq!(ffs_common::err(p.chmod(b"/mnt/imm", 0o777)), Errno::EPERM);
+        assert_eq!(ffs_common::err(p.truncate(b"/mnt/imm", 0)), Errno::EPERM);
+        assert_eq!(ffs_common::err(p.open(b"/mnt/app", O_WRONLY | O_TRUNC, 0)), Errno::EPERM);
+        let fd = p.open(b"/mnt/app", O_WRONLY | O_APPEND, 0).unwrap();
+        p.write(fd, b"+more").unwrap();
+        p.close(fd).unwrap();
+        assert_eq!(read(&p, b"/mnt/app"), b"start+more");
+        p.chflags(b"/mnt/imm", 0).unwrap();
+        p.unlink(b"/mnt/imm").unwrap();
+        p.unmount(b"/mnt", 0).unwrap();
+        assert_fsck_clean(dev.clone() as Dev, &format!("ufs{} flags", cfg.ufs));
+    }
+}
