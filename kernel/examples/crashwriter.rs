@@ -1,7 +1,10 @@
 //! A writer for the crash test (kernel/tests/ffs_fsck_crash.rs): mounts the FFS image given as the first
 //! argument read-write and writes files `f<N>` (N from 0), each of a size and contents derived from N
-//! and the seed (second argument), fsync'ing each one and then printing `SYNCED <N>` on stdout. The
-//! test kills it at a random moment; every file it printed was durable by then.
+//! and the seed (second argument), fsync'ing each one and then printing `SYNCED <N>` on stdout. Between
+//! them it churns a `junk/` directory without fsync — creates, overwrites, appends, truncates (shrink
+//! and grow), renames (over existing names, across directories), links, unlinks, mkdir and rmdir — so
+//! the kill lands in the middle of every kind of change. The test kills it at a random moment; every
+//! file it printed was durable by then (the junk is whatever fsck makes of it).
 //!
 //!     cargo run -p rumpjs-kernel --example crashwriter -- IMAGE SEED [COUNT]
 
@@ -52,7 +55,10 @@ fn main() {
         std::process::exit(3);
     }
     let out = std::io::stdout();
+    let _ = p.mkdir(b"/ffs/junk", 0o755);
+    let _ = p.mkdir(b"/ffs/junk/sub", 0o755);
     for n in 0..count {
+        churn(&p, seed, n);
         let data = contents(seed, n);
         let path = format!("/ffs/f{n}");
         let fd = match p.open(path.as_bytes(), O_WRONLY | O_CREAT | O_TRUNC, 0o644) {
@@ -79,4 +85,38 @@ fn main() {
         o.flush().unwrap();
     }
     p.unmount(b"/ffs", 0).ok();
+}
+
+/// Unsynced changes of every kind in /ffs/junk; errors (ENOENT for a name already gone, ENOSPC) are
+/// part of the game and ignored.
+fn churn(p: &Proc, seed: u64, n: u64) {
+    let j = |k: u64| format!("/ffs/junk/j{}", k % 16);
+    let s = |k: u64| format!("/ffs/junk/sub/s{}", k % 8);
+    let data = contents(seed ^ 0x5555, n);
+    let put = |path: &str, flags: u32, buf: &[u8]| {
+        if let Ok(fd) = p.open(path.as_bytes(), O_WRONLY | O_CREAT | flags, 0o644) {
+            let _ = p.write(fd, buf);
+            let _ = p.close(fd);
+        }
+    };
+    put(&j(n), O_TRUNC, &data);
+    put(&j(n + 3), O_APPEND, &data[..data.len().min(5000)]);
+    let _ = p.truncate(j(n + 5).as_bytes(), (data.len() / 3) as i64);
+    let _ = p.truncate(j(n + 6).as_bytes(), (data.len() * 2 + 70_000) as i64);
+    let _ = p.rename(j(n + 1).as_bytes(), j(n + 2).as_bytes());
+    let _ = p.rename(j(n + 4).as_bytes(), s(n).as_bytes());
+    let _ = p.link(j(n).as_bytes(), s(n + 1).as_bytes());
+    let _ = p.unlink(j(n + 7).as_bytes());
+    let _ = p.unlink(s(n + 2).as_bytes());
+    let d = format!("/ffs/junk/d{}", n % 4);
+    if p.mkdir(d.as_bytes(), 0o755).is_err() {
+        let _ = p.unlink(format!("{d}/x").as_bytes());
+        let _ = p.rmdir(d.as_bytes());
+    } else {
+        put(&format!("{d}/x"), O_TRUNC, b"x");
+    }
+    if n % 5 == 4 {
+        let _ = p.rename(b"/ffs/junk/sub", b"/ffs/junk/sub2");
+        let _ = p.rename(b"/ffs/junk/sub2", b"/ffs/junk/sub");
+    }
 }
