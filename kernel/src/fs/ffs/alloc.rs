@@ -130,6 +130,44 @@ impl Superblock {
     }
 }
 
+/// fragtbl (ffs_tables.c): for each byte of the free map and each block size in fragments (1, 2, 4, 8;
+/// index log2), bit n-1 is set when one of the blocks in that byte has a maximal run of exactly n free
+/// fragments. mapsearch passes over every byte without the run it wants at the cost of one lookup.
+static FRAGTBL: [[u8; 256]; 4] = build_fragtbl();
+
+const fn build_fragtbl() -> [[u8; 256]; 4] {
+    let mut t = [[0u8; 256]; 4];
+    let mut k = 0;
+    while k < 4 {
+        let frag = 1u32 << k;
+        let mut v = 0u32;
+        while v < 256 {
+            let mut bits = 0u8;
+            let mut blk = 0;
+            while blk < 8 / frag {
+                let m = (v >> (blk * frag)) & ((1 << frag) - 1);
+                let mut pos = 0;
+                while pos < frag {
+                    if m & (1 << pos) == 0 {
+                        pos += 1;
+                        continue;
+                    }
+                    let start = pos;
+                    while pos < frag && m & (1 << pos) != 0 {
+                        pos += 1;
+                    }
+                    bits |= 1 << (pos - start - 1);
+                }
+                blk += 1;
+            }
+            t[k][v as usize] = bits;
+            v += 1;
+        }
+        k += 1;
+    }
+    t
+}
+
 /// Whether the free-fragment pattern `m` of a block (`frag` bits) has a run of exactly `n` free
 /// fragments; returns where it starts (the around/inside tables of ffs_tables.c, as a loop).
 fn exact_run(m: u32, frag: u32, n: u32) -> Option<u32> {
@@ -308,16 +346,20 @@ impl Ffs {
         let start = if start != 0 { start } else { cg.get(cg::off::FROTOR) as u64 };
         let nbytes = fpg.div_ceil(8);
         let sbyte = (start / 8).min(nbytes.saturating_sub(1));
+        let tbl = &FRAGTBL[frag.trailing_zeros().min(3) as usize];
+        let want = 1u8 << (allocsiz.clamp(1, 8) - 1);
         let scan = |cg: &CgMut<'_>, from: u64, to: u64| -> Option<(u64, u64)> {
-            for byte in from..to {
-                // As ffs_mapsearch's scanc: a byte with no free fragment is passed over whole.
-                if cg.free_map_byte(byte) == 0 {
+            let map = cg.free_map(to);
+            for byte in from..to.min(map.len() as u64) {
+                // As ffs_mapsearch's scanc over fragtbl: a byte without the run is passed over whole.
+                let v = map[byte as usize];
+                if tbl[v as usize] & want == 0 {
                     continue;
                 }
                 let base = byte * 8;
                 let mut b = base;
                 while b < base + 8 && b < fpg {
-                    let m = cg.blkmap(b, frag);
+                    let m = (v as u32 >> (b - base)) & ((1u32 << frag) - 1);
                     if let Some(p) = exact_run(m, frag, allocsiz) {
                         return Some((byte, b + p as u64));
                     }
@@ -866,6 +908,25 @@ impl Ffs {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn fragtbl_says_what_exact_run_finds() {
+        for k in 0..4u32 {
+            let frag = 1u32 << k;
+            for v in 0..256u32 {
+                for n in 1..=frag {
+                    let any =
+                        (0..8 / frag).any(|blk| exact_run((v >> (blk * frag)) & ((1 << frag) - 1), frag, n).is_some());
+                    assert_eq!(
+                        FRAGTBL[k as usize][v as usize] & (1 << (n - 1)) != 0,
+                        any,
+                        "frag {frag} byte {v:#x} run {n}"
+                    );
+                }
+            }
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -160,6 +160,13 @@ impl CgMut<'_> {
     }
 
     /// Byte `i` of cg_blksfree: eight fragments' free bits (0 past the end of the block).
+    /// The first `n` bytes of cg_blksfree (fewer if the block ends first).
+    pub fn free_map(&self, n: u64) -> &[u8] {
+        let at = (self.get(off::FREEOFF) as usize).min(self.b.len());
+        let end = at.saturating_add(usize::try_from(n).unwrap_or(usize::MAX)).min(self.b.len());
+        &self.b[at..end]
+    }
+
     pub fn free_map_byte(&self, i: u64) -> u8 {
         let at = (self.get(off::FREEOFF) as u64).saturating_add(i);
         usize::try_from(at).ok().and_then(|at| self.b.get(at)).copied().unwrap_or(0)
