@@ -348,14 +348,31 @@ impl Ffs {
         let sbyte = (start / 8).min(nbytes.saturating_sub(1));
         let tbl = &FRAGTBL[frag.trailing_zeros().min(3) as usize];
         let want = 1u8 << (allocsiz.clamp(1, 8) - 1);
+        let whole8 = frag == 8 && allocsiz == 8;
         let scan = |cg: &CgMut<'_>, from: u64, to: u64| -> Option<(u64, u64)> {
             let map = cg.free_map(to);
-            for byte in from..to.min(map.len() as u64) {
+            let end = to.min(map.len() as u64);
+            let mut byte = from;
+            while byte < end {
+                // Eight bytes at once when none can hold the run: none has a free fragment, or (a whole
+                // 8-fragment block wanted) none is all free (0xff).
+                let i = byte as usize;
+                if let Some(w) = map.get(i..i + 8) {
+                    let w = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
+                    let has_zero_byte =
+                        |x: u64| x.wrapping_sub(0x0101_0101_0101_0101) & !x & 0x8080_8080_8080_8080 != 0;
+                    if w == 0 || (whole8 && !has_zero_byte(!w)) {
+                        byte += 8;
+                        continue;
+                    }
+                }
                 // As ffs_mapsearch's scanc over fragtbl: a byte without the run is passed over whole.
-                let v = map[byte as usize];
+                let v = map[i];
+                byte += 1;
                 if tbl[v as usize] & want == 0 {
                     continue;
                 }
+                let byte = byte - 1;
                 let base = byte * 8;
                 let mut b = base;
                 while b < base + 8 && b < fpg {
