@@ -146,17 +146,12 @@ const fn build_fragtbl() -> [[u8; 256]; 4] {
             let mut blk = 0;
             while blk < 8 / frag {
                 let m = (v >> (blk * frag)) & ((1 << frag) - 1);
-                let mut pos = 0;
-                while pos < frag {
-                    if m & (1 << pos) == 0 {
-                        pos += 1;
-                        continue;
+                let mut n = 1;
+                while n <= frag {
+                    if exact_run(m, frag, n).is_some() {
+                        bits |= 1 << (n - 1);
                     }
-                    let start = pos;
-                    while pos < frag && m & (1 << pos) != 0 {
-                        pos += 1;
-                    }
-                    bits |= 1 << (pos - start - 1);
+                    n += 1;
                 }
                 blk += 1;
             }
@@ -170,7 +165,7 @@ const fn build_fragtbl() -> [[u8; 256]; 4] {
 
 /// Whether the free-fragment pattern `m` of a block (`frag` bits) has a run of exactly `n` free
 /// fragments; returns where it starts (the around/inside tables of ffs_tables.c, as a loop).
-fn exact_run(m: u32, frag: u32, n: u32) -> Option<u32> {
+const fn exact_run(m: u32, frag: u32, n: u32) -> Option<u32> {
     let mut pos = 0;
     while pos < frag {
         if m & (1 << pos) == 0 {
