@@ -188,7 +188,7 @@ pub fn choose(
         }
         _ => {
             let names: Vec<String> = found.iter().map(|(p, _)| p.to_string()).collect();
-            log(&format!("several file systems found; choose one with -o partition=: {}", names.join("; ")));
+            log(&format!("several file systems found; name one as the partition (--partition, partition: in rump.mount, -o partition= in .mount): {}", names.join("; ")));
             Err(Errno::EINVAL)
         }
     }
