@@ -2,7 +2,7 @@
 //! queueMicrotask come from boa_runtime).
 
 use crate::output::{self, Stream};
-use boa_engine::object::builtins::JsArray;
+use boa_engine::object::builtins::{JsArray, JsFunction};
 use boa_engine::object::{FunctionObjectBuilder, ObjectInitializer};
 use boa_engine::property::Attribute;
 use boa_engine::{
@@ -60,13 +60,20 @@ pub const LIBS: &[(&str, &str)] = &[
 ];
 
 /// scripts/lib/inspect.js's `format`, loaded the first time a console call needs it.
-struct Formatter(boa_engine::object::builtins::JsFunction, boa_engine::JsSymbol);
+struct Formatter(JsFunction, boa_engine::JsSymbol);
 
-fn formatter(ctx: &mut Context) -> JsResult<(boa_engine::object::builtins::JsFunction, boa_engine::JsSymbol)> {
+#[derive(Clone)]
+struct Inspector {
+    format: JsFunction,
+    inspect: JsFunction,
+    table: JsFunction,
+}
+
+fn formatter(ctx: &mut Context) -> JsResult<(JsFunction, boa_engine::JsSymbol)> {
     if let Some(Formatter(f, s)) = ctx.get_data::<Formatter>() {
         return Ok((f.clone(), s.clone()));
     }
-    let (format, _) = inspector(ctx)?;
+    let format = inspector(ctx)?.format;
     let sym = ctx
         .eval(Source::from_bytes("Symbol.for('nodejs.util.inspect.custom')"))?
         .as_symbol()
@@ -75,29 +82,26 @@ fn formatter(ctx: &mut Context) -> JsResult<(boa_engine::object::builtins::JsFun
     Ok((format, sym))
 }
 
-/// `format` and `inspect` of scripts/lib/inspect.js, evaluated as a script the first time they are
-/// needed (it imports nothing; as a script it can be loaded in the middle of any call, which loading a
+/// `format`, `inspect` and `table` of scripts/lib/inspect.js, evaluated as a script the first time they
+/// are needed (it imports nothing; as a script it can be loaded in the middle of any call, which loading a
 /// module, with its jobs, cannot).
-fn inspector(
-    ctx: &mut Context,
-) -> JsResult<(boa_engine::object::builtins::JsFunction, boa_engine::object::builtins::JsFunction)> {
-    struct Inspector(boa_engine::object::builtins::JsFunction, boa_engine::object::builtins::JsFunction);
-    if let Some(Inspector(f, i)) = ctx.get_data::<Inspector>() {
-        return Ok((f.clone(), i.clone()));
+fn inspector(ctx: &mut Context) -> JsResult<Inspector> {
+    if let Some(i) = ctx.get_data::<Inspector>() {
+        return Ok(i.clone());
     }
     let lib = LIBS.iter().find(|(n, _)| *n == "inspect.js").map_or("", |(_, s)| *s);
     let src = lib.replace("export function ", "function ").replace("export default ", "void ");
-    let src = format!("(() => {{\n{src}\nreturn {{ format, inspect }};\n}})()");
+    let src = format!("(() => {{\n{src}\nreturn {{ format, inspect, table }};\n}})()");
     let ns = ctx.eval(Source::from_bytes(&src).with_path(std::path::Path::new("/rumpjs/lib/inspect.js")))?;
-    let get = |ctx: &mut Context, k: &str| -> JsResult<boa_engine::object::builtins::JsFunction> {
+    let get = |ctx: &mut Context, k: &str| -> JsResult<JsFunction> {
         ns.as_object()
             .and_then(|o| o.get(JsString::from(k), ctx).ok())
             .and_then(|v| v.as_function())
             .ok_or_else(|| JsNativeError::error().with_message(format!("inspect.js has no {k}")).into())
     };
-    let (f, i) = (get(ctx, "format")?, get(ctx, "inspect")?);
-    ctx.insert_data(Inspector(f.clone(), i.clone()));
-    Ok((f, i))
+    let i = Inspector { format: get(ctx, "format")?, inspect: get(ctx, "inspect")?, table: get(ctx, "table")? };
+    ctx.insert_data(i.clone());
+    Ok(i)
 }
 
 /// console.log's text for `args`, as Node's util.format: strings as they are, other values inspected.
@@ -155,6 +159,15 @@ fn console_group_end(_: &JsValue, _a: &[JsValue], ctx: &mut Context) -> JsResult
     Ok(JsValue::undefined())
 }
 
+/// console.table (Node's drawing, from inspect.js); a non-object is logged as console.log would.
+fn console_table(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
+    let text = inspector(ctx)?.table.call(&JsValue::undefined(), a, ctx)?;
+    if text.is_undefined() {
+        return console_to(Stream::Stdout, a, ctx);
+    }
+    console_to(Stream::Stdout, &[text], ctx)
+}
+
 fn console_out(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
     console_to(Stream::Stdout, a, ctx)
 }
@@ -163,7 +176,7 @@ fn console_err(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> JsResult<JsValu
     console_to(Stream::Stderr, a, ctx)
 }
 
-/// console.log/info/debug/dir (stdout) and warn/error (stderr) with Node's formatting.
+/// console.log/info/debug/dir/table (stdout) and warn/error (stderr) with Node's formatting.
 pub fn console_overrides(ctx: &mut Context, console: &JsValue) -> JsResult<()> {
     let Some(c) = console.as_object() else { return Ok(()) };
     for (name, f) in [
@@ -176,6 +189,7 @@ pub fn console_overrides(ctx: &mut Context, console: &JsValue) -> JsResult<()> {
         ("group", console_group),
         ("groupCollapsed", console_group),
         ("groupEnd", console_group_end),
+        ("table", console_table),
     ] {
         let func = FunctionObjectBuilder::new(ctx.realm(), NativeFunction::from_fn_ptr(f))
             .name(JsString::from(name))
@@ -191,14 +205,13 @@ fn util_format(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> JsResult<JsValu
 }
 
 fn util_inspect(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
-    let (_, inspect) = inspector(ctx)?;
-    inspect.call(&JsValue::undefined(), a, ctx)
+    inspector(ctx)?.inspect.call(&JsValue::undefined(), a, ctx)
 }
 
 /// A value as the REPL shows it (util.inspect: strings quoted; util.inspect.custom honoured).
 pub fn inspect_value(v: &JsValue, ctx: &mut Context) -> JsResult<String> {
     let (_, custom) = formatter(ctx)?;
-    let (_, inspect) = inspector(ctx)?;
+    let inspect = inspector(ctx)?.inspect;
     let mut shown = v.clone();
     if let Some(o) = v.as_object() {
         if let Some(m) = o.get(custom, ctx)?.as_function() {

@@ -1,7 +1,19 @@
 // Node's `path` module (POSIX flavour), for the kernel's paths. Not a hot path: plain JavaScript.
+// What Node's ERR_INVALID_ARG_TYPE says it received (as kernel-bindings' error::describe).
+const received = (v) => {
+  if (v === undefined || v === null) return String(v);
+  if (typeof v === 'function') return v.name ? `function ${v.name}` : 'function';
+  if (typeof v === 'object') {
+    const c = Object.getPrototypeOf(v)?.constructor?.name;
+    return c ? `an instance of ${c}` : '[Object: null prototype]';
+  }
+  if (typeof v === 'string') return `type string ('${v.length > 28 ? v.slice(0, 25) + '...' : v}')`;
+  if (typeof v === 'symbol' || typeof v === 'bigint') return `type ${typeof v}`;
+  return `type ${typeof v} (${v})`;
+};
 const validate = (p, name) => {
   if (typeof p !== 'string') {
-    const e = new TypeError(`The "${name}" argument must be of type string. Received ${p === null ? 'null' : typeof p}`);
+    const e = new TypeError(`The "${name}" argument must be of type string. Received ${received(p)}`);
     e.code = 'ERR_INVALID_ARG_TYPE';
     throw e;
   }

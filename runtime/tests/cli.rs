@@ -377,6 +377,49 @@ fn partition_option_picks_an_mbr_partition() {
     assert!(err(&o).contains(r#"partition "3" not found"#), "{}", err(&o));
 }
 
+/// tests/js/globals.js: errno constants against NetBSD's errno.h and on real errors, `path` against
+/// Node's results, the node: module forms, console's streams and table, and rump.mount of partitions
+/// a and e of the disklabel fixture (read-only and on an overlay) leaving the image as it was.
+#[test]
+fn globals_errno_path_console_and_partitions_from_javascript() {
+    use std::io::Read;
+    let d = scratch("globals");
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/ffs/disk-mbr-label.img.gz");
+    let mut disk = Vec::new();
+    flate2::read::GzDecoder::new(std::fs::File::open(&src).unwrap()).read_to_end(&mut disk).unwrap();
+    let img = d.join("disk.img");
+    std::fs::write(&img, &disk).unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/js/globals.js");
+    let o = rumpjs(&[
+        "--allow-host",
+        d.to_str().unwrap(),
+        "--timeout",
+        "60",
+        "run",
+        script.to_str().unwrap(),
+        img.to_str().unwrap(),
+    ]);
+    let (so, se) = (out(&o), err(&o));
+    assert_eq!(code(&o), 0, "stdout:\n{so}\nstderr:\n{se}");
+    assert!(so.ends_with("globals ok\n"), "{so}");
+    assert!(std::fs::read(&img).unwrap() == disk, "a read-only or overlay mount wrote to the image");
+    // log/info to stdout with printf-style formats; warn/error to stderr only.
+    assert!(so.contains("log n=42 [ 1 ]\ninfo line\n"), "{so}");
+    assert!(se.contains("warn to stderr 7\n") && se.contains("error line { code: 'EX' }\n"), "{se}");
+    assert!(!so.contains("warn to stderr") && !se.contains("info line"), "streams mixed:\n{so}\n{se}");
+    // console.table as Node draws it.
+    let table = "\
+┌─────────┬──────┬──────┐
+│ (index) │ name │ size │
+├─────────┼──────┼──────┤
+│ 0       │ 'a'  │ 1    │
+│ 1       │ 'b'  │ 22   │
+└─────────┴──────┴──────┘
+";
+    assert!(so.contains(table), "{so}");
+    assert!(so.contains("group head\n  inside the group\nafter the group\n"), "{so}");
+}
+
 #[test]
 fn rw_images_keep_what_scripts_write() {
     let d = scratch("rw");

@@ -365,3 +365,54 @@ export function format(...args) {
 }
 
 export default { inspect, format };
+
+/// console.table's text, as Node's lib/internal/console/constructor.js and cli_table.js draw it: an index
+/// column, one column per key of the rows (in order of first appearance, or `properties`), and `Values`
+/// for rows that are not objects; cells inspected on one line. Returns undefined when `data` is not an
+/// object (console.table then logs it as console.log would).
+export function table(data, properties) {
+  if (data === null || typeof data !== 'object') return undefined;
+  const cell = (v) => new Inspector({ depth: 0, breakLength: Infinity }).fmt(v, 0);
+  let indexHead = '(index)';
+  let rows; // [index text, value]
+  if (data instanceof Map) {
+    indexHead = '(iteration index)';
+    rows = [...data].map(([k, v], i) => [String(i), v, k]);
+  } else if (data instanceof Set) {
+    indexHead = '(iteration index)';
+    rows = [...data].map((v, i) => [String(i), v]);
+  } else {
+    rows = Object.keys(data).map((k) => [k, data[k]]);
+  }
+  const keys = [];
+  const seen = new Set();
+  let values = false;
+  for (const [, v] of data instanceof Map ? [] : rows) {
+    if (v !== null && (typeof v === 'object' || typeof v === 'function')) {
+      for (const k of Object.keys(v)) {
+        if (!seen.has(k)) {
+          seen.add(k);
+          keys.push(k);
+        }
+      }
+    } else {
+      values = true;
+    }
+  }
+  const cols = Array.isArray(properties) ? properties.map(String) : keys;
+  const isMap = data instanceof Map;
+  const head = [indexHead, ...(isMap ? ['Key'] : []), ...cols, ...(values || isMap ? ['Values'] : [])];
+  const body = rows.map(([i, v, k]) => {
+    const obj = v !== null && (typeof v === 'object' || typeof v === 'function');
+    const r = [i];
+    if (isMap) r.push(cell(k));
+    for (const c of cols) r.push(obj && Object.prototype.hasOwnProperty.call(v, c) ? cell(v[c]) : '');
+    if (values || isMap) r.push(obj && !isMap ? '' : cell(v));
+    return r;
+  });
+  const width = (s) => [...s].length;
+  const widths = head.map((h, c) => Math.max(width(h), ...body.map((r) => width(r[c]))));
+  const line = (l, m, r) => l + widths.map((w) => '─'.repeat(w + 2)).join(m) + r;
+  const row = (cells) => '│ ' + cells.map((s, c) => s + ' '.repeat(widths[c] - width(s))).join(' │ ') + ' │';
+  return [line('┌', '┬', '┐'), row(head), line('├', '┼', '┤'), ...body.map(row), line('└', '┴', '┘')].join('\n');
+}
