@@ -230,6 +230,34 @@ pub fn util(ctx: &mut Context) -> JsResult<JsObject> {
     Ok(o)
 }
 
+/// `[state, value]` of a promise, for the inspector (JavaScript cannot read a promise's state): installed
+/// as `Promise[Symbol.for('rumpjs.promiseState')]` so it names no global.
+fn promise_state(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
+    use boa_engine::builtins::promise::PromiseState;
+    let Some(p) = a.first().and_then(|v| v.as_promise()) else { return Ok(JsValue::undefined()) };
+    let (state, v) = match p.state() {
+        PromiseState::Pending => ("pending", JsValue::undefined()),
+        PromiseState::Fulfilled(v) => ("fulfilled", v),
+        PromiseState::Rejected(v) => ("rejected", v),
+    };
+    Ok(JsArray::from_iter([JsString::from(state).into(), v], ctx).into())
+}
+
+/// Installs [`promise_state`].
+pub fn install_promise_state(ctx: &mut Context) -> JsResult<()> {
+    let f = FunctionObjectBuilder::new(ctx.realm(), NativeFunction::from_fn_ptr(promise_state))
+        .name(js_string!("promiseState"))
+        .length(1)
+        .build();
+    let define = ctx.eval(Source::from_bytes(
+        "(f) => Object.defineProperty(Promise, Symbol.for('rumpjs.promiseState'), { value: f })",
+    ))?;
+    if let Some(d) = define.as_callable() {
+        d.call(&JsValue::undefined(), &[f.into()], ctx)?;
+    }
+    Ok(())
+}
+
 // ---------------------------------------------------------------- process
 
 /// What `process` needs from the session.

@@ -151,7 +151,14 @@ class Inspector {
     if (v instanceof ArrayBuffer) {
       return `ArrayBuffer { byteLength: ${this.style(String(v.byteLength), 'number')} }`;
     }
-    if (v instanceof Promise) return `Promise { ${this.style('<unknown>', 'special')} }`;
+    if (v instanceof Promise) {
+      // rumpjs's hook (JavaScript itself cannot read a promise's state); elsewhere the state is unknown.
+      const st = Promise[Symbol.for('rumpjs.promiseState')]?.(v);
+      if (!st) return `Promise { ${this.style('<unknown>', 'special')} }`;
+      if (st[0] === 'pending') return `Promise { ${this.style('<pending>', 'special')} }`;
+      const shown = this.fmt(st[1], depth + 1);
+      return `Promise { ${st[0] === 'rejected' ? this.style('<rejected>', 'special') + ' ' : ''}${shown} }`;
+    }
     if (v instanceof Number || v instanceof String || v instanceof Boolean) {
       return this.style(`[${ctorName(v)}: ${this.primitive(v.valueOf())}]`, 'special');
     }
@@ -288,12 +295,14 @@ class Inspector {
     const visible = oneLine.replace(/\x1b\[[0-9;]*m/g, '');
     if (!forceBreak && visible.length <= this.o.breakLength && !visible.includes('\n')) return oneLine;
     const plain = items.map((s) => s.replace(/\x1b\[[0-9;]*m/g, ''));
-    if (items.length > 6 && plain.every((s) => s.length <= 16 && !s.includes('\n'))) {
+    // A "... 50 more items" trailer goes on a line of its own, as in Node.
+    const more = /^\.\.\. \d+ more items?$/.test(plain[plain.length - 1] || '') ? items.length - 1 : items.length;
+    if (more > 6 && plain.slice(0, more).every((s) => s.length <= 16 && !s.includes('\n'))) {
       // Many short items: pack them into lines, as Node groups array output.
       const lines = [];
       let line = '';
       let width = 0;
-      items.forEach((s, i) => {
+      items.slice(0, more).forEach((s, i) => {
         const w = plain[i].length + 2;
         if (width > 0 && width + w > this.o.breakLength - 2) {
           lines.push(line);
@@ -304,6 +313,7 @@ class Inspector {
         width += w;
       });
       lines.push(line);
+      if (more < items.length) lines.push(items[more]);
       return `${open}\n${lines.map((l) => '  ' + l).join('\n')}\n${close}`;
     }
     const body = items.map((s) => '  ' + s.split('\n').join('\n  ')).join(',\n');
