@@ -7,12 +7,14 @@ use rustyline::highlight::{CmdKind, Highlighter};
 use rustyline::hint::Hinter;
 use rustyline::history::DefaultHistory;
 use rustyline::validate::{ValidationContext, ValidationResult, Validator};
+use rustyline::ExternalPrinter;
 use rustyline::{CompletionType, Config, Context, EditMode, Editor, Helper};
 use std::borrow::Cow;
-use std::cell::RefCell;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
-use std::rc::Rc;
+use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
+use std::sync::Arc;
+use std::time::Instant;
 
 /// Whether an input can be evaluated yet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,9 +51,17 @@ pub trait Evaluator {
     fn prompt(&mut self) -> String {
         "> ".to_string()
     }
-    /// Output produced outside evaluation (timers, async console) since the last call.
-    fn take_pending_output(&mut self) -> Option<String> {
+    /// When background work (timers) next wants to run while the prompt waits; `None`: nothing pending.
+    fn next_background(&mut self) -> Option<Instant> {
         None
+    }
+    /// Runs the background work that is due; returns what it printed, shown above the prompt.
+    fn run_background(&mut self) -> String {
+        String::new()
+    }
+    /// The input has ended (Ctrl-D, end of a piped stdin): finish pending work before leaving.
+    fn at_end(&mut self) -> String {
+        String::new()
     }
 }
 
@@ -63,11 +73,19 @@ pub struct ReplOptions {
     pub history_size: usize,
     /// Use colours (defaults to whether stdout is a terminal).
     pub color: bool,
+    /// Called (on the editor's thread) each time Ctrl-C is pressed at the prompt, even while the evaluator
+    /// is busy with background work and cannot answer.
+    pub on_interrupt: Option<Arc<dyn Fn() + Send + Sync>>,
 }
 
 impl Default for ReplOptions {
     fn default() -> ReplOptions {
-        ReplOptions { history: default_history_path(), history_size: 1000, color: std::io::stdout().is_terminal() }
+        ReplOptions {
+            history: default_history_path(),
+            history_size: 1000,
+            color: std::io::stdout().is_terminal(),
+            on_interrupt: None,
+        }
     }
 }
 
@@ -79,25 +97,50 @@ pub fn default_history_path() -> Option<PathBuf> {
     Some(base.join("rumpjs").join("history"))
 }
 
-struct ReplHelper<E: Evaluator> {
-    eval: Rc<RefCell<E>>,
+/// What the editor's thread asks of the evaluator's.
+enum Request {
+    Complete(String, usize, Sender<(usize, Vec<String>)>),
+    Check(String, Sender<Completeness>),
+    /// A line read (or why none was).
+    Line(Result<String, ReadlineError>),
+    /// The editor's printer for output that arrives while a prompt is shown (None: not a terminal).
+    Printer(Option<Box<dyn ExternalPrinter + Send>>),
+}
+
+/// What the evaluator's thread tells the editor's.
+enum Command {
+    Read(String),
+    Stop,
+}
+
+/// The editor's helper: completion and the Enter check are answered by the evaluator, on its thread.
+struct ReplHelper {
+    to_eval: Sender<Request>,
     color: bool,
 }
 
-impl<E: Evaluator> Completer for ReplHelper<E> {
+impl ReplHelper {
+    fn ask<T>(&self, make: impl FnOnce(Sender<T>) -> Request) -> Option<T> {
+        let (tx, rx) = channel();
+        self.to_eval.send(make(tx)).ok()?;
+        rx.recv().ok()
+    }
+}
+
+impl Completer for ReplHelper {
     type Candidate = Pair;
 
     fn complete(&self, line: &str, pos: usize, _ctx: &Context<'_>) -> rustyline::Result<(usize, Vec<Pair>)> {
-        let (start, cands) = self.eval.borrow_mut().complete(line, pos);
+        let (start, cands) = self.ask(|tx| Request::Complete(line.to_string(), pos, tx)).unwrap_or((pos, Vec::new()));
         Ok((start, cands.into_iter().map(|c| Pair { display: c.clone(), replacement: c }).collect()))
     }
 }
 
-impl<E: Evaluator> Hinter for ReplHelper<E> {
+impl Hinter for ReplHelper {
     type Hint = String;
 }
 
-impl<E: Evaluator> Highlighter for ReplHelper<E> {
+impl Highlighter for ReplHelper {
     fn highlight_prompt<'b, 's: 'b, 'p: 'b>(&'s self, prompt: &'p str, default: bool) -> Cow<'b, str> {
         if self.color && default {
             Cow::Owned(format!("\x1b[1;32m{prompt}\x1b[0m"))
@@ -111,85 +154,159 @@ impl<E: Evaluator> Highlighter for ReplHelper<E> {
     }
 }
 
-impl<E: Evaluator> Validator for ReplHelper<E> {
+impl Validator for ReplHelper {
     fn validate(&self, ctx: &mut ValidationContext<'_>) -> rustyline::Result<ValidationResult> {
-        Ok(match self.eval.borrow_mut().check(ctx.input()) {
-            Completeness::Complete => ValidationResult::Valid(None),
-            Completeness::Incomplete => ValidationResult::Incomplete,
+        Ok(match self.ask(|tx| Request::Check(ctx.input().to_string(), tx)) {
+            Some(Completeness::Incomplete) => ValidationResult::Incomplete,
+            _ => ValidationResult::Valid(None),
         })
     }
 }
 
-impl<E: Evaluator> Helper for ReplHelper<E> {}
+impl Helper for ReplHelper {}
 
-/// Runs the read-eval-print loop until `.exit`, Ctrl-D or an `Exit` outcome; returns the exit code.
-/// Ctrl-C cancels the line being edited (twice on an empty line leaves).
-pub fn run<E: Evaluator>(evaluator: Rc<RefCell<E>>, opts: ReplOptions) -> std::io::Result<i32> {
+/// The editor's thread: reads a line each time it is told to, keeps the history.
+fn editor_thread(
+    opts: &ReplOptions,
+    to_eval: Sender<Request>,
+    commands: Receiver<Command>,
+) -> Result<(), ReadlineError> {
     let config = Config::builder()
         .history_ignore_space(true)
-        .max_history_size(opts.history_size)
-        .map_err(std::io::Error::other)?
+        .max_history_size(opts.history_size)?
         .auto_add_history(false)
         .completion_type(CompletionType::List)
         .edit_mode(EditMode::Emacs)
         .build();
-    let mut rl: Editor<ReplHelper<E>, DefaultHistory> = Editor::with_config(config).map_err(std::io::Error::other)?;
-    rl.set_helper(Some(ReplHelper { eval: evaluator.clone(), color: opts.color }));
+    let mut rl: Editor<ReplHelper, DefaultHistory> = Editor::with_config(config)?;
+    rl.set_helper(Some(ReplHelper { to_eval: to_eval.clone(), color: opts.color }));
     if let Some(h) = &opts.history {
         let _ = rl.load_history(h);
     }
-    let mut interrupted = false;
-    let code = loop {
-        if let Some(out) = evaluator.borrow_mut().take_pending_output() {
-            print!("{out}");
-        }
-        let prompt = evaluator.borrow_mut().prompt();
-        match rl.readline(&prompt) {
-            Ok(input) => {
-                interrupted = false;
-                if input.trim().is_empty() {
-                    continue;
-                }
+    let printer = rl.create_external_printer().ok().map(|p| Box::new(p) as Box<dyn ExternalPrinter + Send>);
+    let _ = to_eval.send(Request::Printer(printer));
+    while let Ok(Command::Read(prompt)) = commands.recv() {
+        let r = rl.readline(&prompt);
+        match &r {
+            Ok(input) if !input.trim().is_empty() => {
                 let _ = rl.add_history_entry(input.as_str());
-                let outcome = evaluator.borrow_mut().eval(&input);
-                if let Some(out) = evaluator.borrow_mut().take_pending_output() {
-                    print!("{out}");
-                }
-                match outcome {
-                    Outcome::Output(s) => println!("{s}"),
-                    Outcome::Error(s) => {
-                        if opts.color {
-                            println!("\x1b[31m{s}\x1b[0m")
-                        } else {
-                            println!("{s}")
-                        }
-                    }
-                    Outcome::Silent => {}
-                    Outcome::Exit(code) => break code,
-                }
             }
             Err(ReadlineError::Interrupted) => {
-                if interrupted {
-                    break 0;
+                if let Some(f) = &opts.on_interrupt {
+                    f();
                 }
-                interrupted = true;
-                println!("(To exit, press Ctrl-C again or Ctrl-D or type .exit)");
             }
-            Err(ReadlineError::Eof) => break 0,
-            Err(e) => {
-                eprintln!("rumpjs: terminal error: {e}");
-                break 1;
-            }
+            _ => {}
         }
-        let _ = std::io::stdout().flush();
-    };
+        if to_eval.send(Request::Line(r)).is_err() {
+            break;
+        }
+    }
     if let Some(h) = &opts.history {
         if let Some(dir) = h.parent() {
             let _ = std::fs::create_dir_all(dir);
         }
         let _ = rl.save_history(h);
     }
-    Ok(code)
+    Ok(())
+}
+
+/// Prints output that arrived outside an evaluation: above the prompt when the editor has a printer.
+fn show(printer: &mut Option<Box<dyn ExternalPrinter + Send>>, text: String) {
+    if text.is_empty() {
+        return;
+    }
+    let text = if text.ends_with('\n') { text } else { text + "\n" };
+    if let Some(p) = printer {
+        if p.print(text.clone()).is_ok() {
+            return;
+        }
+    }
+    print!("{text}");
+    let _ = std::io::stdout().flush();
+}
+
+/// Runs the read-eval-print loop until `.exit`, Ctrl-D or an `Exit` outcome; returns the exit code.
+/// Ctrl-C cancels the line being edited (twice on an empty line leaves). The line editor runs on a
+/// thread of its own, so the evaluator's background work (timers) runs while the prompt waits, and its
+/// output is printed above the prompt.
+pub fn run<E: Evaluator>(evaluator: &mut E, opts: ReplOptions) -> std::io::Result<i32> {
+    let (to_eval, requests) = channel::<Request>();
+    let (to_editor, commands) = channel::<Command>();
+    std::thread::scope(|scope| {
+        let opts = &opts;
+        let editor = std::thread::Builder::new()
+            .name("rumpjs-editor".into())
+            .spawn_scoped(scope, move || editor_thread(opts, to_eval, commands))?;
+        let mut printer: Option<Box<dyn ExternalPrinter + Send>> = None;
+        let mut interrupted = false;
+        let _ = to_editor.send(Command::Read(evaluator.prompt()));
+        let code = loop {
+            let msg = match evaluator.next_background() {
+                Some(at) => match requests.recv_timeout(at.saturating_duration_since(Instant::now())) {
+                    Ok(m) => m,
+                    Err(RecvTimeoutError::Timeout) => {
+                        let out = evaluator.run_background();
+                        show(&mut printer, out);
+                        continue;
+                    }
+                    Err(RecvTimeoutError::Disconnected) => break 1,
+                },
+                None => match requests.recv() {
+                    Ok(m) => m,
+                    Err(_) => break 1,
+                },
+            };
+            match msg {
+                Request::Printer(p) => printer = p,
+                Request::Complete(line, pos, reply) => {
+                    let _ = reply.send(evaluator.complete(&line, pos));
+                }
+                Request::Check(input, reply) => {
+                    let _ = reply.send(evaluator.check(&input));
+                }
+                Request::Line(Ok(input)) => {
+                    interrupted = false;
+                    if !input.trim().is_empty() {
+                        match evaluator.eval(&input) {
+                            Outcome::Output(s) => println!("{s}"),
+                            Outcome::Error(s) if opts.color => println!("\x1b[31m{s}\x1b[0m"),
+                            Outcome::Error(s) => println!("{s}"),
+                            Outcome::Silent => {}
+                            Outcome::Exit(code) => break code,
+                        }
+                        let _ = std::io::stdout().flush();
+                    }
+                    let _ = to_editor.send(Command::Read(evaluator.prompt()));
+                }
+                Request::Line(Err(ReadlineError::Interrupted)) => {
+                    if interrupted {
+                        break 0;
+                    }
+                    interrupted = true;
+                    println!("(To exit, press Ctrl-C again or Ctrl-D or type .exit)");
+                    let _ = to_editor.send(Command::Read(evaluator.prompt()));
+                }
+                Request::Line(Err(ReadlineError::Eof)) => {
+                    let out = evaluator.at_end();
+                    show(&mut None, out);
+                    break 0;
+                }
+                Request::Line(Err(e)) => {
+                    eprintln!("rumpjs: terminal error: {e}");
+                    break 1;
+                }
+            }
+        };
+        let _ = to_editor.send(Command::Stop);
+        drop(to_editor);
+        // Unblock the editor if it is waiting on a question, then let it save the history.
+        drop(requests);
+        match editor.join() {
+            Ok(Err(e)) if code == 1 => Err(std::io::Error::other(e)),
+            _ => Ok(code),
+        }
+    })
 }
 
 /// Completion helper for evaluators: the identifier-ish word ending at `pos` (letters, digits, `_`,

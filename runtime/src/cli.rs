@@ -184,7 +184,8 @@ pub struct CommonOpts {
     /// Grant the script access to a host file or directory tree (repeatable). Denied otherwise.
     #[arg(long = "allow-host", value_name = "PATH", global = true)]
     pub allow_host: Vec<PathBuf>,
-    /// Stop the script after SECONDS with exit status 124.
+    /// Stop the script after SECONDS with exit status 124 (in the REPL: stop any input that runs longer;
+    /// the session goes on).
     #[arg(long, value_name = "SECONDS", global = true)]
     pub timeout: Option<f64>,
     /// Show the kernel's console (boot messages, mounts) on stderr.
@@ -331,7 +332,8 @@ pub fn eval(common: &CommonOpts, code: String, print: bool, args: Vec<String>) -
 pub fn repl(common: &CommonOpts) -> i32 {
     let mut opts = common.session_options(vec!["rumpjs".to_string()]);
     opts.demo = true;
-    crate::watchdog::start(common.timeout.unwrap_or(0.0));
+    // --timeout limits each input (the REPL stops it and goes on), not the session.
+    let timeout = common.timeout.filter(|t| *t > 0.0 && t.is_finite()).map(std::time::Duration::from_secs_f64);
     with_big_stack(move || {
         let s = match Session::new(&opts) {
             Ok(s) => s,
@@ -339,7 +341,7 @@ pub fn repl(common: &CommonOpts) -> i32 {
         };
         crate::watchdog::set_kernel(s.kernel.clone());
         let kernel = s.kernel.clone();
-        let code = crate::repl::main(s);
+        let code = crate::repl::main(s, timeout);
         crate::session::shutdown(&kernel);
         output::flush();
         code

@@ -37,6 +37,9 @@ pub struct Executor {
     inner: Rc<SimpleJobExecutor>,
     timers: RefCell<BTreeMap<(Instant, u64), Timer>>,
     seq: RefCell<u64>,
+    /// Sleep until each timer is due (a script's event loop), or return once only future timers are
+    /// left (the REPL runs them while its prompt waits).
+    wait_for_timers: std::cell::Cell<bool>,
     /// Promises rejected with no handler yet (shared with [`Hooks`]).
     pub rejections: Rc<RefCell<Vec<JsObject<Promise>>>>,
 }
@@ -47,6 +50,7 @@ impl Executor {
             inner: Rc::new(SimpleJobExecutor::new()),
             timers: RefCell::new(BTreeMap::new()),
             seq: RefCell::new(0),
+            wait_for_timers: std::cell::Cell::new(true),
             rejections,
         }
     }
@@ -61,6 +65,16 @@ impl Executor {
     pub fn has_timers(&self) -> bool {
         self.timers.borrow_mut().retain(|_, t| !t.cancelled());
         !self.timers.borrow().is_empty()
+    }
+
+    /// When the next pending timer is due.
+    pub fn next_timer(&self) -> Option<Instant> {
+        self.timers.borrow_mut().retain(|_, t| !t.cancelled());
+        self.timers.borrow().keys().next().map(|k| k.0)
+    }
+
+    pub fn set_wait_for_timers(&self, wait: bool) {
+        self.wait_for_timers.set(wait);
     }
 }
 
@@ -99,6 +113,9 @@ impl JobExecutor for Executor {
             };
             let Some(key) = next else { return Ok(()) };
             let now = Instant::now();
+            if key.0 > now && !self.wait_for_timers.get() {
+                return Ok(());
+            }
             if key.0 > now {
                 crate::output::flush();
                 std::thread::sleep(key.0 - now);

@@ -2,11 +2,77 @@
 //! (`.ls -l /ffs`) at one prompt. The commands are scripts/lib/commands.js, shared with the one-shot CLI
 //! and the web page; this file only connects them and a Boa session to the line editor (`repl` crate).
 
-use crate::session::{Failure, Session};
+use crate::session::{Failure, Run, Session};
+use boa_engine::builtins::promise::PromiseState;
 use boa_engine::object::builtins::JsFunction;
-use boa_engine::{js_string, JsObject, JsValue, Source};
+use boa_engine::{js_string, JsError, JsObject, JsValue, Source};
 use repl::{Completeness, Evaluator, Outcome};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Boa "clock cycles" between checks for Ctrl-C and the --timeout deadline.
+const BUDGET: u32 = 2048;
+/// Exit status when a second Ctrl-C ends the process (128 + SIGINT, as a shell reports it).
+const SIGINT_EXIT: i32 = 130;
+
+/// Ctrl-C presses (SIGINT while code runs, or the editor's Ctrl-C key) since the current evaluation began.
+static INTERRUPTS: AtomicUsize = AtomicUsize::new(0);
+/// Whether JavaScript is running (an input, a timer): what a Ctrl-C is meant to stop.
+static BUSY: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn on_sigint(_sig: libc::c_int) {
+    INTERRUPTS.fetch_add(1, Ordering::SeqCst);
+}
+
+/// Ctrl-C while JavaScript runs: the terminal is in cooked mode then, so it arrives as SIGINT. The first
+/// stops a budgeted evaluation (an input's own code) or an await; code Boa runs unbudgeted (a callback of
+/// a built-in such as `[].map`, a timer, a promise job) cannot be stopped from outside, so after a
+/// moment a hint says a second Ctrl-C ends rumpjs, and the second does, with the file systems written.
+fn install_interrupts() {
+    // SAFETY: the handler only increments an atomic, which is async-signal-safe.
+    unsafe {
+        let mut sa: libc::sigaction = std::mem::zeroed();
+        sa.sa_sigaction = on_sigint as extern "C" fn(libc::c_int) as usize;
+        sa.sa_flags = libc::SA_RESTART;
+        libc::sigemptyset(&mut sa.sa_mask);
+        libc::sigaction(libc::SIGINT, &sa, std::ptr::null_mut());
+    }
+    let _ = std::thread::Builder::new().name("rumpjs-interrupt".into()).spawn(|| {
+        let mut first: Option<Instant> = None;
+        let mut hinted = false;
+        loop {
+            std::thread::sleep(Duration::from_millis(50));
+            let n = INTERRUPTS.load(Ordering::SeqCst);
+            if !BUSY.load(Ordering::SeqCst) || n == 0 {
+                first = None;
+                hinted = false;
+                continue;
+            }
+            if n >= 2 {
+                crate::watchdog::end_process(
+                    "\nrumpjs: ended by a second Ctrl-C while JavaScript was running (file systems written)",
+                    SIGINT_EXIT,
+                );
+            }
+            let t = *first.get_or_insert_with(Instant::now);
+            if !hinted && t.elapsed() > Duration::from_millis(500) {
+                hinted = true;
+                crate::output::flush();
+                eprintln!(
+                    "\n(Ctrl-C: this code runs where it cannot be interrupted — a callback of a built-in, a timer \
+                     or a promise job. Press Ctrl-C again to end rumpjs; the file systems are written first.)"
+                );
+            }
+        }
+    });
+}
+
+/// Whether the running evaluation should stop: Ctrl-C, or past the --timeout deadline.
+fn should_stop(deadline: Option<Instant>) -> bool {
+    INTERRUPTS.load(Ordering::SeqCst) > 0 || deadline.is_some_and(|d| Instant::now() >= d)
+}
 
 /// Commands only the REPL has (the rest come from commands.js).
 const REPL_COMMANDS: &[(&str, &str, &str)] = &[
@@ -63,12 +129,16 @@ pub struct JsRepl {
     commands: Option<(JsFunction, Vec<String>)>,
     inspect: Option<JsFunction>,
     props: Option<JsFunction>,
+    /// `--timeout`: how long one input may run before it is stopped (the session goes on).
+    timeout: Option<Duration>,
 }
 
 impl JsRepl {
-    pub fn new(session: Session, color: bool) -> JsRepl {
+    /// A REPL on `session`: its timers run while the prompt waits instead of holding the prompt.
+    pub fn new(session: Session, color: bool, timeout: Option<Duration>) -> JsRepl {
         let columns = terminal_columns();
-        JsRepl { session, color, columns, commands: None, inspect: None, props: None }
+        session.set_wait_for_timers(false);
+        JsRepl { session, color, columns, commands: None, inspect: None, props: None, timeout }
     }
 
     fn lib(&mut self, file: &str, export: &str) -> Result<JsValue, String> {
@@ -217,10 +287,11 @@ impl JsRepl {
         Some(out)
     }
 
+    /// A syntax check only. `Script::parse` would declare the code's top-level `let`/`const`/`class` names
+    /// in the realm's global scope, so the evaluation that follows would find them taken ("duplicate
+    /// lexical declaration"): parse against a throwaway global scope instead.
     fn parses(&mut self, code: &str) -> Result<(), String> {
-        boa_engine::Script::parse(Source::from_bytes(code), None, &mut self.session.ctx)
-            .map(|_| ())
-            .map_err(|e| e.to_string())
+        self.session.check_syntax(code)
     }
 
     /// The code to evaluate for an input: `{...}` read as an object literal (as Node's REPL does), and
@@ -256,24 +327,93 @@ impl JsRepl {
 
     fn eval_js(&mut self, input: &str, name: &str) -> Outcome {
         let code = self.prepare(input);
-        let r = self.session.eval_line(&code, name);
-        let v = match r {
-            Ok(v) => v,
-            Err(e) => {
-                let msg = self.session.format_error(&e);
+        let deadline = self.timeout.map(|t| Instant::now() + t);
+        INTERRUPTS.store(0, Ordering::SeqCst);
+        BUSY.store(true, Ordering::SeqCst);
+        let out = self.eval_code(&code, name, deadline);
+        BUSY.store(false, Ordering::SeqCst);
+        out
+    }
+
+    fn eval_code(&mut self, code: &str, name: &str, deadline: Option<Instant>) -> Outcome {
+        let v = match self.session.eval_budgeted(code, name, BUDGET, &mut || should_stop(deadline)) {
+            Run::Done(Ok(v)) => v,
+            Run::Done(Err(e)) => {
                 self.set_global("_error", &JsValue::undefined());
-                return Outcome::Error(format!("Uncaught {msg}"));
+                return Outcome::Error(format!("Uncaught {}", self.format_error(&e)));
             }
+            Run::Stopped => return Outcome::Error(self.stopped(deadline)),
         };
-        let v = match self.session.settle(&v) {
+        let v = match self.settle(v, deadline) {
             Ok(v) => v,
-            Err(f) => return Outcome::Error(f.to_string()),
+            Err(m) => return Outcome::Error(m),
         };
-        if let Err(f) = self.session.run_jobs() {
-            return Outcome::Error(f.to_string());
-        }
         self.set_global("_", &v);
         Outcome::Output(self.show(&v))
+    }
+
+    /// Why an evaluation was stopped.
+    fn stopped(&self, deadline: Option<Instant>) -> String {
+        match (self.timeout, deadline) {
+            (Some(t), Some(d)) if Instant::now() >= d => format!(
+                "Uncaught Error: Script execution timed out after {} s (--timeout); the session goes on",
+                t.as_secs_f64()
+            ),
+            _ => "Uncaught Error: Script execution was interrupted by Ctrl-C (SIGINT); the session goes on".into(),
+        }
+    }
+
+    fn format_error(&mut self, e: &JsError) -> String {
+        let m = self.session.format_error(e);
+        self.session.trim_stack(m)
+    }
+
+    /// Runs the jobs an input queued and, if its value is a promise, the event loop until the promise
+    /// settles (timers included), Ctrl-C or the deadline: then the settled value, or the pending promise
+    /// when nothing left could settle it. Timers not needed for that keep running at the prompt.
+    fn settle(&mut self, v: JsValue, deadline: Option<Instant>) -> Result<JsValue, String> {
+        loop {
+            if let Err(f) = self.session.run_jobs() {
+                return Err(self.session.trim_stack(f.to_string()));
+            }
+            let Some(p) = v.as_promise() else { return Ok(v) };
+            match p.state() {
+                PromiseState::Fulfilled(x) => return Ok(x),
+                PromiseState::Rejected(e) => {
+                    return Err(format!("Uncaught {}", self.format_error(&JsError::from_opaque(e))))
+                }
+                PromiseState::Pending => {}
+            }
+            if should_stop(deadline) {
+                return Err(self.stopped(deadline));
+            }
+            let Some(at) = self.session.next_timer() else { return Ok(v) };
+            crate::output::flush();
+            let now = Instant::now();
+            if at > now {
+                std::thread::sleep((at - now).min(Duration::from_millis(20)));
+            }
+        }
+    }
+
+    /// Runs what the event loop has due, with its output captured (shown above the prompt).
+    fn run_due(&mut self) -> String {
+        let buf = Arc::new(Mutex::new(Vec::new()));
+        let sink = buf.clone();
+        crate::output::set_sink(Some(Box::new(move |_, b: &[u8]| {
+            sink.lock().unwrap_or_else(|e| e.into_inner()).extend_from_slice(b)
+        })));
+        INTERRUPTS.store(0, Ordering::SeqCst);
+        BUSY.store(true, Ordering::SeqCst);
+        let r = self.session.run_jobs();
+        BUSY.store(false, Ordering::SeqCst);
+        crate::output::set_sink(None);
+        let mut text = String::from_utf8_lossy(&buf.lock().unwrap_or_else(|e| e.into_inner())).into_owned();
+        if let Err(f) = r {
+            text.push_str(&self.session.trim_stack(f.to_string()));
+            text.push('\n');
+        }
+        text
     }
 
     fn set_global(&mut self, k: &str, v: &JsValue) {
@@ -384,6 +524,33 @@ impl Evaluator for JsRepl {
         self.complete_inner(line, pos)
     }
 
+    fn next_background(&mut self) -> Option<Instant> {
+        self.session.next_timer()
+    }
+
+    fn run_background(&mut self) -> String {
+        self.run_due()
+    }
+
+    /// The input ended (Ctrl-D, or a piped stdin): the timers still pending run out first, as Node's
+    /// event loop does after its REPL closes (Ctrl-C stops the wait).
+    fn at_end(&mut self) -> String {
+        let mut out = String::new();
+        INTERRUPTS.store(0, Ordering::SeqCst);
+        while let Some(at) = self.session.next_timer() {
+            if INTERRUPTS.load(Ordering::SeqCst) > 0 {
+                break;
+            }
+            let now = Instant::now();
+            if at > now {
+                std::thread::sleep((at - now).min(Duration::from_millis(20)));
+                continue;
+            }
+            out.push_str(&self.run_due());
+        }
+        out
+    }
+
     fn prompt(&mut self) -> String {
         let cwd =
             self.session.proc.getcwd().map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_else(|_| "?".into());
@@ -487,17 +654,20 @@ pub fn banner(r: &mut JsRepl) -> String {
     out
 }
 
-/// `rumpjs` / `rumpjs repl`.
-pub fn main(session: Session) -> i32 {
+/// `rumpjs` / `rumpjs repl`. `timeout` (--timeout) limits each input, not the session.
+pub fn main(session: Session, timeout: Option<Duration>) -> i32 {
     use std::io::IsTerminal;
     let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let mut r = JsRepl::new(session, color);
+    let mut r = JsRepl::new(session, color, timeout);
     let b = banner(&mut r);
     crate::output::write(crate::output::Stream::Stdout, b.as_bytes());
     crate::output::flush();
-    let r = std::rc::Rc::new(std::cell::RefCell::new(r));
-    let opts = repl::ReplOptions { color, ..Default::default() };
-    let code = match repl::run(r.clone(), opts) {
+    install_interrupts();
+    let on_interrupt: Arc<dyn Fn() + Send + Sync> = Arc::new(|| {
+        INTERRUPTS.fetch_add(1, Ordering::SeqCst);
+    });
+    let opts = repl::ReplOptions { color, on_interrupt: Some(on_interrupt), ..Default::default() };
+    let code = match repl::run(&mut r, opts) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("rumpjs: {e}");

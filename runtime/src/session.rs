@@ -83,6 +83,16 @@ impl Default for SessionOptions {
     }
 }
 
+/// The VM stack size limit a session sets.
+const STACK_LIMIT: usize = 1 << 20;
+
+/// How a budgeted evaluation ([`Session::eval_budgeted`]) ended.
+pub enum Run {
+    Done(Result<JsValue, JsError>),
+    /// `stop` said so and the evaluation was dropped.
+    Stopped,
+}
+
 /// An error that ended an evaluation: a JS exception, or a failure of the host.
 #[derive(Debug)]
 pub enum Failure {
@@ -126,6 +136,8 @@ pub struct Session {
     pub grants: Arc<Mutex<Grants>>,
     executor: Rc<Executor>,
     rejections: Rc<RefCell<Vec<boa_engine::JsObject<boa_engine::builtins::promise::Promise>>>>,
+    /// The JavaScript call depth the options asked for (raised by stopped evaluations' stale frames).
+    recursion_limit: usize,
 }
 
 impl Session {
@@ -190,8 +202,9 @@ impl Session {
             .build()
             .map_err(|e| Failure::Host(format!("cannot create the JavaScript context: {e}")))?;
         ctx.runtime_limits_mut().set_recursion_limit(opts.recursion_limit);
-        ctx.runtime_limits_mut().set_stack_size_limit(1 << 20);
-        let mut s = Session { ctx, kernel, proc, loader, grants, executor, rejections };
+        ctx.runtime_limits_mut().set_stack_size_limit(STACK_LIMIT);
+        let recursion_limit = opts.recursion_limit;
+        let mut s = Session { ctx, kernel, proc, loader, grants, executor, rejections, recursion_limit };
         s.install_globals(opts).map_err(|e| Failure::Host(format!("cannot install globals: {e}")))?;
         Ok(s)
     }
@@ -219,6 +232,7 @@ impl Session {
         let console = global.get(js_string!("console"), ctx)?;
         crate::globals::console_overrides(ctx, &console)?;
         ctx.eval(Source::from_bytes(include_str!("web_fixes.js")))?;
+        crate::globals::install_promise_state(ctx)?;
         let util = crate::globals::util(ctx)?;
         for name in [js_string!("TextEncoder"), js_string!("TextDecoder")] {
             let v = global.get(name.clone(), ctx)?;
@@ -322,6 +336,79 @@ impl Session {
     /// Whether timers are still pending.
     pub fn has_pending_timers(&self) -> bool {
         self.executor.has_timers()
+    }
+
+    /// When the next pending timer is due.
+    pub fn next_timer(&self) -> Option<std::time::Instant> {
+        self.executor.next_timer()
+    }
+
+    /// Whether [`Session::run_jobs`] sleeps until every timer has run (a script's event loop, the
+    /// default) or runs only the timers already due and returns (the REPL, where timers fire while the
+    /// prompt waits, as in Node's REPL).
+    pub fn set_wait_for_timers(&self, wait: bool) {
+        self.executor.set_wait_for_timers(wait);
+    }
+
+    /// Whether `code` parses as a script: a syntax check that declares nothing. (`Script::parse` puts the
+    /// code's top-level `let`/`const`/`class` names in the realm's global scope, so evaluating the same
+    /// code after such a check fails with "duplicate lexical declaration".)
+    pub fn check_syntax(&mut self, code: &str) -> Result<(), String> {
+        let scope = boa_engine::ast::scope::Scope::new_global();
+        boa_engine::parser::Parser::new(Source::from_bytes(code))
+            .parse_script(&scope, self.ctx.interner_mut())
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+
+    /// Parses and evaluates `src` as a script, polling Boa's budgeted evaluation and asking `stop`
+    /// every `budget` "clock cycles" whether to give up (a deadline, Ctrl-C). A stopped evaluation
+    /// leaves its frames on the VM's frame stack (Boa has no way to unwind them from outside): the
+    /// recursion and stack limits are raised by as much, so later code has the depth it had, and
+    /// [`Session::trim_stack`] drops those frames from the stacks errors show.
+    pub fn eval_budgeted(&mut self, src: &str, name: &str, budget: u32, stop: &mut dyn FnMut() -> bool) -> Run {
+        let script =
+            match boa_engine::Script::parse(Source::from_bytes(src).with_path(Path::new(name)), None, &mut self.ctx) {
+                Ok(s) => s,
+                Err(e) => return Run::Done(Err(e)),
+            };
+        let r = {
+            let fut = script.evaluate_async_with_budget(&mut self.ctx, budget);
+            let mut fut = std::pin::pin!(fut);
+            let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+            loop {
+                if let std::task::Poll::Ready(r) = std::future::Future::poll(fut.as_mut(), &mut cx) {
+                    break Some(r);
+                }
+                if stop() {
+                    break None;
+                }
+            }
+        };
+        match r {
+            Some(r) => Run::Done(r),
+            None => {
+                let stale = self.ctx.stack_trace().count();
+                let limits = self.ctx.runtime_limits_mut();
+                limits.set_recursion_limit(self.recursion_limit + stale);
+                limits.set_stack_size_limit(STACK_LIMIT + stale * 1024);
+                Run::Stopped
+            }
+        }
+    }
+
+    /// `text` (a formatted error) without the `at` lines of the frames stopped evaluations left below
+    /// every stack (see [`Session::eval_budgeted`]).
+    pub fn trim_stack(&self, text: String) -> String {
+        let stale = self.ctx.stack_trace().count();
+        if stale == 0 {
+            return text;
+        }
+        let lines: Vec<&str> = text.split('\n').collect();
+        let at: Vec<usize> =
+            lines.iter().enumerate().filter(|(_, l)| l.starts_with("    at ")).map(|(i, _)| i).collect();
+        let drop: Vec<usize> = at.iter().rev().take(stale).copied().collect();
+        lines.iter().enumerate().filter(|(i, _)| !drop.contains(i)).map(|(_, l)| *l).collect::<Vec<_>>().join("\n")
     }
 
     /// An error as Node prints it: `Name: message`, the stack with file:line:column, and the

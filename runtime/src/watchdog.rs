@@ -1,4 +1,5 @@
 //! `--timeout`: Boa has no interrupt, so a watchdog thread ends the whole process when the time is up.
+//! [`end_process`] is also how the REPL ends on a second Ctrl-C while code it cannot stop runs.
 
 use kernel::vfs::Kernel;
 use std::sync::{Arc, Mutex};
@@ -23,19 +24,24 @@ pub fn start(secs: f64) {
     let d = Duration::from_secs_f64(secs);
     let _ = std::thread::Builder::new().name("rumpjs-watchdog".into()).spawn(move || {
         std::thread::sleep(d);
-        crate::output::flush();
-        eprintln!("rumpjs: script timed out after {secs} s (--timeout)");
-        // Best effort: write what the file systems hold (a syscall running on the script's thread
-        // keeps its locks; sync waits for them).
-        let k = KERNEL.try_lock().ok().and_then(|g| g.clone());
-        if let Some(k) = k {
-            let (tx, rx) = std::sync::mpsc::channel();
-            let _ = std::thread::Builder::new().name("rumpjs-sync".into()).spawn(move || {
-                let _ = k.new_proc(kernel::vfs::Cred::root()).sync();
-                let _ = tx.send(());
-            });
-            let _ = rx.recv_timeout(Duration::from_secs(2));
-        }
-        std::process::exit(TIMEOUT_EXIT);
+        end_process(&format!("rumpjs: script timed out after {secs} s (--timeout)"), TIMEOUT_EXIT);
     });
+}
+
+/// Ends the process from any thread, whatever the script is doing: prints `msg`, writes what the file
+/// systems hold as far as it can (within 2 s), exits with `code`.
+pub fn end_process(msg: &str, code: i32) -> ! {
+    crate::output::flush();
+    eprintln!("{msg}");
+    // Best effort: a syscall running on the script's thread keeps its locks; sync waits for them.
+    let k = KERNEL.try_lock().ok().and_then(|g| g.clone());
+    if let Some(k) = k {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let _ = std::thread::Builder::new().name("rumpjs-sync".into()).spawn(move || {
+            let _ = k.new_proc(kernel::vfs::Cred::root()).sync();
+            let _ = tx.send(());
+        });
+        let _ = rx.recv_timeout(Duration::from_secs(2));
+    }
+    std::process::exit(code);
 }

@@ -162,6 +162,94 @@ fn repl_on_an_image_with_the_other_commands() {
     assert!(!hist.contains("never run"), "{hist}");
 }
 
+/// What Node's REPL does and a REPL on Boa does not by itself: top-level `let`/`const`/`class` kept between
+/// inputs, timers that fire while the prompt waits (an interval does not hold the prompt), Ctrl-C that
+/// stops a running loop with the session kept, --timeout per input, the inspector's forms for bytes,
+/// Stats, promises and long arrays; and a second Ctrl-C ending code that cannot be interrupted.
+#[test]
+fn repl_keeps_declarations_runs_timers_at_the_prompt_and_stops_loops() {
+    let home = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("repl-home-3");
+    let _ = std::fs::remove_dir_all(&home);
+    std::fs::create_dir_all(&home).unwrap();
+    let mut cmd = Command::new(BIN);
+    cmd.args(["repl", "--timeout", "4"]);
+    cmd.env("HOME", &home).env_remove("XDG_STATE_HOME").env("TERM", "xterm").env("NO_COLOR", "1");
+    let mut p = Session::spawn(cmd).expect("spawn the REPL on a pty");
+    p.set_expect_timeout(Some(Duration::from_secs(30)));
+    p.expect("rump:/> ").unwrap();
+
+    // Lexical declarations and classes live on from one input to the next.
+    for (line, shows) in [
+        ("let count = 40", "undefined"),
+        ("const step = 2", "undefined"),
+        ("class Box { constructor(v) { this.v = v } }", "undefined"),
+        ("new Box(count + step)", "Box { v: 42 }"),
+        ("const late = await Promise.resolve('awaited')", "undefined"),
+        ("late", "'awaited'"),
+    ] {
+        p.send_line(line).unwrap();
+        p.expect(shows).unwrap();
+        p.expect("rump:/> ").unwrap();
+    }
+
+    // An interval ticks while the prompt waits; its output comes above the prompt.
+    p.send_line(
+        "let ticks = 0; const iv = setInterval(() => { if (++ticks === 3) console.log('tick #' + ticks) }, 100)",
+    )
+    .unwrap();
+    p.expect("rump:/> ").unwrap();
+    p.expect("tick #3").unwrap();
+    p.send_line("clearInterval(iv); ticks >= 3").unwrap();
+    p.expect(Regex("\r?\ntrue\r?\n")).unwrap();
+    p.expect("rump:/> ").unwrap();
+    // An awaited timer holds the input until it fires, and no longer.
+    p.send_line("await new Promise((r) => setTimeout(() => r('slept'), 200))").unwrap();
+    p.expect("'slept'").unwrap();
+    p.expect("rump:/> ").unwrap();
+
+    // Ctrl-C stops a loop; the session and its state go on.
+    p.send_line("while (true) {}").unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    p.send("\x03").unwrap();
+    p.expect("interrupted by Ctrl-C").unwrap();
+    p.expect("rump:/> ").unwrap();
+    p.send_line("count + step").unwrap();
+    p.expect(Regex("\r?\n42\r?\n")).unwrap();
+    p.expect("rump:/> ").unwrap();
+    // --timeout stops one input, not the session.
+    p.send_line("for (;;) {}").unwrap();
+    p.expect("timed out after 4 s (--timeout); the session goes on").unwrap();
+    p.expect("rump:/> ").unwrap();
+
+    // The inspector: bytes as hex, Stats by field, a promise's state, a long array's rest on a line.
+    p.send_line("new Uint8Array([1, 2, 255, 16])").unwrap();
+    p.expect("Uint8Array(4) <01 02 ff 10>").unwrap();
+    p.expect("rump:/> ").unwrap();
+    p.send_line("fs.statSync('/ffs/etc/motd')").unwrap();
+    p.expect("Stats {").unwrap();
+    p.expect("mode: 33188").unwrap();
+    p.expect(Regex("mtime: 20[0-9][0-9]-")).unwrap();
+    p.expect("rump:/> ").unwrap();
+    p.send_line("[new Promise(() => {})]").unwrap();
+    p.expect("[ Promise { <pending> } ]").unwrap();
+    p.expect("rump:/> ").unwrap();
+    p.send_line("Array.from({ length: 150 }, (_, i) => i)").unwrap();
+    p.expect(Regex("\r?\n  98, 99,\r?\n  \\.\\.\\. 50 more items\r?\n]")).unwrap();
+    p.expect("rump:/> ").unwrap();
+
+    // Code Boa cannot interrupt (a callback of a built-in): the first Ctrl-C says so, the second ends
+    // rumpjs with 130 after writing the file systems.
+    p.send_line("[1].map(() => { for (;;) {} })").unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    p.send("\x03").unwrap();
+    p.expect("Press Ctrl-C again to end rumpjs").unwrap();
+    p.send("\x03").unwrap();
+    p.expect("ended by a second Ctrl-C").unwrap();
+    p.expect(Eof).unwrap();
+    let status = p.get_process_mut().wait().unwrap();
+    assert_eq!(status, expectrl::WaitStatus::Exited(p.get_process().pid(), 130));
+}
+
 /// The image `rumpjs` embeds is the demo tree its manifest describes (tests/fixtures/js/demo.manifest.js,
 /// written from the host tree and demo/spec, not by rumpjs): every node's type, mode, owner, time, size,
 /// link count, device numbers, link target and content hash, read at the REPL (stdin not a terminal).

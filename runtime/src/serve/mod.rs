@@ -33,13 +33,12 @@ pub mod http;
 
 use crate::cli::CommonOpts;
 use crate::output;
-use crate::session::{Failure, Session};
+use crate::session::{Failure, Run, Session};
 use boa_engine::builtins::promise::PromiseState;
-use boa_engine::{js_string, JsError, JsObject, JsValue, Script, Source};
+use boa_engine::{js_string, JsError, JsObject, JsValue, Source};
 use http::{Request, Response};
 use kernel::vfs::Kernel;
 use serde_json::{json, Value};
-use std::future::Future;
 use std::net::{IpAddr, SocketAddr, TcpListener};
 use std::path::Path;
 use std::sync::atomic::{AtomicI32, Ordering};
@@ -97,10 +96,6 @@ pub const LOOP_LIMIT: u64 = 50_000_000;
 const WAIT_GRACE: Duration = Duration::from_secs(10);
 /// Boa "clock cycles" between deadline checks.
 const BUDGET: u32 = 2048;
-/// The JavaScript call depth of a session (SessionOptions::default().recursion_limit).
-const RECURSION_LIMIT: usize = 10_000;
-/// The VM stack size limit the session sets.
-const STACK_LIMIT: usize = 1 << 20;
 
 const INDEX_HTML: &str = include_str!("../../../web/index.html");
 const STYLE_CSS: &str = include_str!("../../../web/style.css");
@@ -232,13 +227,6 @@ impl Captured {
     }
 }
 
-/// How a budgeted evaluation ended.
-enum Run {
-    Done(Result<JsValue, JsError>),
-    /// The deadline passed and the evaluation was dropped.
-    Stopped,
-}
-
 struct Worker {
     s: Session,
     /// The object prelude.js returned.
@@ -279,39 +267,13 @@ impl Worker {
         self.captured.lock().unwrap_or_else(|e| e.into_inner()).take()
     }
 
-    /// Parses and evaluates `src` as a script, polling Boa's budgeted evaluation until it ends or the
-    /// deadline passes. A stopped evaluation leaves its frames on the VM's frame stack (Boa has no way to
-    /// unwind them from outside): the recursion and stack limits are raised by as much, so later code has
-    /// the depth it had.
+    /// Evaluates `src` by [`Session::eval_budgeted`] until it ends or the deadline passes.
     fn run_budgeted(&mut self, src: &str, name: &str, deadline: Instant) -> Run {
-        let script = match Script::parse(Source::from_bytes(src).with_path(Path::new(name)), None, &mut self.s.ctx) {
-            Ok(s) => s,
-            Err(e) => return Run::Done(Err(e)),
-        };
-        let r = {
-            let fut = script.evaluate_async_with_budget(&mut self.s.ctx, BUDGET);
-            let mut fut = std::pin::pin!(fut);
-            let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-            loop {
-                if let std::task::Poll::Ready(r) = fut.as_mut().poll(&mut cx) {
-                    break Some(r);
-                }
-                if Instant::now() >= deadline {
-                    break None;
-                }
-            }
-        };
-        match r {
-            Some(r) => Run::Done(r),
-            None => {
-                let leaked = self.s.ctx.stack_trace().count();
-                let limits = self.s.ctx.runtime_limits_mut();
-                limits.set_recursion_limit(RECURSION_LIMIT + leaked);
-                limits.set_stack_size_limit(STACK_LIMIT + leaked * 1024);
-                self.state.lock().unwrap_or_else(|e| e.into_inner()).stopped += 1;
-                Run::Stopped
-            }
+        let r = self.s.eval_budgeted(src, name, BUDGET, &mut || Instant::now() >= deadline);
+        if matches!(r, Run::Stopped) {
+            self.state.lock().unwrap_or_else(|e| e.into_inner()).stopped += 1;
         }
+        r
     }
 
     /// Runs the promise jobs that are queued (timers are the prelude's, so this never waits). Unhandled
@@ -340,15 +302,7 @@ impl Worker {
     }
 
     fn trim_stack(&self, text: String) -> String {
-        let stale = self.s.ctx.stack_trace().count();
-        if stale == 0 {
-            return text;
-        }
-        let lines: Vec<&str> = text.split('\n').collect();
-        let at: Vec<usize> =
-            lines.iter().enumerate().filter(|(_, l)| l.starts_with("    at ")).map(|(i, _)| i).collect();
-        let drop: Vec<usize> = at.iter().rev().take(stale).copied().collect();
-        lines.iter().enumerate().filter(|(i, _)| !drop.contains(i)).map(|(_, l)| *l).collect::<Vec<_>>().join("\n")
+        self.s.trim_stack(text)
     }
 
     fn stopped_message(&self, what: &str) -> String {
@@ -402,7 +356,7 @@ impl Worker {
 
     /// Whether `src` parses as a script.
     fn parses(&mut self, src: &str) -> bool {
-        Script::parse(Source::from_bytes(src), None, &mut self.s.ctx).is_ok()
+        self.s.check_syntax(src).is_ok()
     }
 
     /// The script to run for a line typed in the page, as Node's REPL reads it: `{ a: 1 }` is an object,
