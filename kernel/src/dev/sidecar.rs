@@ -7,14 +7,20 @@
 //! ones. A record cut short or failing its checksum ends the file there (what a crash mid-append leaves).
 //!
 //! ```text
-//! header  16  magic "RUMPJS-OVERLAY1\n"
+//! header  16  magic "RUMPJS-OVERLAY2\n"
 //!          8  base device size (LE)
 //!          4  chunk size (LE)      4  reserved (0)
-//!          8  fingerprint of the base: FNV-1a 64 of its size and first 128 KiB (labels, superblocks)
+//!          8  fingerprint of the base: XXH64 (seed 0) of the whole device (LE)
 //! record   4  "RCHK"  4  data length (LE)  8  chunk index (LE)  8  FNV-1a 64 of the data (LE), data
 //! ```
 //! The fingerprint stops a sidecar being used on, or committed into, another image, or one changed since
-//! (a read-write mount rewrites its superblock).
+//! in any byte: a direct read-write mount may change nothing but blocks deep inside a partition, and a
+//! commit over such changes would overwrite them with the overlay's stale view of the file system. It
+//! is computed when the file is begun, when a session goes on from it and when it is committed (a read of
+//! the whole image each time: about 0.25 s a GiB from the page cache, at the disk's speed otherwise).
+//!
+//! Files of format 1 ("RUMPJS-OVERLAY1\n") fingerprinted only the image's size and first 128 KiB, so they
+//! cannot show that the image is unchanged since; they are refused with a message saying so.
 
 use super::BlockDevice;
 use crate::errno::{Errno, KResult};
@@ -23,10 +29,13 @@ use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-const MAGIC: &[u8; 16] = b"RUMPJS-OVERLAY1\n";
+const MAGIC: &[u8; 16] = b"RUMPJS-OVERLAY2\n";
+/// Format 1: its fingerprint covered the image's size and first 128 KiB only.
+const MAGIC_V1: &[u8; 16] = b"RUMPJS-OVERLAY1\n";
 const RECORD: &[u8; 4] = b"RCHK";
 const HEADER_LEN: u64 = 40;
-const FINGERPRINT_SPAN: u64 = 128 << 10;
+/// Bytes of the base read at a time for its fingerprint (a multiple of XXH64's 32-byte stripe).
+const FINGERPRINT_READ: u64 = 1 << 20;
 
 /// The chunks of an overlay: index → contents (the chunk size long, shorter only at the device's end).
 pub type Chunks = BTreeMap<u64, Box<[u8]>>;
@@ -35,12 +44,121 @@ fn fnv(h: u64, data: &[u8]) -> u64 {
     data.iter().fold(h, |h, &b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3))
 }
 
-/// FNV-1a 64 of the base's size and its first 128 KiB.
+/// XXH64 (Yann Collet's xxHash, 64-bit), fed in pieces: four lanes of multiply-rotate over 32-byte
+/// stripes, well mixed and as fast as memory.
+struct Xxh64 {
+    lanes: [u64; 4],
+    /// Bytes not yet a whole stripe.
+    buf: [u8; 32],
+    held: usize,
+    total: u64,
+}
+
+const P1: u64 = 0x9E37_79B1_85EB_CA87;
+const P2: u64 = 0xC2B2_AE3D_27D4_EB4F;
+const P3: u64 = 0x1656_67B1_9E37_79F9;
+const P4: u64 = 0x85EB_CA77_C2B2_AE63;
+const P5: u64 = 0x27D4_EB2F_1656_67C5;
+
+fn xxh_round(acc: u64, input: u64) -> u64 {
+    acc.wrapping_add(input.wrapping_mul(P2)).rotate_left(31).wrapping_mul(P1)
+}
+
+fn le64(b: &[u8]) -> u64 {
+    u64::from_le_bytes(b[..8].try_into().unwrap_or([0; 8]))
+}
+
+impl Xxh64 {
+    fn new(seed: u64) -> Xxh64 {
+        Xxh64 {
+            lanes: [seed.wrapping_add(P1).wrapping_add(P2), seed.wrapping_add(P2), seed, seed.wrapping_sub(P1)],
+            buf: [0; 32],
+            held: 0,
+            total: 0,
+        }
+    }
+
+    fn stripes(&mut self, data: &[u8]) {
+        let [mut a, mut b, mut c, mut d] = self.lanes;
+        for s in data.chunks_exact(32) {
+            a = xxh_round(a, le64(&s[0..]));
+            b = xxh_round(b, le64(&s[8..]));
+            c = xxh_round(c, le64(&s[16..]));
+            d = xxh_round(d, le64(&s[24..]));
+        }
+        self.lanes = [a, b, c, d];
+    }
+
+    fn update(&mut self, mut data: &[u8]) {
+        self.total += data.len() as u64;
+        if self.held > 0 {
+            let n = (32 - self.held).min(data.len());
+            self.buf[self.held..self.held + n].copy_from_slice(&data[..n]);
+            self.held += n;
+            data = &data[n..];
+            if self.held < 32 {
+                return;
+            }
+            let buf = self.buf;
+            self.stripes(&buf);
+            self.held = 0;
+        }
+        let whole = data.len() & !31;
+        self.stripes(&data[..whole]);
+        self.buf[..data.len() - whole].copy_from_slice(&data[whole..]);
+        self.held = data.len() - whole;
+    }
+
+    fn finish(&self) -> u64 {
+        let [a, b, c, d] = self.lanes;
+        let mut h = if self.total >= 32 {
+            let mut h = a
+                .rotate_left(1)
+                .wrapping_add(b.rotate_left(7))
+                .wrapping_add(c.rotate_left(12))
+                .wrapping_add(d.rotate_left(18));
+            for v in [a, b, c, d] {
+                h = (h ^ xxh_round(0, v)).wrapping_mul(P1).wrapping_add(P4);
+            }
+            h
+        } else {
+            c.wrapping_add(P5) // the seed
+        };
+        h = h.wrapping_add(self.total);
+        let mut rest = &self.buf[..self.held];
+        while rest.len() >= 8 {
+            h = (h ^ xxh_round(0, le64(rest))).rotate_left(27).wrapping_mul(P1).wrapping_add(P4);
+            rest = &rest[8..];
+        }
+        if rest.len() >= 4 {
+            let k = u32::from_le_bytes(rest[..4].try_into().unwrap_or([0; 4])) as u64;
+            h = (h ^ k.wrapping_mul(P1)).rotate_left(23).wrapping_mul(P2).wrapping_add(P3);
+            rest = &rest[4..];
+        }
+        for &byte in rest {
+            h = (h ^ (byte as u64).wrapping_mul(P5)).rotate_left(11).wrapping_mul(P1);
+        }
+        h ^= h >> 33;
+        h = h.wrapping_mul(P2);
+        h ^= h >> 29;
+        h = h.wrapping_mul(P3);
+        h ^ (h >> 32)
+    }
+}
+
+/// XXH64 of the whole base, every byte of it: any change to the image since shows.
 pub fn fingerprint(base: &dyn BlockDevice) -> KResult<u64> {
     let size = base.size();
-    let mut buf = vec![0u8; FINGERPRINT_SPAN.min(size) as usize];
-    base.read_at(0, &mut buf)?;
-    Ok(fnv(fnv(0xcbf2_9ce4_8422_2325, &size.to_le_bytes()), &buf))
+    let mut h = Xxh64::new(0);
+    let mut buf = vec![0u8; FINGERPRINT_READ.min(size) as usize];
+    let mut off = 0;
+    while off < size {
+        let n = FINGERPRINT_READ.min(size - off) as usize;
+        base.read_at(off, &mut buf[..n])?;
+        h.update(&buf[..n]);
+        off += n as u64;
+    }
+    Ok(h.finish())
 }
 
 /// Why a sidecar cannot be used, in words.
@@ -80,9 +198,9 @@ impl Sidecar {
             .truncate(false)
             .open(path)
             .map_err(|e| err(e.to_string()))?;
-        let fp = fingerprint(base).map_err(|e| err(format!("cannot read the image: {e}")))?;
         let len = file.metadata().map_err(|e| err(e.to_string()))?.len();
         if len == 0 {
+            let fp = fingerprint(base).map_err(|e| err(format!("cannot read the image: {e}")))?;
             let mut h = Vec::with_capacity(HEADER_LEN as usize);
             h.extend_from_slice(MAGIC);
             h.extend_from_slice(&base.size().to_le_bytes());
@@ -93,7 +211,8 @@ impl Sidecar {
             let loaded = Loaded { chunks: Chunks::new(), records: 0, torn: 0 };
             return Ok((Sidecar { file, path: path.to_path_buf(), end: HEADER_LEN }, loaded));
         }
-        let loaded = read_records(&mut file, base.size(), fp, chunk).map_err(err)?;
+        check_header(&mut file, base, chunk).map_err(err)?;
+        let loaded = read_records(&mut file, base.size(), chunk).map_err(err)?;
         let end = len - loaded.torn;
         if loaded.torn > 0 {
             // Drop the torn tail now, so the next append follows the last whole record.
@@ -127,26 +246,49 @@ impl Sidecar {
     }
 }
 
-/// Reads a sidecar's header (checked against the base: size, fingerprint, chunk size) and records.
-fn read_records(file: &mut File, size: u64, fp: u64, chunk: u64) -> Result<Loaded, String> {
-    let len = file.metadata().map_err(|e| e.to_string())?.len();
+fn u64_at(b: &[u8], o: usize) -> u64 {
+    u64::from_le_bytes(b[o..o + 8].try_into().unwrap_or([0; 8]))
+}
+
+fn u32_at(b: &[u8], o: usize) -> u32 {
+    u32::from_le_bytes(b[o..o + 4].try_into().unwrap_or([0; 4]))
+}
+
+/// Checks a sidecar's header against the base: format, size, chunk size, then (reading the whole base)
+/// the fingerprint.
+fn check_header(file: &mut File, base: &dyn BlockDevice, chunk: u64) -> Result<(), String> {
+    let size = base.size();
     file.seek(SeekFrom::Start(0)).map_err(|e| e.to_string())?;
     let mut h = [0u8; HEADER_LEN as usize];
     file.read_exact(&mut h).map_err(|_| "not an overlay file (too short)".to_string())?;
+    if &h[..16] == MAGIC_V1 {
+        return Err("an overlay file of format 1 (RUMPJS-OVERLAY1), whose fingerprint covered only the image's \
+                    first 128 KiB: changes made to the image since cannot be ruled out, and a commit would \
+                    overwrite them; refused (begin a new overlay file)"
+            .into());
+    }
     if &h[..16] != MAGIC {
         return Err("not an overlay file made by rumpjs (bad magic)".into());
     }
-    let u64_at = |b: &[u8], o: usize| u64::from_le_bytes(b[o..o + 8].try_into().unwrap_or([0; 8]));
-    let u32_at = |b: &[u8], o: usize| u32::from_le_bytes(b[o..o + 4].try_into().unwrap_or([0; 4]));
     if u64_at(&h, 16) != size {
         return Err(format!("made for a device of {} bytes, this image has {size}", u64_at(&h, 16)));
     }
     if u32_at(&h, 24) as u64 != chunk {
         return Err(format!("chunk size {} is not {chunk}", u32_at(&h, 24)));
     }
+    let fp = fingerprint(base).map_err(|e| format!("cannot read the image: {e}"))?;
     if u64_at(&h, 32) != fp {
-        return Err("made for another image, or this image changed since (its first 128 KiB differ)".into());
+        return Err("made for another image, or this image changed since the overlay file was begun \
+                    (its fingerprint of the whole image differs)"
+            .into());
     }
+    Ok(())
+}
+
+/// Reads a sidecar's records (its header already checked).
+fn read_records(file: &mut File, size: u64, chunk: u64) -> Result<Loaded, String> {
+    let len = file.metadata().map_err(|e| e.to_string())?.len();
+    file.seek(SeekFrom::Start(HEADER_LEN)).map_err(|e| e.to_string())?;
     let mut chunks = Chunks::new();
     let mut records = 0;
     let mut pos = HEADER_LEN;
@@ -187,8 +329,8 @@ pub struct Committed {
 pub fn commit(path: &Path, target: &dyn BlockDevice, chunk: u64) -> Result<Committed, SidecarError> {
     let err = |what: String| SidecarError(format!("overlay file {}: {what}", path.display()));
     let mut file = File::open(path).map_err(|e| err(e.to_string()))?;
-    let fp = fingerprint(target).map_err(|e| err(format!("cannot read the image: {e}")))?;
-    let loaded = read_records(&mut file, target.size(), fp, chunk).map_err(err)?;
+    check_header(&mut file, target, chunk).map_err(err)?;
+    let loaded = read_records(&mut file, target.size(), chunk).map_err(err)?;
     let size = target.size();
     let mut bytes = 0;
     for (&idx, data) in &loaded.chunks {
@@ -199,4 +341,51 @@ pub fn commit(path: &Path, target: &dyn BlockDevice, chunk: u64) -> Result<Commi
     }
     target.flush().map_err(|e| SidecarError(format!("flushing the image: {e}")))?;
     Ok(Committed { chunks: loaded.chunks.len() as u64, bytes })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dev::MemDevice;
+
+    fn xxh64(data: &[u8], seed: u64) -> u64 {
+        let mut h = Xxh64::new(seed);
+        h.update(data);
+        h.finish()
+    }
+
+    /// Values from the reference library (libxxhash 0.8's XXH64).
+    #[test]
+    fn xxh64_matches_the_reference() {
+        assert_eq!(xxh64(b"", 0), 0xef46_db37_51d8_e999);
+        assert_eq!(xxh64(b"a", 0), 0xd24e_c4f1_a98c_6e5b);
+        assert_eq!(xxh64(b"abc", 0), 0x44bc_2cf5_ad77_0999);
+        assert_eq!(xxh64(b"Nobody inspects the spammish repetition", 0), 0xfbce_a83c_8a37_8bf1);
+        let pattern: Vec<u8> = (0..100_003u32).map(|i| (i * 7 + i / 251) as u8).collect();
+        assert_eq!(xxh64(&pattern[..37], 0), 0x0f67_f332_bdd5_b35b);
+        assert_eq!(xxh64(&pattern[..37], 12345), 0xf058_f545_e10e_1d4c);
+        assert_eq!(xxh64(&pattern, 0), 0xd3c4_e7b8_2c71_f484);
+        // Fed in pieces of any size, the same.
+        for step in [1, 5, 31, 32, 33, 4096, 65_537] {
+            let mut h = Xxh64::new(0);
+            pattern.chunks(step).for_each(|c| h.update(c));
+            assert_eq!(h.finish(), 0xd3c4_e7b8_2c71_f484, "pieces of {step}");
+        }
+        // Through a device, read a MiB at a time.
+        let size = 3 * FINGERPRINT_READ as usize + 12_345;
+        let big: Vec<u8> = (0..size as u32).map(|i| (i * 7 + i / 251) as u8).collect();
+        assert_eq!(fingerprint(&MemDevice::new(big.clone(), true)).unwrap(), xxh64(&big, 0));
+    }
+
+    #[test]
+    fn the_fingerprint_sees_one_byte_changed_anywhere() {
+        let size = 2 * FINGERPRINT_READ as usize + 777;
+        let data: Vec<u8> = (0..size as u32).map(|i| (i * 13 + i / 4099) as u8).collect();
+        let fp = fingerprint(&MemDevice::new(data.clone(), true)).unwrap();
+        for at in [0, 1, 131_072, FINGERPRINT_READ as usize - 1, FINGERPRINT_READ as usize + 31, size - 700, size - 1] {
+            let mut d = data.clone();
+            d[at] ^= 0x01;
+            assert_ne!(fingerprint(&MemDevice::new(d, true)).unwrap(), fp, "byte {at}");
+        }
+    }
 }
