@@ -1,6 +1,7 @@
 //! Module loading: built-in modules (`fs`/`node:fs`, `path`, `rump`, ...) as synthetic modules, and
-//! ES module files from the host, resolved relative to the importing module (script sources are code the
-//! user chose to run, as in Deno: reading them needs no grant).
+//! ES module files from the host, resolved relative to the importing module. A module file is read only
+//! from the directory tree of the script the user chose to run (or a test file's) and from paths granted
+//! with --allow-host: an `import('/etc/passwd')` is denied like any other host access.
 
 use boa_engine::module::{ModuleLoader, Referrer, SyntheticModuleInitializer};
 use boa_engine::{js_error, js_string, Context, JsObject, JsResult, JsString, JsValue, Module, Source};
@@ -8,6 +9,9 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 use std::rc::Rc;
+use std::sync::{Arc, Mutex};
+
+use crate::host::Grants;
 
 #[derive(Default)]
 pub struct Loader {
@@ -20,6 +24,10 @@ pub struct Loader {
     embedded: RefCell<HashMap<PathBuf, &'static str>>,
     /// Where specifiers of scripts and REPL lines are resolved from.
     pub base: RefCell<PathBuf>,
+    /// Directories (canonical) whose module files may be imported: the script's own.
+    roots: RefCell<Vec<PathBuf>>,
+    /// The session's host grants: granted paths may be imported too.
+    grants: Option<Arc<Mutex<Grants>>>,
 }
 
 /// Where the JavaScript libraries of scripts/lib are embedded.
@@ -41,8 +49,34 @@ fn normalize(p: &Path) -> PathBuf {
 }
 
 impl Loader {
-    pub fn new(base: PathBuf) -> Loader {
-        Loader { base: RefCell::new(base), ..Default::default() }
+    pub fn new(base: PathBuf, grants: Arc<Mutex<Grants>>) -> Loader {
+        Loader { base: RefCell::new(base), grants: Some(grants), ..Default::default() }
+    }
+
+    /// Lets module files under `dir` be imported (the directory of the script the user runs).
+    pub fn add_root(&self, dir: &Path) {
+        if let Ok(c) = dir.canonicalize() {
+            self.roots.borrow_mut().push(c);
+        }
+    }
+
+    /// Whether the module file at `canon` (canonical) may be read.
+    fn may_import(&self, canon: &Path) -> Result<(), String> {
+        if self.roots.borrow().iter().any(|r| canon.starts_with(r)) {
+            return Ok(());
+        }
+        match &self.grants {
+            Some(g) => g.lock().unwrap_or_else(|e| e.into_inner()).check_access(canon, false, false).map(|_| ()),
+            None => Ok(()),
+        }
+        .map_err(|_| {
+            format!(
+                "import of '{}' denied: modules are read from the running script's own directory and from paths \
+                 granted with --allow-host (run with --allow-host {})",
+                canon.display(),
+                canon.display()
+            )
+        })
     }
 
     /// Registers `value` as a built-in module under each of `names`: its default export, and its own
@@ -132,11 +166,21 @@ impl Loader {
             self.files.borrow_mut().insert(path.to_path_buf(), m.clone());
             return Ok(m);
         }
-        let canon =
-            path.canonicalize().map_err(|e| js_error!(Error: "Cannot find module '{}': {}", path.display(), e))?;
+        let denied = |m: String, ctx: &mut Context| {
+            kernel_bindings::error::coded(ctx, boa_engine::JsNativeError::error(), "ERR_ACCESS_DENIED", m)
+        };
+        let canon = match path.canonicalize() {
+            Ok(c) => c,
+            Err(e) => {
+                // Whether an ungranted path exists is not the script's business either.
+                self.may_import(&normalize(path)).map_err(|m| denied(m, ctx))?;
+                return Err(js_error!(Error: "Cannot find module '{}': {}", path.display(), e));
+            }
+        };
         if let Some(m) = self.files.borrow().get(&canon) {
             return Ok(m.clone());
         }
+        self.may_import(&canon).map_err(|m| denied(m, ctx))?;
         let src = Source::from_filepath(&canon).map_err(|e| js_error!(Error: "{}: {}", canon.display(), e))?;
         let m = Module::parse(src, None, ctx)?;
         self.files.borrow_mut().insert(canon, m.clone());

@@ -194,7 +194,7 @@ impl Session {
         let rejections = Rc::new(RefCell::new(Vec::new()));
         let executor = Rc::new(Executor::new(rejections.clone()));
         let base = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
-        let loader = Rc::new(Loader::new(base));
+        let loader = Rc::new(Loader::new(base, grants.clone()));
         let mut ctx = Context::builder()
             .job_executor(executor.clone())
             .module_loader(loader.clone())
@@ -289,6 +289,7 @@ impl Session {
             std::fs::canonicalize(path).map_err(|e| Failure::Host(format!("cannot open {}: {e}", path.display())))?;
         if let Some(dir) = abs.parent() {
             *self.loader.base.borrow_mut() = dir.to_path_buf();
+            self.loader.add_root(dir);
         }
         let module =
             self.loader.load_file(&abs, &mut self.ctx).map_err(|e| Failure::Uncaught(self.format_error(&e)))?;

@@ -163,6 +163,38 @@ fn host_access_is_denied_without_a_grant_and_allowed_with_one() {
     assert_eq!(std::fs::read_link(d.join("out/link")).unwrap(), Path::new("a.txt"));
 }
 
+/// Module files are host files too: a script imports from its own directory tree, or from a grant; an
+/// `import()` elsewhere is denied before the file is read (nor does the error say whether it exists).
+#[test]
+fn imports_outside_the_scripts_directory_need_a_grant() {
+    let d = scratch("import-grants");
+    std::fs::create_dir_all(d.join("app/lib")).unwrap();
+    std::fs::create_dir_all(d.join("secret")).unwrap();
+    std::fs::write(d.join("secret/keys.js"), "export const key = 'hunter2';\n").unwrap();
+    std::fs::write(d.join("app/lib/m.js"), "export const v = 42;\n").unwrap();
+    let secret = d.join("secret/keys.js");
+    let secret = secret.to_str().unwrap();
+    let main = format!(
+        "import {{ v }} from './lib/m.js';\nconsole.log('own', v);\n\
+         for (const p of ['{secret}', '{}/secret/none.js', '/etc/hostname'])\n\
+           await import(p).then((m) => console.log('READ', p, m.key), (e) => console.log(e.code, e.message));\n",
+        d.display()
+    );
+    std::fs::write(d.join("app/main.js"), main).unwrap();
+    let o = rumpjs(&["run", d.join("app/main.js").to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", err(&o));
+    assert!(out(&o).contains("own 42"), "{}", out(&o));
+    assert!(!out(&o).contains("READ"), "{}", out(&o));
+    assert_eq!(out(&o).matches("ERR_ACCESS_DENIED import of").count(), 3, "{}", out(&o));
+    assert!(out(&o).contains("--allow-host"), "{}", out(&o));
+    // -e has no directory of its own; a grant opens exactly what it names.
+    let code_ = format!("import('{secret}').then((m) => console.log('key', m.key), (e) => console.log(e.code))");
+    let o = rumpjs(&["-e", &code_]);
+    assert!(out(&o).contains("ERR_ACCESS_DENIED"), "{}", out(&o));
+    let o = rumpjs(&["--allow-host", d.join("secret").to_str().unwrap(), "-e", &code_]);
+    assert!(out(&o).contains("key hunter2"), "{} {}", out(&o), err(&o));
+}
+
 #[test]
 fn timeout_stops_an_endless_loop_with_its_own_exit_code() {
     let t = Instant::now();
