@@ -161,6 +161,9 @@ struct Case {
     says: &'static [&'static str],
     /// What `-y` must say besides.
     fixes: &'static [&'static str],
+    /// Whether `-p` mends it by itself (as fsck_ffs's preen does) rather than stopping with
+    /// "UNEXPECTED INCONSISTENCY; RUN fsck_ffs MANUALLY."
+    preen_mends: bool,
     damage: fn(&mut Img) -> Expect,
 }
 
@@ -180,6 +183,7 @@ fn cases() -> Vec<Case> {
             name: "wrong link count",
             says: &["LINK COUNT FILE", "COUNT 3 SHOULD BE 1", "ADJUST"],
             fixes: &[],
+            preen_mends: true,
             damage: |img| {
                 let ino = img.ino("hello.txt");
                 let mut d = img.inode(ino);
@@ -189,9 +193,24 @@ fn cases() -> Vec<Case> {
             },
         },
         Case {
+            name: "a link count too low",
+            says: &["LINK COUNT FILE", "COUNT 2 SHOULD BE 3", "ADJUST"],
+            fixes: &[],
+            preen_mends: false,
+            damage: |img| {
+                let ino = img.ino("hard/a");
+                let mut d = img.inode(ino);
+                assert_eq!(d.nlink, 3);
+                d.nlink = 2;
+                img.put_inode(ino, &d);
+                Expect::default()
+            },
+        },
+        Case {
             name: "a block claimed twice",
             says: &["DUP I=", "Phase 1b", "DUP/BAD", "REMOVE"],
             fixes: &["BAD/DUP FILE", "CLEAR? yes"],
+            preen_mends: false,
             damage: |img| {
                 let a = img.ino("sizes/s1");
                 let b = img.ino("hello.txt");
@@ -206,6 +225,7 @@ fn cases() -> Vec<Case> {
             name: "a bitmap bit flipped",
             says: &["BLK(S) MISSING IN BIT MAPS"],
             fixes: &[],
+            preen_mends: true,
             damage: |img| {
                 let ino = img.ino("hello.txt");
                 let frag = img.inode(ino).db[0];
@@ -221,6 +241,7 @@ fn cases() -> Vec<Case> {
             name: "cg summary off by one",
             says: &["SUMMARY INFORMATION BAD"],
             fixes: &[],
+            preen_mends: true,
             damage: |img| {
                 let cg = cg_off(img, 1);
                 let o = img.sb.order;
@@ -233,6 +254,7 @@ fn cases() -> Vec<Case> {
             name: "cstotal wrong",
             says: &["FREE BLK COUNT(S) WRONG IN SUPERBLK"],
             fixes: &[],
+            preen_mends: true,
             damage: |img| {
                 let o = img.sb.order;
                 let sb = img.sb.sblockloc as usize;
@@ -251,6 +273,7 @@ fn cases() -> Vec<Case> {
             name: "an unreferenced inode",
             says: &["UNREF FILE", "RECONNECT"],
             fixes: &["NO lost+found DIRECTORY", "CREATE? yes", "RECONNECT? yes"],
+            preen_mends: true,
             damage: |img| {
                 remove_entry(img, 2, b"hello.txt");
                 Expect { reconnected: vec!["hello.txt".into()], ..Default::default() }
@@ -260,6 +283,7 @@ fn cases() -> Vec<Case> {
             name: "an entry naming a free inode",
             says: &["UNALLOCATED", "REMOVE"],
             fixes: &["UNREF FILE", "RECONNECT? yes"],
+            preen_mends: false,
             damage: |img| {
                 let (at, _) = find_entry(img, 2, b"empty");
                 let free = (img.sb.ninodes() - 1) as u32;
@@ -272,6 +296,7 @@ fn cases() -> Vec<Case> {
             name: "a directory with a bad '..'",
             says: &["BAD INODE NUMBER FOR '..'", "FIX"],
             fixes: &[],
+            preen_mends: false,
             damage: |img| {
                 let sizes = img.ino("sizes");
                 let links = img.ino("links");
@@ -284,6 +309,7 @@ fn cases() -> Vec<Case> {
             name: "an orphaned directory",
             says: &["UNREF DIR", "RECONNECT"],
             fixes: &["CONNECTED. PARENT WAS I=2", "LINK COUNT DIR", "ADJUST? yes"],
+            preen_mends: true,
             damage: |img| {
                 remove_entry(img, 2, b"deep");
                 Expect { gone: vec![], reconnected: vec!["deep".into()] }
@@ -390,6 +416,156 @@ fn damage_detected_and_repaired_ufs2_be_and_old_format() {
     }
     for c in cases().iter().filter(|c| c.name != "an orphaned directory") {
         damage_and_repair("ufs1-42-le", c);
+    }
+}
+
+// ---- preen ----
+
+use kernel::fs::ffs::fsck::PREEN_UNEXPECTED;
+
+/// Runs `fsck -p` (with `-f`: `force`) on a writable copy of `data`.
+fn run_preen(data: &[u8], force: bool) -> (FsckReport, Vec<String>, Vec<u8>) {
+    let dev = Arc::new(MemDevice::new(data.to_vec(), false));
+    let d: Dev = dev.clone();
+    let mut out = Vec::new();
+    let opts = FsckOptions { preen: true, force, ..Default::default() };
+    let r = fsck(&d, &opts, &mut |l| out.push(l.to_string())).unwrap();
+    (r, out, dev.contents())
+}
+
+/// Clears fs_clean, as a crash leaves it: preen checks only such file systems.
+fn mark_unclean(img: &mut Img) {
+    let sb = img.sb.sblockloc as usize;
+    img.data[sb + 209] = 0;
+}
+
+/// Preen stops at what fsck_ffs's preen does not mend by itself: "UNEXPECTED INCONSISTENCY; RUN
+/// fsck_ffs MANUALLY.", exit 8, and not one byte of the image changed.
+fn assert_preen_stops(ctx: &str, damaged: &[u8]) {
+    let (r, out, after) = run_preen(damaged, false);
+    let ctx = format!("{ctx}: -p:\n{}", out.join("\n"));
+    assert_eq!(r.exit_code, 8, "{ctx}\nexit 8 (FSCK_EXIT_CHECK_FAILED)");
+    assert_eq!(out.last().map(String::as_str), Some(PREEN_UNEXPECTED), "{ctx}");
+    assert_eq!(r.fatal.as_deref(), Some(PREEN_UNEXPECTED), "{ctx}");
+    assert!(!r.modified && !r.marked_clean, "{ctx}");
+    assert!(after == damaged, "{ctx}\n-p changed the image");
+    assert!(r.problems.last().is_some_and(|p| !p.fixed), "{ctx}: {:?}", r.problems);
+}
+
+#[test]
+fn preen_stops_at_duplicate_blocks_and_writes_nothing() {
+    for fixture in ["ufs2-le-8192-1024", "ufs1-be-4096-512"] {
+        let mut img = Img::fixture(fixture);
+        // Two files share a block, and there are safe problems too (which -p would mend were it to go
+        // on): none of them may be written.
+        let a = img.ino("sizes/s1");
+        let b = img.ino("hello.txt");
+        let da = img.inode(a);
+        let mut db = img.inode(b);
+        db.db[0] = da.db[0];
+        img.put_inode(b, &db);
+        let cg = cg_off(&img, 1);
+        let o = img.sb.order;
+        let v = o.u32(&img.data, cg + 36);
+        o.put_u32(&mut img.data, cg + 36, v + 1);
+        mark_unclean(&mut img);
+        assert_preen_stops(fixture, &img.data);
+        let (_, out, _) = run_preen(&img.data, false);
+        // The second claimer in inode order is the one phase 1 finds.
+        let dup = format!("{} DUP I={}", da.db[0], a.max(b));
+        assert_eq!(out.first(), Some(&dup), "{fixture}: {out:?}");
+        // -f changes nothing: a clean flag is no reason to go on.
+        let (r, _, after) = run_preen(&img.data, true);
+        assert_eq!(r.exit_code, 8);
+        assert!(after == img.data, "{fixture}: -p -f wrote");
+        // Run by hand (-y), fsck clears both files as before.
+        let (r, out, _) = run(&img.data, Repair::Yes, None);
+        assert_eq!(r.exit_code, 0, "{fixture}:\n{}", out.join("\n"));
+    }
+}
+
+#[test]
+fn preen_mends_safe_problems_and_marks_clean() {
+    for fixture in ["ufs2-le-8192-1024", "ufs1-be-4096-512", "ufs2-be-16384-2048", "ufs1-42-le"] {
+        let mut img = Img::fixture(fixture);
+        let o = img.sb.order;
+        // A cylinder group's free-block count, fs_cstotal, a bit of the free map, a link count too
+        // high, and the clean flag off.
+        let cg = cg_off(&img, 1);
+        let v = o.u32(&img.data, cg + 36);
+        o.put_u32(&mut img.data, cg + 36, v + 1);
+        let sb = img.sb.sblockloc as usize;
+        if img.sb.has_new_layout() {
+            let v = o.u64(&img.data, sb + 1016);
+            o.put_u64(&mut img.data, sb + 1016, v + 1);
+        }
+        if img.sb.ufs == kernel::fs::ffs::superblock::Ufs::Ufs1 {
+            let v = o.u32(&img.data, sb + 196);
+            o.put_u32(&mut img.data, sb + 196, v + 1);
+        }
+        let ino = img.ino("hello.txt");
+        let frag = img.inode(ino).db[0];
+        let c = (frag / img.sb.fpg as u64) as u32;
+        let cgc = cg_off(&img, c);
+        let freeoff = o.u32(&img.data, cgc + 96) as usize;
+        let bit = (frag % img.sb.fpg as u64) as usize;
+        img.data[cgc + freeoff + bit / 8] ^= 1 << (bit % 8);
+        let mut d = img.inode(ino);
+        d.nlink = 3;
+        img.put_inode(ino, &d);
+        mark_unclean(&mut img);
+        let (r, out, fixed) = run_preen(&img.data, false);
+        let ctx = format!("{fixture}: -p:\n{}", out.join("\n"));
+        assert_eq!(r.exit_code, 0, "{ctx}");
+        assert!(r.fatal.is_none() && r.modified && r.marked_clean, "{ctx}");
+        assert!(r.problems_found() >= 4 && r.problems_fixed() == r.problems_found(), "{ctx}");
+        let all = out.join("\n");
+        for s in [
+            "SUMMARY INFORMATION BAD (SALVAGED)",
+            "FREE BLK COUNT(S) WRONG IN SUPERBLK (SALVAGED)",
+            "BLK(S) MISSING IN BIT MAPS (SALVAGED)",
+            "COUNT 3 SHOULD BE 1 (ADJUSTED)",
+            "MARKING FILE SYSTEM CLEAN",
+        ] {
+            assert!(all.contains(s), "{ctx}\nmissing {s:?}");
+        }
+        assert!(!all.contains('?'), "{ctx}\npreen asks nothing");
+        let (r2, out2, _) = run(&fixed, Repair::No, None);
+        assert_eq!((r2.exit_code, r2.problems.len()), (0, 0), "{ctx}\n-n after:\n{}", out2.join("\n"));
+        // Marked clean: the next preen skips it.
+        let (r3, out3, again) = run_preen(&fixed, false);
+        assert!(r3.skipped && r3.exit_code == 0 && again == fixed, "{fixture}: {out3:?}");
+        check_survivors(fixture, fixed, &Expect::default());
+    }
+}
+
+/// Every damage of `cases()`: -p either mends it as -y does (exit 0, a -n after finds nothing, the
+/// files are where -y leaves them) or stops at it, writing nothing — as fsck_ffs's preen would.
+fn preen_case(fixture: &str, case: &Case) {
+    let mut img = Img::fixture(fixture);
+    let want = (case.damage)(&mut img);
+    mark_unclean(&mut img);
+    let ctx = format!("{fixture}: {}", case.name);
+    if !case.preen_mends {
+        assert_preen_stops(&ctx, &img.data);
+        return;
+    }
+    let (r, out, fixed) = run_preen(&img.data, false);
+    let ctx = format!("{ctx}: -p:\n{}", out.join("\n"));
+    assert_eq!(r.exit_code, 0, "{ctx}");
+    assert!(r.fatal.is_none() && r.modified && r.problems_fixed() == r.problems_found(), "{ctx}");
+    assert!(!out.join("\n").contains('?'), "{ctx}\npreen asks nothing");
+    let (r2, out2, _) = run(&fixed, Repair::No, None);
+    assert_eq!((r2.exit_code, r2.problems.len()), (0, 0), "{ctx}\n-n after:\n{}", out2.join("\n"));
+    check_survivors(fixture, fixed, &want);
+}
+
+#[test]
+fn preen_mends_only_what_fsck_ffs_preen_mends() {
+    for fixture in ["ufs2-le-8192-1024", "ufs1-be-4096-512"] {
+        for c in cases() {
+            preen_case(fixture, &c);
+        }
     }
 }
 

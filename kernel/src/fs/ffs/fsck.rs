@@ -6,9 +6,15 @@
 //! words ("UNREF FILE  I=12  OWNER=0 MODE=100644", "SIZE=5 MTIME=… ", "RECONNECT? yes").
 //!
 //! `Repair::No` answers every question "no" and never writes (the device may be read-only);
-//! `Repair::Yes` answers "yes" and writes the repairs when the run ends. Exit codes are fsck_ffs's:
-//! 0 (clean, or everything fixed), 2 (unresolved inconsistencies remain, or "PLEASE RERUN FSCK"),
-//! 8 (the check failed: no superblock, unreadable structures, a problem fsck cannot go on with).
+//! `Repair::Yes` answers "yes" and writes the repairs when the run ends. Preen (`-p`) asks nothing: it
+//! mends by itself only what fsck_ffs's preen mends ("(ADJUSTED)", "(CLEARED)", "(SALVAGED)",
+//! "(RECONNECTED)": link counts too high, unreferenced files, the maps and summaries of phase 5, the
+//! clean flag) and stops at anything else (duplicate or bad blocks, directory entries to fix or
+//! remove, link counts to raise, inodes of unknown type) with "UNEXPECTED INCONSISTENCY; RUN
+//! fsck_ffs MANUALLY." and exit code 8, having written nothing. Exit codes are fsck_ffs's: 0 (clean,
+//! or everything fixed), 2 (unresolved inconsistencies remain, or "PLEASE RERUN FSCK"), 8 (the check
+//! failed: no superblock, unreadable structures, a problem fsck cannot go on with, or one preen does
+//! not mend).
 //!
 //! Layout of the module: this file (options, report, the run, the buffer cache, inode access, messages,
 //! directory walking and the lost+found machinery shared by the passes), then one file per phase in
@@ -45,7 +51,8 @@ pub struct FsckOptions {
     pub partition: Option<String>,
     /// `-f`: check a clean file system in preen mode too; use a damaged journal anyway.
     pub force: bool,
-    /// `-p`: skip a clean file system (unless forced); otherwise as `Repair::Yes`.
+    /// `-p`: skip a clean file system (unless forced); otherwise mend what preen mends and stop,
+    /// writing nothing, at anything else (exit code 8).
     pub preen: bool,
 }
 
@@ -103,6 +110,10 @@ pub const FSCK_EXIT_OK: i32 = 0;
 pub const FSCK_EXIT_USAGE: i32 = 1;
 pub const FSCK_EXIT_UNRESOLVED: i32 = 2;
 pub const FSCK_EXIT_CHECK_FAILED: i32 = 8;
+
+/// What a preening run says when it meets a problem it does not mend by itself (fsutil.c's vmsg); the
+/// run stops with FSCK_EXIT_CHECK_FAILED and writes nothing.
+pub const PREEN_UNEXPECTED: &str = "UNEXPECTED INCONSISTENCY; RUN fsck_ffs MANUALLY.";
 
 // Inode states (fsck.h).
 pub(crate) const USTATE: u8 = 1;
@@ -231,6 +242,10 @@ pub(crate) struct Fsck<'a> {
     pub lfdir: u64,
     // Buffers.
     bufs: HashMap<u64, Buf>,
+    /// Dirty buffers pushed out before the end of the run (another size read or written at their
+    /// offset), oldest first: kept here, applied to what is read, written first when the run ends, so
+    /// that nothing reaches the device before the run has decided (a preening run may yet stop).
+    early: Vec<(u64, Vec<u8>)>,
     clean_bytes: usize,
     ndirty: usize,
     pub sbdirty: bool,
@@ -273,8 +288,13 @@ impl<'a> Fsck<'a> {
         }
     }
 
-    /// reply(): answers `question` as the run's mode says; records the problem.
-    pub fn reply(&mut self, question: &str) -> bool {
+    /// reply(): answers `question` as the run's mode says; records the problem. In preen mode no
+    /// question is ever asked: fsck_ffs reaches reply() only after a pfatal(), which ends a preening run
+    /// (`unexpected`), so this stops the run too.
+    pub fn reply(&mut self, question: &str) -> FResult<bool> {
+        if self.preen {
+            return Err(self.unexpected());
+        }
         let persevere = question == "CONTINUE";
         let yes = self.yes || persevere;
         self.say("\n");
@@ -287,7 +307,28 @@ impl<'a> Fsck<'a> {
         if !yes {
             self.resolved = false;
         }
-        yes
+        Ok(yes)
+    }
+
+    /// pfatal() while preening (fsutil.c's vmsg): what was just said is not one of the inconsistencies
+    /// preen mends by itself, so the run ends here, before anything is written, with
+    /// "UNEXPECTED INCONSISTENCY; RUN fsck_ffs MANUALLY." and exit code 8. Returns the error to pass up.
+    pub fn unexpected(&mut self) -> Fatal {
+        if !self.line.is_empty() {
+            self.say("\n");
+        }
+        self.note_problem(false);
+        Fatal(PREEN_UNEXPECTED.into())
+    }
+
+    /// A pfatal() message that asks nothing ("SORRY. NO SPACE IN lost+found DIRECTORY"): recorded as
+    /// unresolved, and the end of a preening run.
+    pub fn pfatal_noted(&mut self) -> FResult<()> {
+        if self.preen {
+            return Err(self.unexpected());
+        }
+        self.note_problem(false);
+        Ok(())
     }
 
     /// A problem fixed without asking (preen-style "(ADJUSTED)"), or noted without a question.
@@ -308,24 +349,32 @@ impl<'a> Fsck<'a> {
         self.msg.clear();
     }
 
-    /// dofix(): asks once per kind of problem (the answer is remembered in `fix`).
-    pub fn dofix(&mut self, fix: &mut Fix, msg: &str, dir: Option<u64>) -> bool {
+    /// dofix(): asks once per kind of problem (the answer is remembered in `fix`). Preen salvages
+    /// without asking ("(SALVAGED)") what is not in a directory; a directory's problem is named with
+    /// direrror, whose pfatal ends a preening run.
+    pub fn dofix(&mut self, fix: &mut Fix, msg: &str, dir: Option<u64>) -> FResult<bool> {
         match *fix {
             Fix::DontKnow => {
                 match dir {
-                    Some(d) => self.direrror(d, msg),
+                    Some(d) => self.direrror(d, msg)?,
                     None => self.say(msg),
                 }
-                if self.reply("SALVAGE") {
+                if self.preen {
+                    self.say(" (SALVAGED)\n");
+                    self.record(true);
                     *fix = Fix::Fix;
-                    true
+                    return Ok(true);
+                }
+                if self.reply("SALVAGE")? {
+                    *fix = Fix::Fix;
+                    Ok(true)
                 } else {
                     *fix = Fix::NoFix;
-                    false
+                    Ok(false)
                 }
             }
-            Fix::Fix => true,
-            Fix::NoFix | Fix::Ignore => false,
+            Fix::Fix => Ok(true),
+            Fix::NoFix | Fix::Ignore => Ok(false),
         }
     }
 
@@ -343,27 +392,32 @@ impl<'a> Fsck<'a> {
         self.say(&format!("SIZE={} MTIME={} ", d.size, print_mtime(d.mtime.sec)));
     }
 
-    pub fn direrror(&mut self, ino: u64, msg: &str) {
+    pub fn direrror(&mut self, ino: u64, msg: &str) -> FResult<()> {
         self.fileerror(ino, ino, msg)
     }
 
-    /// fileerror(): the message, the inode, and its path.
-    pub fn fileerror(&mut self, cwd: u64, ino: u64, msg: &str) {
+    /// fileerror(): the message, the inode, and its path. The path is printed with pfatal: a preening
+    /// run ends here (every problem named this way is one preen does not mend).
+    pub fn fileerror(&mut self, cwd: u64, ino: u64, msg: &str) -> FResult<()> {
         self.say(&format!("{msg} "));
         self.pinode(ino);
         self.say("\n");
         let path = self.getpathname(cwd, ino);
         if ino < ROOTINO || ino >= self.maxino {
             self.say(&format!("NAME={path}\n"));
-            return;
-        }
-        match self.dinode(ino) {
-            Ok(d) if ftypeok(d.mode) => {
-                let what = if d.mode & IFMT == IFDIR { "DIR" } else { "FILE" };
-                self.say(&format!("{what}={path}\n"));
+        } else {
+            match self.dinode(ino) {
+                Ok(d) if ftypeok(d.mode) => {
+                    let what = if d.mode & IFMT == IFDIR { "DIR" } else { "FILE" };
+                    self.say(&format!("{what}={path}\n"));
+                }
+                _ => self.say(&format!("NAME={path}\n")),
             }
-            _ => self.say(&format!("NAME={path}\n")),
         }
+        if self.preen {
+            return Err(self.unexpected());
+        }
+        Ok(())
     }
 
     // ---- geometry ----
@@ -440,7 +494,7 @@ impl<'a> Fsck<'a> {
             if b.dirty {
                 let b = self.bufs.remove(&off).unwrap();
                 self.ndirty -= 1;
-                self.write_dev(off, &b.data)?;
+                self.write_early(off, b.data);
             } else {
                 let b = self.bufs.remove(&off).unwrap();
                 self.clean_bytes -= b.data.len();
@@ -459,14 +513,29 @@ impl<'a> Fsck<'a> {
         for o in overlapping {
             let b = self.bufs.remove(&o).unwrap();
             self.ndirty -= 1;
-            self.write_dev(o, &b.data)?;
+            self.write_early(o, b.data);
         }
         self.read_fresh(off, len)
     }
 
+    /// Reads the device at `off` as the run sees it (the early writes applied).
+    pub fn read_dev(&self, off: u64, buf: &mut [u8]) -> KResult<()> {
+        self.dev.read_at(off, buf)?;
+        let end = off + buf.len() as u64;
+        for (o, data) in &self.early {
+            let (o, e) = (*o, *o + data.len() as u64);
+            if o < end && e > off {
+                let (from, to) = (o.max(off), e.min(end));
+                buf[(from - off) as usize..(to - off) as usize]
+                    .copy_from_slice(&data[(from - o) as usize..(to - o) as usize]);
+            }
+        }
+        Ok(())
+    }
+
     fn read_fresh(&mut self, off: u64, len: usize) -> FResult<Vec<u8>> {
         let mut v = vec![0u8; len];
-        self.dev.read_at(off, &mut v).map_err(|_| Fatal(format!("CANNOT READ: BLK {}", off / 512)))?;
+        self.read_dev(off, &mut v).map_err(|_| Fatal(format!("CANNOT READ: BLK {}", off / 512)))?;
         if self.clean_bytes + len > CACHE_CLEAN_MAX {
             self.bufs.retain(|_, b| b.dirty);
             self.clean_bytes = 0;
@@ -484,13 +553,20 @@ impl<'a> Fsck<'a> {
             } else {
                 self.ndirty -= 1;
                 if old.data.len() != data.len() {
-                    // Keep what the other size said by writing it now (only in repair mode).
-                    let _ = self.write_dev(off, &old.data);
+                    // Keep what the other size said beyond this one (written before it at the end).
+                    self.write_early(off, old.data);
                 }
             }
         }
         self.ndirty += 1;
         self.bufs.insert(off, Buf { data, dirty: true });
+    }
+
+    /// A dirty buffer leaving the cache before the end of the run (repair mode only; `-n` forgets it).
+    fn write_early(&mut self, off: u64, data: Vec<u8>) {
+        if self.yes {
+            self.early.push((off, data));
+        }
     }
 
     fn write_dev(&mut self, off: u64, data: &[u8]) -> FResult<()> {
@@ -502,8 +578,12 @@ impl<'a> Fsck<'a> {
         Ok(())
     }
 
-    /// Writes every dirty buffer (repair mode only).
+    /// Writes what left the cache early, then every dirty buffer (repair mode only; at the end of the
+    /// run: nothing is written before).
     pub fn flush_all(&mut self) -> FResult<()> {
+        for (o, data) in std::mem::take(&mut self.early) {
+            self.write_dev(o, &data)?;
+        }
         let mut offs: Vec<u64> = self.bufs.iter().filter(|(_, b)| b.dirty).map(|(&o, _)| o).collect();
         offs.sort_unstable();
         for o in offs {
@@ -758,7 +838,7 @@ impl<'a> Fsck<'a> {
                     continue;
                 }
                 let msg = format!("PARTIALLY TRUNCATED INODE I={ino}");
-                if self.dofix(fix, &msg, None) {
+                if self.dofix(fix, &msg, None)? {
                     self.set_ptr(&mut blk, i, 0);
                     changed = true;
                 } else {
@@ -815,7 +895,7 @@ impl<'a> Fsck<'a> {
                     self.markclean = false;
                     let p = self.getpathname(ino, ino);
                     self.say(&format!("DIRECTORY {p}: CONTAINS EMPTY BLOCKS"));
-                    if self.reply("ADJUST LENGTH") {
+                    if self.reply("ADJUST LENGTH")? {
                         let newsize = lbn * self.sb.bsize as u64;
                         self.modify_ino(ino, |r| r.set_size(newsize))?;
                         self.say("YOU MUST RERUN FSCK AFTERWARDS\n");
@@ -872,7 +952,7 @@ impl<'a> Fsck<'a> {
                 if *fix == Fix::Ignore {
                     return Ok(None);
                 }
-                let yes = self.dofix(fix, "DIRECTORY CORRUPTED", Some(dirino));
+                let yes = self.dofix(fix, "DIRECTORY CORRUPTED", Some(dirino))?;
                 let o = self.o;
                 o.put_u32(buf, *loc, 0);
                 o.put_u16(buf, *loc + 4, DIRBLKSIZ as u16);
@@ -909,7 +989,7 @@ impl<'a> Fsck<'a> {
             if *fix == Fix::Ignore {
                 return Ok(None);
             }
-            let yes = self.dofix(fix, "DIRECTORY CORRUPTED", Some(dirino));
+            let yes = self.dofix(fix, "DIRECTORY CORRUPTED", Some(dirino))?;
             let nr = (reclen + size) as u16;
             self.o.put_u16(buf, at + 4, nr);
             if yes {
@@ -1275,7 +1355,10 @@ impl<'a> Fsck<'a> {
             at += DIRBLKSIZ;
         }
         self.say(&format!("NO SPACE LEFT IN {name}"));
-        if !self.reply("EXPAND") {
+        if self.preen {
+            self.say(" (EXPANDED)\n");
+            self.record(true);
+        } else if !self.reply("EXPAND")? {
             self.freeblk(newblk, self.frag());
             self.markclean = false;
             return Ok(false);
@@ -1322,7 +1405,10 @@ impl<'a> Fsck<'a> {
         if self.preen && d.size == 0 {
             return Ok(false);
         }
-        if !self.reply("RECONNECT") {
+        if self.preen {
+            self.say(" (RECONNECTED)\n");
+            self.record(true);
+        } else if !self.reply("RECONNECT")? {
             self.markclean = false;
             return Ok(false);
         }
@@ -1334,22 +1420,29 @@ impl<'a> Fsck<'a> {
                 self.lfdir = lf;
             } else {
                 self.say("NO lost+found DIRECTORY");
-                if self.reply("CREATE") {
+                if self.preen || self.reply("CREATE")? {
                     let lf = self.allocdir(ROOTINO, 0, LFMODE)?;
                     if lf != 0 {
                         if self.makeentry(ROOTINO, lf, LFNAME)? {
                             self.lfdir = lf;
                             self.reparent(lf, ROOTINO);
+                            if self.preen {
+                                self.say(" (CREATED)\n");
+                                self.record(true);
+                            }
                         } else {
                             self.freedir(lf, ROOTINO)?;
+                            if self.preen {
+                                self.say("\n");
+                            }
                         }
                     }
                 }
             }
             if self.lfdir == 0 {
                 self.say("SORRY. CANNOT CREATE lost+found DIRECTORY\n\n");
-                self.note_problem(false);
                 self.markclean = false;
+                self.pfatal_noted()?;
                 return Ok(false);
             }
         }
@@ -1357,7 +1450,7 @@ impl<'a> Fsck<'a> {
         let lfd = self.dinode(lf)?;
         if lfd.mode & IFMT != IFDIR {
             self.say("lost+found IS NOT A DIRECTORY");
-            if !self.reply("REALLOCATE") {
+            if !self.reply("REALLOCATE")? {
                 self.markclean = false;
                 return Ok(false);
             }
@@ -1365,8 +1458,8 @@ impl<'a> Fsck<'a> {
             let nlf = self.allocdir(ROOTINO, 0, LFMODE)?;
             if nlf == 0 || self.changeino(ROOTINO, LFNAME, nlf)? & ALTERED == 0 {
                 self.say("SORRY. CANNOT CREATE lost+found DIRECTORY\n\n");
-                self.note_problem(false);
                 self.markclean = false;
+                self.pfatal_noted()?;
                 return Ok(false);
             }
             self.lfdir = nlf;
@@ -1378,16 +1471,16 @@ impl<'a> Fsck<'a> {
         let lf = self.lfdir;
         if self.get_state(lf) != DFOUND {
             self.say("SORRY. NO lost+found DIRECTORY\n\n");
-            self.note_problem(false);
             self.markclean = false;
+            self.pfatal_noted()?;
             return Ok(false);
         }
         let tmp = lftempname(orphan, self.maxino);
         let nm = name.map(|n| n.to_vec()).unwrap_or(tmp);
         if !self.makeentry(lf, orphan, &nm)? {
             self.say("SORRY. NO SPACE IN lost+found DIRECTORY\n\n");
-            self.note_problem(false);
             self.markclean = false;
+            self.pfatal_noted()?;
             return Ok(false);
         }
         *self.lnc(orphan) -= 1;
@@ -1403,7 +1496,9 @@ impl<'a> Fsck<'a> {
             if parentdir != u64::MAX {
                 self.say(&format!("PARENT WAS I={parentdir}\n"));
             }
-            self.say("\n");
+            if !self.preen {
+                self.say("\n");
+            }
             self.msg.clear();
         }
         Ok(true)
@@ -1681,8 +1776,9 @@ pub fn fsck(dev: &Dev, opts: &FsckOptions, log: &mut dyn FnMut(&str)) -> KResult
             (f.log)(&m);
             report.fatal = Some(m);
             report.exit_code = FSCK_EXIT_CHECK_FAILED;
-            // Write what was repaired so far? fsck_ffs's errexit does not: leave the image as it was
-            // beyond what was already flushed.
+            // Nothing is written before the run ends (buffers and early writes are held until then):
+            // a run that stops, as a preening one at its first unexpected inconsistency, leaves the
+            // image as it was.
             return Ok(report);
         }
     }
@@ -1798,6 +1894,7 @@ impl<'a> Fsck<'a> {
             n_blks: 0,
             lfdir: 0,
             bufs: HashMap::new(),
+            early: Vec::new(),
             clean_bytes: 0,
             ndirty: 0,
             sbdirty: false,
@@ -1876,8 +1973,10 @@ impl<'a> Fsck<'a> {
                     pass5::write_summaries(self)?;
                     self.marked_clean_now = true;
                     self.flush_line();
-                    (self.log)("");
-                    (self.log)("***** FILE SYSTEM MARKED CLEAN *****");
+                    if !self.preen {
+                        (self.log)("");
+                        (self.log)("***** FILE SYSTEM MARKED CLEAN *****");
+                    }
                 }
             }
             self.dev.flush().map_err(|_| Fatal("CANNOT FLUSH DEVICE".into()))?;

@@ -45,7 +45,7 @@ pub(crate) fn pass1(f: &mut Fsck<'_>) -> FResult<()> {
             let ino0 = c * ipg + first;
             let (fsba, _) = f.sb.ino_to_fsba(ino0);
             let mut buf = vec![0u8; (nblk * bsize) as usize];
-            f.dev.read_at(f.frag_bytes(fsba), &mut buf).map_err(|_| Fatal(format!("CANNOT READ: INODES OF CG {c}")))?;
+            f.read_dev(f.frag_bytes(fsba), &mut buf).map_err(|_| Fatal(format!("CANNOT READ: INODES OF CG {c}")))?;
             for k in 0..n {
                 let ino = ino0 + k;
                 if ino < ROOTINO {
@@ -67,7 +67,7 @@ fn checkinode(f: &mut Fsck<'_>, ino: u64, raw: &[u8], fix: &mut Fix) -> FResult<
     if mode == 0 {
         if d.db.iter().any(|&x| x != 0) || d.ib.iter().any(|&x| x != 0) || size != 0 {
             f.say(&format!("PARTIALLY ALLOCATED INODE I={ino}"));
-            if f.reply("CLEAR") {
+            if f.reply("CLEAR")? {
                 f.modify_ino(ino, |r| r.clear())?;
             } else {
                 f.markclean = false;
@@ -87,7 +87,7 @@ fn checkinode(f: &mut Fsck<'_>, ino: u64, raw: &[u8], fix: &mut Fix) -> FResult<
     let mut d = d;
     if !f.preen && mode == IFMT {
         f.say(&format!("I={ino} HAS NO FILE TYPE"));
-        if f.reply("HOLD BAD BLOCK") {
+        if f.reply("HOLD BAD BLOCK")? {
             let fsize = f.sb.fsize as u64;
             f.modify_ino(ino, |r| {
                 r.set_size(fsize);
@@ -166,12 +166,12 @@ fn checkinode(f: &mut Fsck<'_>, ino: u64, raw: &[u8], fix: &mut Fix) -> FResult<
     'walk: for (blk, nf) in claims {
         let anyout = f.chkrange(blk, nf);
         if anyout {
-            blkerror(f, ino, "BAD", blk);
+            blkerror(f, ino, "BAD", blk)?;
             let b = badblk;
             badblk += 1;
             if b >= MAXBAD {
                 f.say(&format!("EXCESSIVE BAD BLKS I={ino}"));
-                f.reply("CONTINUE");
+                f.reply("CONTINUE")?;
                 break 'walk;
             }
         }
@@ -183,12 +183,12 @@ fn checkinode(f: &mut Fsck<'_>, ino: u64, raw: &[u8], fix: &mut Fix) -> FResult<
                 f.n_blks += 1;
                 f.setbmap(b);
             } else {
-                blkerror(f, ino, "DUP", b);
+                blkerror(f, ino, "DUP", b)?;
                 let x = dupblk;
                 dupblk += 1;
                 if x >= MAXDUP {
                     f.say(&format!("EXCESSIVE DUP BLKS I={ino}"));
-                    f.reply("CONTINUE");
+                    f.reply("CONTINUE")?;
                     break 'walk;
                 }
                 *f.dups.entry(b).or_insert(0) += 1;
@@ -199,7 +199,11 @@ fn checkinode(f: &mut Fsck<'_>, ino: u64, raw: &[u8], fix: &mut Fix) -> FResult<
     let want = entryno * (f.sb.fsize as u64 / 512);
     if d.blocks != want {
         f.say(&format!("INCORRECT BLOCK COUNT I={ino} ({} should be {want})", d.blocks));
-        if f.reply("CORRECT") {
+        if f.preen {
+            f.say(" (CORRECTED)\n");
+            f.record(true);
+            f.modify_ino(ino, |r| r.set_blocks(want))?;
+        } else if f.reply("CORRECT")? {
             f.modify_ino(ino, |r| r.set_blocks(want))?;
         } else {
             f.markclean = false;
@@ -240,9 +244,13 @@ fn claims_with_trunc(f: &mut Fsck<'_>, d: &Dinode, ino: u64, fix: &mut Fix) -> F
     Ok(out)
 }
 
-/// blkerror(): "12345 DUP I=17"; the inode is to be cleared.
-pub(crate) fn blkerror(f: &mut Fsck<'_>, ino: u64, what: &str, blk: u64) {
+/// blkerror(): "12345 DUP I=17"; the inode is to be cleared. Said with pfatal: a preening run ends
+/// at the first bad or duplicate block.
+pub(crate) fn blkerror(f: &mut Fsck<'_>, ino: u64, what: &str, blk: u64) -> FResult<()> {
     f.say(&format!("{blk} {what} I={ino}\n"));
+    if f.preen {
+        return Err(f.unexpected());
+    }
     // fsck_ffs asks nothing here: the inode's clearing (phase 2 or 4) is the question that decides.
     let fixed = f.yes;
     f.record(fixed);
@@ -251,12 +259,13 @@ pub(crate) fn blkerror(f: &mut Fsck<'_>, ino: u64, what: &str, blk: u64) {
         DSTATE => f.set_state(ino, DCLEAR),
         _ => {}
     }
+    Ok(())
 }
 
 fn unknown(f: &mut Fsck<'_>, ino: u64) -> FResult<()> {
     f.say(&format!("UNKNOWN FILE TYPE I={ino}"));
     f.set_state(ino, FCLEAR);
-    if f.reply("CLEAR") {
+    if f.reply("CLEAR")? {
         f.set_state(ino, USTATE);
         f.modify_ino(ino, |r| r.clear())?;
     } else {
@@ -280,7 +289,7 @@ pub(crate) fn pass1b(f: &mut Fsck<'_>) -> FResult<()> {
             for k in 0..nf {
                 let b = blk.wrapping_add(k);
                 if left.remove(&b) {
-                    blkerror(f, ino, "DUP", b);
+                    blkerror(f, ino, "DUP", b)?;
                 }
             }
         }

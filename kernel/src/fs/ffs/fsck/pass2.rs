@@ -69,7 +69,7 @@ pub(crate) fn pass2(f: &mut Fsck<'_>) -> FResult<()> {
     match f.get_state(ROOTINO) {
         USTATE => {
             f.say("ROOT INODE UNALLOCATED");
-            if !f.reply("ALLOCATE") {
+            if !f.reply("ALLOCATE")? {
                 return Err(Fatal(String::new()));
             }
             if f.allocdir(ROOTINO, ROOTINO, 0o755)? != ROOTINO {
@@ -78,18 +78,18 @@ pub(crate) fn pass2(f: &mut Fsck<'_>) -> FResult<()> {
         }
         DCLEAR => {
             f.say("DUPS/BAD IN ROOT INODE");
-            if f.reply("REALLOCATE") {
+            if f.reply("REALLOCATE")? {
                 f.freeino(ROOTINO)?;
                 if f.allocdir(ROOTINO, ROOTINO, 0o755)? != ROOTINO {
                     return Err(Fatal("CANNOT ALLOCATE ROOT INODE".into()));
                 }
-            } else if !f.reply("CONTINUE") {
+            } else if !f.reply("CONTINUE")? {
                 return Err(Fatal(String::new()));
             }
         }
         FSTATE | FCLEAR => {
             f.say("ROOT INODE NOT DIRECTORY");
-            if f.reply("REALLOCATE") {
+            if f.reply("REALLOCATE")? {
                 f.freeino(ROOTINO)?;
                 if f.allocdir(ROOTINO, ROOTINO, 0o755)? != ROOTINO {
                     return Err(Fatal("CANNOT ALLOCATE ROOT INODE".into()));
@@ -117,10 +117,10 @@ pub(crate) fn pass2(f: &mut Fsck<'_>) -> FResult<()> {
             continue;
         }
         if info.isize < MINDIRSIZE {
-            f.direrror(dino, "DIRECTORY TOO SHORT");
+            f.direrror(dino, "DIRECTORY TOO SHORT")?;
             let ns = MINDIRSIZE.next_multiple_of(DIRBLKSIZ as u64);
             f.dirs.get_mut(&dino).unwrap().isize = ns;
-            if f.reply("FIX") {
+            if f.reply("FIX")? {
                 f.modify_ino(dino, |r| r.set_size(ns))?;
             } else {
                 f.markclean = false;
@@ -134,7 +134,7 @@ pub(crate) fn pass2(f: &mut Fsck<'_>) -> FResult<()> {
                 f.say(" (ADJUSTED)\n");
                 f.record(true);
                 f.modify_ino(dino, |r| r.set_size(ns))?;
-            } else if f.reply("ADJUST") {
+            } else if f.reply("ADJUST")? {
                 f.modify_ino(dino, |r| r.set_size(ns))?;
             } else {
                 f.markclean = false;
@@ -154,8 +154,8 @@ pub(crate) fn pass2(f: &mut Fsck<'_>) -> FResult<()> {
         }
         if info.dotdot == 0 {
             f.dirs.get_mut(&dino).unwrap().dotdot = info.parent;
-            f.fileerror(info.parent, dino, "MISSING '..'");
-            if !f.reply("FIX") {
+            f.fileerror(info.parent, dino, "MISSING '..'")?;
+            if !f.reply("FIX")? {
                 f.markclean = false;
                 continue;
             }
@@ -163,8 +163,8 @@ pub(crate) fn pass2(f: &mut Fsck<'_>) -> FResult<()> {
             *f.lnc(info.parent) -= 1;
             continue;
         }
-        f.fileerror(info.parent, dino, "BAD INODE NUMBER FOR '..'");
-        if !f.reply("FIX") {
+        f.fileerror(info.parent, dino, "BAD INODE NUMBER FOR '..'")?;
+        if !f.reply("FIX")? {
             f.markclean = false;
             continue;
         }
@@ -199,36 +199,36 @@ fn check(f: &mut Fsck<'_>, dirino: u64, v: &mut View<'_>, entryno: &mut u64, ret
     if *entryno == 0 {
         if v.ino() != 0 && v.name() == b"." {
             if v.ino() != dirino {
-                f.direrror(dirino, "BAD INODE NUMBER FOR '.'");
+                f.direrror(dirino, "BAD INODE NUMBER FOR '.'")?;
                 v.set_ino(dirino);
-                if f.reply("FIX") {
+                if f.reply("FIX")? {
                     *ret |= ALTERED;
                 } else {
                     f.markclean = false;
                 }
             }
             if newfmt && v.dtype() != DT_DIR {
-                f.direrror(dirino, "BAD TYPE VALUE FOR '.'");
+                f.direrror(dirino, "BAD TYPE VALUE FOR '.'")?;
                 v.set_dtype(DT_DIR);
-                if f.reply("FIX") {
+                if f.reply("FIX")? {
                     *ret |= ALTERED;
                 } else {
                     f.markclean = false;
                 }
             }
         } else {
-            f.direrror(dirino, "MISSING '.'");
+            f.direrror(dirino, "MISSING '.'")?;
             let reclen = v.reclen();
             if v.ino() != 0 && v.name() != b".." {
                 let n = String::from_utf8_lossy(&v.name()).into_owned();
                 f.say(&format!("CANNOT FIX, FIRST ENTRY IN DIRECTORY CONTAINS {n}\n"));
-                f.note_problem(false);
+                f.pfatal_noted()?;
             } else if reclen < entrysize {
                 f.say("CANNOT FIX, INSUFFICIENT SPACE TO ADD '.'\n");
-                f.note_problem(false);
+                f.pfatal_noted()?;
             } else if reclen < 2 * entrysize {
                 v.put(dirino, reclen, b".");
-                if f.reply("FIX") {
+                if f.reply("FIX")? {
                     *ret |= ALTERED;
                 } else {
                     f.markclean = false;
@@ -242,7 +242,7 @@ fn check(f: &mut Fsck<'_>, dirino: u64, v: &mut View<'_>, entryno: &mut u64, ret
                 let end = (v.pos + n).min(v.b.len());
                 v.b[v.pos..end].fill(0);
                 v.set_reclen(n);
-                if f.reply("FIX") {
+                if f.reply("FIX")? {
                     *ret |= ALTERED;
                 } else {
                     f.markclean = false;
@@ -277,9 +277,9 @@ fn check(f: &mut Fsck<'_>, dirino: u64, v: &mut View<'_>, entryno: &mut u64, ret
                     i.dotdot = d;
                 }
                 if newfmt && v.dtype() != DT_DIR {
-                    f.direrror(dirino, "BAD TYPE VALUE FOR '..'");
+                    f.direrror(dirino, "BAD TYPE VALUE FOR '..'")?;
                     v.set_dtype(DT_DIR);
-                    if f.reply("FIX") {
+                    if f.reply("FIX")? {
                         *ret |= ALTERED;
                     } else {
                         f.markclean = false;
@@ -287,17 +287,17 @@ fn check(f: &mut Fsck<'_>, dirino: u64, v: &mut View<'_>, entryno: &mut u64, ret
                 }
             } else {
                 if v.ino() != 0 && v.name() != b"." {
-                    f.fileerror(parent, dirino, "MISSING '..'");
+                    f.fileerror(parent, dirino, "MISSING '..'")?;
                     let n = String::from_utf8_lossy(&v.name()).into_owned();
                     f.say(&format!("CANNOT FIX, SECOND ENTRY IN DIRECTORY CONTAINS {n}\n"));
-                    f.note_problem(false);
+                    f.pfatal_noted()?;
                     if let Some(i) = f.dirs.get_mut(&dirino) {
                         i.dotdot = u64::MAX;
                     }
                 } else if v.reclen() < entrysize {
-                    f.fileerror(parent, dirino, "MISSING '..'");
+                    f.fileerror(parent, dirino, "MISSING '..'")?;
                     f.say("CANNOT FIX, INSUFFICIENT SPACE TO ADD '..'\n");
-                    f.note_problem(false);
+                    f.pfatal_noted()?;
                     if let Some(i) = f.dirs.get_mut(&dirino) {
                         i.dotdot = u64::MAX;
                     }
@@ -305,10 +305,10 @@ fn check(f: &mut Fsck<'_>, dirino: u64, v: &mut View<'_>, entryno: &mut u64, ret
                     if let Some(i) = f.dirs.get_mut(&dirino) {
                         i.dotdot = parent;
                     }
-                    f.fileerror(parent, dirino, "MISSING '..'");
+                    f.fileerror(parent, dirino, "MISSING '..'")?;
                     let rl = v.reclen();
                     v.put(parent, rl, b"..");
-                    if f.reply("FIX") {
+                    if f.reply("FIX")? {
                         *ret |= ALTERED;
                     } else {
                         f.markclean = false;
@@ -331,9 +331,9 @@ fn check(f: &mut Fsck<'_>, dirino: u64, v: &mut View<'_>, entryno: &mut u64, ret
     let name = v.name();
     if name.len() <= 2 && name.first() == Some(&b'.') && *entryno >= 2 {
         if name.len() == 1 {
-            f.direrror(dirino, "EXTRA '.' ENTRY");
+            f.direrror(dirino, "EXTRA '.' ENTRY")?;
             v.set_ino(0);
-            if f.reply("FIX") {
+            if f.reply("FIX")? {
                 *ret |= ALTERED;
             } else {
                 f.markclean = false;
@@ -341,9 +341,9 @@ fn check(f: &mut Fsck<'_>, dirino: u64, v: &mut View<'_>, entryno: &mut u64, ret
             return Ok(KEEPON | *ret);
         }
         if name[1] == b'.' {
-            f.direrror(dirino, "EXTRA '..' ENTRY");
+            f.direrror(dirino, "EXTRA '..' ENTRY")?;
             v.set_ino(0);
-            if f.reply("FIX") {
+            if f.reply("FIX")? {
                 *ret |= ALTERED;
             } else {
                 f.markclean = false;
@@ -354,16 +354,16 @@ fn check(f: &mut Fsck<'_>, dirino: u64, v: &mut View<'_>, entryno: &mut u64, ret
     *entryno += 1;
     let mut n = false;
     if d >= f.maxino {
-        f.fileerror(dirino, d, "I OUT OF RANGE");
-        n = f.reply("REMOVE");
+        f.fileerror(dirino, d, "I OUT OF RANGE")?;
+        n = f.reply("REMOVE")?;
         if !n {
             f.markclean = false;
         }
     } else if f.fmt.dtype && ((d == WINO && v.dtype() != DT_WHT) || (d != WINO && v.dtype() == DT_WHT)) {
-        f.fileerror(dirino, d, "BAD WHITEOUT ENTRY");
+        f.fileerror(dirino, d, "BAD WHITEOUT ENTRY")?;
         v.set_ino(WINO);
         v.set_dtype(DT_WHT);
-        if f.reply("FIX") {
+        if f.reply("FIX")? {
             *ret |= ALTERED;
         } else {
             f.markclean = false;
@@ -375,8 +375,8 @@ fn check(f: &mut Fsck<'_>, dirino: u64, v: &mut View<'_>, entryno: &mut u64, ret
                     if *entryno <= 2 {
                         break;
                     }
-                    f.fileerror(dirino, d, "UNALLOCATED");
-                    n = f.reply("REMOVE");
+                    f.fileerror(dirino, d, "UNALLOCATED")?;
+                    n = f.reply("REMOVE")?;
                     if !n {
                         f.markclean = false;
                     }
@@ -394,8 +394,8 @@ fn check(f: &mut Fsck<'_>, dirino: u64, v: &mut View<'_>, entryno: &mut u64, ret
                         n = true;
                         break;
                     };
-                    f.fileerror(dirino, d, msg);
-                    n = f.reply("REMOVE");
+                    f.fileerror(dirino, d, msg)?;
+                    n = f.reply("REMOVE")?;
                     if n {
                         break;
                     }
@@ -420,7 +420,7 @@ fn check(f: &mut Fsck<'_>, dirino: u64, v: &mut View<'_>, entryno: &mut u64, ret
                             n = true;
                             break;
                         }
-                        n = f.reply("REMOVE");
+                        n = f.reply("REMOVE")?;
                         if n {
                             break;
                         }
@@ -431,12 +431,12 @@ fn check(f: &mut Fsck<'_>, dirino: u64, v: &mut View<'_>, entryno: &mut u64, ret
                             i.parent = dirino;
                         }
                     }
-                    type_check(f, dirino, v, d, ret);
+                    type_check(f, dirino, v, d, ret)?;
                     *f.lnc(d) -= 1;
                     break;
                 }
                 FSTATE => {
-                    type_check(f, dirino, v, d, ret);
+                    type_check(f, dirino, v, d, ret)?;
                     *f.lnc(d) -= 1;
                     break;
                 }
@@ -451,20 +451,21 @@ fn check(f: &mut Fsck<'_>, dirino: u64, v: &mut View<'_>, entryno: &mut u64, ret
     Ok(*ret | KEEPON | ALTERED)
 }
 
-fn type_check(f: &mut Fsck<'_>, dirino: u64, v: &mut View<'_>, d: u64, ret: &mut u32) {
+fn type_check(f: &mut Fsck<'_>, dirino: u64, v: &mut View<'_>, d: u64, ret: &mut u32) -> FResult<()> {
     if !f.fmt.dtype {
-        return;
+        return Ok(());
     }
     let want = f.itype.get(d as usize).copied().unwrap_or(0);
     if v.dtype() != want {
-        f.fileerror(dirino, d, "BAD TYPE VALUE");
+        f.fileerror(dirino, d, "BAD TYPE VALUE")?;
         v.set_dtype(want);
-        if f.reply("FIX") {
+        if f.reply("FIX")? {
             *ret |= ALTERED;
         } else {
             f.markclean = false;
         }
     }
+    Ok(())
 }
 
 /// Phase 3: directories not found from the root go to lost+found.
@@ -500,7 +501,7 @@ pub(crate) fn pass3(f: &mut Fsck<'_>) -> FResult<()> {
             continue;
         }
         f.say(&format!("ORPHANED DIRECTORY LOOP DETECTED I={orphan}"));
-        if !f.reply("RECONNECT") {
+        if !f.reply("RECONNECT")? {
             f.markclean = false;
             continue;
         }
@@ -508,7 +509,7 @@ pub(crate) fn pass3(f: &mut Fsck<'_>) -> FResult<()> {
         let name = f.findname(parent, orphan)?;
         if name.is_none() {
             f.say("COULD NOT FIND NAME IN PARENT DIRECTORY");
-            f.note_problem(false);
+            f.pfatal_noted()?;
         }
         if f.linkup(orphan, parent, name.as_deref())? {
             // clearentry: the loop's entry goes.

@@ -62,11 +62,17 @@ pub(crate) fn adjust(f: &mut Fsck<'_>, ino: u64, lcnt: i32) -> FResult<()> {
         f.pinode(ino);
         f.say(&format!(" COUNT {nlink} SHOULD BE {}", nlink - lcnt));
         let yes = if f.preen {
+            // Preen lowers link counts by itself; one to be raised means a name was found that the
+            // count never included, which it leaves to a manual run.
+            if lcnt < 0 {
+                f.say("\nLINK COUNT INCREASING");
+                return Err(f.unexpected());
+            }
             f.say(" (ADJUSTED)\n");
             f.record(true);
             true
         } else {
-            f.reply("ADJUST")
+            f.reply("ADJUST")?
         };
         if yes {
             let v = (nlink - lcnt) as u16;
@@ -90,7 +96,7 @@ pub(crate) fn clri(f: &mut Fsck<'_>, ino: u64, what: &str, say: bool) -> FResult
         f.record(true);
         true
     } else {
-        f.reply("CLEAR")
+        f.reply("CLEAR")?
     };
     if !yes {
         f.markclean = false;

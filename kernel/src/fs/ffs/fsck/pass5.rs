@@ -99,6 +99,9 @@ pub(crate) fn pass5(f: &mut Fsck<'_>) -> FResult<()> {
         let mut cg = f.bread(cgoff, cgsize)?;
         if o.u32(&cg, cgo::MAGIC) != CG_MAGIC {
             f.say(&format!("CG {c}: PASS5: BAD MAGIC NUMBER\n"));
+            if f.preen {
+                return Err(f.unexpected());
+            }
             f.record(f.yes);
         }
         // The alternate superblock of this group.
@@ -106,7 +109,7 @@ pub(crate) fn pass5(f: &mut Fsck<'_>) -> FResult<()> {
         if asb_off != f.sb.sblockloc && asb_off + sbsize as u64 <= f.dev.size() {
             let asb = f.bread(asb_off, sbsize)?;
             let differs = SB_GEOMETRY.iter().any(|&x| o.u32(&asb, x) != o.u32(&f.sb.raw, x));
-            if differs && f.dofix(&mut fix3, "ALTERNATE SUPERBLK(S) ARE INCORRECT", None) {
+            if differs && f.dofix(&mut fix3, "ALTERNATE SUPERBLK(S) ARE INCORRECT", None)? {
                 let p = f.sb.raw.clone();
                 f.bwrite(asb_off, p);
             }
@@ -270,7 +273,7 @@ pub(crate) fn pass5(f: &mut Fsck<'_>) -> FResult<()> {
         // The summary array's entry for this group.
         let cso = c as usize * 16;
         if f.csum[cso..cso + 16] != n[cgo::CS..cgo::CS + 16] {
-            if f.dofix(&mut fix0, "FREE BLK COUNT(S) WRONG IN SUPERBLK", None) {
+            if f.dofix(&mut fix0, "FREE BLK COUNT(S) WRONG IN SUPERBLK", None)? {
                 f.csum[cso..cso + 16].copy_from_slice(&n[cgo::CS..cgo::CS + 16]);
                 f.csdirty = true;
             } else {
@@ -301,7 +304,7 @@ pub(crate) fn pass5(f: &mut Fsck<'_>) -> FResult<()> {
                     ));
                 }
             }
-            if f.dofix(&mut fix2, "SUMMARY INFORMATION BAD", None) {
+            if f.dofix(&mut fix2, "SUMMARY INFORMATION BAD", None)? {
                 cg[..BASESIZE].copy_from_slice(&n[..BASESIZE]);
                 if sumsize > 0 {
                     cg[btotoff..btotoff + sumsize].copy_from_slice(&n[btotoff..btotoff + sumsize]);
@@ -328,7 +331,7 @@ pub(crate) fn pass5(f: &mut Fsck<'_>) -> FResult<()> {
                     }
                 }
             }
-            if f.dofix(&mut fix1, "BLK(S) MISSING IN BIT MAPS", None) {
+            if f.dofix(&mut fix1, "BLK(S) MISSING IN BIT MAPS", None)? {
                 cg[iusedoff..iusedoff + mapsize].copy_from_slice(&n[iusedoff..iusedoff + mapsize]);
                 cgdirty = true;
             } else {
@@ -342,7 +345,7 @@ pub(crate) fn pass5(f: &mut Fsck<'_>) -> FResult<()> {
     let cs = f.sb.cstotal;
     let numclusters = if updated(&f.sb) { o.i64(&f.sb.raw, 1040) } else { 0 };
     if [cs.ndir, cs.nbfree, cs.nifree, cs.nffree] != tot || numclusters != 0 {
-        if f.dofix(&mut fix0, "FREE BLK COUNT(S) WRONG IN SUPERBLK", None) {
+        if f.dofix(&mut fix0, "FREE BLK COUNT(S) WRONG IN SUPERBLK", None)? {
             f.sb.cstotal.ndir = tot[0];
             f.sb.cstotal.nbfree = tot[1];
             f.sb.cstotal.nifree = tot[2];
