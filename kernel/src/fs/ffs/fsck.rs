@@ -51,8 +51,8 @@ pub struct FsckOptions {
     pub partition: Option<String>,
     /// `-f`: check a clean file system in preen mode too; use a damaged journal anyway.
     pub force: bool,
-    /// `-p`: skip a clean file system (unless forced); otherwise mend what preen mends and stop,
-    /// writing nothing, at anything else (exit code 8).
+    /// `-p`: skip a clean or journaled file system (unless forced); otherwise mend what preen mends
+    /// and stop, writing nothing, at anything else (exit code 8).
     pub preen: bool,
 }
 
@@ -1733,6 +1733,14 @@ pub fn fsck(dev: &Dev, opts: &FsckOptions, log: &mut dyn FnMut(&str)) -> KResult
         }
     }
     let base_dev = opened.chosen.dev.clone();
+    // Preen (setup.c): a journaled file system is left to the kernel, which replays its log when it
+    // mounts it; only -f checks it (replaying the journal first, as below).
+    if opts.preen && !opts.force && sb.flags & FS_DOWAPBL != 0 {
+        log("** file system is journaled; not checking");
+        report.skipped = true;
+        report.exit_code = FSCK_EXIT_OK;
+        return Ok(report);
+    }
     if yes && journal_replayed {
         // Write the replayed view over the device, then check the device itself.
         if let Err(e) = commit_replay(&fsdev, &base_dev) {
@@ -1745,7 +1753,7 @@ pub fn fsck(dev: &Dev, opts: &FsckOptions, log: &mut dyn FnMut(&str)) -> KResult
         sb = Superblock::read_at(fsdev.as_ref(), sb.sblockloc)?;
         report.modified = true;
     }
-    if opts.preen && sb.is_clean() && !opts.force && sb.flags & FS_DOWAPBL == 0 {
+    if opts.preen && sb.is_clean() && !opts.force {
         log("** file system is clean; not checking");
         report.skipped = true;
         report.exit_code = FSCK_EXIT_OK;
