@@ -189,6 +189,68 @@ fn enospc_and_out_of_inodes_leave_a_consistent_fs() {
     assert_fsck_clean(dev.clone() as Dev, "emptied");
 }
 
+/// Writes `seed`'s 64 KiB chunk to `path` again and again until a write fails: the bytes written and
+/// the error.
+fn fill(p: &Proc, path: &[u8], seed: u64) -> (u64, Errno) {
+    let fd = p.open(path, O_WRONLY | O_CREAT, 0o644).unwrap();
+    let chunk = bytes(seed, 64 * 1024);
+    let mut written = 0u64;
+    let e = loop {
+        match p.write(fd, &chunk) {
+            Ok(n) => written += n as u64,
+            Err(e) => break e,
+        }
+    };
+    p.close(fd).unwrap();
+    (written, e)
+}
+
+/// The fs_minfree reserve is root's (ffs_alloc and ffs_realloccg ask kauth for
+/// KAUTH_SYSTEM_FS_RESERVEDSPACE): a user's writes, file growth and mkdir stop with ENOSPC when only
+/// the reserve is left (statvfs: bavail 0, bfree the reserve); root's writes go on into it until the
+/// file system is full; fsck finds the result clean and both files read back.
+#[test]
+fn minfree_reserve_is_for_root_alone() {
+    for cfg in [CFGS[0], CFGS[2]] {
+        let name = format!("{cfg:?}");
+        let dev = fresh(cfg, 4 << 20);
+        let (_k, p, _h) = boot(dev.clone() as Dev);
+        mount_rw(&p).unwrap();
+        p.mkdir(b"/mnt/u", 0o777).unwrap();
+        p.chmod(b"/mnt/u", 0o777).unwrap();
+        write(&p, b"/mnt/u/small", b"x");
+        p.chown(b"/mnt/u/small", 1000, 1000).unwrap();
+        p.setcred(Cred { uid: 1000, gid: 1000, groups: vec![1000] }).unwrap();
+        let (user, e) = fill(&p, b"/mnt/u/user", 1);
+        assert_eq!(e, Errno::ENOSPC, "{name}");
+        let at_reserve = p.statvfs(b"/mnt").unwrap().fs;
+        assert!(at_reserve.bresvd > 0 && at_reserve.bavail == 0, "{name}: {at_reserve:?}");
+        assert!(at_reserve.bfree + cfg.bsize as u64 / cfg.fsize as u64 > at_reserve.bresvd, "{name}: {at_reserve:?}");
+        // Nothing more for the user: no new fragment, no directory block.
+        let fd = p.open(b"/mnt/u/small", O_WRONLY | O_APPEND, 0).unwrap();
+        assert_eq!(p.write(fd, &bytes(3, cfg.fsize as usize)).unwrap_err(), Errno::ENOSPC, "{name}");
+        p.close(fd).unwrap();
+        assert_eq!(p.mkdir(b"/mnt/u/d", 0o755).unwrap_err(), Errno::ENOSPC, "{name}");
+        // Root goes on into the reserve, until there is really no room.
+        p.setcred(Cred::root()).unwrap();
+        let (root, e) = fill(&p, b"/mnt/u/root", 2);
+        assert_eq!(e, Errno::ENOSPC, "{name}");
+        let full = p.statvfs(b"/mnt").unwrap().fs;
+        // (What is left is fragments too scattered for a block: a file's full blocks cannot use them.)
+        let ctx = format!("{name}: root wrote {root}; {at_reserve:?} then {full:?}");
+        assert!(root >= at_reserve.bresvd * at_reserve.frsize / 2 && full.bfree < at_reserve.bfree / 4, "{ctx}");
+        p.unmount(b"/mnt", 0).unwrap();
+        assert_fsck_clean(dev.clone() as Dev, &name);
+        mount_ro(&p).unwrap();
+        for (path, seed, len) in [(&b"/mnt/u/user"[..], 1, user), (b"/mnt/u/root", 2, root)] {
+            let want: Vec<u8> = bytes(seed, 64 * 1024).into_iter().cycle().take(len as usize).collect();
+            assert!(read(&p, path) == want, "{name}: {}", String::from_utf8_lossy(path));
+        }
+        assert_eq!(read(&p, b"/mnt/u/small"), b"x");
+        p.unmount(b"/mnt", 0).unwrap();
+    }
+}
+
 #[test]
 fn unclean_image_refuses_read_write_unless_forced() {
     let cfg = CFGS[1];

@@ -3,6 +3,35 @@
 use super::types::*;
 use super::Vnode;
 use crate::errno::{Errno, KResult};
+use std::cell::Cell;
+
+thread_local! {
+    /// The uid of the call under way on this thread, while `with_cred` runs it.
+    static CALLER: Cell<Option<u32>> = const { Cell::new(None) };
+}
+
+/// Runs `f` as a call made with `cred`: NetBSD's curlwp credentials (kauth_cred_get()), for the
+/// decisions a file system makes about who asks where the vnode interface hands it no credentials
+/// (FFS's minfree reserve, `may_use_reserved_space`). The VFS runs its calls into a file system
+/// that may allocate this way (write, truncate, create, link, rename); a caller of `vops` without a
+/// credential of its own (write, truncate) can do the same. Calls nest; the outer caller comes back
+/// after.
+pub fn with_cred<R>(cred: &Cred, f: impl FnOnce() -> R) -> R {
+    struct Restore(Option<u32>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            CALLER.with(|c| c.set(self.0));
+        }
+    }
+    let _restore = Restore(CALLER.with(|c| c.replace(Some(cred.uid))));
+    f()
+}
+
+/// kauth_authorize_system(KAUTH_SYSTEM_FS_RESERVEDSPACE) for the call under way: root may allocate
+/// into the space a file system keeps in reserve, no one else (nor a call made with no credentials).
+pub fn may_use_reserved_space() -> bool {
+    CALLER.with(|c| c.get()) == Some(0)
+}
 
 /// genfs_can_access: may `cred` have `want` (R_OK|W_OK|X_OK) on a node with these attributes?
 /// Root passes everything except executing a non-directory with no execute bit at all.
@@ -167,5 +196,18 @@ mod tests {
         assert_eq!(can_chown(&file, &u, 0, 100), Err(Errno::EPERM));
         assert!(can_chown(&file, &u, 100, 100).is_ok());
         assert_eq!(can_chown(&file, &u, 100, 5), Err(Errno::EPERM));
+    }
+
+    #[test]
+    fn reserved_space_is_for_root_calls() {
+        let user = Cred { uid: 100, gid: 100, groups: vec![] };
+        assert!(!may_use_reserved_space(), "no call under way");
+        with_cred(&Cred::root(), || {
+            assert!(may_use_reserved_space());
+            with_cred(&user, || assert!(!may_use_reserved_space()));
+            assert!(may_use_reserved_space(), "the outer caller again");
+        });
+        let r = std::panic::catch_unwind(|| with_cred(&Cred::root(), || panic!("unwinds")));
+        assert!(r.is_err() && !may_use_reserved_space(), "restored by the unwinding too");
     }
 }

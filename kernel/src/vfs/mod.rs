@@ -14,6 +14,7 @@ pub mod types;
 mod vnodeops;
 pub mod vops;
 
+pub use access::{may_use_reserved_space, with_cred};
 pub use file::{DirEnt, OpenFile};
 pub use mount::{Mount, Vnode};
 pub use mountopts::{parse_size, MountCtx, MountFn, MountOptions};

@@ -407,7 +407,10 @@ impl Proc {
 
     fn rw_write(&self, f: &OpenFile, off: u64, buf: &[u8], append: bool) -> KResult<(usize, u64)> {
         match &f.backing {
-            Backing::Vnode => vops::write(&f.vnode, off, buf, append),
+            Backing::Vnode => {
+                let cred = self.lock().cred.clone();
+                super::with_cred(&cred, || vops::write(&f.vnode, off, buf, append))
+            }
             Backing::Block(dev) => {
                 let size = dev.size();
                 if off >= size {
@@ -989,7 +992,8 @@ impl Proc {
             return Err(Errno::EINVAL);
         }
         let va = f.vnode.getattr()?;
-        vops::truncate(&f.vnode, &va, len)
+        let cred = self.lock().cred.clone();
+        super::with_cred(&cred, || vops::truncate(&f.vnode, &va, len))
     }
 
     /// fsync(2): VOP_FSYNC.

@@ -6,7 +6,7 @@
 //! rather than paths (the FUSE server, whose requests name inode numbers, as NetBSD's p2k hands puffs
 //! requests to the vnode layer) calls them directly, so both check the same way.
 
-use super::access::{self, vaccess};
+use super::access::{self, vaccess, with_cred};
 use super::types::*;
 use super::{Kernel, Vnode};
 use crate::errno::{Errno, KResult};
@@ -94,11 +94,13 @@ pub struct MakeNode<'a> {
 pub fn make(cred: &Cred, dvp: &Vnode, dva: &Vattr, name: &[u8], n: &MakeNode<'_>) -> KResult<Vnode> {
     let attr = NewNode { vtype: n.vtype, mode: n.mode, uid: cred.uid, gid: dva.gid, rdev: n.rdev };
     let _ns = dvp.mount.namespace_lock();
-    Vnode::get(&dvp.mount, |fs| match n.vtype {
-        VType::Reg | VType::Sock => fs.create(dvp.ino, name, &attr),
-        VType::Dir => fs.mkdir(dvp.ino, name, &attr),
-        VType::Lnk => fs.symlink(dvp.ino, name, &attr, n.target),
-        VType::Chr | VType::Blk | VType::Fifo => fs.mknod(dvp.ino, name, &attr),
+    Vnode::get(&dvp.mount, |fs| {
+        with_cred(cred, || match n.vtype {
+            VType::Reg | VType::Sock => fs.create(dvp.ino, name, &attr),
+            VType::Dir => fs.mkdir(dvp.ino, name, &attr),
+            VType::Lnk => fs.symlink(dvp.ino, name, &attr, n.target),
+            VType::Chr | VType::Blk | VType::Fifo => fs.mknod(dvp.ino, name, &attr),
+        })
     })
 }
 
@@ -141,7 +143,7 @@ pub fn link(cred: &Cred, vp: &Vnode, va: &Vattr, tdvp: &Vnode, tname: &[u8]) -> 
         return Err(Errno::EPERM);
     }
     let _ns = tdvp.mount.namespace_lock();
-    tdvp.fs()?.link(vp.ino, tdvp.ino, tname)
+    with_cred(cred, || tdvp.fs()?.link(vp.ino, tdvp.ino, tname))
 }
 
 // ---------------------------------------------------------------- removing names
@@ -350,7 +352,7 @@ pub fn rename_once(
     }
     // The replaced target stays referenced (by the caller) until the rename is done, so it is freed
     // after.
-    fs.rename(fdvp.ino, from.name, tdvp.ino, to.name)?;
+    with_cred(cred, || fs.rename(fdvp.ino, from.name, tdvp.ino, to.name))?;
     Ok(Some(()))
 }
 
@@ -446,7 +448,9 @@ pub fn read(vp: &Vnode, vtype: VType, off: u64, buf: &mut [u8]) -> KResult<usize
     vp.fs()?.read(vp.ino, off, buf)
 }
 
-/// VOP_WRITE of a vnode: EROFS on a read-only mount, EFBIG past the largest offset.
+/// VOP_WRITE of a vnode: EROFS on a read-only mount, EFBIG past the largest offset. Whose write it is
+/// (may it fill FFS's minfree reserve?) comes from `with_cred` around the call: write(2) runs it with
+/// the process's credentials; a call without one is no one's (not root's).
 pub fn write(vp: &Vnode, off: u64, buf: &[u8], append: bool) -> KResult<(usize, u64)> {
     if vp.mount.is_rdonly() {
         return Err(Errno::EROFS);
@@ -580,7 +584,7 @@ pub fn truncate_path(cred: &Cred, vp: &Vnode, va: &Vattr, len: i64) -> KResult<(
         return Err(Errno::EISDIR);
     }
     vaccess(vp, va, cred, W_OK)?;
-    truncate(vp, va, len)
+    with_cred(cred, || truncate(vp, va, len))
 }
 
 #[cfg(test)]

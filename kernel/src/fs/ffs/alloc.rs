@@ -532,11 +532,11 @@ impl Ffs {
         Ok(None)
     }
 
-    /// Whether the minfree reserve forbids allocating (freespace(fs, fs_minfree) <= 0; NetBSD lets only
-    /// root past it — the file system does not know the caller, so the reserve holds for everyone, as
-    /// statvfs's f_bavail says).
+    /// Whether the minfree reserve forbids allocating: freespace(fs, fs_minfree) <= 0 and the caller
+    /// may not use the reserved space (kauth's KAUTH_SYSTEM_FS_RESERVEDSPACE: root may, as in
+    /// ffs_alloc and ffs_realloccg).
     fn over_reserve(&self, st: &WState) -> bool {
-        self.sb.freespace(&st.cstotal, self.sb.minfree) <= 0
+        self.sb.freespace(&st.cstotal, self.sb.minfree) <= 0 && !crate::vfs::may_use_reserved_space()
     }
 
     fn nospace(&self, what: &str) -> Errno {
