@@ -12,7 +12,8 @@ use std::path::PathBuf;
     version,
     about = "A rump kernel hosted by the Boa JavaScript engine: mount, inspect and test BSD file-system images",
     after_help = "Exit status: 0 ok, 1 uncaught error or unhandled rejection, 2 usage or boot error, \
-                  13 unsettled top-level await, 124 --timeout, or what process.exit() asked."
+                  13 unsettled top-level await, 124 --timeout, 125 --max-memory, 126 native stack exhausted, \
+                  130 Ctrl-C twice in the REPL, or what process.exit() asked."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -166,6 +167,14 @@ pub enum Command {
     Umount(crate::fuse::UmountArgs),
 }
 
+/// `--timeout SECONDS`: a positive, finite number.
+fn parse_seconds(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if v > 0.0 && v.is_finite() => Ok(v),
+        _ => Err(format!("'{s}': the timeout is a number of seconds greater than 0 (e.g. 30 or 0.5)")),
+    }
+}
+
 /// Options every subcommand takes.
 #[derive(Args, Debug, Clone, Default)]
 pub struct CommonOpts {
@@ -186,8 +195,12 @@ pub struct CommonOpts {
     pub allow_host: Vec<PathBuf>,
     /// Stop the script after SECONDS with exit status 124 (in the REPL: stop any input that runs longer;
     /// the session goes on).
-    #[arg(long, value_name = "SECONDS", global = true)]
+    #[arg(long, value_name = "SECONDS", global = true, value_parser = parse_seconds)]
     pub timeout: Option<f64>,
+    /// Stop the process (exit status 125, file systems written) when it would use more than SIZE of
+    /// memory, e.g. 4G or 512M; 0 for no limit. Default: three quarters of this machine's memory.
+    #[arg(long = "max-memory", value_name = "SIZE", global = true, value_parser = crate::limits::parse_size)]
+    pub max_memory: Option<usize>,
     /// Show the kernel's console (boot messages, mounts) on stderr.
     #[arg(short, long, global = true)]
     pub verbose: bool,
@@ -224,10 +237,15 @@ impl CommonOpts {
     }
 }
 
+/// The stack of a thread that runs JavaScript: Boa recurses natively (each JS call through a built-in such
+/// as JSON.stringify's toJSON costs tens of KiB), so its call-depth limit is reached before the stack
+/// runs out only with room to spare. Only what is touched is ever backed by memory.
+pub const ENGINE_STACK: usize = 1 << 30;
+
 /// Runs `f` on a thread with a large stack (deep JS recursion and parsing need it), returning its
 /// exit code.
 pub fn with_big_stack(f: impl FnOnce() -> i32 + Send + 'static) -> i32 {
-    match std::thread::Builder::new().name("rumpjs-main".into()).stack_size(256 << 20).spawn(f) {
+    match std::thread::Builder::new().name("rumpjs-main".into()).stack_size(ENGINE_STACK).spawn(f) {
         Ok(h) => h.join().unwrap_or(101),
         Err(e) => {
             eprintln!("rumpjs: cannot start: {e}");
@@ -351,6 +369,7 @@ pub fn repl(common: &CommonOpts) -> i32 {
 /// Parses the command line and runs it; the process exit code.
 pub fn main() -> i32 {
     let cli = Cli::parse();
+    crate::limits::install(cli.common.max_memory.unwrap_or_else(crate::limits::default_budget));
     match (cli.command, cli.eval, cli.print) {
         (Some(Command::Run { script, args, .. }), _, _) => run(&cli.common, script, args),
         (Some(Command::Serve(a)), _, _) => crate::serve::main(&cli.common, a),

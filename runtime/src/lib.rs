@@ -8,6 +8,7 @@ pub mod fuse;
 pub mod globals;
 pub mod host;
 pub mod jobs;
+pub mod limits;
 pub mod loader;
 pub mod makefs;
 pub mod output;

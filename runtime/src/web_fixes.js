@@ -3,7 +3,32 @@
 // - TextEncoder.prototype.encodeInto, as the Encoding standard has it.
 // - structuredClone and atob fail as Node's DOMExceptions do: name DataCloneError (code 25) or
 //   InvalidCharacterError (code 5), not a plain Error.
+// - Strings longer than Node's limit (2^29 - 24) from repeat, padStart, padEnd and join are a RangeError
+//   "Invalid string length", as in Node, before Boa allocates: its repeat asks 24 bytes a repetition at
+//   once, so 'a'.repeat(2 ** 30) would otherwise meet the --max-memory stop instead of a catchable error.
 (() => {
+  const MAX_STRING = 2 ** 29 - 24;
+  const tooLong = () => new RangeError('Invalid string length');
+  const limit = (proto, name, resultLength) => {
+    const f = proto[name];
+    const wrapped = {
+      [name](...args) {
+        if (this !== null && this !== undefined && resultLength(this, args) > MAX_STRING) throw tooLong();
+        return Reflect.apply(f, this, args);
+      },
+    }[name];
+    Object.defineProperty(wrapped, 'length', { value: f.length });
+    Object.defineProperty(proto, name, { value: wrapped, writable: true, configurable: true, enumerable: false });
+  };
+  const len = (s) => (typeof s === 'string' ? s.length : 0);
+  limit(String.prototype, 'repeat', (s, [n]) => len(String(s)) * (Number(n) || 0));
+  limit(String.prototype, 'padStart', (s, [n]) => Number(n) || 0);
+  limit(String.prototype, 'padEnd', (s, [n]) => Number(n) || 0);
+  // At least (length - 1) separators: a lower bound that needs no look at the elements.
+  limit(Array.prototype, 'join', (a, [sep]) => {
+    const n = Number(a.length) || 0;
+    return n > 1 ? (n - 1) * (sep === undefined ? 1 : len(String(sep))) : 0;
+  });
   const asError = (e) => (e instanceof Error ? e : new TypeError(String(e)));
   const guard = (C, name) => {
     const f = C.prototype[name];

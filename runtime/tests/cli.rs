@@ -213,6 +213,24 @@ fn deep_recursion_is_a_range_error_not_a_crash() {
     let o = rumpjs(&["-e", "function g() { return [1].map(g); } g()"]);
     assert_eq!(code(&o), 1, "{}", err(&o));
     assert!(err(&o).contains("RangeError"), "{}", err(&o));
+    // Recursion inside a built-in that the call-depth limit does not see ends the process cleanly with
+    // its own status and a message, a --rw image written and clean, not with SIGSEGV or an abort.
+    let img = scratch("stack-rw").join("rw.img");
+    let n = rumpjs(&["newfs", "-s", "8m", img.to_str().unwrap()]);
+    assert_eq!(code(&n), 0, "{}", err(&n));
+    let o = rumpjs(&[
+        "--rw",
+        "--image",
+        img.to_str().unwrap(),
+        "-e",
+        "fs.writeFileSync('/ffs/kept', 'written before'); const o = { toJSON() { return { a: this } } }; JSON.stringify(o)",
+    ]);
+    assert_eq!(code(&o), 126, "{}", err(&o));
+    assert!(err(&o).contains("ran out of native stack"), "{}", err(&o));
+    let f = rumpjs(&["fsck", "-n", img.to_str().unwrap()]);
+    assert_eq!(code(&f), 0, "{}{}", out(&f), err(&f));
+    let c = rumpjs(&["cat", img.to_str().unwrap(), "/kept"]);
+    assert_eq!(out(&c), "written before");
 }
 
 #[test]
@@ -227,6 +245,27 @@ fn absurd_allocations_are_errors() {
     assert_eq!(code(&o), 0, "{}", err(&o));
     assert!(!out(&o).contains("allocated"), "{}", out(&o));
     assert_eq!(out(&o).lines().count(), 4);
+    // Strings past Node's length limit in one step are Node's RangeError (Boa would ask 24 GiB at once
+    // for the first).
+    let o = rumpjs(&[
+        "-e",
+        "for (const f of [() => 'a'.repeat(2 ** 30), () => 'x'.padEnd(2 ** 30), () => 'x'.padStart(2 ** 29),
+                          () => new Array(2 ** 30).join('a')]) {
+           try { f(); console.log('allocated?!'); } catch (e) { console.log(e.name, e.message); }
+         }",
+    ]);
+    assert_eq!(code(&o), 0, "{}", err(&o));
+    assert_eq!(out(&o), "RangeError Invalid string length\n".repeat(4));
+    // Growth no single check sees meets the memory budget: a message and its own status, not the host's
+    // OOM killer.
+    let o = rumpjs(&["--max-memory", "256M", "-e", "let s = 'ab'; for (;;) s += s;"]);
+    assert_eq!(code(&o), 125, "{}", err(&o));
+    assert!(err(&o).contains("past the budget of 256.0 MiB (--max-memory)"), "{}", err(&o));
+    let o = rumpjs(&["--max-memory", "lots", "-e", "0"]);
+    assert_eq!(code(&o), 2, "{}", err(&o));
+    let o = rumpjs(&["--timeout", "-1", "-e", "0"]);
+    assert_eq!(code(&o), 2, "{}", err(&o));
+    assert!(err(&o).contains("greater than 0"), "{}", err(&o));
 }
 
 #[test]

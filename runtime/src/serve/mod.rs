@@ -516,48 +516,50 @@ fn start_engine(
     let (ready_tx, ready_rx) = mpsc::channel();
     let st = state.clone();
     let wait_limit = timeout + WAIT_GRACE;
-    let spawned = std::thread::Builder::new().name("rumpjs-engine".into()).stack_size(256 << 20).spawn(move || {
-        let mut s = match Session::new(&opts) {
-            Ok(s) => s,
-            Err(f) => {
-                let _ = ready_tx.send(Err(f));
-                return;
-            }
-        };
-        let api = match prepare_session(&mut s, readonly) {
-            Ok(a) => a,
-            Err(m) => {
-                let _ = ready_tx.send(Err(Failure::Host(format!("cannot prepare the session: {m}"))));
-                return;
-            }
-        };
-        let _ = ready_tx.send(Ok(s.kernel.clone()));
-        let mut w = Worker { s, api, captured, state: st, timeout };
-        loop {
-            let wait = w.next_due().unwrap_or(Duration::from_secs(60)).min(Duration::from_secs(60));
-            match rx.recv_timeout(wait) {
-                Ok(job) => {
-                    if w.next_due() == Some(Duration::ZERO) {
-                        w.run_timers();
-                    }
-                    // Nobody waits for an answer that comes this late.
-                    if job.queued.elapsed() > wait_limit {
-                        continue;
-                    }
-                    let v = w.handle(job.work);
-                    let _ = job.reply.send(v);
+    let spawned = std::thread::Builder::new().name("rumpjs-engine".into()).stack_size(crate::cli::ENGINE_STACK).spawn(
+        move || {
+            let mut s = match Session::new(&opts) {
+                Ok(s) => s,
+                Err(f) => {
+                    let _ = ready_tx.send(Err(f));
+                    return;
                 }
-                Err(mpsc::RecvTimeoutError::Timeout) => {
-                    if w.next_due() == Some(Duration::ZERO) {
-                        w.run_timers();
-                    }
+            };
+            let api = match prepare_session(&mut s, readonly) {
+                Ok(a) => a,
+                Err(m) => {
+                    let _ = ready_tx.send(Err(Failure::Host(format!("cannot prepare the session: {m}"))));
+                    return;
                 }
-                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            };
+            let _ = ready_tx.send(Ok(s.kernel.clone()));
+            let mut w = Worker { s, api, captured, state: st, timeout };
+            loop {
+                let wait = w.next_due().unwrap_or(Duration::from_secs(60)).min(Duration::from_secs(60));
+                match rx.recv_timeout(wait) {
+                    Ok(job) => {
+                        if w.next_due() == Some(Duration::ZERO) {
+                            w.run_timers();
+                        }
+                        // Nobody waits for an answer that comes this late.
+                        if job.queued.elapsed() > wait_limit {
+                            continue;
+                        }
+                        let v = w.handle(job.work);
+                        let _ = job.reply.send(v);
+                    }
+                    Err(mpsc::RecvTimeoutError::Timeout) => {
+                        if w.next_due() == Some(Duration::ZERO) {
+                            w.run_timers();
+                        }
+                    }
+                    Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                }
             }
-        }
-        // The server is ending: the process exits without dropping the heap object by object.
-        std::mem::forget(w);
-    });
+            // The server is ending: the process exits without dropping the heap object by object.
+            std::mem::forget(w);
+        },
+    );
     if let Err(e) = spawned {
         return Err(Failure::Host(format!("cannot start the engine thread: {e}")));
     }
