@@ -21,7 +21,7 @@ function list(dir) {
   const rows = names.map((name) => {
     const p = dir === '/' ? `/${name}` : `${dir}/${name}`;
     const st = fs.lstatSync(p);
-    const size = st.isCharacterDevice() || st.isBlockDevice() ? `${st.rdev >> 8 & 0xfff}, ${st.rdev & 0xff}` : String(st.size);
+    const size = st.isCharacterDevice() || st.isBlockDevice() ? `${(st.rdev >>> 8) & 0xfff}, ${(st.rdev & 0xff) | ((st.rdev >>> 12) & 0xfff00)}` : String(st.size);
     const link = st.isSymbolicLink() ? ` -> ${fs.readlinkSync(p)}` : '';
     return { p, st, cols: [modeString(st.mode), String(st.nlink), String(st.uid), String(st.gid), size, when(st.mtime), name + link] };
   });

@@ -526,8 +526,8 @@ fn with_path(ctx: &mut Context, e: JsError, p: &PathArg) -> JsError {
             && !o.has_own_property(JsString::from("path"), ctx).unwrap_or(true)
         {
             let _ = o.create_data_property_or_throw(JsString::from("path"), JsString::from(p.show().as_str()), ctx);
-            if let Ok(m) = o.get(JsString::from("message"), ctx) {
-                let m = format!("{} '{}'", m.display(), p.show());
+            if let Some(m) = o.get(JsString::from("message"), ctx).ok().and_then(|m| m.as_string()) {
+                let m = format!("{} '{}'", m.to_std_string_escaped(), p.show());
                 let _ = o.set(JsString::from("message"), JsString::from(m.as_str()), false, ctx);
             }
         }

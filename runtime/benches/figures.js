@@ -47,7 +47,7 @@ fs.rmSync('/tmp/small', { recursive: true });
 const chunk = crypto.randomBytes(64 << 20);
 const big = '/tmp/big';
 const wfd = fs.openSync(big, 'w');
-for (let i = 0; i < MiB / 64; i++) fs.writeSync(wfd, chunk);
+for (let left = MiB << 20; left > 0; left -= chunk.length) fs.writeSync(wfd, chunk, 0, Math.min(left, chunk.length));
 fs.closeSync(wfd);
 t0 = process.hrtime.bigint();
 const data = fs.readFileSync(big);
@@ -64,3 +64,4 @@ if (hostDir) {
   fs.rmSync('/tmp/f');
   rump.host.copyOut(big, `${hostDir}/big`);
 }
+

@@ -37,3 +37,18 @@ printf '%-40s %10s ms  (%s MiB/s, file in the page cache)\n' "sha256sum on the h
 s=$(date +%s%N); cat "$TMP/big" > /dev/null; e=$(date +%s%N)
 printf '%-40s %10s ms  (reading the file alone)\n' "cat > /dev/null on the host" "$(( (e - s) / 1000000 ))"
 if [ "$host" = "$(get sha256)" ]; then echo "digests agree: $host"; else echo "DIGESTS DIFFER: host $host, rumpjs $(get sha256)"; exit 1; fi
+
+echo "== the same file read from an FFS image (rumpjs makefs, UFS2, mounted read-only at /ffs)"
+mkdir "$TMP/tree" && mv "$TMP/big" "$TMP/tree/big"
+"$BIN" makefs -o version=2 "$TMP/ffs.img" "$TMP/tree" > /dev/null
+sync; cat "$TMP/ffs.img" > /dev/null   # in the page cache, as the host's copy was for sha256sum
+"$BIN" --image "$TMP/ffs.img" -e "
+  let t0 = process.hrtime.bigint(); const d = fs.readFileSync('/ffs/big'); const r = Number(process.hrtime.bigint() - t0) / 1e6;
+  t0 = process.hrtime.bigint(); const h = crypto.createHash('sha256').update(d).digest('hex'); const s = Number(process.hrtime.bigint() - t0) / 1e6;
+  console.log('ffs_readfile_ms', r.toFixed(0)); console.log('ffs_sha256_ms', s.toFixed(0));
+  console.log('ffs_mib_s', (d.length / 1048576 / ((r + s) / 1000)).toFixed(0)); console.log('ffs_sha256', h);" > "$TMP/ffs"
+fget() { awk -v k="$1" '$1 == k { print $2 }' "$TMP/ffs"; }
+printf '%-40s %10s ms\n' "readFileSync from /ffs" "$(fget ffs_readfile_ms)"
+printf '%-40s %10s MiB/s  (sha256 %s ms)\n' "readFileSync + sha256 from /ffs" "$(fget ffs_mib_s)" "$(fget ffs_sha256_ms)"
+[ "$(fget ffs_sha256)" = "$host" ] || { echo "FFS DIGEST DIFFERS: $(fget ffs_sha256)"; exit 1; }
+echo "digest from the image agrees"

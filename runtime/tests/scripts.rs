@@ -95,3 +95,21 @@ fn example_scripts_on_images() {
     assert_eq!(std::fs::read_to_string(out.join("tree/data/deep/notes.txt")).unwrap(), "notes\n");
     assert_eq!(std::fs::read_link(out.join("tree/motd")).unwrap(), Path::new("etc/motd"));
 }
+
+/// ls-lR.js shows device numbers as NetBSD's major()/minor() split them (the fixture's /dev/big is
+/// 4095, 1048575: a minor past 255 lives in the dev_t's high bits), as `rumpjs ls -l` does.
+#[test]
+fn ls_lr_splits_device_numbers_as_netbsd() {
+    use std::io::Read;
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join("scripts-dev");
+    std::fs::create_dir_all(&d).unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/ffs/ufs1-le-8192-1024.img.gz");
+    let mut data = Vec::new();
+    flate2::read::GzDecoder::new(std::fs::File::open(&src).unwrap()).read_to_end(&mut data).unwrap();
+    let img = d.join("u1.img");
+    std::fs::write(&img, data).unwrap();
+    let o = run(&["--image", img.to_str().unwrap(), "run", &script("ls-lR.js"), "/ffs/dev"]);
+    let t = text(&o);
+    assert!(t.contains("4095, 1048575 Jun  1  2012 big"), "{t}");
+    assert!(t.contains("4, 12 Jun  1  2012 sd1e"), "{t}");
+}

@@ -84,6 +84,8 @@ for (const [code, f, syscall] of cases) {
   eq(e.syscall, syscall, `${code} syscall`);
   assert(e.message.startsWith(`${code}: `), `${code} message: ${e.message}`);
 }
+// The path is added to an error raised after the open, once and as Node words it.
+eq(throws(() => fs.readFileSync('/tmp/g/full'), 'EISDIR').message, "EISDIR: illegal operation on a directory, read '/tmp/g/full'", 'EISDIR from read');
 
 // ---------------------------------------------------------------- path
 // Expected values are Node's (path.posix), from its documentation and test/parallel/test-path-*.js.
