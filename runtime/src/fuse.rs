@@ -304,6 +304,12 @@ impl Caller {
         Cred { uid: self.uid, gid: self.gid, groups }
     }
 
+    /// Enough of the caller's credentials for what an open file's write asks (the allocator's minfree
+    /// reserve is root's): no /proc read for each write.
+    fn reserve_cred(&self) -> Cred {
+        Cred { uid: self.uid, gid: self.gid, groups: Vec::new() }
+    }
+
     /// The caller's umask (FUSE sends none with symlink), 022 if unknown.
     fn umask(&self) -> u32 {
         self.status_field("Umask").and_then(|u| u32::from_str_radix(&u, 8).ok()).unwrap_or(0o022)
@@ -429,7 +435,7 @@ impl Server {
                     if !h.writable() {
                         return Err(Errno::EINVAL);
                     }
-                    vops::truncate(&vp, &va, len)?
+                    kernel::vfs::with_cred(&c.reserve_cred(), || vops::truncate(&vp, &va, len))?
                 }
                 _ => vops::truncate_path(&cred, &vp, &va, len)?,
             }
@@ -523,13 +529,15 @@ impl Server {
         Ok(buf)
     }
 
-    fn write(&self, fh: u64, off: i64, data: &[u8]) -> KResult<u32> {
+    fn write(&self, c: Caller, fh: u64, off: i64, data: &[u8]) -> KResult<u32> {
         let h = self.handle(fh)?;
         if !h.writable() {
             return Err(Errno::EBADF);
         }
         let off = u64::try_from(off).map_err(|_| Errno::EINVAL)?;
-        let (n, _) = vops::write(&h.vp, off, data, h.flags & O_APPEND != 0)?;
+        // Who writes decides whether the minfree reserve may be used (root's alone, as in NetBSD).
+        let (n, _) =
+            kernel::vfs::with_cred(&c.reserve_cred(), || vops::write(&h.vp, off, data, h.flags & O_APPEND != 0))?;
         Ok(n as u32)
     }
 
@@ -775,7 +783,7 @@ impl Filesystem for FuseFs {
 
     fn write(
         &mut self,
-        _req: &Request<'_>,
+        req: &Request<'_>,
         _ino: u64,
         fh: u64,
         offset: i64,
@@ -786,7 +794,8 @@ impl Filesystem for FuseFs {
         reply: ReplyWrite,
     ) {
         let data = data.to_vec();
-        self.run(move |s| answer!(reply, s.write(fh, offset, &data), |n| reply.written(n)));
+        let c = Caller::of(req);
+        self.run(move |s| answer!(reply, s.write(c, fh, offset, &data), |n| reply.written(n)));
     }
 
     fn flush(&mut self, _req: &Request<'_>, _ino: u64, fh: u64, _lock_owner: u64, reply: ReplyEmpty) {

@@ -730,6 +730,46 @@ fn permissions_for_another_uid() {
     assert_clean(&img);
 }
 
+/// The minfree reserve through FUSE is root's, as in NetBSD: a writer with uid 1000 stops at it with
+/// ENOSPC, root then writes on into it; the image stays fsck-clean.
+#[test]
+fn the_minfree_reserve_is_roots_through_fuse_too() {
+    need_fuse!();
+    if !have("setpriv") {
+        skip::skip("no setpriv");
+        return;
+    }
+    let s = Scratch::new("reserve");
+    let img = s.path("ufs2.img");
+    new_image(&img, 2, 8);
+    let m = Mounted::new(&["--rw", "--allow-other", img.to_str().unwrap()], &s.path("mnt"));
+    let mnt = m.mnt.display().to_string();
+    sh_ok(&format!("chmod 1777 {mnt}"));
+    let avail = |what: &str| {
+        let o = sh_ok(&format!("stat -f -c '%a %f' {mnt}"));
+        let v: Vec<u64> = o.split_whitespace().map(|x| x.parse().unwrap()).collect();
+        eprintln!("{what}: avail {} free {}", v[0], v[1]);
+        (v[0], v[1])
+    };
+    let user = sh(&format!(
+        "setpriv --reuid=1000 --regid=1000 --clear-groups dd if=/dev/zero of={mnt}/user bs=64k 2>&1; true"
+    ));
+    let out = String::from_utf8_lossy(&user.stdout).into_owned();
+    assert!(out.contains("No space left on device"), "{out}");
+    let (a, f) = avail("after the user");
+    assert_eq!(a, 0, "the user filled what was available");
+    assert!(f > 0, "the reserve is still free");
+    let root = sh(&format!("dd if=/dev/zero of={mnt}/root bs=64k 2>&1; true"));
+    let out = String::from_utf8_lossy(&root.stdout).into_owned();
+    assert!(out.contains("No space left on device"), "{out}");
+    let root_len = std::fs::metadata(m.p("root")).unwrap().len();
+    assert!(root_len > 0, "root wrote into the reserve");
+    let (_, f2) = avail("after root");
+    assert!(f2 < f, "root used the reserve: free {f} -> {f2}");
+    m.umount();
+    assert_clean(&img);
+}
+
 /// A server killed with SIGKILL: the image needs fsck, fsck -y repairs it, and every file that was
 /// fsync'd is there with its contents.
 #[test]
