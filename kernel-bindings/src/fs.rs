@@ -87,6 +87,11 @@ pub(crate) fn build(ctx: &mut Context) -> JsResult<JsObject> {
         define(&promises, name, func.into());
     }
     define(&fs, "promises", promises.into());
+    // fs.promises.open resolves to Node's FileHandle (filehandle.js), not a bare descriptor.
+    let install = ctx.eval(boa_engine::Source::from_bytes(include_str!("filehandle.js")))?;
+    if let Some(f) = install.as_callable() {
+        f.call(&JsValue::undefined(), &[fs.clone().into()], ctx)?;
+    }
     // Node's callback API, from the same table: fs.readFile(path, options, (err, value) => …).
     for op in FS {
         let Some(name) = op.name.strip_suffix("Sync") else { continue };

@@ -55,7 +55,9 @@ fn signatures(_: &JsValue, _a: &[JsValue], ctx: &mut Context) -> R {
                 if n == "exists" {
                     continue;
                 }
-                if path == "fs.promises" {
+                if path == "fs.promises" && n == "open" {
+                    ("fs.promises", n.to_string(), format!("{a}{}", b.replace("→ fd", "→ FileHandle")))
+                } else if path == "fs.promises" {
                     ("fs.promises", n.to_string(), format!("{a}{b}"))
                 } else {
                     let b = b.replacen(')', ", (err, value) => …)", 1).replacen("(, ", "(", 1);

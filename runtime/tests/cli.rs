@@ -195,6 +195,28 @@ fn imports_outside_the_scripts_directory_need_a_grant() {
     assert!(out(&o).contains("key hunter2"), "{} {}", out(&o), err(&o));
 }
 
+/// fs.promises.open resolves to Node's FileHandle, whose methods are the fs calls on its descriptor.
+#[test]
+fn fs_promises_open_gives_a_file_handle() {
+    let o = rumpjs(&[
+        "-e",
+        "const fh = await fs.promises.open('/tmp/x', 'w+');
+         const w = await fh.write('hello world');
+         const b = new Uint8Array(5);
+         const r = await fh.read(b, 0, 5, 6);
+         const st = await fh.stat();
+         await fh.truncate(5); await fh.sync(); await fh.chmod(0o600);
+         console.log(String(fh), typeof fh.fd, w.bytesWritten, r.bytesRead, new TextDecoder().decode(b), st.size);
+         await fh.close(); await fh.close();
+         console.log(await fs.promises.readFile('/tmp/x', 'utf8'), (fs.statSync('/tmp/x').mode & 0o777).toString(8));
+         await fh.read(b).catch((e) => console.log(e.code));
+         await fs.promises.open('/nope/x').catch((e) => console.log(e.code, e.syscall, e.path));
+         { await using h = await fs.promises.open('/tmp/x'); console.log(await h.readFile('utf8')); }",
+    ]);
+    assert_eq!(code(&o), 0, "{}", err(&o));
+    assert_eq!(out(&o), "[object FileHandle] number 11 5 world 11\nhello 600\nEBADF\nENOENT open /nope/x\nhello\n");
+}
+
 #[test]
 fn timeout_stops_an_endless_loop_with_its_own_exit_code() {
     let t = Instant::now();
