@@ -184,6 +184,10 @@ pub struct CommonOpts {
     /// Mount the images read-write.
     #[arg(long, global = true)]
     pub rw: bool,
+    /// Mount read-write even an image not marked clean (NetBSD's mount -f): it stays marked not clean,
+    /// for fsck to check. Without it such an image is refused ("run fsck").
+    #[arg(long, global = true)]
+    pub force: bool,
     /// Partition of the images to mount (mount option partition=P), e.g. a, or 1.
     #[arg(long, value_name = "P", global = true)]
     pub partition: Option<String>,
@@ -224,6 +228,7 @@ impl CommonOpts {
         SessionOptions {
             images: self.images.iter().map(|s| ImageSpec::parse(s)).collect(),
             rw: self.rw,
+            force: self.force,
             partition: self.partition.clone(),
             fstype: self.fstype.clone(),
             allow_host: self.allow_host.clone(),

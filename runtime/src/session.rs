@@ -38,6 +38,8 @@ pub struct SessionOptions {
     pub images: Vec<ImageSpec>,
     /// Mount images read-write.
     pub rw: bool,
+    /// Mount an image not marked clean read-write anyway (mount -f).
+    pub force: bool,
     /// Partition of each image to mount (mount option `partition=P`).
     pub partition: Option<String>,
     /// File-system type of the images.
@@ -68,6 +70,7 @@ impl Default for SessionOptions {
         SessionOptions {
             images: Vec::new(),
             rw: false,
+            force: false,
             partition: None,
             fstype: "ffs".into(),
             allow_host: Vec::new(),
@@ -506,7 +509,7 @@ fn mount_image(
     let devpath = kernel.free_dev_name(&opts.fstype);
     kernel.etfs_register(&devpath, dev).map_err(|e| fail(e.to_string()))?;
     mkdir_p(proc, &img.mountpoint);
-    let mut mopts = MountOptions { readonly, ..Default::default() };
+    let mut mopts = MountOptions { readonly, force: opts.force, ..Default::default() };
     if let Some(p) = &opts.partition {
         mopts.opts.push(("partition".into(), p.clone()));
     }
@@ -516,6 +519,10 @@ fn mount_image(
         let _ = kernel.etfs_remove(&devpath);
         let why = kernel_bindings::rump::mount_reason(kernel, before, &opts.fstype, &img.mountpoint);
         match (e, why) {
+            (_, Some(why)) if why.contains("not clean") => fail(format!(
+                "{e} ({why}): check it with `rumpjs fsck -y {}`, or mount it anyway with --force",
+                host.display()
+            )),
             (_, Some(why)) => fail(format!("{e} ({why})")),
             (kernel::Errno::EOPNOTSUPP, None) => {
                 fail(format!("{e} (this kernel's {} driver cannot mount images yet)", opts.fstype))

@@ -195,6 +195,36 @@ fn imports_outside_the_scripts_directory_need_a_grant() {
     assert!(out(&o).contains("key hunter2"), "{} {}", out(&o), err(&o));
 }
 
+/// An image not marked clean is refused read-write (saying how to go on), mounted with --force as
+/// NetBSD's mount -f does, and stays marked not clean for fsck.
+#[test]
+fn an_unclean_image_needs_fsck_or_force() {
+    let img = scratch("unclean").join("u.img");
+    let n = rumpjs(&["newfs", "-s", "8m", img.to_str().unwrap()]);
+    assert_eq!(code(&n), 0, "{}", err(&n));
+    let i = img.to_str().unwrap();
+    assert_eq!(code(&rumpjs(&["--rw", "--image", i, "-e", "fs.writeFileSync('/ffs/a', 'kept')"])), 0);
+    // fs_clean of the UFS2 superblock at 65536 (offset 209) to 0, as a crash leaves it.
+    let mut b = std::fs::read(&img).unwrap();
+    assert_eq!(b[65536 + 209], 1);
+    b[65536 + 209] = 0;
+    std::fs::write(&img, &b).unwrap();
+    let o = rumpjs(&["--rw", "--image", i, "-e", "0"]);
+    assert_eq!(code(&o), 2, "{}", err(&o));
+    assert!(
+        err(&o).contains("not clean") && err(&o).contains("rumpjs fsck -y") && err(&o).contains("--force"),
+        "{}",
+        err(&o)
+    );
+    assert_eq!(std::fs::read(&img).unwrap(), b, "a refused mount writes nothing");
+    let o = rumpjs(&["--rw", "--force", "--image", i, "-e", "console.log(fs.readFileSync('/ffs/a', 'utf8'))"]);
+    assert_eq!((code(&o), out(&o).as_str()), (0, "kept\n"), "{}", err(&o));
+    assert_eq!(std::fs::read(&img).unwrap()[65536 + 209], 0, "still not clean after a forced mount");
+    let f = rumpjs(&["fsck", "-y", i]);
+    assert_eq!(code(&f), 0, "{}", out(&f));
+    assert_eq!(code(&rumpjs(&["--rw", "--image", i, "-e", "0"])), 0);
+}
+
 /// fs.promises.open resolves to Node's FileHandle, whose methods are the fs calls on its descriptor.
 #[test]
 fn fs_promises_open_gives_a_file_handle() {
