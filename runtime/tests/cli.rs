@@ -222,7 +222,10 @@ fn an_unclean_image_needs_fsck_or_force() {
     assert_eq!(std::fs::read(&img).unwrap()[65536 + 209], 0, "still not clean after a forced mount");
     let f = rumpjs(&["fsck", "-y", i]);
     assert_eq!(code(&f), 0, "{}", out(&f));
-    assert_eq!(code(&rumpjs(&["--rw", "--image", i, "-e", "0"])), 0);
+    assert_eq!(code(&rumpjs(&["--rw", "--image", &format!("{i}:/mnt/data"), "-e", "0"])), 0);
+    // A read-write mount records where it was mounted in fs_fsmnt, as ffs_mount does.
+    let o = rumpjs(&["info", i]);
+    assert!(out(&o).contains("last mounted on:   /mnt/data"), "{}", out(&o));
 }
 
 /// fs.promises.open resolves to Node's FileHandle, whose methods are the fs calls on its descriptor.

@@ -178,6 +178,7 @@ impl Kernel {
             },
             dev: None,
             kern: state.clone(),
+            mnton: "/".into(),
         };
         let rootfs = crate::fs::tmpfs::Tmpfs::new_rootfs(&ctx)?;
         let rootmount = Mount::new(1, rootfs, "rumpfs", MNT_LOCAL | MNT_ROOTFS, "/", "rumpfs", None);

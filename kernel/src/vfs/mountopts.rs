@@ -54,6 +54,8 @@ pub struct MountCtx {
     pub dev: Option<Dev>,
     /// Kernel state that kernfs shows (hostname, boot time, message buffer).
     pub kern: Arc<crate::vfs::KernState>,
+    /// Where it is mounted (mnt_stat.f_mntonname): FFS records it in fs_fsmnt.
+    pub mnton: String,
 }
 
 impl MountCtx {

@@ -1315,6 +1315,7 @@ impl Proc {
             },
             dev: dev.as_ref().map(|(d, _)| d.clone()),
             kern: self.kernel.state.clone(),
+            mnton: on.clone(),
         };
         let fs = (ty.mount)(&ctx, &opts).inspect_err(|e| {
             self.kernel.log(&format!("mount {fstype} {from} on {on} failed: {e}"));

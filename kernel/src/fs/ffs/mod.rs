@@ -85,6 +85,8 @@ pub struct Ffs {
     dev: Dev,
     cache: BlockCache,
     log: LogFn,
+    /// The mount point, recorded in fs_fsmnt by a read-write mount (ffs_mount copies f_mntonname).
+    mnton: String,
     dirfmt: DirFormat,
     old_ids: bool,
     inodes: Mutex<HashMap<u64, Arc<Dinode>>>,
@@ -233,6 +235,7 @@ pub fn mount(ctx: &MountCtx, opts: &MountOptions) -> KResult<Arc<dyn FileSystem>
         dev: o.dev.clone(),
         cache: BlockCache::new(cache_bytes),
         log: log.clone(),
+        mnton: ctx.mnton.clone(),
         inodes: Mutex::new(HashMap::new()),
         cgs: Mutex::new(HashMap::new()),
         dirindex: Mutex::new(DirIndexes::default()),

@@ -130,6 +130,13 @@ impl Ffs {
         }
         let mut flags = sb.flags;
         let mut raw = sb.raw.clone();
+        // ffs_mount: fs_fsmnt is where the file system was last mounted (NUL-padded, one byte kept NUL).
+        let name = self.mnton.as_bytes();
+        let n = name.len().min(super::superblock::MAXMNTLEN - 1);
+        if let Some(field) = raw.get_mut(off::FSMNT..off::FSMNT + super::superblock::MAXMNTLEN) {
+            field.fill(0);
+            field[..n].copy_from_slice(&name[..n]);
+        }
         if sb.flags & FS_DOWAPBL != 0 {
             if sb.journal_location == super::wapbl::JOURNALLOC_IN_FILESYSTEM {
                 log("WAPBL journal inside the file system: read-write mounts are not supported (mount read-only)");
