@@ -332,3 +332,39 @@ fn get_put_round_trip_keeps_everything() {
         }
     }
 }
+
+/// A REPL session with stdin not a terminal: `lines` typed in, then end of input; (stdout, stderr).
+fn repl(args: &[&str], lines: &[&str]) -> (String, String) {
+    use std::io::Write;
+    let mut child = Command::new(BIN)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env("HOME", env!("CARGO_TARGET_TMPDIR"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all((lines.join("\n") + "\n").as_bytes()).unwrap();
+    let o = child.wait_with_output().unwrap();
+    (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
+}
+
+/// df's last column for each path: the mount point of the file system holding it (statvfs's
+/// f_mntonname, as NetBSD's df prints it), not the path.
+#[test]
+fn df_names_the_mount_point_of_the_file_system_holding_a_path() {
+    let d = scratch("df");
+    let img = fixture(&d, "ufs1-le-8192-1024");
+    let i = img.to_str().unwrap();
+    for p in ["/links", "/hello.txt", "/"] {
+        let df = ok(&["df", i, p]);
+        let row = df.lines().nth(1).unwrap_or_default();
+        assert!(row.ends_with(" /") && row.starts_with("/dev/"), "df {p}:\n{df}");
+    }
+    let (out, err) = repl(&["--image", i], &[".df /ffs/links", ".df /ffs/hello.txt /tmp /kern/ostype", ".df -h /"]);
+    // The rows of df's tables (a capacity column: "19%", or "-" for kernfs).
+    let rows = out.lines().filter(|l| l.contains("% /") || l.ends_with(" - /kern"));
+    let ends: Vec<&str> = rows.map(|l| l.rsplit(' ').next().unwrap()).collect();
+    assert_eq!(ends, ["/ffs", "/ffs", "/tmp", "/kern", "/"], "{out}\n{err}");
+}

@@ -461,7 +461,7 @@ function df(argv, io) {
       if (!mnt) io.err(errLine('df', e, p));
       continue;
     }
-    const m = { from: s.mntfromname || (mnt && mnt.from) || p, on: mnt ? mnt.on : args.length ? p : s.mntonname };
+    const m = { from: s.mntfromname || (mnt && mnt.from) || p, on: mnt ? mnt.on : mountPoint(p, s) };
     if (!opts.a && s.blocks === 0 && !args.length) continue;
     // statvfs counts blocks in fragments (f_frsize); Node's StatFs has only bsize.
     const bs = s.frsize || s.bsize;
@@ -480,6 +480,24 @@ function df(argv, io) {
   const w = head.map((_, k) => Math.max(...rows.map((r) => r[k].length)));
   for (const r of rows) io.out(r.map((c, k) => (k === 0 ? c.padEnd(w[k]) : k === r.length - 1 ? c : c.padStart(w[k]))).join(' ') + '\n');
   return 0;
+}
+
+/// The mount point of the file system holding `p`, as NetBSD's df shows it (statvfs's f_mntonname, seen
+/// from the process's root as dostatvfs shows it to a chrooted process): the highest directory above
+/// p's real path on the same file system. statfs's mntonname when the walk cannot be made.
+function mountPoint(p, s) {
+  try {
+    let cur = fs.realpathSync(p);
+    const dev = fs.statSync(cur).dev;
+    while (cur !== '/') {
+      const up = path.dirname(cur);
+      if (fs.statSync(up).dev !== dev) break;
+      cur = up;
+    }
+    return cur;
+  } catch {
+    return s.mntonname || p;
+  }
 }
 
 function dmesg(argv, io) {
