@@ -368,3 +368,64 @@ fn df_names_the_mount_point_of_the_file_system_holding_a_path() {
     let ends: Vec<&str> = rows.map(|l| l.rsplit(' ').next().unwrap()).collect();
     assert_eq!(ends, ["/ffs", "/ffs", "/tmp", "/kern", "/"], "{out}\n{err}");
 }
+
+/// .mount: an unknown type or option is refused naming it; an image mounts read-only unless rw (as
+/// --image without --rw), and a read-only mount and unmount leave the image byte for byte as it was.
+#[test]
+fn mount_in_the_repl_is_read_only_unless_rw_and_refuses_what_it_does_not_know() {
+    let d = scratch("repl-mount");
+    let img = fixture(&d, "ufs2-le-8192-1024");
+    let i = img.to_str().unwrap();
+    let grant = d.to_str().unwrap();
+    let before = sha256_file(&img);
+    let (out, err) = repl(
+        &["--allow-host", grant],
+        &[
+            ".mkdir /tmp/m",
+            ".mount nfs x /tmp/m",
+            &format!(".mount ffs {i} /tmp/m bogus=1"),
+            &format!(".mount -t ffs -o noatime,bogus {i} /tmp/m"),
+            &format!(".mount ffs {i} /tmp/m"),
+            ".mount",
+            "try { fs.writeFileSync('/tmp/m/x', 'y'); 'written' } catch (e) { e.code }",
+            "fs.readFileSync('/tmp/m/hello.txt', 'utf8')",
+            ".umount /tmp/m",
+            ".help mount",
+            ".help load",
+        ],
+    );
+    let all = format!("{out}\n{err}");
+    assert!(all.contains("mount: nfs: unknown file-system type (this kernel has ffs, tmpfs, kernfs)"), "{all}");
+    assert!(!all.contains("x: No such file or directory"), "{all}");
+    assert!(all.contains("mount: bogus: unknown option for ffs (known: ro, rw, partition=P"), "{all}");
+    assert!(all.contains("on /tmp/m type ffs (read-only, local)"), "{all}");
+    assert!(all.contains("'EROFS'") && !all.contains("'written'"), "{all}");
+    assert!(all.contains("'hello, world\\n'"), "{all}");
+    assert!(
+        all.contains("mount [-rw] [TYPE SPEC DIR [rw]") && all.contains("read-only unless rw (-w, -o rw)"),
+        "{all}"
+    );
+    assert!(!all.contains("no command load") && all.contains("help: load: not one of the shell commands"), "{all}");
+    assert_eq!(sha256_file(&img), before, "a read-only .mount wrote to the image");
+
+    // rw asks for a read-write mount: -o rw after DIR, or the word rw.
+    let (out, err) = repl(
+        &["--allow-host", grant],
+        &[
+            ".mkdir /tmp/m",
+            &format!(".mount ffs {i} /tmp/m -o rw"),
+            "fs.writeFileSync('/tmp/m/new.txt', 'rw\\n'); 'written'",
+            ".umount /tmp/m",
+            &format!(".mount ffs {i} /tmp/m rw"),
+            ".mount",
+            "fs.readFileSync('/tmp/m/new.txt', 'utf8')",
+            ".umount /tmp/m",
+        ],
+    );
+    let all = format!("{out}\n{err}");
+    assert!(all.contains("'written'") && all.contains("'rw\\n'"), "{all}");
+    assert!(all.contains("on /tmp/m type ffs (local)"), "{all}");
+    assert_ne!(sha256_file(&img), before);
+    assert_eq!(ok(&["cat", i, "/new.txt"]), "rw\n");
+    assert_eq!(rumpjs(&["fsck", "-n", i]).status.code(), Some(0));
+}

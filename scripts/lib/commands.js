@@ -1,6 +1,7 @@
 // The shell-like commands of rumpjs — the 2012 demo's interactive commands — written once and shared by
 // the REPL (`.ls -l /ffs`), the one-shot CLI (`rumpjs ls IMAGE /`) and the web page. Each command takes
-// its arguments and an `io` ({ out(text | Uint8Array), err(text), columns }) and returns an exit status.
+// its arguments and an `io` ({ out(text | Uint8Array), err(text), columns, commands }) and returns an exit
+// status (`commands`: the caller's own commands, { name: { usage, help } }, that help NAME describes).
 // They use only the kernel's `fs`, `path` and `rump` objects.
 
 import fs from 'fs';
@@ -399,6 +400,15 @@ function mountFlags(m) {
   return f.join(', ');
 }
 
+/// The options `mount` knows, by file-system type (what the kernel's drivers and rump.mount read; anything
+/// else is refused rather than ignored). ro and rw (-r, -w) go with every type.
+const MOUNT_OPTIONS = {
+  ffs: ['partition=P', 'cache=SIZE', 'noatime', 'force', 'overlay', 'overlayFile=FILE'],
+  tmpfs: ['size=SIZE', 'inodes=N', 'mode=OCTAL', 'uid=N', 'gid=N', 'noatime'],
+  kernfs: [],
+};
+const MOUNT_USAGE = 'usage: mount [-rw] TYPE SPEC DIR [rw] [opt[=value] ...]  (or mount [-rw] -t TYPE [-o opt,...] SPEC DIR)';
+
 function mount(argv, io) {
   const { opts, args } = getopt(argv, 'rt:o:w');
   if (args.length === 0 && !opts.t) {
@@ -415,16 +425,37 @@ function mount(argv, io) {
   } else {
     [type, spec, dir, ...rest] = args;
   }
-  if (!type || !spec || !dir) throw new UsageError('usage: mount [-r] TYPE SPEC DIR [key=value ...]  (or mount -t TYPE [-r] [-o opts] SPEC DIR)');
+  if (!type || !spec || !dir) throw new UsageError(MOUNT_USAGE);
+  // The kernel answers ENODEV for a type it lacks, but only after an image was opened: say it first.
+  const types = typeof rump.fstypes === 'function' ? rump.fstypes() : Object.keys(MOUNT_OPTIONS);
+  if (!types.includes(type)) throw new UsageError(`mount: ${type}: unknown file-system type (this kernel has ${types.join(', ')})`);
   const options = {};
-  const kv = (rest || []).concat(opts.o ? opts.o.split(',') : []);
-  for (const o of kv) {
-    const i = o.indexOf('=');
-    if (i < 0) options[o] = true;
-    else options[o.slice(0, i)] = o.slice(i + 1);
+  // Options may follow DIR too, as words (rw, size=1m) or as flags (-o rw,noatime, -r, -w).
+  const kv = opts.o ? opts.o.split(',') : [];
+  for (let i = 0; i < rest.length; i++) {
+    const w = rest[i];
+    if (w === '-o') {
+      if (rest[i + 1] === undefined) throw new UsageError('option requires an argument -- o');
+      kv.push(...rest[++i].split(','));
+    } else if (w.startsWith('-o')) kv.push(...w.slice(2).split(','));
+    else if (w === '-r' || w === '-w') opts[w[1]] = 1;
+    else if (w.startsWith('-')) throw new UsageError(`unknown option -- ${w.slice(1)}`);
+    else kv.push(w);
   }
-  if (opts.r || options.ro || options.rdonly) options.readonly = true;
-  if (opts.w || options.rw) options.readonly = false;
+  const known = MOUNT_OPTIONS[type];
+  for (const o of kv.filter((x) => x !== '')) {
+    const i = o.indexOf('=');
+    const key = i < 0 ? o : o.slice(0, i);
+    if (known && !['ro', 'rdonly', 'rw'].includes(key) && !known.some((k) => k.replace(/=.*/, '') === key)) {
+      const list = ['ro', 'rw'].concat(known).join(', ');
+      throw new UsageError(`mount: ${key}: unknown option for ${type} (known: ${list})`);
+    }
+    if (i < 0) options[o] = true;
+    else options[key] = o.slice(i + 1);
+  }
+  const ro = !!(opts.r || options.ro || options.rdonly);
+  const rw = !!(opts.w || options.rw);
+  if (ro && rw) throw new UsageError('mount: ro and rw together');
   delete options.ro;
   delete options.rw;
   delete options.rdonly;
@@ -432,8 +463,14 @@ function mount(argv, io) {
   try {
     isDev = fs.statSync(spec).isBlockDevice();
   } catch {}
+  const onDisk = type !== 'tmpfs' && type !== 'kernfs';
   if (isDev) options.spec = spec;
-  else if (type !== 'tmpfs' && type !== 'kernfs') options.image = spec;
+  else if (onDisk) options.image = spec;
+  const overlay = !!(options.overlay || options.overlayFile);
+  if (overlay && ro) throw new UsageError('mount: overlay is a writable view of the image; not with ro');
+  // A file system on a disk mounts read-only unless asked (as --image does without --rw); an overlay is
+  // the writable view it asks for, the image file never written.
+  options.readonly = ro || (onDisk && !rw && !overlay);
   rump.mount(type, dir, options);
   return 0;
 }
@@ -1024,8 +1061,12 @@ function help(argv, io) {
   const names = Object.keys(COMMANDS).sort();
   if (argv.length) {
     for (const n of argv) {
-      const c = COMMANDS[n.replace(/^\./, '')];
-      io.out(c ? `${c.usage}\n    ${c.help}\n` : `help: no command ${n}\n`);
+      const name = n.replace(/^\./, '');
+      const c = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : (io.commands || {})[name];
+      // The REPL, the CLI and the web page may have commands of their own (the REPL's .load and .exit)
+      // that this table does not hold: an unknown name is not said not to exist.
+      if (c) io.out(`${c.usage}\n    ${c.help}\n`);
+      else io.out(`help: ${name}: not one of the shell commands (help lists them; the REPL's own commands, such as .load, are in its .help)\n`);
     }
     return 0;
   }
@@ -1042,7 +1083,7 @@ export const COMMANDS = {
   cat: { run: cat, usage: 'cat file ...', help: 'print files' },
   stat: { run: stat, usage: 'stat [-L] file ...', help: 'inode number, type, mode, owner, size, times, flags' },
   hexdump: { run: hexdump, usage: 'hexdump [-n len] [-s skip] file', help: 'bytes of a file (or block device) in hex and ASCII, as hexdump -C' },
-  mount: { run: mount, usage: 'mount [TYPE SPEC DIR [opt=val ...]]', help: 'list mounts, or mount a file system (SPEC: a host image, a /dev node, or tmpfs)' },
+  mount: { run: mount, usage: 'mount [-rw] [TYPE SPEC DIR [rw] [opt=val ...]]', help: 'list mounts, or mount a file system (SPEC: a host image, a /dev node, or tmpfs); an image or device read-only unless rw (-w, -o rw)' },
   umount: { run: umount, usage: 'umount [-f] dir ...', help: 'unmount file systems' },
   df: { run: df, usage: 'df [-hia] [-t type] [path ...]', help: 'space and inodes of mounted file systems' },
   dmesg: { run: dmesg, usage: 'dmesg', help: 'the kernel message buffer' },
@@ -1096,7 +1137,7 @@ export function execute(line, io) {
 }
 
 /// Runs a command line collecting its output as text (for the REPL and the web page). Byte output is
-/// decoded as UTF-8; at most `limit` bytes are kept.
+/// decoded as UTF-8; at most `limit` bytes are kept. `opts`: { columns, limit, commands }.
 export function run(line, opts) {
   const limit = (opts && opts.limit) || 4 << 20;
   let out = '';
@@ -1110,7 +1151,8 @@ export function run(line, opts) {
     }
     out += typeof s === 'string' ? s : dec.decode(s.length > limit ? s.subarray(0, limit) : s);
   };
-  const status = execute(line, { out: add, err: (s) => (err += s), columns: (opts && opts.columns) || 0 });
+  // opts.commands: { name: { usage, help } } of the caller's own commands, for help NAME.
+  const status = execute(line, { out: add, err: (s) => (err += s), columns: (opts && opts.columns) || 0, commands: opts && opts.commands });
   if (truncated) out += `\n[output truncated at ${human(limit)}]\n`;
   return { status, out, err };
 }
