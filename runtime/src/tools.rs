@@ -24,10 +24,19 @@ pub struct InfoArgs {
     pub json: bool,
 }
 
+/// An I/O error as strerror says it: "No such file or directory", without Rust's " (os error 2)".
+fn io_text(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    match s.find(" (os error ") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
+}
+
 /// Opens a host image for the tools (the person running the command named it: no grant needed).
 fn open_image(path: &Path, readonly: bool) -> Result<Dev, String> {
     if let Err(e) = std::fs::metadata(path) {
-        return Err(format!("{}: {e}", path.display()));
+        return Err(format!("{}: {}", path.display(), io_text(&e)));
     }
     FileDevice::open(path, readonly)
         .map(|d| Arc::new(d) as Dev)
@@ -88,6 +97,12 @@ fn fail(cmd: &str, msg: &str) -> i32 {
     1
 }
 
+/// A usage error: the message, and exit status 2 (clap's, and the REPL commands').
+fn usage(cmd: &str, msg: &str) -> i32 {
+    output::line(Stream::Stderr, &format!("rumpjs {cmd}: {msg}"));
+    2
+}
+
 #[derive(Args, Debug)]
 #[command(disable_help_flag = true)]
 pub struct NewfsArgs {
@@ -103,17 +118,17 @@ pub struct NewfsArgs {
 
 /// `rumpjs newfs …`: an empty FFS laid out as NetBSD's newfs does.
 pub fn newfs(common: &CommonOpts, a: NewfsArgs) -> i32 {
-    let (opts, image) = match ffs::newfs::parse_args(&a.args) {
+    let (opts, image) = match check_newfs_words(&a.args).and_then(|_| ffs::newfs::parse_args(&a.args)) {
         Ok(x) => x,
         Err(e) => {
             output::line(Stream::Stderr, &format!("rumpjs newfs: {e}\nusage: rumpjs {}", ffs::newfs::USAGE));
-            return 1;
+            return 2;
         }
     };
     let path = PathBuf::from(&image);
     if !path.exists() {
         if opts.size == 0 {
-            return fail("newfs", &format!("{image} does not exist: give its size with -s (e.g. -s 64m)"));
+            return usage("newfs", &format!("{image} does not exist: give its size with -s (e.g. -s 64m)"));
         }
         let r = std::fs::File::create(&path).and_then(|f| f.set_len(opts.size));
         if let Err(e) = r {
@@ -139,6 +154,29 @@ pub fn newfs(common: &CommonOpts, a: NewfsArgs) -> i32 {
         }
         Err(e) => fail("newfs", &format!("{image}: {e}")),
     }
+}
+
+/// The values of newfs's word options (-B be|le, -o space|time), checked before the kernel's parser so
+/// a bad one is quoted as the user typed it ("-B: be or le, not 'middle'").
+fn check_newfs_words(args: &[String]) -> Result<(), String> {
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let (flag, allowed) = match a.as_str() {
+            "-B" => ("-B", ["be", "le"]),
+            "-o" => ("-o", ["space", "time"]),
+            "-O" | "-b" | "-f" | "-s" | "-n" | "-i" | "-m" | "-V" => {
+                it.next();
+                continue;
+            }
+            _ => continue,
+        };
+        match it.next() {
+            Some(v) if allowed.contains(&v.as_str()) => {}
+            Some(v) => return Err(format!("{flag}: {} or {}, not '{v}'", allowed[0], allowed[1])),
+            None => return Err(format!("{flag} needs a value: {} or {}", allowed[0], allowed[1])),
+        }
+    }
+    Ok(())
 }
 
 #[derive(Args, Debug)]
@@ -269,7 +307,7 @@ fn image_path(s: &str) -> Option<(PathBuf, String)> {
 /// root, and runs `words` (a commands.js command line) with its output on stdout and stderr.
 fn run_on_image(common: &CommonOpts, image: PathBuf, write: bool, grant: Vec<PathBuf>, words: Vec<String>) -> i32 {
     if let Err(e) = std::fs::metadata(&image) {
-        return fail(&words[0], &format!("{}: {e}", image.display()));
+        return fail(&words[0], &format!("{}: {}", image.display(), io_text(&e)));
     }
     let mut opts = common.session_options(vec!["rumpjs".to_string()]);
     opts.images = vec![ImageSpec { path: image, mountpoint: "/ffs".into() }];
@@ -329,30 +367,112 @@ fn execute(s: &mut Session, words: &[String]) -> i32 {
     }
 }
 
+/// The options of the one-shot commands that take a value (their getopt specs in commands.js), and
+/// find's primaries that do.
+fn value_options(cmd: &str) -> &'static [&'static str] {
+    match cmd {
+        "hexdump" => &["n", "s"],
+        "du" => &["d"],
+        "df" => &["t"],
+        "tree" => &["L"],
+        "mkdir" => &["m"],
+        "find" => &[
+            "-name",
+            "-iname",
+            "-path",
+            "-ipath",
+            "-type",
+            "-size",
+            "-mtime",
+            "-atime",
+            "-ctime",
+            "-mmin",
+            "-newer",
+            "-user",
+            "-uid",
+            "-group",
+            "-gid",
+            "-links",
+            "-inum",
+            "-perm",
+            "-flags",
+            "-maxdepth",
+            "-mindepth",
+        ],
+        _ => &[],
+    }
+}
+
+/// Where IMAGE is among a one-shot command's words: the first that is not an option (as getopt reads
+/// them: `-L 1`, `-L1`, `-hL 1`), nor an option's value, nor one of find's operators.
+fn image_word(cmd: &str, args: &[String]) -> Option<usize> {
+    let takes = value_options(cmd);
+    let mut i = 0;
+    while i < args.len() {
+        let w = args[i].as_str();
+        if w == "--" {
+            return (i + 1 < args.len()).then_some(i + 1);
+        }
+        if cmd == "find" {
+            if takes.contains(&w) {
+                i += 2;
+                continue;
+            }
+            if w.starts_with('-') || matches!(w, "!" | "(" | ")") {
+                i += 1;
+                continue;
+            }
+            return Some(i);
+        }
+        if !w.starts_with('-') || w == "-" {
+            return Some(i);
+        }
+        // A cluster of flags; a flag that takes a value ends it, the value attached or the next word.
+        let mut skip_next = false;
+        for (k, c) in w.char_indices().skip(1) {
+            if takes.iter().any(|t| t.len() == c.len_utf8() && t.starts_with(c)) {
+                skip_next = k + c.len_utf8() == w.len();
+                break;
+            }
+        }
+        i += if skip_next { 2 } else { 1 };
+    }
+    None
+}
+
 /// `rumpjs ls IMAGE [ARGS…]` and the other one-shot commands.
 pub fn oneshot(common: &CommonOpts, cmd: &str, a: OneshotArgs) -> i32 {
     let writes = ONESHOT.iter().any(|(n, w)| *n == cmd && *w);
-    // IMAGE comes first (as with fs-utils); options before it are allowed, so the first word naming an
-    // existing host file is the image (`rumpjs tree -L 1 IMAGE`), else the first word that is no option.
-    let found = a.args.iter().position(|x| !x.starts_with('-') && Path::new(x).is_file());
-    let Some(i) = found.or_else(|| a.args.iter().position(|x| !x.starts_with('-'))) else {
-        return fail(cmd, &format!("usage: rumpjs {cmd} IMAGE [{cmd} options] [path ...]   (paths inside the image)"));
+    // IMAGE comes first (as with fs-utils); the command's options may come before it
+    // (`rumpjs tree -L 1 IMAGE`): the image is the first word that is neither an option nor its value.
+    let Some(i) = image_word(cmd, &a.args) else {
+        return usage(cmd, &format!("usage: rumpjs {cmd} IMAGE [{cmd} options] [path ...]   (paths inside the image)"));
     };
     let image = PathBuf::from(&a.args[i]);
     let mut words = vec![cmd.to_string()];
-    words.extend(a.args[..i].iter().cloned());
+    let before = a.args[..i].iter().filter(|w| *w != "--").cloned();
     let rest: Vec<String> = a.args[i + 1..].to_vec();
     // Commands that default to the current directory start at the image's root.
     match cmd {
-        "find" if rest.first().is_none_or(|x| x.starts_with('-') || x == "!" || x == "(") => {
-            words.push("/".into());
-            words.extend(rest);
+        // find's paths come first, then the expression (primaries given before IMAGE too).
+        "find" => {
+            let n = rest.iter().take_while(|x| !x.starts_with('-') && !matches!(x.as_str(), "!" | "(")).count();
+            if n == 0 {
+                words.push("/".into());
+            }
+            words.extend(rest[..n].iter().cloned());
+            words.extend(before);
+            words.extend(rest[n..].iter().cloned());
         }
         "ls" | "du" | "tree" | "df" if rest.iter().all(|x| x.starts_with('-')) => {
+            words.extend(before);
             words.extend(rest);
             words.push("/".into());
         }
-        _ => words.extend(rest),
+        _ => {
+            words.extend(before);
+            words.extend(rest);
+        }
     }
     run_on_image(common, image, writes, Vec::new(), words)
 }
@@ -369,7 +489,7 @@ pub struct GetArgs {
 /// and hard links (owners when run as root), as fs-utils' fsu_ecp does.
 pub fn get(common: &CommonOpts, a: GetArgs) -> i32 {
     let Some((image, path)) = image_path(&a.from) else {
-        return fail("get", "usage: rumpjs get IMAGE:/PATH HOSTPATH");
+        return usage("get", "usage: rumpjs get IMAGE:/PATH HOSTPATH");
     };
     // Into an existing host directory, under the source's own name (as cp does).
     let mut to = a.to.clone();
@@ -377,7 +497,17 @@ pub fn get(common: &CommonOpts, a: GetArgs) -> i32 {
         let name = Path::new(&path).file_name().map(|n| n.to_os_string()).unwrap_or_else(|| "root".into());
         to.push(name);
     }
-    let grant = if to.exists() { to.clone() } else { parent_or_dot(&to) };
+    // The destination's directory must be there (the grant below names it; the user never typed one).
+    let parent = parent_or_dot(&to);
+    match std::fs::metadata(&parent) {
+        Ok(m) if m.is_dir() => {}
+        Ok(_) => return fail("get", &format!("{}: Not a directory (the destination's directory)", parent.display())),
+        Err(e) => {
+            let m = format!("{}: {} (the destination's directory must exist)", parent.display(), io_text(&e));
+            return fail("get", &m);
+        }
+    }
+    let grant = if to.exists() { to.clone() } else { parent };
     let to = to.to_string_lossy().into_owned();
     run_on_image(common, image, false, vec![grant], vec!["get".into(), path, to])
 }
@@ -394,8 +524,12 @@ pub struct PutArgs {
 /// file system is marked clean again when done).
 pub fn put(common: &CommonOpts, a: PutArgs) -> i32 {
     let Some((image, path)) = image_path(&a.to) else {
-        return fail("put", "usage: rumpjs put HOSTPATH IMAGE:/PATH");
+        return usage("put", "usage: rumpjs put HOSTPATH IMAGE:/PATH");
     };
+    // The source is granted to the session: say here, in put's words, when it is not there.
+    if let Err(e) = std::fs::symlink_metadata(&a.from) {
+        return fail("put", &format!("{}: {}", a.from.display(), io_text(&e)));
+    }
     let from = a.from.to_string_lossy().into_owned();
     run_on_image(common, image, true, vec![a.from.clone()], vec!["put".into(), from, path])
 }

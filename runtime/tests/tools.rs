@@ -429,3 +429,60 @@ fn mount_in_the_repl_is_read_only_unless_rw_and_refuses_what_it_does_not_know() 
     assert_eq!(ok(&["cat", i, "/new.txt"]), "rw\n");
     assert_eq!(rumpjs(&["fsck", "-n", i]).status.code(), Some(0));
 }
+
+fn stderr_of(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// What is wrong is said in the command's words, on one line: a missing image is not replaced by the
+/// next host file named, get and put name their own paths (no --allow-host the user never typed).
+/// Usage errors exit 2 (clap's convention).
+#[test]
+fn one_shot_errors_say_what_is_wrong_and_usage_errors_exit_2() {
+    let d = scratch("errors");
+    let img = fixture(&d, "ufs1-le-8192-1024");
+    let i = img.to_str().unwrap();
+    let missing = d.join("missing.img");
+    let m = missing.to_str().unwrap();
+
+    let o = rumpjs(&["cat", m, "/etc/hostname"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(stderr_of(&o), format!("rumpjs cat: {m}: No such file or directory\n"));
+    let o = rumpjs(&["put", "/nope", &format!("{i}:/x")]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(stderr_of(&o), "rumpjs put: /nope: No such file or directory\n");
+    let o = rumpjs(&["get", &format!("{i}:/hello.txt"), "/nonexistdir/x"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        stderr_of(&o),
+        "rumpjs get: /nonexistdir: No such file or directory (the destination's directory must exist)\n"
+    );
+    // Options before IMAGE, values and all, still find it.
+    assert!(ok(&["tree", "-L", "1", i]).contains("├── hello.txt"));
+    assert_eq!(
+        ok(&["hexdump", "-n4", i, "/hello.txt"]).lines().next(),
+        Some("00000000  68 65 6c 6c                                       |hell|")
+    );
+    let links = ok(&["find", "-type", "l", i, "/links"]);
+    assert!(links.lines().count() >= 5 && links.lines().all(|l| l.starts_with("/links/")), "{links}");
+
+    for (args, code) in [
+        (vec!["ls"], 2),
+        (vec!["cat", i], 2),
+        (vec!["ls", "-Z", i], 2),
+        (vec!["get", "nocolon", "x"], 2),
+        (vec!["put", "x", "nocolon"], 2),
+        (vec!["newfs"], 2),
+    ] {
+        let o = rumpjs(&args);
+        assert_eq!(o.status.code(), Some(code), "rumpjs {args:?}: {}", stderr_of(&o));
+        let e = stderr_of(&o);
+        assert!(e.contains("usage") || e.contains("unknown option"), "rumpjs {args:?}: {e}");
+    }
+
+    let new = d.join("new.img");
+    let o = rumpjs(&["newfs", "-B", "middle", "-s", "1m", new.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr_of(&o).starts_with("rumpjs newfs: -B: be or le, not 'middle'\n"), "{}", stderr_of(&o));
+    assert!(!new.exists());
+}
