@@ -215,7 +215,7 @@ pub fn commit(a: CommitArgs) -> i32 {
 #[derive(Args, Debug)]
 pub struct FsckArgs {
     /// Answer no to every question: report only, never write (the image is opened read-only).
-    #[arg(short = 'n', conflicts_with = "yes")]
+    #[arg(short = 'n')]
     pub no: bool,
     /// Answer yes to every question: repair.
     #[arg(short = 'y')]
@@ -226,20 +226,108 @@ pub struct FsckArgs {
     /// Check even a clean file system in preen mode; use a damaged journal anyway.
     #[arg(short = 'f')]
     pub force: bool,
-    /// The image.
-    pub image: PathBuf,
+    /// The image. With --overlay-file CHANGES, the file system as CHANGES shows it (the image and the
+    /// changes kept for it), repairs written into CHANGES, never into the image; with --overlay, repairs
+    /// made in memory only.
+    #[arg(value_name = "IMAGE", allow_hyphen_values = true)]
+    pub image: Vec<String>,
 }
 
-/// `rumpjs fsck [-n|-y] IMAGE`: fsck_ffs's phases; its messages and exit codes (0 clean or fixed,
-/// 2 problems left, 8 the check failed).
-pub fn fsck(common: &CommonOpts, a: FsckArgs) -> i32 {
-    let repair = a.yes || a.preen;
-    let dev = match open_image(&a.image, !repair) {
-        Ok(d) => d,
-        Err(e) => {
-            fail("fsck", &e);
-            return 8;
+/// fsck_ffs's exit status for a usage error (NetBSD's sbin/fsck/exitvalues.h: FSCK_EXIT_USAGE).
+const FSCK_EXIT_USAGE: i32 = 1;
+/// ... and for a check that could not be made (FSCK_EXIT_CHECK_FAILED).
+const FSCK_EXIT_CHECK_FAILED: i32 = 8;
+
+const FSCK_USAGE: &str = "usage: rumpjs fsck [-f] [-n | -y | -p] [--partition P] [--overlay-file CHANGES] IMAGE";
+
+/// fsck's words from the first that is no option on, which clap leaves to IMAGE (so that an unknown
+/// option is fsck's usage error, exit 1, not clap's 2): fsck's flags and the global options that
+/// matter to it (--partition, --overlay-file, --overlay), read as clap reads them before IMAGE.
+fn fsck_words(mut a: FsckArgs, common: &CommonOpts) -> Result<(FsckArgs, CommonOpts), String> {
+    let mut common = common.clone();
+    let mut image = Vec::new();
+    let mut it = std::mem::take(&mut a.image).into_iter();
+    while let Some(w) = it.next() {
+        let (name, inline) = match w.split_once('=') {
+            Some((n, v)) if w.starts_with("--") => (n.to_string(), Some(v.to_string())),
+            _ => (w.clone(), None),
+        };
+        let mut value = |inline: Option<String>| inline.or_else(|| it.next()).ok_or(format!("{name} needs a value"));
+        match name.as_str() {
+            "--partition" => common.partition = Some(value(inline)?),
+            "--overlay-file" => common.overlay_file = Some(PathBuf::from(value(inline)?)),
+            "--overlay" if inline.is_none() => common.overlay = true,
+            "-v" | "--verbose" | "--deterministic" if inline.is_none() => {}
+            f if f.starts_with('-') && !f.starts_with("--") && f.len() > 1 => {
+                for c in f[1..].chars() {
+                    match c {
+                        'n' => a.no = true,
+                        'y' => a.yes = true,
+                        'p' => a.preen = true,
+                        'f' => a.force = true,
+                        _ => return Err(format!("unknown option -{c}")),
+                    }
+                }
+            }
+            f if f.starts_with('-') && f.len() > 1 => return Err(format!("unknown option {w}")),
+            _ => image.push(w),
         }
+    }
+    a.image = image;
+    Ok((a, common))
+}
+
+/// `rumpjs fsck [-n|-y|-p] [--overlay-file CHANGES] IMAGE`: fsck_ffs's phases; its messages and exit
+/// codes (0 clean or fixed, 1 usage, 2 problems left, 8 the check failed).
+pub fn fsck(common: &CommonOpts, a: FsckArgs) -> i32 {
+    let usage = |m: &str| {
+        output::line(Stream::Stderr, &format!("rumpjs fsck: {m}\n{FSCK_USAGE}"));
+        FSCK_EXIT_USAGE
+    };
+    let (a, common) = match fsck_words(a, common) {
+        Ok(x) => x,
+        Err(m) => return usage(&m),
+    };
+    let common = &common;
+    let image = match a.image.as_slice() {
+        [one] => PathBuf::from(one),
+        [] => return usage("no image given"),
+        _ => return usage("one image at a time"),
+    };
+    if a.no && (a.yes || a.preen) {
+        return usage(&format!(
+            "-n and {} together (-n only reports; -y and -p repair)",
+            if a.yes { "-y" } else { "-p" }
+        ));
+    }
+    if common.overlay && common.overlay_file.is_some() {
+        return usage("--overlay and --overlay-file together (--overlay-file is an overlay kept in a file)");
+    }
+    let repair = a.yes || a.preen;
+    // An overlay is the view checked: the image itself is opened read-only.
+    let overlay = common.overlay || common.overlay_file.is_some();
+    let failed = |m: &str| {
+        fail("fsck", m);
+        FSCK_EXIT_CHECK_FAILED
+    };
+    let base = match open_image(&image, !repair || overlay) {
+        Ok(d) => d,
+        Err(e) => return failed(&e),
+    };
+    let dev: Dev = match &common.overlay_file {
+        Some(f) => {
+            if !f.exists() && !repair {
+                let m =
+                    format!("overlay file {}: No such file or directory (nothing to check but the image)", f.display());
+                return failed(&m);
+            }
+            match kernel::dev::OverlayDevice::with_sidecar(base, f) {
+                Ok((ov, _)) => Arc::new(ov),
+                Err(e) => return failed(&e.to_string()),
+            }
+        }
+        None if common.overlay => Arc::new(kernel::dev::OverlayDevice::new(base)),
+        None => base,
     };
     let opts = ffs::fsck::FsckOptions {
         repair: if a.yes { ffs::fsck::Repair::Yes } else { ffs::fsck::Repair::No },
@@ -250,18 +338,62 @@ pub fn fsck(common: &CommonOpts, a: FsckArgs) -> i32 {
     if !a.no && !a.yes && !a.preen {
         output::line(Stream::Stdout, "** no -n or -y given: checking only (as -n); nothing will be written");
     }
-    output::line(Stream::Stdout, &format!("** {}", a.image.display()));
-    let mut log = |l: &str| output::line(Stream::Stdout, l);
-    match ffs::fsck::fsck(&dev, &opts, &mut log) {
-        Ok(r) => {
-            output::flush();
-            r.exit_code
+    match (&common.overlay_file, repair) {
+        (Some(f), true) => output::line(
+            Stream::Stdout,
+            &format!(
+                "** {} as {} shows it (repairs go into {1}; the image is not written)",
+                image.display(),
+                f.display()
+            ),
+        ),
+        (Some(f), false) => {
+            output::line(Stream::Stdout, &format!("** {} as {} shows it", image.display(), f.display()))
         }
-        Err(e) => {
-            fail("fsck", &format!("{}: {e}", a.image.display()));
-            8
-        }
+        (None, true) if common.overlay => output::line(
+            Stream::Stdout,
+            &format!("** {} (--overlay: repairs made in memory only, the image is not written)", image.display()),
+        ),
+        _ => output::line(Stream::Stdout, &format!("** {}", image.display())),
     }
+    let mut log = |l: &str| output::line(Stream::Stdout, l);
+    let code = match ffs::fsck::fsck(&dev, &opts, &mut log) {
+        Ok(r) => r.exit_code,
+        Err(e) => {
+            output::flush();
+            return failed(&format!("{}: {e}", image.display()));
+        }
+    };
+    match &common.overlay_file {
+        // The repairs, held by the overlay, appended to its file.
+        Some(_) if repair => {
+            if let Err(e) = dev.flush() {
+                output::flush();
+                return failed(&format!("cannot write the repairs into the overlay file: {e}"));
+            }
+        }
+        // A session killed with the file begun leaves its view not clean (fsck_ffs -n checks without a
+        // word on it): say so, and what lets the next session mount it.
+        Some(f) => {
+            if let Ok(i) = ffs::probe_info(&dev, common.partition.as_deref()) {
+                if !i.clean {
+                    output::line(
+                        Stream::Stdout,
+                        &format!(
+                            "** NOT CLEAN (fs_clean 0x{:02x}) as {} shows it: a session with it refuses to mount it \
+                             read-write until `rumpjs fsck -y --overlay-file {1} {}` marks it clean",
+                            i.clean_flag,
+                            f.display(),
+                            image.display()
+                        ),
+                    );
+                }
+            }
+        }
+        None => {}
+    }
+    output::flush();
+    code
 }
 
 /// The one-shot commands and whether they change the image.

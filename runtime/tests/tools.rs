@@ -436,9 +436,9 @@ fn stderr_of(o: &Output) -> String {
 
 /// What is wrong is said in the command's words, on one line: a missing image is not replaced by the
 /// next host file named, get and put name their own paths (no --allow-host the user never typed).
-/// Usage errors exit 2 (clap's convention).
+/// Usage errors exit 2 (clap's convention), fsck's 1 (FSCK_EXIT_USAGE in NetBSD's exitvalues.h).
 #[test]
-fn one_shot_errors_say_what_is_wrong_and_usage_errors_exit_2() {
+fn one_shot_errors_say_what_is_wrong_and_usage_errors_exit_2_fsck_1() {
     let d = scratch("errors");
     let img = fixture(&d, "ufs1-le-8192-1024");
     let i = img.to_str().unwrap();
@@ -473,16 +473,104 @@ fn one_shot_errors_say_what_is_wrong_and_usage_errors_exit_2() {
         (vec!["get", "nocolon", "x"], 2),
         (vec!["put", "x", "nocolon"], 2),
         (vec!["newfs"], 2),
+        (vec!["fsck"], 1),
+        (vec!["fsck", "-n", "-y", i], 1),
+        (vec!["fsck", "-ny", i], 1),
+        (vec!["fsck", "-n", "-p", i], 1),
+        (vec!["fsck", "-z", i], 1),
+        (vec!["fsck", i, i], 1),
     ] {
         let o = rumpjs(&args);
         assert_eq!(o.status.code(), Some(code), "rumpjs {args:?}: {}", stderr_of(&o));
         let e = stderr_of(&o);
         assert!(e.contains("usage") || e.contains("unknown option"), "rumpjs {args:?}: {e}");
     }
+    // fsck's flags after IMAGE too.
+    assert_eq!(rumpjs(&["fsck", i, "-n"]).status.code(), Some(0));
 
     let new = d.join("new.img");
     let o = rumpjs(&["newfs", "-B", "middle", "-s", "1m", new.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr_of(&o).starts_with("rumpjs newfs: -B: be or le, not 'middle'\n"), "{}", stderr_of(&o));
     assert!(!new.exists());
+}
+
+/// A session with --overlay-file killed after an fsync leaves the overlay's view not clean; fsck
+/// checks that view (image + changes), -y writes its repairs into the overlay file, never the image,
+/// and the next session mounts it and finds what was fsync'd.
+#[test]
+fn fsck_checks_and_repairs_the_view_an_overlay_file_keeps() {
+    use std::io::BufRead;
+    let d = scratch("fsck-overlay");
+    let img = fixture(&d, "ufs2-le-8192-1024");
+    let i = img.to_str().unwrap();
+    let ovl = d.join("changes.ovl");
+    let c = ovl.to_str().unwrap();
+    let base = sha256_file(&img);
+
+    let script = "fs.mkdirSync('/ffs/kept'); \
+        for (let n = 0; n < 5; n++) { const fd = fs.openSync('/ffs/kept/f' + n, 'w'); \
+          fs.writeSync(fd, 'data ' + n + '\\n'); fs.fsyncSync(fd); fs.closeSync(fd); } \
+        for (const dir of ['/ffs/kept', '/ffs']) { const fd = fs.openSync(dir, 'r'); fs.fsyncSync(fd); fs.closeSync(fd); } \
+        console.log('SYNCED'); setInterval(() => {}, 1000);";
+    let mut child = Command::new(BIN)
+        .args(["--image", i, "--overlay-file", c, "-e", script])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().map(|l| l.unwrap_or_default());
+    if first.as_deref() != Some("SYNCED") {
+        let _ = child.kill();
+        let o = child.wait_with_output().unwrap();
+        panic!("the session did not get to its marker: {first:?}\n{}", stderr_of(&o));
+    }
+    child.kill().unwrap(); // SIGKILL: no sync, no unmount
+    child.wait().unwrap();
+    assert_eq!(sha256_file(&img), base, "an overlay session wrote to the image");
+
+    // The view is not clean: a session refuses it.
+    let o = rumpjs(&["--image", i, "--overlay-file", c, "-e", "0"]);
+    assert_ne!(o.status.code(), Some(0));
+    assert!(stderr_of(&o).contains("not clean"), "{}", stderr_of(&o));
+
+    // fsck -n checks that view and says so; it writes nothing anywhere.
+    let sidecar = sha256_file(&ovl);
+    let o = rumpjs(&["fsck", "-n", "--overlay-file", c, i]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains(&format!("** {i} as {c} shows it")), "{text}");
+    assert!(text.contains("** Phase 5 - Check Cyl groups"), "{text}");
+    assert!(text.contains("** NOT CLEAN (fs_clean 0x02)"), "{text}");
+    let unresolved = text.contains("UNRESOLVED INCONSISTENCIES REMAIN");
+    assert_eq!(o.status.code(), Some(if unresolved { 2 } else { 0 }), "{text}");
+    assert_eq!(sha256_file(&ovl), sidecar, "fsck -n changed the overlay file");
+    assert_eq!(sha256_file(&img), base);
+
+    // -y repairs into the overlay file, and marks the view clean.
+    let o = rumpjs(&["fsck", "-y", "--overlay-file", c, i]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{text}{}", stderr_of(&o));
+    assert!(text.contains("FILE SYSTEM MARKED CLEAN"), "{text}");
+    assert_ne!(sha256_file(&ovl), sidecar);
+    assert_eq!(sha256_file(&img), base, "fsck -y --overlay-file wrote to the image");
+    let o = rumpjs(&["fsck", "-n", "--overlay-file", c, i]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{text}");
+    assert!(!text.contains("NOT CLEAN"), "{text}");
+
+    // The next session mounts it read-write and finds the fsync'd files.
+    let got = ok(&[
+        "--image",
+        i,
+        "--overlay-file",
+        c,
+        "-e",
+        "console.log([0, 1, 2, 3, 4].map((n) => fs.readFileSync('/ffs/kept/f' + n, 'utf8')).join(''))",
+    ]);
+    assert_eq!(got, "data 0\ndata 1\ndata 2\ndata 3\ndata 4\n\n");
+    assert_eq!(sha256_file(&img), base);
+    // The image alone is as it was: clean, without the files.
+    assert_eq!(rumpjs(&["fsck", "-n", i]).status.code(), Some(0));
+    assert_eq!(rumpjs(&["ls", i, "/kept"]).status.code(), Some(1));
 }
