@@ -566,6 +566,13 @@ impl JsRepl {
             return match word {
                 "exit" | "quit" => Outcome::Exit(0),
                 "help" if rest.trim().is_empty() => self.help(),
+                // The REPL's own commands are not commands.js's: their help is here.
+                "help" if REPL_COMMANDS.iter().any(|(n, _, _)| *n == rest.trim().trim_start_matches('.')) => {
+                    let name = rest.trim().trim_start_matches('.');
+                    let (_, usage, help) =
+                        REPL_COMMANDS.iter().find(|(n, _, _)| *n == name).copied().unwrap_or_default();
+                    Outcome::Output(format!("{usage}\n  {help}"))
+                }
                 "load" => self.load(rest),
                 _ => self.command(cmd),
             };

@@ -519,10 +519,18 @@ fn mount_image(
         let _ = kernel.etfs_remove(&devpath);
         let why = kernel_bindings::rump::mount_reason(kernel, before, &opts.fstype, &img.mountpoint);
         match (e, why) {
-            (_, Some(why)) if why.contains("not clean") => fail(format!(
-                "{e} ({why}): check it with `rumpjs fsck -y {}`, or mount it anyway with --force",
-                host.display()
-            )),
+            (_, Some(why)) if why.contains("not clean") => fail(match &opts.overlay_file {
+                // The overlay file's view is what is not clean: fsck it there, never in the image.
+                Some(f) => format!(
+                    "{e} ({why}): check it with `rumpjs fsck -y --overlay-file {} {}`",
+                    f.display(),
+                    host.display()
+                ),
+                None => format!(
+                    "{e} ({why}): check it with `rumpjs fsck -y {}`, or mount it anyway with --force",
+                    host.display()
+                ),
+            }),
             (_, Some(why)) => fail(format!("{e} ({why})")),
             (kernel::Errno::EOPNOTSUPP, None) => {
                 fail(format!("{e} (this kernel's {} driver cannot mount images yet)", opts.fstype))

@@ -118,7 +118,7 @@ pub struct NewfsArgs {
 
 /// `rumpjs newfs …`: an empty FFS laid out as NetBSD's newfs does.
 pub fn newfs(common: &CommonOpts, a: NewfsArgs) -> i32 {
-    let (opts, image) = match check_newfs_words(&a.args).and_then(|_| ffs::newfs::parse_args(&a.args)) {
+    let (opts, image) = match ffs::newfs::parse_args(&a.args) {
         Ok(x) => x,
         Err(e) => {
             output::line(Stream::Stderr, &format!("rumpjs newfs: {e}\nusage: rumpjs {}", ffs::newfs::USAGE));
@@ -154,29 +154,6 @@ pub fn newfs(common: &CommonOpts, a: NewfsArgs) -> i32 {
         }
         Err(e) => fail("newfs", &format!("{image}: {e}")),
     }
-}
-
-/// The values of newfs's word options (-B be|le, -o space|time), checked before the kernel's parser so
-/// a bad one is quoted as the user typed it ("-B: be or le, not 'middle'").
-fn check_newfs_words(args: &[String]) -> Result<(), String> {
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let (flag, allowed) = match a.as_str() {
-            "-B" => ("-B", ["be", "le"]),
-            "-o" => ("-o", ["space", "time"]),
-            "-O" | "-b" | "-f" | "-s" | "-n" | "-i" | "-m" | "-V" => {
-                it.next();
-                continue;
-            }
-            _ => continue,
-        };
-        match it.next() {
-            Some(v) if allowed.contains(&v.as_str()) => {}
-            Some(v) => return Err(format!("{flag}: {} or {}, not '{v}'", allowed[0], allowed[1])),
-            None => return Err(format!("{flag} needs a value: {} or {}", allowed[0], allowed[1])),
-        }
-    }
-    Ok(())
 }
 
 #[derive(Args, Debug)]

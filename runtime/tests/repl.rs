@@ -118,6 +118,9 @@ fn repl_on_an_image_with_the_other_commands() {
     p.send_line(".help").unwrap();
     p.expect(".load FILE").unwrap();
     p.expect("rump:/> ").unwrap();
+    p.send_line(".help load").unwrap();
+    p.expect("evaluate a script file").unwrap();
+    p.expect("rump:/> ").unwrap();
 
     // A syntax error, then the session goes on.
     p.send_line("1 +* 2").unwrap();

@@ -385,14 +385,16 @@ pub fn parse_args(args: &[String]) -> Result<(NewfsOptions, String), String> {
                 o.order = match it.next().map(|s| s.as_str()) {
                     Some("be") => ByteOrder::Big,
                     Some("le") => ByteOrder::Little,
-                    other => return Err(format!("-B: be or le, not {other:?}")),
+                    Some(v) => return Err(format!("-B: be or le, not '{v}'")),
+                    None => return Err("-B needs a value: be or le".into()),
                 }
             }
             "-o" => {
                 o.optim_space = match it.next().map(|s| s.as_str()) {
                     Some("space") => true,
                     Some("time") => false,
-                    other => return Err(format!("-o: space or time, not {other:?}")),
+                    Some(v) => return Err(format!("-o: space or time, not '{v}'")),
+                    None => return Err("-o needs a value: space or time".into()),
                 }
             }
             "-V" => o.volname = it.next().ok_or("-V needs a name")?.clone(),
