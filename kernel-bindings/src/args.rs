@@ -168,17 +168,29 @@ pub struct BufView {
 }
 
 impl BufView {
-    /// Any TypedArray (Uint8Array first of all); SharedArrayBuffer-backed views are refused.
+    /// Any TypedArray (Uint8Array first of all) or DataView, as Node's ArrayBufferView arguments;
+    /// SharedArrayBuffer-backed views are refused.
     pub fn from_value(ctx: &mut Context, v: &JsValue, name: &str) -> JsResult<BufView> {
-        match v.as_object().filter(|o| o.is::<boa_engine::builtins::typed_array::TypedArray>()) {
-            Some(o) => BufView::from_object(ctx, &o, name),
-            None => Err(invalid_arg_type(ctx, name, "an instance of Uint8Array", v)),
+        match v.as_object() {
+            Some(o) if o.is::<boa_engine::builtins::typed_array::TypedArray>() => BufView::from_object(ctx, &o, name),
+            Some(o) if o.is::<boa_engine::builtins::dataview::DataView>() => {
+                let dv = boa_engine::object::builtins::JsDataView::from_object(o.clone())?;
+                let bufv = dv.buffer(ctx)?;
+                let (off, len) = (dv.byte_offset(ctx)? as usize, dv.byte_length(ctx)? as usize);
+                BufView::over(ctx, bufv, off, len, name)
+            }
+            _ => Err(invalid_arg_type(ctx, name, "an instance of Uint8Array", v)),
         }
     }
 
     fn from_object(ctx: &mut Context, o: &JsObject, name: &str) -> JsResult<BufView> {
         let ta = JsTypedArray::from_object(o.clone())?;
         let bufv = ta.buffer(ctx)?;
+        let (off, len) = (ta.byte_offset(ctx)?, ta.byte_length(ctx)?);
+        BufView::over(ctx, bufv, off, len, name)
+    }
+
+    fn over(ctx: &mut Context, bufv: JsValue, off: usize, len: usize, name: &str) -> JsResult<BufView> {
         let buf = match bufv.as_object().map(JsArrayBuffer::from_object) {
             Some(Ok(b)) => b,
             _ => {
@@ -188,8 +200,6 @@ impl BufView {
         if buf.data().is_none() {
             return Err(detached(ctx, name));
         }
-        let off = ta.byte_offset(ctx)?;
-        let len = ta.byte_length(ctx)?;
         Ok(BufView { buf, off, len })
     }
 

@@ -397,7 +397,9 @@ fn data_arg(ctx: &mut Context, val: &JsValue, enc: Enc) -> JsResult<Data> {
     if let Some(s) = val.as_string() {
         return Ok(Data::Bytes(encode(&s, enc)));
     }
-    if val.as_object().is_some_and(|o| o.is::<boa_engine::builtins::typed_array::TypedArray>()) {
+    if val.as_object().is_some_and(|o| {
+        o.is::<boa_engine::builtins::typed_array::TypedArray>() || o.is::<boa_engine::builtins::dataview::DataView>()
+    }) {
         return Ok(Data::View(BufView::from_value(ctx, val, "data")?));
     }
     Err(invalid_arg_type(ctx, "data", "of type string or an instance of Buffer, TypedArray, or DataView", val))

@@ -3,6 +3,7 @@
 // - TextEncoder.prototype.encodeInto, as the Encoding standard has it.
 // - structuredClone and atob fail as Node's DOMExceptions do: name DataCloneError (code 25) or
 //   InvalidCharacterError (code 5), not a plain Error.
+// - TextDecoder's { fatal: true } and setTimeout/setInterval's check of their callback, as Node has them.
 // - Strings longer than Node's limit (2^29 - 24) from repeat, padStart, padEnd and join are a RangeError
 //   "Invalid string length", as in Node, before Boa allocates: its repeat asks 24 bytes a repetition at
 //   once, so 'a'.repeat(2 ** 30) would otherwise meet the --max-memory stop instead of a catchable error.
@@ -83,7 +84,56 @@
       });
     }
   }
-  if (typeof TextDecoder === 'function') guard(TextDecoder, 'decode');
+  if (typeof TextDecoder === 'function') {
+    guard(TextDecoder, 'decode');
+    // { fatal: true }: invalid UTF-8 is Node's TypeError instead of U+FFFD. Checked only when a U+FFFD
+    // came out: valid input then encodes back to the same bytes (after a BOM the decoder dropped).
+    const Base = TextDecoder;
+    const encoder = new TextEncoder();
+    const fatalOf = new WeakMap();
+    class TextDecoderFatal extends Base {
+      constructor(label = 'utf-8', options = undefined) {
+        super(label, options);
+        fatalOf.set(this, Boolean(options && options.fatal));
+      }
+      get fatal() {
+        return fatalOf.get(this) ?? false;
+      }
+      decode(input, options) {
+        const s = super.decode(input, options);
+        if (!fatalOf.get(this) || this.encoding !== 'utf-8' || !s.includes('\ufffd')) return s;
+        let b = ArrayBuffer.isView(input)
+          ? new Uint8Array(input.buffer, input.byteOffset, input.byteLength)
+          : new Uint8Array(input);
+        if (!this.ignoreBOM && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) b = b.subarray(3);
+        const back = encoder.encode(s);
+        if (back.length === b.length && back.every((x, i) => x === b[i])) return s;
+        const e = new TypeError('The encoded data was not valid for encoding utf-8');
+        e.code = 'ERR_ENCODING_INVALID_ENCODED_DATA';
+        throw e;
+      }
+    }
+    Object.defineProperty(TextDecoderFatal, 'name', { value: 'TextDecoder' });
+    Object.defineProperty(globalThis, 'TextDecoder', { value: TextDecoderFatal, writable: true, configurable: true, enumerable: false });
+  }
+  // A timer without a function is Node's ERR_INVALID_ARG_TYPE, not a timer that does nothing.
+  for (const key of ['setTimeout', 'setInterval']) {
+    const f = globalThis[key];
+    if (typeof f !== 'function') continue;
+    const wrapped = {
+      [key](callback, ...rest) {
+        if (typeof callback !== 'function') {
+          const got = callback === undefined || callback === null ? String(callback)
+            : typeof callback === 'string' ? `type string ('${callback}')` : `type ${typeof callback} (${String(callback)})`;
+          const e = new TypeError(`The "callback" argument must be of type function. Received ${got}`);
+          e.code = 'ERR_INVALID_ARG_TYPE';
+          throw e;
+        }
+        return f.call(this, callback, ...rest);
+      },
+    }[key];
+    Object.defineProperty(globalThis, key, { value: wrapped, writable: true, configurable: true, enumerable: false });
+  }
   const domException = (name, code) => (e) => {
     const d = new Error(e instanceof Error ? String(e.message).replace(/^DataCloneError: /, '') : String(e));
     d.name = name;

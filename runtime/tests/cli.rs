@@ -228,6 +228,31 @@ fn an_unclean_image_needs_fsck_or_force() {
     assert!(out(&o).contains("last mounted on:   /mnt/data"), "{}", out(&o));
 }
 
+/// Node details: a DataView is an ArrayBufferView to fs as a TypedArray is; TextDecoder's fatal mode;
+/// a timer without a callback is ERR_INVALID_ARG_TYPE.
+#[test]
+fn dataview_fatal_decoding_and_timer_callbacks_as_in_node() {
+    let o = rumpjs(&[
+        "-e",
+        "fs.writeFileSync('/tmp/dv', new DataView(new Uint8Array([104, 105, 33, 33]).buffer, 0, 3));
+         const dv = new DataView(new ArrayBuffer(8), 2, 4);
+         console.log(fs.readFileSync('/tmp/dv', 'utf8'), fs.readSync(fs.openSync('/tmp/dv'), dv), new Uint8Array(dv.buffer).join());
+         const fatal = new TextDecoder('utf-8', { fatal: true });
+         try { fatal.decode(new Uint8Array([0x61, 0xff])); } catch (e) { console.log(e.name, e.code); }
+         console.log(fatal.decode(new Uint8Array([0xef, 0xbb, 0xbf, 0xe2, 0x82, 0xac, 0xef, 0xbf, 0xbd])), fatal.fatal,
+                     new TextDecoder().decode(new Uint8Array([0xff])) === '\\ufffd');
+         for (const f of [() => setTimeout(), () => setInterval('x', 1)])
+           try { f(); } catch (e) { console.log(e.code, e.message); }",
+    ]);
+    assert_eq!(code(&o), 0, "{}", err(&o));
+    assert_eq!(
+        out(&o),
+        "hi! 3 0,0,104,105,33,0,0,0\nTypeError ERR_ENCODING_INVALID_ENCODED_DATA\n€\u{fffd} true true\n\
+         ERR_INVALID_ARG_TYPE The \"callback\" argument must be of type function. Received undefined\n\
+         ERR_INVALID_ARG_TYPE The \"callback\" argument must be of type function. Received type string ('x')\n"
+    );
+}
+
 /// fs.promises.open resolves to Node's FileHandle, whose methods are the fs calls on its descriptor.
 #[test]
 fn fs_promises_open_gives_a_file_handle() {
