@@ -223,22 +223,9 @@ function downloadUrl(p) {
   return '/api/download?path=' + encodeURIComponent(p) + '&token=' + encodeURIComponent(token);
 }
 
-function hexView(bytes, base) {
-  let out = '';
-  for (let off = 0; off < bytes.length; off += 16) {
-    const row = bytes.subarray(off, off + 16);
-    let hx = '';
-    let asc = '';
-    for (let i = 0; i < 16; i++) {
-      if (i === 8) hx += ' ';
-      if (i < row.length) {
-        hx += row[i].toString(16).padStart(2, '0') + ' ';
-        asc += row[i] >= 0x20 && row[i] < 0x7f ? String.fromCharCode(row[i]) : '.';
-      } else hx += '   ';
-    }
-    out += `${(base + off).toString(16).padStart(8, '0')}  ${hx} |${asc}|\n`;
-  }
-  return out;
+/// A path as one word of a command line (commands.js's tokenize reads shell quoting).
+function shellQuote(p) {
+  return "'" + p.replaceAll("'", "'\\''") + "'";
 }
 
 /// Whether bytes look like something other than text: a NUL, or many control bytes.
@@ -266,7 +253,12 @@ async function openFile(p, how) {
     const total = Number(res.headers.get('X-Total-Size') || 0);
     const bytes = new Uint8Array(await res.arrayBuffer());
     if (how === 'auto') how = looksBinary(bytes) ? 'hex' : 'text';
-    let shown = how === 'hex' ? hexView(bytes, 0) : new TextDecoder('utf-8', { fatal: false }).decode(bytes);
+    let shown = new TextDecoder('utf-8', { fatal: false }).decode(bytes);
+    if (how === 'hex') {
+      // The REPL's own hexdump (commands.js), over the bytes the page was sent: one implementation.
+      const r = await apiJson('/api/command', { line: `hexdump -n ${bytes.length} ${shellQuote(p)}`, columns: 80 });
+      shown = (r.out || '') + (r.err || '');
+    }
     if (!bytes.length) shown = total ? '' : '(empty file)';
     if (total > bytes.length) shown += `\n… ${total - bytes.length} more bytes (download to get all of it)`;
     body.textContent = shown;
