@@ -14,7 +14,7 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Whether an input can be evaluated yet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,7 +76,13 @@ pub struct ReplOptions {
     /// Called (on the editor's thread) each time Ctrl-C is pressed at the prompt, even while the evaluator
     /// is busy with background work and cannot answer.
     pub on_interrupt: Option<Arc<dyn Fn() + Send + Sync>>,
+    /// Whether an input is complete, answered on the editor's thread (Enter never waits for an evaluator
+    /// busy with a timer); `None`: ask the evaluator.
+    pub check: Option<CheckFn>,
 }
+
+/// See [`ReplOptions::check`].
+pub type CheckFn = Arc<dyn Fn(&str) -> Completeness + Send + Sync>;
 
 impl Default for ReplOptions {
     fn default() -> ReplOptions {
@@ -85,6 +91,7 @@ impl Default for ReplOptions {
             history_size: 1000,
             color: std::io::stdout().is_terminal(),
             on_interrupt: None,
+            check: None,
         }
     }
 }
@@ -103,8 +110,8 @@ enum Request {
     Check(String, Sender<Completeness>),
     /// A line read (or why none was).
     Line(Result<String, ReadlineError>),
-    /// The editor's printer for output that arrives while a prompt is shown (None: not a terminal).
-    Printer(Option<Box<dyn ExternalPrinter + Send>>),
+    /// Where output that arrives while a prompt is shown goes (the printer thread; None: not a terminal).
+    Printer(Option<Sender<String>>),
 }
 
 /// What the evaluator's thread tells the editor's.
@@ -117,13 +124,16 @@ enum Command {
 struct ReplHelper {
     to_eval: Sender<Request>,
     color: bool,
+    check: Option<CheckFn>,
 }
 
 impl ReplHelper {
-    fn ask<T>(&self, make: impl FnOnce(Sender<T>) -> Request) -> Option<T> {
+    /// Asks the evaluator, waiting at most `wait` (it may be busy running a timer: the editor must not hang
+    /// on it with the terminal in raw mode, where Ctrl-C is only a key).
+    fn ask<T>(&self, make: impl FnOnce(Sender<T>) -> Request, wait: Duration) -> Option<T> {
         let (tx, rx) = channel();
         self.to_eval.send(make(tx)).ok()?;
-        rx.recv().ok()
+        rx.recv_timeout(wait).ok()
     }
 }
 
@@ -131,7 +141,9 @@ impl Completer for ReplHelper {
     type Candidate = Pair;
 
     fn complete(&self, line: &str, pos: usize, _ctx: &Context<'_>) -> rustyline::Result<(usize, Vec<Pair>)> {
-        let (start, cands) = self.ask(|tx| Request::Complete(line.to_string(), pos, tx)).unwrap_or((pos, Vec::new()));
+        let (start, cands) = self
+            .ask(|tx| Request::Complete(line.to_string(), pos, tx), Duration::from_millis(500))
+            .unwrap_or((pos, Vec::new()));
         Ok((start, cands.into_iter().map(|c| Pair { display: c.clone(), replacement: c }).collect()))
     }
 }
@@ -156,7 +168,11 @@ impl Highlighter for ReplHelper {
 
 impl Validator for ReplHelper {
     fn validate(&self, ctx: &mut ValidationContext<'_>) -> rustyline::Result<ValidationResult> {
-        Ok(match self.ask(|tx| Request::Check(ctx.input().to_string(), tx)) {
+        let answer = match &self.check {
+            Some(check) => Some(check(ctx.input())),
+            None => self.ask(|tx| Request::Check(ctx.input().to_string(), tx), Duration::from_secs(2)),
+        };
+        Ok(match answer {
             Some(Completeness::Incomplete) => ValidationResult::Incomplete,
             _ => ValidationResult::Valid(None),
         })
@@ -179,11 +195,27 @@ fn editor_thread(
         .edit_mode(EditMode::Emacs)
         .build();
     let mut rl: Editor<ReplHelper, DefaultHistory> = Editor::with_config(config)?;
-    rl.set_helper(Some(ReplHelper { to_eval: to_eval.clone(), color: opts.color }));
+    rl.set_helper(Some(ReplHelper { to_eval: to_eval.clone(), color: opts.color, check: opts.check.clone() }));
     if let Some(h) = &opts.history {
         let _ = rl.load_history(h);
     }
-    let printer = rl.create_external_printer().ok().map(|p| Box::new(p) as Box<dyn ExternalPrinter + Send>);
+    // The printer lives on a thread of its own: rustyline's print waits for the editor to take the previous
+    // message, which the evaluator must never do (the editor may be waiting for the evaluator).
+    let printer = rl.create_external_printer().ok().and_then(|mut p| {
+        let (tx, rx) = channel::<String>();
+        std::thread::Builder::new()
+            .name("rumpjs-printer".into())
+            .spawn(move || {
+                while let Ok(text) = rx.recv() {
+                    if p.print(text.clone()).is_err() {
+                        print!("{text}");
+                        let _ = std::io::stdout().flush();
+                    }
+                }
+            })
+            .ok()
+            .map(|_| tx)
+    });
     let _ = to_eval.send(Request::Printer(printer));
     while let Ok(Command::Read(prompt)) = commands.recv() {
         let r = rl.readline(&prompt);
@@ -212,13 +244,13 @@ fn editor_thread(
 }
 
 /// Prints output that arrived outside an evaluation: above the prompt when the editor has a printer.
-fn show(printer: &mut Option<Box<dyn ExternalPrinter + Send>>, text: String) {
+fn show(printer: &Option<Sender<String>>, text: String) {
     if text.is_empty() {
         return;
     }
     let text = if text.ends_with('\n') { text } else { text + "\n" };
     if let Some(p) = printer {
-        if p.print(text.clone()).is_ok() {
+        if p.send(text.clone()).is_ok() {
             return;
         }
     }
@@ -238,7 +270,7 @@ pub fn run<E: Evaluator>(evaluator: &mut E, opts: ReplOptions) -> std::io::Resul
         let editor = std::thread::Builder::new()
             .name("rumpjs-editor".into())
             .spawn_scoped(scope, move || editor_thread(opts, to_eval, commands))?;
-        let mut printer: Option<Box<dyn ExternalPrinter + Send>> = None;
+        let mut printer: Option<Sender<String>> = None;
         let mut interrupted = false;
         let _ = to_editor.send(Command::Read(evaluator.prompt()));
         let code = loop {
@@ -247,7 +279,7 @@ pub fn run<E: Evaluator>(evaluator: &mut E, opts: ReplOptions) -> std::io::Resul
                     Ok(m) => m,
                     Err(RecvTimeoutError::Timeout) => {
                         let out = evaluator.run_background();
-                        show(&mut printer, out);
+                        show(&printer, out);
                         continue;
                     }
                     Err(RecvTimeoutError::Disconnected) => break 1,
@@ -289,7 +321,7 @@ pub fn run<E: Evaluator>(evaluator: &mut E, opts: ReplOptions) -> std::io::Resul
                 }
                 Request::Line(Err(ReadlineError::Eof)) => {
                     let out = evaluator.at_end();
-                    show(&mut None, out);
+                    show(&None, out);
                     break 0;
                 }
                 Request::Line(Err(e)) => {

@@ -94,6 +94,9 @@ impl JobExecutor for Executor {
     }
 
     fn run_jobs(self: Rc<Self>, context: &mut Context) -> JsResult<()> {
+        // Without waiting, only the timers due when this began: a timer that sets another for 0 ms must
+        // not keep the REPL from its prompt.
+        let start = Instant::now();
         loop {
             // Microtasks (promise reactions, async functions, module loading) until none is left.
             self.inner.clone().run_jobs(context)?;
@@ -113,7 +116,7 @@ impl JobExecutor for Executor {
             };
             let Some(key) = next else { return Ok(()) };
             let now = Instant::now();
-            if key.0 > now && !self.wait_for_timers.get() {
+            if !self.wait_for_timers.get() && key.0 > start {
                 return Ok(());
             }
             if key.0 > now {

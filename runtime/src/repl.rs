@@ -45,6 +45,10 @@ fn install_interrupts() {
         loop {
             std::thread::sleep(Duration::from_millis(50));
             let n = INTERRUPTS.load(Ordering::SeqCst);
+            if n >= 3 {
+                // Whatever the REPL thinks it is doing: three Ctrl-Cs and no prompt back is a hang.
+                crate::watchdog::end_process("\nrumpjs: ended by Ctrl-C pressed three times", SIGINT_EXIT);
+            }
             if !BUSY.load(Ordering::SeqCst) || n == 0 {
                 first = None;
                 hinted = false;
@@ -67,6 +71,23 @@ fn install_interrupts() {
             }
         }
     });
+}
+
+/// JavaScript (or a command) is running from now until this is dropped: a Ctrl-C is meant for it.
+struct Busy;
+
+impl Busy {
+    fn start() -> Busy {
+        INTERRUPTS.store(0, Ordering::SeqCst);
+        BUSY.store(true, Ordering::SeqCst);
+        Busy
+    }
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        BUSY.store(false, Ordering::SeqCst);
+    }
 }
 
 /// Whether the running evaluation should stop: Ctrl-C, or past the --timeout deadline.
@@ -121,6 +142,67 @@ const KEYWORDS: &[&str] = &[
     "with",
     "yield",
 ];
+
+/// A syntax check only, with an interner of its own (it runs on the editor's thread too). `Script::parse`
+/// would declare the code's top-level `let`/`const`/`class` names in the realm's global scope, so the
+/// evaluation that follows would find them taken ("duplicate lexical declaration").
+fn parses(code: &str) -> Result<(), String> {
+    let scope = boa_engine::ast::scope::Scope::new_global();
+    boa_engine::parser::Parser::new(Source::from_bytes(code))
+        .parse_script(&scope, &mut boa_engine::interner::Interner::default())
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+/// The code to evaluate for an input: `{...}` read as an object literal (as Node's REPL does), and
+/// top-level `await` run inside an async function (declarations become globals).
+fn prepare(input: &str) -> String {
+    let t = input.trim();
+    if t.starts_with('{') && t.ends_with('}') {
+        let wrapped = format!("({t})");
+        if parses(&wrapped).is_ok() {
+            return wrapped;
+        }
+    }
+    if parses(t).is_ok() || !t.contains("await") {
+        return t.to_string();
+    }
+    let body = t.trim_end_matches(';');
+    for kw in ["const ", "let ", "var "] {
+        if let Some(rest) = body.strip_prefix(kw) {
+            if let Some((name, value)) = rest.split_once('=') {
+                let name = name.trim();
+                if !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '$') {
+                    return format!("(async () => {{ globalThis.{name} = {value}; }})()");
+                }
+            }
+        }
+    }
+    let expr = format!("(async () => {{ return ({body}); }})()");
+    if parses(&expr).is_ok() {
+        return expr;
+    }
+    format!("(async () => {{ {body} }})()")
+}
+
+/// Whether an input is complete (Enter evaluates it) or a statement goes on (Enter adds a line).
+pub fn completeness(input: &str) -> Completeness {
+    let t = input.trim();
+    if t.is_empty() || t.starts_with('.') {
+        return Completeness::Complete;
+    }
+    match parses(&prepare(t)) {
+        Ok(()) => Completeness::Complete,
+        Err(m)
+            if m.contains("abrupt end")
+                || m.contains("unterminated template")
+                || m.contains("unterminated multiline comment") =>
+        {
+            Completeness::Incomplete
+        }
+        Err(_) => Completeness::Complete,
+    }
+}
 
 pub struct JsRepl {
     pub session: Session,
@@ -193,6 +275,7 @@ impl JsRepl {
 
     /// Runs a shell-like command line (without its leading dot) through commands.js.
     fn command(&mut self, line: &str) -> Outcome {
+        let _busy = Busy::start();
         let (run, _) = match self.commands() {
             Ok(c) => c,
             Err(e) => return Outcome::Error(e),
@@ -287,52 +370,11 @@ impl JsRepl {
         Some(out)
     }
 
-    /// A syntax check only. `Script::parse` would declare the code's top-level `let`/`const`/`class` names
-    /// in the realm's global scope, so the evaluation that follows would find them taken ("duplicate
-    /// lexical declaration"): parse against a throwaway global scope instead.
-    fn parses(&mut self, code: &str) -> Result<(), String> {
-        self.session.check_syntax(code)
-    }
-
-    /// The code to evaluate for an input: `{...}` read as an object literal (as Node's REPL does), and
-    /// top-level `await` run inside an async function (declarations become globals).
-    fn prepare(&mut self, input: &str) -> String {
-        let t = input.trim();
-        if t.starts_with('{') && t.ends_with('}') {
-            let wrapped = format!("({t})");
-            if self.parses(&wrapped).is_ok() {
-                return wrapped;
-            }
-        }
-        if self.parses(t).is_ok() || !t.contains("await") {
-            return t.to_string();
-        }
-        let body = t.trim_end_matches(';');
-        for kw in ["const ", "let ", "var "] {
-            if let Some(rest) = body.strip_prefix(kw) {
-                if let Some((name, value)) = rest.split_once('=') {
-                    let name = name.trim();
-                    if !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '$') {
-                        return format!("(async () => {{ globalThis.{name} = {value}; }})()");
-                    }
-                }
-            }
-        }
-        let expr = format!("(async () => {{ return ({body}); }})()");
-        if self.parses(&expr).is_ok() {
-            return expr;
-        }
-        format!("(async () => {{ {body} }})()")
-    }
-
     fn eval_js(&mut self, input: &str, name: &str) -> Outcome {
-        let code = self.prepare(input);
+        let code = prepare(input);
         let deadline = self.timeout.map(|t| Instant::now() + t);
-        INTERRUPTS.store(0, Ordering::SeqCst);
-        BUSY.store(true, Ordering::SeqCst);
-        let out = self.eval_code(&code, name, deadline);
-        BUSY.store(false, Ordering::SeqCst);
-        out
+        let _busy = Busy::start();
+        self.eval_code(&code, name, deadline)
     }
 
     fn eval_code(&mut self, code: &str, name: &str, deadline: Option<Instant>) -> Outcome {
@@ -403,10 +445,9 @@ impl JsRepl {
         crate::output::set_sink(Some(Box::new(move |_, b: &[u8]| {
             sink.lock().unwrap_or_else(|e| e.into_inner()).extend_from_slice(b)
         })));
-        INTERRUPTS.store(0, Ordering::SeqCst);
-        BUSY.store(true, Ordering::SeqCst);
+        let busy = Busy::start();
         let r = self.session.run_jobs();
-        BUSY.store(false, Ordering::SeqCst);
+        drop(busy);
         crate::output::set_sink(None);
         let mut text = String::from_utf8_lossy(&buf.lock().unwrap_or_else(|e| e.into_inner())).into_owned();
         if let Err(f) = r {
@@ -424,6 +465,7 @@ impl JsRepl {
 
     /// Names a value has (own and inherited properties), for completing `obj.`.
     fn property_names(&mut self, expr: &str) -> Vec<String> {
+        let _busy = Busy::start();
         let valid = !expr.is_empty()
             && expr.split('.').all(|p| {
                 let mut c = p.chars();
@@ -517,7 +559,7 @@ impl Evaluator for JsRepl {
     }
 
     fn check(&mut self, input: &str) -> Completeness {
-        self.check_inner(input)
+        completeness(input)
     }
 
     fn complete(&mut self, line: &str, pos: usize) -> (usize, Vec<String>) {
@@ -536,6 +578,10 @@ impl Evaluator for JsRepl {
     /// event loop does after its REPL closes (Ctrl-C stops the wait).
     fn at_end(&mut self) -> String {
         let mut out = String::new();
+        // Ctrl-D at a terminal leaves at once, as in Node's REPL; a piped script's timers run out first.
+        if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+            return out;
+        }
         INTERRUPTS.store(0, Ordering::SeqCst);
         while let Some(at) = self.session.next_timer() {
             if INTERRUPTS.load(Ordering::SeqCst) > 0 {
@@ -578,25 +624,6 @@ impl JsRepl {
             };
         }
         self.eval_js(t, "REPL")
-    }
-
-    fn check_inner(&mut self, input: &str) -> Completeness {
-        let t = input.trim();
-        if t.is_empty() || t.starts_with('.') {
-            return Completeness::Complete;
-        }
-        let code = self.prepare(t);
-        match self.parses(&code) {
-            Ok(()) => Completeness::Complete,
-            Err(m)
-                if m.contains("abrupt end")
-                    || m.contains("unterminated template")
-                    || m.contains("unterminated multiline comment") =>
-            {
-                Completeness::Incomplete
-            }
-            Err(_) => Completeness::Complete,
-        }
     }
 
     fn complete_inner(&mut self, line: &str, pos: usize) -> (usize, Vec<String>) {
@@ -673,7 +700,12 @@ pub fn main(session: Session, timeout: Option<Duration>) -> i32 {
     let on_interrupt: Arc<dyn Fn() + Send + Sync> = Arc::new(|| {
         INTERRUPTS.fetch_add(1, Ordering::SeqCst);
     });
-    let opts = repl::ReplOptions { color, on_interrupt: Some(on_interrupt), ..Default::default() };
+    let opts = repl::ReplOptions {
+        color,
+        on_interrupt: Some(on_interrupt),
+        check: Some(Arc::new(completeness)),
+        ..Default::default()
+    };
     let code = match repl::run(&mut r, opts) {
         Ok(c) => c,
         Err(e) => {

@@ -66,7 +66,11 @@ fn repl_through_a_terminal() {
     // line discipline would take the ^D as end-of-file of that read, not as a key for the editor.
     p.expect("rump:/ffs/data> ").unwrap();
 
-    // Ctrl-D leaves with status 0, and the history was kept.
+    // Ctrl-D leaves with status 0 at once, a pending interval notwithstanding (as Node's REPL), and the
+    // history was kept.
+    p.send_line("setInterval(() => {}, 1000); 'interval set'").unwrap();
+    p.expect("'interval set'").unwrap();
+    p.expect("rump:/ffs/data> ").unwrap();
     p.send("\x04").unwrap();
     p.expect(Eof).unwrap();
     let status = p.get_process_mut().wait().unwrap();
@@ -204,6 +208,29 @@ fn repl_keeps_declarations_runs_timers_at_the_prompt_and_stops_loops() {
     p.expect("tick #3").unwrap();
     p.send_line("clearInterval(iv); ticks >= 3").unwrap();
     p.expect(Regex("\r?\ntrue\r?\n")).unwrap();
+    p.expect("rump:/> ").unwrap();
+    // Output of a busy interval above the prompt while inputs are typed and evaluated (the editor and
+    // the printer must not wait on each other).
+    p.send_line(
+        "let fast = 0; const iv2 = setInterval(() => { fast++; if (fast % 50 === 0) console.log('fast', fast) }, 2)",
+    )
+    .unwrap();
+    p.expect("rump:/> ").unwrap();
+    for i in 0..5 {
+        p.send_line(format!("'typed ' + {i}")).unwrap();
+        p.expect(format!("'typed {i}'")).unwrap();
+    }
+    p.expect("fast 100").unwrap();
+    p.send_line("clearInterval(iv2); fast >= 100").unwrap();
+    p.expect(Regex("\r?\ntrue\r?\n")).unwrap();
+    p.expect("rump:/> ").unwrap();
+    // A timer that sets itself again for 0 ms does not keep the prompt away.
+    p.send_line("let spins = 0; function spin() { if (++spins < 1e9) setTimeout(spin, 0) }; spin(); 'prompt back'")
+        .unwrap();
+    p.expect("'prompt back'").unwrap();
+    p.expect("rump:/> ").unwrap();
+    p.send_line("spins = 1e9; 'stopped'").unwrap();
+    p.expect("'stopped'").unwrap();
     p.expect("rump:/> ").unwrap();
     // An awaited timer holds the input until it fires, and no longer.
     p.send_line("await new Promise((r) => setTimeout(() => r('slept'), 200))").unwrap();
