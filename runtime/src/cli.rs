@@ -250,6 +250,10 @@ pub const ENGINE_STACK: usize = 1 << 30;
 /// Runs `f` on a thread with a large stack (deep JS recursion and parsing need it), returning its
 /// exit code.
 pub fn with_big_stack(f: impl FnOnce() -> i32 + Send + 'static) -> i32 {
+    let f = move || {
+        crate::limits::note_stack();
+        f()
+    };
     match std::thread::Builder::new().name("rumpjs-main".into()).stack_size(ENGINE_STACK).spawn(f) {
         Ok(h) => h.join().unwrap_or(101),
         Err(e) => {
@@ -316,7 +320,8 @@ fn looks_like_module(code: &str) -> bool {
 pub fn eval(common: &CommonOpts, code: String, print: bool, args: Vec<String>) -> i32 {
     let mut argv = vec!["rumpjs".to_string()];
     argv.extend(args);
-    let opts = common.session_options(argv);
+    let mut opts = common.session_options(argv);
+    opts.imports_from_cwd = true;
     crate::watchdog::start(common.timeout.unwrap_or(0.0));
     with_big_stack(move || {
         let mut s = match Session::new(&opts) {
@@ -355,6 +360,7 @@ pub fn eval(common: &CommonOpts, code: String, print: bool, args: Vec<String>) -
 pub fn repl(common: &CommonOpts) -> i32 {
     let mut opts = common.session_options(vec!["rumpjs".to_string()]);
     opts.demo = true;
+    opts.imports_from_cwd = true;
     // --timeout limits each input (the REPL stops it and goes on), not the session.
     let timeout = common.timeout.filter(|t| *t > 0.0 && t.is_finite()).map(std::time::Duration::from_secs_f64);
     with_big_stack(move || {

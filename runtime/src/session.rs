@@ -63,6 +63,9 @@ pub struct SessionOptions {
     pub overlay_file: Option<PathBuf>,
     /// With no images given, mount the embedded demo image read-only at /ffs (the REPL does).
     pub demo: bool,
+    /// Module files under the current directory may be imported (code with no file of its own: -e, the
+    /// REPL, the web page). A script's own imports are opened by [`Session::run_module`].
+    pub imports_from_cwd: bool,
 }
 
 impl Default for SessionOptions {
@@ -82,6 +85,7 @@ impl Default for SessionOptions {
             overlay: false,
             overlay_file: None,
             demo: false,
+            imports_from_cwd: false,
         }
     }
 }
@@ -197,7 +201,10 @@ impl Session {
         let rejections = Rc::new(RefCell::new(Vec::new()));
         let executor = Rc::new(Executor::new(rejections.clone()));
         let base = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
-        let loader = Rc::new(Loader::new(base, grants.clone()));
+        let loader = Rc::new(Loader::new(base.clone(), grants.clone()));
+        if opts.imports_from_cwd {
+            loader.add_root(&base);
+        }
         let mut ctx = Context::builder()
             .job_executor(executor.clone())
             .module_loader(loader.clone())
@@ -293,6 +300,18 @@ impl Session {
         if let Some(dir) = abs.parent() {
             *self.loader.base.borrow_mut() = dir.to_path_buf();
             self.loader.add_root(dir);
+            // Its project (`test/a.test.js` importing `../src/x.js`): the nearest directory above with a
+            // package.json, deno.json or .git, and the current directory when the script is inside it.
+            let project =
+                dir.ancestors().find(|d| ["package.json", "deno.json", ".git"].iter().any(|m| d.join(m).exists()));
+            if let Some(p) = project {
+                self.loader.add_root(p);
+            }
+            if let Ok(cwd) = std::env::current_dir().and_then(|c| c.canonicalize()) {
+                if dir.starts_with(&cwd) {
+                    self.loader.add_root(&cwd);
+                }
+            }
         }
         let module =
             self.loader.load_file(&abs, &mut self.ctx).map_err(|e| Failure::Uncaught(self.format_error(&e)))?;

@@ -172,6 +172,14 @@ fn imports_outside_the_scripts_directory_need_a_grant() {
     std::fs::create_dir_all(d.join("secret")).unwrap();
     std::fs::write(d.join("secret/keys.js"), "export const key = 'hunter2';\n").unwrap();
     std::fs::write(d.join("app/lib/m.js"), "export const v = 42;\n").unwrap();
+    // The project's root (the scratch directory sits inside this repository, whose .git would be found).
+    std::fs::write(d.join("app/package.json"), "{}\n").unwrap();
+    std::fs::create_dir_all(d.join("app/test")).unwrap();
+    std::fs::write(
+        d.join("app/test/a.test.js"),
+        "import { v } from '../lib/m.js';\nconsole.log('from the project', v);\n",
+    )
+    .unwrap();
     let secret = d.join("secret/keys.js");
     let secret = secret.to_str().unwrap();
     let main = format!(
@@ -187,7 +195,17 @@ fn imports_outside_the_scripts_directory_need_a_grant() {
     assert!(!out(&o).contains("READ"), "{}", out(&o));
     assert_eq!(out(&o).matches("ERR_ACCESS_DENIED import of").count(), 3, "{}", out(&o));
     assert!(out(&o).contains("--allow-host"), "{}", out(&o));
-    // -e has no directory of its own; a grant opens exactly what it names.
+    // A script below its project's root imports from anywhere in the project.
+    let o = rumpjs(&["run", d.join("app/test/a.test.js").to_str().unwrap()]);
+    assert_eq!((code(&o), out(&o).as_str()), (0, "from the project 42\n"), "{}", err(&o));
+    // -e (and the REPL) import from the current directory.
+    let o = Command::new(BIN)
+        .current_dir(d.join("app"))
+        .args(["-e", "import('./lib/m.js').then((m) => console.log('cwd', m.v), (e) => console.log(e.code))"])
+        .output()
+        .unwrap();
+    assert_eq!(out(&o), "cwd 42\n", "{}", err(&o));
+    // -e has no directory of its own beyond that; a grant opens exactly what it names.
     let code_ = format!("import('{secret}').then((m) => console.log('key', m.key), (e) => console.log(e.code))");
     let o = rumpjs(&["-e", &code_]);
     assert!(out(&o).contains("ERR_ACCESS_DENIED"), "{}", out(&o));

@@ -518,6 +518,7 @@ fn start_engine(
     let wait_limit = timeout + WAIT_GRACE;
     let spawned = std::thread::Builder::new().name("rumpjs-engine".into()).stack_size(crate::cli::ENGINE_STACK).spawn(
         move || {
+            crate::limits::note_stack();
             let mut s = match Session::new(&opts) {
                 Ok(s) => s,
                 Err(f) => {
@@ -909,6 +910,7 @@ pub fn main(common: &CommonOpts, args: ServeArgs) -> i32 {
     };
     let timeout = Duration::from_secs_f64(args.request_timeout);
     let mut opts = common.session_options(vec!["rumpjs".into(), "serve".into()]);
+    opts.imports_from_cwd = true;
     // With no --image, the embedded demo image on /ffs, as the 2012 page and the REPL have it.
     opts.demo = true;
     // --overlay: the images are read-write in memory and the files never change, so the page may write.
