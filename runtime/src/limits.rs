@@ -115,9 +115,41 @@ pub fn default_budget() -> usize {
     (pages as usize).saturating_mul(size as usize) / 4 * 3
 }
 
-extern "C" fn on_fault(sig: libc::c_int) {
-    // A fault while the process is already being ended (or a second one): die as the signal would.
-    if ENDING.compare_exchange(0, ENDING_STACK, Ordering::SeqCst, Ordering::SeqCst).is_err() {
+thread_local! {
+    /// The address range around this thread's stack guard (0, 0: not an engine thread).
+    static GUARD: std::cell::Cell<(usize, usize)> = const { std::cell::Cell::new((0, 0)) };
+}
+
+/// Records where the calling thread's stack ends, so a fault there is known for a stack overflow (called
+/// first thing on the threads that run JavaScript).
+pub fn note_stack() {
+    // SAFETY: pthread_getattr_np fills `attr` for the calling thread; it is destroyed after use.
+    unsafe {
+        let mut attr: libc::pthread_attr_t = std::mem::zeroed();
+        if libc::pthread_getattr_np(libc::pthread_self(), &mut attr) != 0 {
+            return;
+        }
+        let mut addr: *mut libc::c_void = std::ptr::null_mut();
+        let mut size: libc::size_t = 0;
+        let ok = libc::pthread_attr_getstack(&attr, &mut addr, &mut size) == 0;
+        libc::pthread_attr_destroy(&mut attr);
+        if ok && !addr.is_null() {
+            // The guard pages lie just below the lowest usable address; a frame bigger than them (each
+            // page is probed) still faults close by.
+            let lo = addr as usize;
+            GUARD.with(|g| g.set((lo.saturating_sub(1 << 20), lo + (64 << 10))));
+        }
+    }
+}
+
+extern "C" fn on_fault(sig: libc::c_int, info: *mut libc::siginfo_t, _ctx: *mut libc::c_void) {
+    // SAFETY: the kernel hands the handler a valid siginfo for SIGSEGV/SIGBUS.
+    let addr = unsafe { (*info).si_addr() } as usize;
+    let (lo, hi) = GUARD.with(|g| g.get());
+    let overflow = lo < hi && addr >= lo && addr < hi;
+    // Not a stack overflow (a wild access: nothing kernel state says can be trusted, so no sync), a fault
+    // while the process is already being ended, or a second one: die as the signal would.
+    if !overflow || ENDING.compare_exchange(0, ENDING_STACK, Ordering::SeqCst, Ordering::SeqCst).is_err() {
         // SAFETY: restoring the default action and re-raising are async-signal-safe.
         unsafe {
             libc::signal(sig, libc::SIG_DFL);
@@ -140,8 +172,8 @@ pub fn install(bytes: usize) {
     unsafe {
         for sig in [libc::SIGSEGV, libc::SIGBUS] {
             let mut sa: libc::sigaction = std::mem::zeroed();
-            sa.sa_sigaction = on_fault as extern "C" fn(libc::c_int) as usize;
-            sa.sa_flags = libc::SA_ONSTACK;
+            sa.sa_sigaction = on_fault as extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void) as usize;
+            sa.sa_flags = libc::SA_ONSTACK | libc::SA_SIGINFO;
             libc::sigemptyset(&mut sa.sa_mask);
             libc::sigaction(sig, &sa, std::ptr::null_mut());
         }
