@@ -2,7 +2,7 @@
 //! (`.ls -l /ffs`) at one prompt. The commands are scripts/lib/commands.js, shared with the one-shot CLI
 //! and the web page; this file only connects them and a Boa session to the line editor (`repl` crate).
 
-use crate::session::{Failure, Run, Session};
+use crate::session::{check_syntax, Failure, Run, Session};
 use boa_engine::builtins::promise::PromiseState;
 use boa_engine::object::builtins::JsFunction;
 use boa_engine::{js_string, JsError, JsObject, JsValue, Source};
@@ -143,28 +143,17 @@ const KEYWORDS: &[&str] = &[
     "yield",
 ];
 
-/// A syntax check only, with an interner of its own (it runs on the editor's thread too). `Script::parse`
-/// would declare the code's top-level `let`/`const`/`class` names in the realm's global scope, so the
-/// evaluation that follows would find them taken ("duplicate lexical declaration").
-fn parses(code: &str) -> Result<(), String> {
-    let scope = boa_engine::ast::scope::Scope::new_global();
-    boa_engine::parser::Parser::new(Source::from_bytes(code))
-        .parse_script(&scope, &mut boa_engine::interner::Interner::default())
-        .map(|_| ())
-        .map_err(|e| e.to_string())
-}
-
 /// The code to evaluate for an input: `{...}` read as an object literal (as Node's REPL does), and
 /// top-level `await` run inside an async function (declarations become globals).
 fn prepare(input: &str) -> String {
     let t = input.trim();
     if t.starts_with('{') && t.ends_with('}') {
         let wrapped = format!("({t})");
-        if parses(&wrapped).is_ok() {
+        if check_syntax(&wrapped).is_ok() {
             return wrapped;
         }
     }
-    if parses(t).is_ok() || !t.contains("await") {
+    if check_syntax(t).is_ok() || !t.contains("await") {
         return t.to_string();
     }
     let body = t.trim_end_matches(';');
@@ -179,7 +168,7 @@ fn prepare(input: &str) -> String {
         }
     }
     let expr = format!("(async () => {{ return ({body}); }})()");
-    if parses(&expr).is_ok() {
+    if check_syntax(&expr).is_ok() {
         return expr;
     }
     format!("(async () => {{ {body} }})()")
@@ -191,7 +180,7 @@ pub fn completeness(input: &str) -> Completeness {
     if t.is_empty() || t.starts_with('.') {
         return Completeness::Complete;
     }
-    match parses(&prepare(t)) {
+    match check_syntax(&prepare(t)) {
         Ok(()) => Completeness::Complete,
         Err(m)
             if m.contains("abrupt end")

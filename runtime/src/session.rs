@@ -90,6 +90,18 @@ impl Default for SessionOptions {
     }
 }
 
+/// Whether `code` parses as a script: a syntax check that declares nothing, with an interner of its own
+/// (the REPL's editor thread runs it too). `Script::parse` puts the code's top-level `let`/`const`/`class`
+/// names in the realm's global scope, so evaluating the same code after such a check fails with
+/// "duplicate lexical declaration".
+pub fn check_syntax(code: &str) -> Result<(), String> {
+    let scope = boa_engine::ast::scope::Scope::new_global();
+    boa_engine::parser::Parser::new(Source::from_bytes(code))
+        .parse_script(&scope, &mut boa_engine::interner::Interner::default())
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
 /// The VM stack size limit a session sets.
 const STACK_LIMIT: usize = 1 << 20;
 
@@ -371,17 +383,6 @@ impl Session {
     /// prompt waits, as in Node's REPL).
     pub fn set_wait_for_timers(&self, wait: bool) {
         self.executor.set_wait_for_timers(wait);
-    }
-
-    /// Whether `code` parses as a script: a syntax check that declares nothing. (`Script::parse` puts the
-    /// code's top-level `let`/`const`/`class` names in the realm's global scope, so evaluating the same
-    /// code after such a check fails with "duplicate lexical declaration".)
-    pub fn check_syntax(&mut self, code: &str) -> Result<(), String> {
-        let scope = boa_engine::ast::scope::Scope::new_global();
-        boa_engine::parser::Parser::new(Source::from_bytes(code))
-            .parse_script(&scope, self.ctx.interner_mut())
-            .map(|_| ())
-            .map_err(|e| e.to_string())
     }
 
     /// Parses and evaluates `src` as a script, polling Boa's budgeted evaluation and asking `stop`

@@ -33,7 +33,7 @@ pub mod http;
 
 use crate::cli::CommonOpts;
 use crate::output;
-use crate::session::{Failure, Run, Session};
+use crate::session::{check_syntax, Failure, Run, Session};
 use boa_engine::builtins::promise::PromiseState;
 use boa_engine::{js_string, JsError, JsObject, JsValue, Source};
 use http::{Request, Response};
@@ -354,11 +354,6 @@ impl Worker {
         r
     }
 
-    /// Whether `src` parses as a script.
-    fn parses(&mut self, src: &str) -> bool {
-        self.s.check_syntax(src).is_ok()
-    }
-
     /// The script to run for a line typed in the page, as Node's REPL reads it: `{ a: 1 }` is an object,
     /// and a line with `await` runs in an async function (its value is the awaited one; declarations in it
     /// stay local). The second value tells whether the result is a promise to settle.
@@ -366,13 +361,13 @@ impl Worker {
         let t = code.trim();
         if t.starts_with('{') && t.ends_with('}') && !t.ends_with(";}") {
             let wrapped = format!("({code}\n)");
-            if self.parses(&wrapped) {
+            if check_syntax(&wrapped).is_ok() {
                 return (wrapped, false);
             }
         }
-        if code.contains("await") && !self.parses(code) {
+        if code.contains("await") && check_syntax(code).is_err() {
             let expr = format!("(async () => (\n{code}\n))()");
-            if self.parses(&expr) {
+            if check_syntax(&expr).is_ok() {
                 return (expr, true);
             }
             return (format!("(async () => {{\n{code}\n}})()"), true);
