@@ -90,6 +90,14 @@ impl Drop for Busy {
     }
 }
 
+/// Sleeps towards a timer's time, 20 ms at most, so Ctrl-C and deadlines are seen while waiting.
+fn nap_until(at: Instant) {
+    let now = Instant::now();
+    if at > now {
+        std::thread::sleep((at - now).min(Duration::from_millis(20)));
+    }
+}
+
 /// Whether the running evaluation should stop: Ctrl-C, or past the --timeout deadline.
 fn should_stop(deadline: Option<Instant>) -> bool {
     INTERRUPTS.load(Ordering::SeqCst) > 0 || deadline.is_some_and(|d| Instant::now() >= d)
@@ -420,10 +428,7 @@ impl JsRepl {
             }
             let Some(at) = self.session.next_timer() else { return Ok(v) };
             crate::output::flush();
-            let now = Instant::now();
-            if at > now {
-                std::thread::sleep((at - now).min(Duration::from_millis(20)));
-            }
+            nap_until(at);
         }
     }
 
@@ -576,9 +581,8 @@ impl Evaluator for JsRepl {
             if INTERRUPTS.load(Ordering::SeqCst) > 0 {
                 break;
             }
-            let now = Instant::now();
-            if at > now {
-                std::thread::sleep((at - now).min(Duration::from_millis(20)));
+            if at > Instant::now() {
+                nap_until(at);
                 continue;
             }
             out.push_str(&self.run_due());
