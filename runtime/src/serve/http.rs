@@ -238,6 +238,24 @@ fn read_line(
     }
 }
 
+/// The body's length: Content-Length, digits only (RFC 9110 8.6: `+5` and `5, 6` are not lengths). Two
+/// fields that disagree make the framing ambiguous — a proxy in front may read the other one — so the
+/// request is refused, as RFC 9112 6.3 asks; repeated equal values are one length.
+fn content_length(req: &Request) -> Result<u64, ReadError> {
+    let mut len = None;
+    for (_, v) in req.headers.iter().filter(|(k, _)| k == "content-length") {
+        if v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad(400, "bad Content-Length"));
+        }
+        let n = v.parse::<u64>().map_err(|_| bad(400, "bad Content-Length"))?;
+        if len.is_some_and(|l| l != n) {
+            return Err(bad(400, "two different Content-Length fields"));
+        }
+        len = Some(n);
+    }
+    Ok(len.unwrap_or(0))
+}
+
 /// Reads one request. A connection that closes or stays silent before a request starts is not an error
 /// (an idle keep-alive connection ends that way); once started, the whole request must arrive within
 /// `limits.read`.
@@ -299,10 +317,7 @@ fn read_request(r: &mut BufReader<TcpStream>, limits: &Limits) -> Result<Request
     if req.header("transfer-encoding").is_some() {
         return Err(bad(501, "chunked request bodies are not accepted: send a Content-Length"));
     }
-    let len = match req.header("content-length") {
-        None => 0,
-        Some(v) => v.parse::<u64>().map_err(|_| bad(400, "bad Content-Length"))?,
-    };
+    let len = content_length(&req)?;
     if len > limits.body as u64 {
         return Err(bad(413, format!("the request body is over the limit of {} bytes", limits.body)));
     }
@@ -529,5 +544,28 @@ mod tests {
         assert_eq!(percent_decode("%e2%82%ac", false), "€".as_bytes());
         assert_eq!(percent_decode("%", false), b"%");
         assert_eq!(percent_decode("%4", false), b"%4");
+    }
+
+    #[test]
+    fn two_different_content_lengths_are_refused() {
+        // Request smuggling: a front end that reads the other length would see a second request in the body.
+        let addr = start(Limits::default());
+        let mut c = TcpStream::connect(addr).unwrap();
+        c.write_all(b"POST /a HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 25\r\n\r\nxyzGET /b HTTP/1.1\r\n\r\n")
+            .unwrap();
+        let a = answer(&mut c);
+        assert!(a.starts_with("HTTP/1.1 400") && a.contains("Content-Length"), "{a}");
+        assert!(!a.contains("ok /"), "{a}");
+        for bad in ["+3", "3, 3", "0x3", ""] {
+            let mut c = TcpStream::connect(addr).unwrap();
+            c.write_all(format!("POST /a HTTP/1.1\r\nContent-Length: {bad}\r\n\r\nxyz").as_bytes()).unwrap();
+            let a = answer(&mut c);
+            assert!(a.starts_with("HTTP/1.1 400"), "{bad:?}: {a}");
+        }
+        // The same length twice is one length (RFC 9110 8.6 lets a recipient take it).
+        let mut c = TcpStream::connect(addr).unwrap();
+        c.write_all(b"POST /a HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 3\r\nConnection: close\r\n\r\nxyz")
+            .unwrap();
+        assert!(answer(&mut c).ends_with("ok /a xyz\n"));
     }
 }
