@@ -16,6 +16,11 @@ pub struct FileDevice {
 impl FileDevice {
     pub fn open(path: &Path, readonly: bool) -> KResult<FileDevice> {
         let file = std::fs::OpenOptions::new().read(true).write(!readonly).open(path)?;
+        FileDevice::from_file(file, path, readonly)
+    }
+
+    /// A file the host opened itself (read-write unless `readonly`); `path` names it in logs.
+    pub fn from_file(file: File, path: &Path, readonly: bool) -> KResult<FileDevice> {
         let meta = file.metadata()?;
         if meta.is_dir() {
             return Err(Errno::EISDIR);

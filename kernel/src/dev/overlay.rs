@@ -31,10 +31,24 @@ impl OverlayDevice {
     /// An overlay whose changes are kept in the host file `path` too: made when missing, else read back
     /// (it must have been made for this very base). Returns the overlay and how many chunks it read back.
     pub fn with_sidecar(base: Dev, path: &Path) -> Result<(OverlayDevice, u64), SidecarError> {
-        let (file, loaded) = Sidecar::open(path, base.as_ref(), CHUNK)?;
+        let loaded = Sidecar::open(path, base.as_ref(), CHUNK)?;
+        Ok(OverlayDevice::on_sidecar(base, loaded))
+    }
+
+    /// As [`OverlayDevice::with_sidecar`], on a file the host opened itself; `path` names it.
+    pub fn with_sidecar_file(
+        base: Dev,
+        file: std::fs::File,
+        path: &Path,
+    ) -> Result<(OverlayDevice, u64), SidecarError> {
+        let loaded = Sidecar::from_file(file, path, base.as_ref(), CHUNK)?;
+        Ok(OverlayDevice::on_sidecar(base, loaded))
+    }
+
+    fn on_sidecar(base: Dev, (file, loaded): (Sidecar, super::sidecar::Loaded)) -> (OverlayDevice, u64) {
         let n = loaded.chunks.len() as u64;
         let state = SidecarState { file, unsaved: BTreeSet::new() };
-        Ok((OverlayDevice { base, chunks: Mutex::new(loaded.chunks), sidecar: Some(Mutex::new(state)) }, n))
+        (OverlayDevice { base, chunks: Mutex::new(loaded.chunks), sidecar: Some(Mutex::new(state)) }, n)
     }
 
     /// Bytes held in memory by changed chunks.

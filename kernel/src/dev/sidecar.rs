@@ -191,13 +191,24 @@ impl Sidecar {
     /// missing or empty, else checked against `base` and read back.
     pub fn open(path: &Path, base: &dyn BlockDevice, chunk: u64) -> Result<(Sidecar, Loaded), SidecarError> {
         let err = |what: String| SidecarError(format!("overlay file {}: {what}", path.display()));
-        let mut file = std::fs::OpenOptions::new()
+        let file = std::fs::OpenOptions::new()
             .read(true)
             .write(true)
             .create(true)
             .truncate(false)
             .open(path)
             .map_err(|e| err(e.to_string()))?;
+        Sidecar::from_file(file, path, base, chunk)
+    }
+
+    /// As [`Sidecar::open`], for a file the host opened itself (read and write); `path` names it.
+    pub fn from_file(
+        mut file: File,
+        path: &Path,
+        base: &dyn BlockDevice,
+        chunk: u64,
+    ) -> Result<(Sidecar, Loaded), SidecarError> {
+        let err = |what: String| SidecarError(format!("overlay file {}: {what}", path.display()));
         let len = file.metadata().map_err(|e| err(e.to_string()))?.len();
         if len == 0 {
             let fp = fingerprint(base).map_err(|e| err(format!("cannot read the image: {e}")))?;

@@ -2,6 +2,7 @@
 //! namei, permission checks, open files and the syscalls.
 
 mod access;
+mod attach;
 mod fifo;
 mod file;
 pub mod fxhash;
@@ -150,6 +151,8 @@ pub struct Kernel {
     pub(crate) locks: lockf::LockTable,
     /// Process ids are the kernel's own (1, 2, ...), the same on every run.
     pub(crate) next_pid: std::sync::atomic::AtomicU32,
+    /// Devices registered for images by `Proc::mount_device`, removed by `Proc::unmount_device`.
+    pub(crate) image_devs: Mutex<Vec<String>>,
 }
 
 impl Kernel {
@@ -192,6 +195,7 @@ impl Kernel {
             fifos: fifo::FifoTable::default(),
             locks: lockf::LockTable::default(),
             next_pid: std::sync::atomic::AtomicU32::new(1),
+            image_devs: Mutex::new(Vec::new()),
         });
         k.state.log("root file system type: rumpfs");
         let p = k.new_proc(Cred::root());
