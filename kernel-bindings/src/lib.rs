@@ -40,17 +40,30 @@ pub struct Op {
 }
 
 /// What the host (the runtime) lets scripts reach outside the kernel. The bindings ask it before
-/// opening a host file (an image given to `rump.mount`).
+/// opening a host file (an image or an overlay file given to `rump.mount`).
 pub trait HostPolicy {
-    /// The host path to open for `path`, or a message saying why access is denied.
-    fn host_path(&self, path: &str, write: bool) -> Result<PathBuf, String>;
+    /// The host path of the image `path` names (to be opened for writing when `write`), or a message
+    /// saying why it may not be.
+    fn image(&self, path: &str, write: bool) -> Result<ImageGrant, String>;
+    /// Opens (creating it) the host file `path` for reading and writing: an overlay file.
+    fn open_rw(&self, path: &str) -> Result<std::fs::File, String>;
+}
+
+/// An image a script may mount.
+pub struct ImageGrant {
+    pub path: PathBuf,
+    /// Writes must stay in memory on a copy-on-write overlay: the session promised not to write it.
+    pub overlay: bool,
 }
 
 /// A policy that denies every host path.
 pub struct DenyAll;
 
 impl HostPolicy for DenyAll {
-    fn host_path(&self, path: &str, _write: bool) -> Result<PathBuf, String> {
+    fn image(&self, path: &str, _write: bool) -> Result<ImageGrant, String> {
+        Err(format!("host access to '{path}' denied"))
+    }
+    fn open_rw(&self, path: &str) -> Result<std::fs::File, String> {
         Err(format!("host access to '{path}' denied"))
     }
 }
@@ -60,8 +73,6 @@ pub struct KernelHost {
     pub proc: Arc<Proc>,
     pub policy: Rc<dyn HostPolicy>,
     pub protos: convert::Protos,
-    /// Devices `rump.mount` registered for images: (mount point, device path).
-    pub(crate) images: RefCell<Vec<(String, String)>>,
     /// Every binding table installed: (JS path of its object, ops), for `rump.signatures()` and tests.
     pub(crate) tables: RefCell<Vec<(String, &'static [Op])>>,
 }
@@ -111,13 +122,7 @@ pub fn install(ctx: &mut Context, proc: Arc<Proc>, policy: Rc<dyn HostPolicy>) -
         ktype,
         classes: classes.clone(),
     };
-    ctx.insert_data(Rc::new(KernelHost {
-        proc,
-        policy,
-        protos,
-        images: RefCell::new(Vec::new()),
-        tables: RefCell::new(Vec::new()),
-    }));
+    ctx.insert_data(Rc::new(KernelHost { proc, policy, protos, tables: RefCell::new(Vec::new()) }));
     for (path, ops) in tables() {
         add_table(ctx, path, ops);
     }

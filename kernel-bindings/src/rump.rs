@@ -261,48 +261,39 @@ fn mount(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> R {
     }
     let mopts = MountOptions { readonly, force, opts: fsopts };
     let k = h.proc.kernel().clone();
-    let (spec, registered) = match (image, spec) {
+    let denied = |ctx: &mut Context, m: String, p: &str| {
+        let e = coded(ctx, JsNativeError::error(), "ERR_ACCESS_DENIED", m);
+        if let Some(o) = e.as_opaque().and_then(|v| v.as_object()) {
+            let _ = o.create_data_property_or_throw(JsString::from("path"), JsString::from(p), ctx);
+        }
+        e
+    };
+    let before = log_lines(&k);
+    let r = match (image, spec) {
         (Some(img), _) => {
-            let hostpath = h.policy.host_path(&img, !readonly && !overlay).map_err(|m| {
-                let e = coded(ctx, JsNativeError::error(), "ERR_ACCESS_DENIED", m);
-                if let Some(o) = e.as_opaque().and_then(|v| v.as_object()) {
-                    let _ = o.create_data_property_or_throw(JsString::from("path"), JsString::from(img.as_str()), ctx);
-                }
-                e
-            })?;
-            let mut dev = k.hyper().open_block_device(&hostpath.to_string_lossy(), readonly || overlay).js(
+            let grant = h.policy.image(&img, !readonly && !overlay).map_err(|m| denied(ctx, m, &img))?;
+            if grant.overlay && !overlay && !readonly {
+                k.log(&format!("{img}: mounted on a copy-on-write overlay (this session writes no image)"));
+            }
+            let overlay = overlay || grant.overlay;
+            let mut dev = k.hyper().open_block_device(&grant.path.to_string_lossy(), readonly || overlay).js(
                 ctx,
                 "open",
                 Some(&img),
             )?;
             if let (Some(f), false) = (&overlay_file, readonly) {
-                let denied = |ctx: &mut Context, m: String| {
-                    let e = coded(ctx, JsNativeError::error(), "ERR_ACCESS_DENIED", m);
-                    if let Some(o) = e.as_opaque().and_then(|v| v.as_object()) {
-                        let _ =
-                            o.create_data_property_or_throw(JsString::from("path"), JsString::from(f.as_str()), ctx);
-                    }
-                    e
-                };
-                let hf = h.policy.host_path(f, true).map_err(|m| denied(ctx, m))?;
-                let (ov, _) = kernel::dev::OverlayDevice::with_sidecar(dev, &hf)
+                let file = h.policy.open_rw(f).map_err(|m| denied(ctx, m, f))?;
+                let (ov, _) = kernel::dev::OverlayDevice::with_sidecar_file(dev, file, std::path::Path::new(f))
                     .map_err(|e| coded(ctx, JsNativeError::error(), "ERR_INVALID_OVERLAY_FILE", e.to_string()))?;
                 dev = std::sync::Arc::new(ov);
             } else if overlay && !readonly {
                 dev = std::sync::Arc::new(kernel::dev::OverlayDevice::new(dev));
             }
-            let devpath = k.free_dev_name(&ty);
-            k.etfs_register(&devpath, dev).js(ctx, "etfs_register", Some(&devpath))?;
-            (Some(devpath.clone()), Some(devpath))
+            h.proc.mount_device(&ty, &dir.bytes, flags, dev, &mopts).map(|_| ())
         }
-        (None, s) => (s, None),
+        (None, s) => h.proc.mount(&ty, &dir.bytes, flags, s.as_deref(), &mopts),
     };
-    let before = log_lines(&k);
-    let r = h.proc.mount(&ty, &dir.bytes, flags, spec.as_deref(), &mopts);
     if let Err(e) = r {
-        if let Some(d) = &registered {
-            let _ = k.etfs_remove(d);
-        }
         let msg_path = dir.show();
         let on = h.proc.realpath(&dir.bytes).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
         let err = crate::error::errno_error(ctx, e, "mount", Some(&msg_path), None);
@@ -323,27 +314,16 @@ fn mount(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> R {
         }
         return Err(err);
     }
-    if let Some(d) = registered {
-        let on = h.proc.realpath(&dir.bytes).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
-        h.images.borrow_mut().push((on, d));
-    }
     Ok(JsValue::undefined())
 }
 
+/// `rump.unmount(dir, { force })`: unmount(2), and an image's device goes with its mount.
 fn unmount(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> R {
     let h = host(ctx)?;
     let dir = path(ctx, &arg(a, 0), "dir")?;
     let o = options(ctx, &arg(a, 1), "options")?;
     let force = args::opt_bool(ctx, &o, "force", false)?;
-    let on = h.proc.realpath(&dir.bytes).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
-    h.proc.unmount(&dir.bytes, if force { vfs::MNT_FORCE } else { 0 }).jp(ctx, "unmount", &dir)?;
-    let dev = {
-        let mut imgs = h.images.borrow_mut();
-        imgs.iter().position(|(m, _)| *m == on).map(|i| imgs.remove(i).1)
-    };
-    if let Some(d) = dev {
-        let _ = h.proc.kernel().etfs_remove(&d);
-    }
+    h.proc.unmount_device(&dir.bytes, if force { vfs::MNT_FORCE } else { 0 }).jp(ctx, "unmount", &dir)?;
     Ok(JsValue::undefined())
 }
 

@@ -197,6 +197,11 @@ pub struct CommonOpts {
     /// Grant the script access to a host file or directory tree (repeatable). Denied otherwise.
     #[arg(long = "allow-host", value_name = "PATH", global = true)]
     pub allow_host: Vec<PathBuf>,
+    /// Copies out of the kernel (rump.host.copyOut, rumpjs get) keep owners and set-user-ID/set-group-ID
+    /// bits and make device nodes and fifos on the host, as `cp -a` does as root. Without it copies are
+    /// owned by whoever runs rumpjs, set-ID bits are cleared, and devices and fifos are skipped (listed).
+    #[arg(long = "preserve-all", global = true)]
+    pub preserve_all: bool,
     /// Stop the script after SECONDS with exit status 124 (in the REPL: stop any input that runs longer;
     /// the session goes on).
     #[arg(long, value_name = "SECONDS", global = true, value_parser = parse_seconds)]
@@ -237,6 +242,7 @@ impl CommonOpts {
             deterministic: self.deterministic,
             overlay: self.overlay || self.overlay_file.is_some(),
             overlay_file: self.overlay_file.clone(),
+            preserve_all: self.preserve_all,
             ..SessionOptions::default()
         }
     }

@@ -21,6 +21,8 @@
 //! makes it on the destination. makefs edits the tree in between (its mtree spec, its timestamps).
 //! A progress bar (files, bytes, rate, ETA) shows on large copies when stderr is a terminal.
 
+use crate::host::Access;
+use crate::hostdir::Root;
 use indicatif::{ProgressBar, ProgressStyle};
 use kernel::vfs::{self as v, Proc, SetAttr, Timespec, UtimeSpec, Vnode};
 use kernel::Errno;
@@ -29,6 +31,7 @@ use std::ffi::CString;
 use std::fmt;
 use std::io::IsTerminal;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::sync::Arc;
 
 /// Results of the primitive operations (host errors carry NetBSD's errno numbers, as the kernel's do).
 pub type R<T> = Result<T, Errno>;
@@ -298,11 +301,18 @@ fn last() -> Errno {
 pub struct HostFs {
     root: bool,
     bs: std::cell::Cell<u64>,
+    /// Paths are relative to this grant and opened beneath it (a script's copies), when set.
+    beneath: Option<Arc<Root>>,
 }
 
 impl HostFs {
     pub fn new() -> HostFs {
-        HostFs { root: unsafe { libc::geteuid() } == 0, bs: std::cell::Cell::new(0) }
+        HostFs { root: unsafe { libc::geteuid() } == 0, bs: std::cell::Cell::new(0), beneath: None }
+    }
+
+    /// The host seen from inside a grant: every path is relative to it and opened beneath it.
+    pub fn beneath(root: Arc<Root>) -> HostFs {
+        HostFs { beneath: Some(root), ..HostFs::new() }
     }
 
     /// Whether this process may set owners and make device nodes.
@@ -346,6 +356,11 @@ impl Fs for HostFs {
     type File = OwnedFd;
 
     fn open_path_dir(&self, path: &[u8]) -> R<OwnedFd> {
+        if let Some(root) = &self.beneath {
+            use std::os::unix::ffi::OsStrExt;
+            let rel = std::path::Path::new(std::ffi::OsStr::from_bytes(path));
+            return root.open(rel, libc::O_RDONLY | libc::O_DIRECTORY).map_err(|e| host_errno(&e));
+        }
         let p = cstr(path)?;
         fd_or(unsafe { libc::open(p.as_ptr(), libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC) })
     }
@@ -534,8 +549,16 @@ impl Fs for HostFs {
     }
 
     fn link(&self, top: &OwnedFd, rel: &[u8], d: &OwnedFd, name: &[u8]) -> R<()> {
-        let (r, n) = (cstr(rel)?, cstr(name)?);
-        ok_or(unsafe { libc::linkat(top.as_raw_fd(), r.as_ptr(), d.as_raw_fd(), n.as_ptr(), 0) })
+        // The first name's directory is walked to without following links: a directory of the copy
+        // swapped for a link meanwhile must not make this a hard link to a file outside it.
+        use std::os::fd::AsFd;
+        use std::os::unix::ffi::OsStrExt;
+        let (dir, first) = split(rel);
+        let dir = std::path::Path::new(std::ffi::OsStr::from_bytes(&dir));
+        let at = crate::hostdir::open_beneath(top.as_fd(), dir, libc::O_PATH | libc::O_DIRECTORY)
+            .map_err(|e| host_errno(&e))?;
+        let (f, n) = (cstr(&first)?, cstr(name)?);
+        ok_or(unsafe { libc::linkat(at.as_raw_fd(), f.as_ptr(), d.as_raw_fd(), n.as_ptr(), 0) })
     }
 
     fn mknod(&self, d: &OwnedFd, name: &[u8], kind: Kind, perm: u32, rdev: (u32, u32)) -> R<()> {
@@ -571,7 +594,10 @@ impl Fs for HostFs {
         if m.kind != Kind::Lnk {
             let r = match fd {
                 Some(fd) => unsafe { libc::fchmod(fd, m.perm as libc::mode_t) },
-                None => unsafe { libc::fchmodat(d.as_raw_fd(), n.as_ptr(), m.perm as libc::mode_t, 0) },
+                // A fifo or device node: never through a link that replaced it.
+                None => unsafe {
+                    libc::fchmodat(d.as_raw_fd(), n.as_ptr(), m.perm as libc::mode_t, libc::AT_SYMLINK_NOFOLLOW)
+                },
             };
             ok_or(r)?;
         }
@@ -897,6 +923,10 @@ pub struct Options<'o> {
     pub btime: bool,
     /// Set file flags.
     pub flags: bool,
+    /// Keep set-user-ID and set-group-ID bits (else they are cleared).
+    pub setid: bool,
+    /// Make device nodes and fifos (else they are reported and skipped).
+    pub specials: bool,
     /// Show a progress bar: Some(true) always (on a terminal), Some(false) never, None from 64 MiB on.
     pub progress: Option<bool>,
     /// Called before a node's attributes are set, and before a hard link to it is made (makefs moves
@@ -908,7 +938,16 @@ pub struct Options<'o> {
 
 impl Default for Options<'_> {
     fn default() -> Self {
-        Options { owners: false, btime: false, flags: false, progress: None, before_attrs: None, label: "copying" }
+        Options {
+            owners: false,
+            btime: false,
+            flags: false,
+            setid: true,
+            specials: true,
+            progress: None,
+            before_attrs: None,
+            label: "copying",
+        }
     }
 }
 
@@ -1059,6 +1098,14 @@ impl<S: Fs, D: Fs> Copier<'_, S, D> {
                 self.stats.symlinks += 1;
             }
             Kind::Blk | Kind::Chr | Kind::Fifo => {
+                if !self.opts.specials {
+                    let p = String::from_utf8_lossy(&self.dpath).into_owned();
+                    self.skip(format!(
+                        "{p}: {} not made (copies out make them only with --preserve-all)",
+                        m.kind.name()
+                    ));
+                    return Ok(());
+                }
                 if m.kind != Kind::Fifo && !self.dst.can_mknod() {
                     let p = String::from_utf8_lossy(&self.dpath).into_owned();
                     self.skip(format!("{p}: {} not made (making device nodes needs root)", m.kind.name()));
@@ -1107,6 +1154,13 @@ impl<S: Fs, D: Fs> Copier<'_, S, D> {
         if let Some(f) = self.opts.before_attrs {
             f(m);
         }
+        let cleared;
+        let m = if self.opts.setid || m.perm & 0o6000 == 0 {
+            m
+        } else {
+            cleared = Meta { perm: m.perm & !0o6000, ..m.clone() };
+            &cleared
+        };
         self.dst.set_attrs(dd, name, h, m, &self.attrs(m)).map_err(|e| cerr(e, "setattr", &self.dpath))
     }
 
@@ -1273,24 +1327,78 @@ pub fn is_zero(b: &[u8]) -> bool {
 
 // ---------------------------------------------------------------- the two directions
 
-/// Host → kernel (`rump.host.copyIn`, `rumpjs put`): owners are kept when the kernel process is root.
-pub fn copy_in(proc: &Proc, host: &[u8], kernel_path: &[u8], progress: Option<bool>) -> Result<Stats, CopyError> {
-    let h = HostFs::new();
-    let k = KernelFs::new(proc);
-    let tree = scan(&h, host)?;
-    let opts =
-        Options { owners: k.is_root(), btime: true, flags: false, progress, before_attrs: None, label: "copy in" };
-    copy(&h, host, &tree, &k, kernel_path, &opts)
+/// The path `rel` below a grant as the copier names it ("." for the grant itself).
+fn rel_bytes(rel: &std::path::Path) -> Vec<u8> {
+    use std::os::unix::ffi::OsStrExt;
+    match rel.as_os_str().as_bytes() {
+        b"" => b".".to_vec(),
+        b => b.to_vec(),
+    }
 }
 
-/// Kernel → host (`rump.host.copyOut`, `rumpjs get`): owners are kept when this process is root.
-pub fn copy_out(proc: &Proc, kernel_path: &[u8], host: &[u8], progress: Option<bool>) -> Result<Stats, CopyError> {
-    let h = HostFs::new();
+/// A host path of a copy beneath a grant as the user knows it: `canon` (the path asked for), not the
+/// path relative to the grant (`rel`) that the copier walked.
+fn shown(p: &str, rel: &[u8], canon: &std::path::Path) -> String {
+    match p.as_bytes().strip_prefix(rel) {
+        Some(rest) if rest.is_empty() || rest.starts_with(b"/") || rest.starts_with(b":") => {
+            format!("{}{}", canon.display(), String::from_utf8_lossy(rest))
+        }
+        _ => p.to_string(),
+    }
+}
+
+/// [`shown`] for what a copy returns.
+fn shown_result(r: Result<Stats, CopyError>, rel: &[u8], canon: &std::path::Path) -> Result<Stats, CopyError> {
+    match r {
+        Ok(mut s) => {
+            s.skipped = s.skipped.iter().map(|m| shown(m, rel, canon)).collect();
+            Ok(s)
+        }
+        Err(mut e) => {
+            e.path = shown(&e.path, rel, canon);
+            Err(e)
+        }
+    }
+}
+
+/// Host → kernel (`rump.host.copyIn`, `rumpjs put`): from `rel` beneath the grant `root`; owners are
+/// kept when the kernel process is root.
+pub fn copy_in(proc: &Proc, from: &Access, kernel_path: &[u8], progress: Option<bool>) -> Result<Stats, CopyError> {
+    let h = HostFs::beneath(from.root.clone());
     let k = KernelFs::new(proc);
+    let host = rel_bytes(&from.rel);
+    let tree = scan(&h, &host).map_err(|mut e| {
+        e.path = shown(&e.path, &host, &from.canon);
+        e
+    })?;
+    let opts = Options { owners: k.is_root(), btime: true, progress, label: "copy in", ..Options::default() };
+    shown_result(copy(&h, &host, &tree, &k, kernel_path, &opts), &host, &from.canon)
+}
+
+/// Kernel → host (`rump.host.copyOut`, `rumpjs get`): to `rel` beneath the grant `root`. What the host
+/// would treat as privileged — owners, set-user-ID and set-group-ID bits, device nodes and fifos — is
+/// made only when the user asked for it (`preserve_all`, `--preserve-all`) and this process may: a
+/// script run as root must not leave a set-user-ID root file or a disk's device node on the host.
+pub fn copy_out(
+    proc: &Proc,
+    kernel_path: &[u8],
+    to: &Access,
+    preserve_all: bool,
+    progress: Option<bool>,
+) -> Result<Stats, CopyError> {
+    let h = HostFs::beneath(to.root.clone());
+    let k = KernelFs::new(proc);
+    let host = rel_bytes(&to.rel);
     let tree = scan(&k, kernel_path)?;
-    let opts =
-        Options { owners: h.is_root(), btime: false, flags: false, progress, before_attrs: None, label: "copy out" };
-    copy(&k, kernel_path, &tree, &h, host, &opts)
+    let opts = Options {
+        owners: h.is_root() && preserve_all,
+        setid: preserve_all,
+        specials: preserve_all,
+        progress,
+        label: "copy out",
+        ..Options::default()
+    };
+    shown_result(copy(&k, kernel_path, &tree, &h, &host, &opts), &host, &to.canon)
 }
 
 #[cfg(test)]

@@ -2,29 +2,71 @@
 //! reaches host files only through images named on the command line (as block devices) and paths granted
 //! with `--allow-host PATH` (`rump.mount({image})`, `rump.host.copyIn/copyOut`).
 
+use crate::hostdir::Root;
 use boa_engine::object::builtins::JsArray;
 use boa_engine::{js_string, Context, JsError, JsNativeError, JsObject, JsResult, JsString, JsValue};
-use kernel::dev::Dev;
+use kernel::dev::{BlockDevice, Dev};
 use kernel::hyper::{Hypervisor, StdHypervisor};
 use kernel::vfs::Timespec;
 use kernel::{Errno, KResult};
 use kernel_bindings::args::{arg, opt, opt_bool, options, path, string};
 use kernel_bindings::error::{coded, errno_error};
-use kernel_bindings::{define, HostPolicy, Op};
+use kernel_bindings::{define, HostPolicy, ImageGrant, Op};
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::path::{Component, Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 
-/// Host paths a session may reach.
+/// How a session lets scripts write an image named with `--image`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ImageWrites {
+    /// `--rw`: the image file is written.
+    Allowed,
+    /// The default: the file is opened read-only by every path that reaches it.
+    Refused,
+    /// `--overlay`/`--overlay-file`: opened read-only; a mount that writes gets a copy-on-write overlay.
+    Overlay,
+}
+
+/// Host paths a session may reach. Each grant is opened when it is made ([`Root`]) and every host file a
+/// script reaches is opened beneath one, never by its path string again.
 #[derive(Default, Debug)]
 pub struct Grants {
-    /// Directories or files granted with `--allow-host` (canonical), read and write.
-    dirs: Vec<PathBuf>,
-    /// Image files named with `--image` (canonical): openable as block devices only.
-    images: Vec<PathBuf>,
+    /// Directories or files granted with `--allow-host`, read and write.
+    dirs: Vec<Arc<Root>>,
+    /// Image files named with `--image`: openable as block devices only.
+    images: Vec<(Arc<Root>, ImageWrites)>,
     /// Directories or files that may be read but not written (a test file's own directory).
-    read_only: Vec<PathBuf>,
+    read_only: Vec<Arc<Root>>,
     /// Why no host file may be written at all (a read-only `rumpjs serve`), when that is so.
     no_writes: Option<String>,
+    /// `--preserve-all`: copies out keep owners and set-ID bits and make device nodes and fifos.
+    pub preserve_all: bool,
+}
+
+/// A host path some grant lets the session reach.
+pub struct Access {
+    pub root: Arc<Root>,
+    /// The path relative to the grant's open directory.
+    pub rel: PathBuf,
+    /// The canonical path (for messages and logs; never opened by this string).
+    pub canon: PathBuf,
+}
+
+impl Access {
+    /// Opens it beneath its grant (see [`Root::open`]).
+    pub fn open(&self, flags: libc::c_int) -> std::io::Result<OwnedFd> {
+        self.root.open(&self.rel, flags)
+    }
+
+    /// Whether the user named this very path (`--image PATH`, `--allow-host PATH`), not a directory
+    /// above it: only then may a host device be opened as an image.
+    pub fn named(&self) -> bool {
+        self.root.is(&self.canon)
+    }
+}
+
+fn root(what: &str, path: &Path) -> Result<Arc<Root>, String> {
+    Root::new(path).map(Arc::new).map_err(|e| format!("{what}{}: {e}", path.display()))
 }
 
 impl Grants {
@@ -34,22 +76,22 @@ impl Grants {
 
     /// Grants `path` (a file or a directory and everything under it). It must exist.
     pub fn allow(&mut self, path: &Path) -> Result<(), String> {
-        let c = path.canonicalize().map_err(|e| format!("--allow-host {}: {e}", path.display()))?;
-        self.dirs.push(c);
+        self.dirs.push(root("--allow-host ", path)?);
         Ok(())
     }
 
     /// Grants reading (not writing) `path` and everything under it. It must exist.
     pub fn allow_read(&mut self, path: &Path) -> Result<(), String> {
-        let c = path.canonicalize().map_err(|e| format!("{}: {e}", path.display()))?;
-        self.read_only.push(c);
+        self.read_only.push(root("", path)?);
         Ok(())
     }
 
-    /// Lets the kernel open `path` as a block device (an image from the command line).
-    pub fn allow_image(&mut self, path: &Path) -> Result<PathBuf, String> {
-        let c = path.canonicalize().map_err(|e| format!("{}: {e}", path.display()))?;
-        self.images.push(c.clone());
+    /// Lets the kernel open `path` as a block device (an image from the command line), written as
+    /// `writes` says. Returns its canonical path.
+    pub fn allow_image(&mut self, path: &Path, writes: ImageWrites) -> Result<PathBuf, String> {
+        let r = root("", path)?;
+        let c = r.path.clone();
+        self.images.push((r, writes));
         Ok(c)
     }
 
@@ -58,8 +100,8 @@ impl Grants {
         self.no_writes = Some(why.to_string());
     }
 
-    pub fn granted(&self) -> &[PathBuf] {
-        &self.dirs
+    pub fn granted(&self) -> Vec<PathBuf> {
+        self.dirs.iter().map(|r| r.path.clone()).collect()
     }
 
     /// The canonical form of `p`, for a path that may not exist yet (its parent must).
@@ -76,13 +118,15 @@ impl Grants {
         Some(abs.parent()?.canonicalize().ok()?.join(name))
     }
 
-    /// Checks `p` against the grants; the canonical path, or a message saying how to grant it.
-    pub fn check(&self, p: &Path, image: bool) -> Result<PathBuf, String> {
+    /// Checks `p` against the grants for reading and writing.
+    pub fn check(&self, p: &Path, image: bool) -> Result<Access, String> {
         self.check_access(p, image, true)
     }
 
-    /// As [`Grants::check`], for reading only when `!write` (read-only grants then count too).
-    pub fn check_access(&self, p: &Path, image: bool, write: bool) -> Result<PathBuf, String> {
+    /// Checks `p` against the grants (for reading only when `!write`: read-only grants then count too;
+    /// `image`: an image named with `--image` counts, read-only unless the session has `--rw`). What to
+    /// open, or a message saying how to grant it.
+    pub fn check_access(&self, p: &Path, image: bool, write: bool) -> Result<Access, String> {
         let deny = || {
             format!(
                 "host access to '{}' denied: rumpjs reaches host files only through --image and --allow-host \
@@ -94,55 +138,130 @@ impl Grants {
         if let (true, Some(why)) = (write, &self.no_writes) {
             return Err(format!("host access to '{}' denied: {why}", p.display()));
         }
-        let c = Grants::canonical(p).ok_or_else(deny)?;
-        if self.dirs.iter().any(|d| c.starts_with(d))
-            || (image && self.images.contains(&c))
-            || (!write && self.read_only.iter().any(|d| c.starts_with(d)))
-        {
-            Ok(c)
-        } else {
-            Err(deny())
+        let canon = Grants::canonical(p).ok_or_else(deny)?;
+        let access = |root: &Arc<Root>| {
+            root.relative(&canon).map(|rel| Access { root: root.clone(), rel, canon: canon.clone() })
+        };
+        // An image named without --rw stays read-only whatever else grants it (a directory above it).
+        if let Some((r, writes)) = self.images.iter().find(|(r, _)| r.is(&canon)) {
+            if write && *writes != ImageWrites::Allowed {
+                return Err(format!(
+                    "'{}' was named with --image without --rw: it is opened read-only (mount it with \
+                     {{ readonly: true }} or {{ overlay: true }}, or run with --rw)",
+                    p.display()
+                ));
+            }
+            if image {
+                return access(r).ok_or_else(deny);
+            }
+        }
+        let reads = if write { &[][..] } else { &self.read_only[..] };
+        self.dirs.iter().chain(reads).find_map(access).ok_or_else(deny)
+    }
+
+    /// For `rump.mount({ image })`: how the image at `p` may be opened; when writes were asked of an image
+    /// the session keeps unwritten (`--overlay`), `overlay` says they go to a copy-on-write layer.
+    pub fn image_access(&self, p: &Path, write: bool) -> Result<(Access, bool), String> {
+        let canon = Grants::canonical(p);
+        let overlaid = self.images.iter().any(|(r, w)| *w == ImageWrites::Overlay && canon.as_deref() == Some(&r.path));
+        if write && overlaid {
+            return self.check_access(p, true, false).map(|a| (a, true));
+        }
+        self.check_access(p, true, write).map(|a| (a, false))
+    }
+}
+
+/// The policy the bindings consult (`rump.mount({ image, overlayFile })`).
+pub struct Policy(pub Arc<Mutex<Grants>>);
+
+impl Policy {
+    fn grants(&self) -> std::sync::MutexGuard<'_, Grants> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl HostPolicy for Policy {
+    fn image(&self, path: &str, write: bool) -> Result<ImageGrant, String> {
+        let (a, overlay) = self.grants().image_access(Path::new(path), write)?;
+        Ok(ImageGrant { path: a.canon, overlay })
+    }
+
+    fn open_rw(&self, path: &str) -> Result<std::fs::File, String> {
+        let a = self.grants().check_access(Path::new(path), false, true)?;
+        let fd = a.open(libc::O_RDWR | libc::O_CREAT).map_err(|e| format!("{path}: {e}"))?;
+        let f = std::fs::File::from(fd);
+        match f.metadata() {
+            Ok(m) if m.is_file() => Ok(f),
+            Ok(_) => Err(format!("{path}: not a regular file")),
+            Err(e) => Err(format!("{path}: {e}")),
         }
     }
 }
 
-/// The policy the bindings consult (`rump.mount({image})`).
-pub struct Policy(pub Arc<Mutex<Grants>>);
-
-impl HostPolicy for Policy {
-    fn host_path(&self, path: &str, write: bool) -> Result<PathBuf, String> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).check_access(Path::new(path), true, write)
-    }
-}
+/// The host files handed out as block devices: (device, inode), whether it writes, and the device for as
+/// long as it lives. A file is attached for writing once at a time (EBUSY, as NetBSD refuses to mount a
+/// device already mounted): two writers would each overwrite what the other allocated. Read-only
+/// attachments beside it are let be (partitions of one disk, a look at what a session is writing).
+type Attached = Vec<((u64, u64), bool, Weak<dyn BlockDevice>)>;
 
 /// The real host with the grants enforced at the hypercall too: the kernel cannot open a host file
 /// that was not granted, whatever asks it to.
 pub struct HostHypervisor {
     inner: Box<dyn Hypervisor>,
     grants: Arc<Mutex<Grants>>,
+    attached: Mutex<Attached>,
 }
 
 impl HostHypervisor {
     /// The real host (clocks, randomness, console on stderr when `verbose`).
     pub fn new(verbose: bool, grants: Arc<Mutex<Grants>>) -> HostHypervisor {
-        HostHypervisor { inner: Box::new(StdHypervisor::new(verbose)), grants }
+        HostHypervisor::with(Box::new(StdHypervisor::new(verbose)), grants)
     }
 
     /// Another host (e.g. the deterministic one: fixed clock, seeded randomness) behind the same grants.
     pub fn with(inner: Box<dyn Hypervisor>, grants: Arc<Mutex<Grants>>) -> HostHypervisor {
-        HostHypervisor { inner, grants }
+        HostHypervisor { inner, grants, attached: Mutex::new(Vec::new()) }
     }
 }
 
 impl Hypervisor for HostHypervisor {
+    /// rumpuser_open of an image: opened beneath its grant; a regular file, or a host device the user
+    /// named itself (never one found inside a granted directory); never attached twice for writing.
     fn open_block_device(&self, host_path: &str, readonly: bool) -> KResult<Dev> {
-        let p = self
+        use std::os::unix::fs::{FileTypeExt, MetadataExt};
+        let a = self
             .grants
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .check_access(Path::new(host_path), true, !readonly)
             .map_err(|_| Errno::EACCES)?;
-        self.inner.open_block_device(&p.to_string_lossy(), readonly)
+        // O_NONBLOCK: a fifo in the grant must not hang the open; the type is checked on what was opened.
+        let mode = if readonly { libc::O_RDONLY } else { libc::O_RDWR };
+        let fd = a.open(mode | libc::O_NONBLOCK).map_err(|e| crate::copy::host_errno(&e))?;
+        let file = std::fs::File::from(fd);
+        let meta = file.metadata().map_err(Errno::from)?;
+        let ft = meta.file_type();
+        if ft.is_dir() {
+            return Err(Errno::EISDIR);
+        }
+        if (ft.is_block_device() || ft.is_char_device()) && !a.named() {
+            return Err(Errno::EACCES);
+        }
+        if !ft.is_file() && !ft.is_block_device() && !ft.is_char_device() {
+            return Err(Errno::ENOTBLK);
+        }
+        if unsafe { libc::fcntl(file.as_raw_fd(), libc::F_SETFL, 0) } < 0 {
+            return Err(Errno::EIO);
+        }
+        let id = (meta.dev(), meta.ino());
+        let mut attached = self.attached.lock().unwrap_or_else(|e| e.into_inner());
+        attached.retain(|(_, _, d)| d.strong_count() > 0);
+        if !readonly && attached.iter().any(|(i, w, _)| *i == id && *w) {
+            return Err(Errno::EBUSY);
+        }
+        let dev: Dev = Arc::new(kernel::dev::FileDevice::from_file(file, &a.canon, readonly)?);
+        attached.push((id, !readonly, Arc::downgrade(&dev)));
+        Ok(dev)
     }
     fn wall_clock(&self) -> Timespec {
         self.inner.wall_clock()
@@ -248,7 +367,6 @@ fn report_skipped(s: &crate::copy::Stats) {
 }
 
 fn copy_in(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
-    use std::os::unix::ffi::OsStrExt;
     let h = kernel_bindings::host(ctx)?;
     let hp = string(ctx, &arg(a, 0), "hostPath")?;
     let kp = path(ctx, &arg(a, 1), "kernelPath")?;
@@ -257,22 +375,24 @@ fn copy_in(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
     // Reading the host: a read-only grant is enough.
     let src = grants.lock().unwrap_or_else(|e| e.into_inner()).check_access(Path::new(&hp), false, false);
     let src = src.map_err(|m| denied(ctx, m, &hp))?;
-    let s = crate::copy::copy_in(&h.proc, src.as_os_str().as_bytes(), &kp.bytes, asked)
+    let s = crate::copy::copy_in(&h.proc, &src, &kp.bytes, asked)
         .map_err(|e| errno_error(ctx, e.errno, e.call, Some(&e.path), None))?;
     report_skipped(&s);
     Ok(stats_to_js(ctx, &s))
 }
 
 fn copy_out(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
-    use std::os::unix::ffi::OsStrExt;
     let h = kernel_bindings::host(ctx)?;
     let kp = path(ctx, &arg(a, 0), "kernelPath")?;
     let hp = string(ctx, &arg(a, 1), "hostPath")?;
     let asked = progress_opt(ctx, a)?;
     let grants = data(ctx)?;
-    let dst = grants.lock().unwrap_or_else(|e| e.into_inner()).check(Path::new(&hp), false);
+    let (dst, preserve) = {
+        let g = grants.lock().unwrap_or_else(|e| e.into_inner());
+        (g.check(Path::new(&hp), false), g.preserve_all)
+    };
     let dst = dst.map_err(|m| denied(ctx, m, &hp))?;
-    let s = crate::copy::copy_out(&h.proc, &kp.bytes, dst.as_os_str().as_bytes(), asked)
+    let s = crate::copy::copy_out(&h.proc, &kp.bytes, &dst, preserve, asked)
         .map_err(|e| errno_error(ctx, e.errno, e.call, Some(&e.path), None))?;
     report_skipped(&s);
     Ok(stats_to_js(ctx, &s))

@@ -7,6 +7,7 @@ pub mod copy;
 pub mod fuse;
 pub mod globals;
 pub mod host;
+pub mod hostdir;
 pub mod jobs;
 pub mod limits;
 pub mod loader;

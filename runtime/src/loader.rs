@@ -1,7 +1,8 @@
 //! Module loading: built-in modules (`fs`/`node:fs`, `path`, `rump`, ...) as synthetic modules, and
 //! ES module files from the host, resolved relative to the importing module. A module file is read only
-//! from the directory tree of the script the user chose to run (or a test file's) and from paths granted
-//! with --allow-host: an `import('/etc/passwd')` is denied like any other host access.
+//! from the directory tree of the script the user chose to run (or a test file's), its project, and paths
+//! granted with --allow-host, through the descriptor each was opened as (see hostdir): an
+//! `import('/etc/passwd')` is denied like any other host access, in words that do not say whether it exists.
 
 use boa_engine::module::{ModuleLoader, Referrer, SyntheticModuleInitializer};
 use boa_engine::{js_error, js_string, Context, JsObject, JsResult, JsString, JsValue, Module, Source};
@@ -11,7 +12,8 @@ use std::path::{Component, Path, PathBuf};
 use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 
-use crate::host::Grants;
+use crate::host::{Access, Grants};
+use crate::hostdir::Root;
 
 #[derive(Default)]
 pub struct Loader {
@@ -24,10 +26,10 @@ pub struct Loader {
     embedded: RefCell<HashMap<PathBuf, &'static str>>,
     /// Where specifiers of scripts and REPL lines are resolved from.
     pub base: RefCell<PathBuf>,
-    /// Directories (canonical) whose module files may be imported: the script's own.
-    roots: RefCell<Vec<PathBuf>>,
+    /// Directories whose module files may be imported (the script's own, its project), held open.
+    roots: RefCell<Vec<Arc<Root>>>,
     /// The session's host grants: granted paths may be imported too.
-    grants: Option<Arc<Mutex<Grants>>>,
+    grants: Arc<Mutex<Grants>>,
 }
 
 /// Where the JavaScript libraries of scripts/lib are embedded.
@@ -50,33 +52,52 @@ fn normalize(p: &Path) -> PathBuf {
 
 impl Loader {
     pub fn new(base: PathBuf, grants: Arc<Mutex<Grants>>) -> Loader {
-        Loader { base: RefCell::new(base), grants: Some(grants), ..Default::default() }
+        Loader { base: RefCell::new(base), grants, ..Default::default() }
     }
 
     /// Lets module files under `dir` be imported (the directory of the script the user runs).
     pub fn add_root(&self, dir: &Path) {
-        if let Ok(c) = dir.canonicalize() {
-            self.roots.borrow_mut().push(c);
+        if let Ok(r) = Root::new(dir) {
+            self.roots.borrow_mut().push(Arc::new(r));
         }
     }
 
-    /// Whether the module file at `canon` (canonical) may be read.
-    fn may_import(&self, canon: &Path) -> Result<(), String> {
-        if self.roots.borrow().iter().any(|r| canon.starts_with(r)) {
-            return Ok(());
+    /// Lets module files under `dir` be imported as the script's project (or the current directory of
+    /// code with no file: -e, the REPL), unless `dir` is `/` or the home directory: a project is never
+    /// the whole machine or everything a user owns.
+    pub fn add_project_root(&self, dir: &Path) {
+        let Ok(c) = dir.canonicalize() else { return };
+        let home = std::env::var_os("HOME").and_then(|h| Path::new(&h).canonicalize().ok());
+        if c.parent().is_some() && Some(&c) != home.as_ref() {
+            self.add_root(&c);
         }
-        match &self.grants {
-            Some(g) => g.lock().unwrap_or_else(|e| e.into_inner()).check_access(canon, false, false).map(|_| ()),
-            None => Ok(()),
-        }
-        .map_err(|_| {
+    }
+
+    /// What may serve the module file `requested` (absolute, normalised): the root or grant it lies
+    /// beneath, its real path (`canon`) counting, not the string. A file that is missing counts as beneath a
+    /// root when its path string is; anything else is denied in the same words whether it exists or not.
+    fn may_import(&self, requested: &Path, canon: Option<&Path>) -> Result<Option<Access>, String> {
+        let denied = || {
             format!(
-                "import of '{}' denied: modules are read from the running script's own directory and from paths \
-                 granted with --allow-host (run with --allow-host {})",
-                canon.display(),
-                canon.display()
+                "import of '{}' denied: access denied (modules are read from the script's own directory and \
+                 project, and from paths granted with --allow-host)",
+                requested.display()
             )
-        })
+        };
+        let Some(canon) = canon else {
+            let inside = self.roots.borrow().iter().any(|r| r.relative(requested).is_some());
+            return if inside { Ok(None) } else { Err(denied()) };
+        };
+        let root = self
+            .roots
+            .borrow()
+            .iter()
+            .find_map(|r| r.relative(canon).map(|rel| Access { root: r.clone(), rel, canon: canon.to_path_buf() }));
+        if let Some(a) = root {
+            return Ok(Some(a));
+        }
+        let g = self.grants.lock().unwrap_or_else(|e| e.into_inner());
+        g.check_access(canon, false, false).map(Some).map_err(|_| denied())
     }
 
     /// Registers `value` as a built-in module under each of `names`: its default export, and its own
@@ -169,21 +190,32 @@ impl Loader {
         let denied = |m: String, ctx: &mut Context| {
             kernel_bindings::error::coded(ctx, boa_engine::JsNativeError::error(), "ERR_ACCESS_DENIED", m)
         };
-        let canon = match path.canonicalize() {
-            Ok(c) => c,
-            Err(e) => {
-                // Whether an ungranted path exists is not the script's business either.
-                self.may_import(&normalize(path)).map_err(|m| denied(m, ctx))?;
-                return Err(js_error!(Error: "Cannot find module '{}': {}", path.display(), e));
-            }
+        let requested = normalize(path);
+        let canon = path.canonicalize();
+        let access = self.may_import(&requested, canon.as_deref().ok()).map_err(|m| denied(m, ctx))?;
+        let (Some(a), Ok(canon)) = (access, canon.as_ref()) else {
+            let e = canon.err().map_or_else(String::new, |e| e.to_string());
+            let m = format!("Cannot find module '{}': {e}", path.display());
+            return Err(kernel_bindings::error::coded(
+                ctx,
+                boa_engine::JsNativeError::error(),
+                "ERR_MODULE_NOT_FOUND",
+                m,
+            ));
         };
-        if let Some(m) = self.files.borrow().get(&canon) {
+        if let Some(m) = self.files.borrow().get(canon) {
             return Ok(m.clone());
         }
-        self.may_import(&canon).map_err(|m| denied(m, ctx))?;
-        let src = Source::from_filepath(&canon).map_err(|e| js_error!(Error: "{}: {}", canon.display(), e))?;
-        let m = Module::parse(src, None, ctx)?;
-        self.files.borrow_mut().insert(canon, m.clone());
+        // Read through the descriptor of the grant, not by the path string (see hostdir).
+        let text = a
+            .open(libc::O_RDONLY)
+            .and_then(|fd| {
+                let mut b = Vec::new();
+                std::io::Read::read_to_end(&mut std::fs::File::from(fd), &mut b).map(|_| b)
+            })
+            .map_err(|e| js_error!(Error: "{}: {}", canon.display(), e))?;
+        let m = Module::parse(Source::from_bytes(&text).with_path(canon), None, ctx)?;
+        self.files.borrow_mut().insert(canon.clone(), m.clone());
         Ok(m)
     }
 

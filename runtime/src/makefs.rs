@@ -1247,6 +1247,7 @@ fn build(
         progress: o.progress,
         before_attrs: Some(&clock),
         label: "makefs",
+        ..copy::Options::default()
     };
     let r = copy::copy(&HostFs::new(), o.dir.as_os_str().as_bytes(), tree, &kfs, b"/mnt", &opts);
     host.set(now);

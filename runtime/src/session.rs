@@ -66,6 +66,8 @@ pub struct SessionOptions {
     /// Module files under the current directory may be imported (code with no file of its own: -e, the
     /// REPL, the web page). A script's own imports are opened by [`Session::run_module`].
     pub imports_from_cwd: bool,
+    /// Copies out keep owners and set-ID bits and make device nodes and fifos on the host.
+    pub preserve_all: bool,
 }
 
 impl Default for SessionOptions {
@@ -86,6 +88,7 @@ impl Default for SessionOptions {
             overlay_file: None,
             demo: false,
             imports_from_cwd: false,
+            preserve_all: false,
         }
     }
 }
@@ -175,9 +178,15 @@ impl Session {
                 opts.images.len()
             )));
         }
+        grants.preserve_all = opts.preserve_all;
+        let writes = match (opts.overlay || opts.overlay_file.is_some(), opts.rw) {
+            (true, _) => crate::host::ImageWrites::Overlay,
+            (false, true) => crate::host::ImageWrites::Allowed,
+            (false, false) => crate::host::ImageWrites::Refused,
+        };
         let mut images = Vec::new();
         for img in &opts.images {
-            let c = grants.allow_image(&img.path).map_err(|e| Failure::Host(format!("--image {e}")))?;
+            let c = grants.allow_image(&img.path, writes).map_err(|e| Failure::Host(format!("--image {e}")))?;
             if images.iter().any(|(_, o): &(ImageSpec, PathBuf)| *o == c) {
                 // As NetBSD refuses to mount a device that is already mounted (vfs_mountedon: EBUSY).
                 return Err(Failure::Host(format!(
@@ -215,7 +224,7 @@ impl Session {
         let base = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
         let loader = Rc::new(Loader::new(base.clone(), grants.clone()));
         if opts.imports_from_cwd {
-            loader.add_root(&base);
+            loader.add_project_root(&base);
         }
         let mut ctx = Context::builder()
             .job_executor(executor.clone())
@@ -317,12 +326,7 @@ impl Session {
             let project =
                 dir.ancestors().find(|d| ["package.json", "deno.json", ".git"].iter().any(|m| d.join(m).exists()));
             if let Some(p) = project {
-                self.loader.add_root(p);
-            }
-            if let Ok(cwd) = std::env::current_dir().and_then(|c| c.canonicalize()) {
-                if dir.starts_with(&cwd) {
-                    self.loader.add_root(&cwd);
-                }
+                self.loader.add_project_root(p);
             }
         }
         let module =
@@ -526,8 +530,6 @@ fn mount_image(
     } else if opts.overlay {
         dev = Arc::new(kernel::dev::OverlayDevice::new(dev));
     }
-    let devpath = kernel.free_dev_name(&opts.fstype);
-    kernel.etfs_register(&devpath, dev).map_err(|e| fail(e.to_string()))?;
     mkdir_p(proc, &img.mountpoint);
     let mut mopts = MountOptions { readonly, force: opts.force, ..Default::default() };
     if let Some(p) = &opts.partition {
@@ -535,8 +537,7 @@ fn mount_image(
     }
     let flags = if readonly { MNT_RDONLY } else { 0 };
     let before = kernel_bindings::rump::log_lines(kernel);
-    proc.mount(&opts.fstype, img.mountpoint.as_bytes(), flags, Some(&devpath), &mopts).map_err(|e| {
-        let _ = kernel.etfs_remove(&devpath);
+    proc.mount_device(&opts.fstype, img.mountpoint.as_bytes(), flags, dev, &mopts).map(|_| ()).map_err(|e| {
         let why = kernel_bindings::rump::mount_reason(kernel, before, &opts.fstype, &img.mountpoint);
         match (e, why) {
             (_, Some(why)) if why.contains("not clean") => fail(match &opts.overlay_file {

@@ -69,6 +69,9 @@ pub fn main(common: &CommonOpts, a: TestArgs) -> i32 {
     if common.overlay {
         child_args.push("--overlay".into());
     }
+    if common.preserve_all {
+        child_args.push("--preserve-all".into());
+    }
     if let Some(p) = &common.partition {
         child_args.extend(["--partition".to_string(), p.clone()]);
     }
