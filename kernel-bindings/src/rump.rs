@@ -283,7 +283,7 @@ fn mount(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> R {
             )?;
             if let (Some(f), false) = (&overlay_file, readonly) {
                 let file = h.policy.open_rw(f).map_err(|m| denied(ctx, m, f))?;
-                let (ov, _) = kernel::dev::OverlayDevice::with_sidecar_file(dev, file, std::path::Path::new(f))
+                let (ov, _) = kernel::dev::OverlayDevice::with_sidecar_file(dev, Box::new(file), f)
                     .map_err(|e| coded(ctx, JsNativeError::error(), "ERR_INVALID_OVERLAY_FILE", e.to_string()))?;
                 dev = std::sync::Arc::new(ov);
             } else if overlay && !readonly {

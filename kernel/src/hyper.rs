@@ -1,13 +1,15 @@
 //! The hypercall interface (NetBSD's rumpuser(3) analog): everything the kernel needs from its host.
-//! The kernel makes no host OS call except through this trait.
+//! The kernel makes no host OS call except through this trait; the implementation std gives is in
+//! std_host.rs, and an embedder (the runtime, a web page) may bring its own.
 
-use crate::dev::{Dev, FileDevice};
+use crate::dev::Dev;
 use crate::errno::KResult;
 use crate::vfs::types::Timespec;
-use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::sync::Mutex;
+
+#[cfg(unix)]
+pub use crate::std_host::StdHypervisor;
 
 pub trait Hypervisor: Send + Sync {
     /// rumpuser_open + rumpuser_getfileinfo: a host file or device as a block device; opened read-only at
@@ -23,57 +25,6 @@ pub trait Hypervisor: Send + Sync {
     fn console(&self, line: &str);
 }
 
-/// The real host: host files, the system clocks, OS randomness; console lines go to stderr when verbose.
-pub struct StdHypervisor {
-    start: Instant,
-    verbose: bool,
-    seed: AtomicU64,
-}
-
-impl StdHypervisor {
-    pub fn new(verbose: bool) -> StdHypervisor {
-        let t = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0);
-        // Mix in the address of a stack local so two kernels started in the same nanosecond differ.
-        let local = 0u8;
-        let seed = t ^ ((&local as *const u8 as u64).rotate_left(32)) ^ std::process::id() as u64;
-        StdHypervisor { start: Instant::now(), verbose, seed: AtomicU64::new(seed) }
-    }
-}
-
-impl Hypervisor for StdHypervisor {
-    fn open_block_device(&self, host_path: &str, readonly: bool) -> KResult<Dev> {
-        Ok(Arc::new(FileDevice::open(Path::new(host_path), readonly)?))
-    }
-
-    fn wall_clock(&self) -> Timespec {
-        match SystemTime::now().duration_since(UNIX_EPOCH) {
-            Ok(d) => Timespec::new(d.as_secs() as i64, d.subsec_nanos()),
-            Err(_) => Timespec::default(),
-        }
-    }
-
-    fn monotonic_ns(&self) -> u64 {
-        self.start.elapsed().as_nanos() as u64
-    }
-
-    fn random(&self, buf: &mut [u8]) {
-        // /dev/urandom when the host has it; a splitmix stream seeded from the clock otherwise.
-        if let Ok(mut f) = std::fs::File::open("/dev/urandom") {
-            use std::io::Read;
-            if f.read_exact(buf).is_ok() {
-                return;
-            }
-        }
-        fill_splitmix(&self.seed, buf);
-    }
-
-    fn console(&self, line: &str) {
-        if self.verbose {
-            eprintln!("{line}");
-        }
-    }
-}
-
 /// A host for tests and reproducible builds: the clock stands still at a fixed time (advancing by one
 /// microsecond per reading so orderings still show), randomness comes from a seeded generator, console
 /// lines are kept. Anything the kernel writes under it is the same byte for byte on every run.
@@ -82,7 +33,8 @@ pub struct DeterministicHypervisor {
     ticks: AtomicU64,
     seed: AtomicU64,
     console: Mutex<Vec<String>>,
-    /// Whether `open_block_device` may open host files (tests use fixtures on disk).
+    /// Whether `open_block_device` may open host files (tests use fixtures on disk; only where std has
+    /// files).
     allow_host_files: bool,
 }
 
@@ -112,7 +64,7 @@ impl Hypervisor for DeterministicHypervisor {
         if !self.allow_host_files {
             return Err(crate::errno::Errno::EACCES);
         }
-        Ok(Arc::new(FileDevice::open(Path::new(host_path), readonly)?))
+        host_file_device(host_path, readonly)
     }
 
     fn wall_clock(&self) -> Timespec {
@@ -134,8 +86,19 @@ impl Hypervisor for DeterministicHypervisor {
     }
 }
 
+/// A host file as a block device, where std has files (the deterministic host opens test fixtures).
+#[cfg(unix)]
+fn host_file_device(path: &str, readonly: bool) -> KResult<Dev> {
+    crate::std_host::open_file_device(std::path::Path::new(path), readonly)
+}
+
+#[cfg(not(unix))]
+fn host_file_device(_path: &str, _readonly: bool) -> KResult<Dev> {
+    Err(crate::errno::Errno::ENODEV)
+}
+
 /// SplitMix64: small, fast and good enough for generation numbers and test data (not for keys).
-fn fill_splitmix(state: &AtomicU64, buf: &mut [u8]) {
+pub fn fill_splitmix(state: &AtomicU64, buf: &mut [u8]) {
     for chunk in buf.chunks_mut(8) {
         let mut z = state.fetch_add(0x9e37_79b9_7f4a_7c15, Ordering::Relaxed).wrapping_add(0x9e37_79b9_7f4a_7c15);
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);

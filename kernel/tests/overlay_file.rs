@@ -96,7 +96,7 @@ fn a_direct_change_deep_in_the_image_refuses_resume_and_commit() {
     let e = overlay(&img, &chg).err().expect("resumed over a changed image");
     assert!(e.0.contains("this image changed since"), "{e}");
     let rw = file(&img, false);
-    let e = sidecar::commit(&chg, rw.as_ref(), CHUNK).err().expect("committed over a changed image");
+    let e = kernel::std_host::commit_sidecar(&chg, rw.as_ref()).err().expect("committed over a changed image");
     assert!(e.0.contains("this image changed since"), "{e}");
     drop(rw);
     assert!(std::fs::read(&img).unwrap() == changed, "a refused commit wrote the image");
@@ -126,7 +126,7 @@ fn a_whole_disk_overlay_file_goes_on_across_sessions_and_commits() {
     assert!(std::fs::read(&img).unwrap() == orig, "an overlay session wrote the image");
 
     let rw = file(&img, false);
-    let c = sidecar::commit(&chg, rw.as_ref(), CHUNK).unwrap();
+    let c = kernel::std_host::commit_sidecar(&chg, rw.as_ref()).unwrap();
     assert!(c.chunks > 0 && c.bytes >= 300_000, "{} chunks, {} bytes", c.chunks, c.bytes);
     drop(rw);
     session(file(&img, true), true, |p| {
@@ -154,7 +154,7 @@ fn one_byte_changed_anywhere_refuses_the_overlay_file() {
         rw.write_at(at, &[b[0] ^ 0x80]).unwrap();
         let e = overlay(&img, &chg).err().expect("resumed over a changed byte");
         assert!(e.0.contains("this image changed since"), "byte {at}: {e}");
-        assert!(sidecar::commit(&chg, &rw, CHUNK).is_err(), "byte {at}: committed");
+        assert!(kernel::std_host::commit_sidecar(&chg, &rw).is_err(), "byte {at}: committed");
         // Put back, the image fits again.
         rw.write_at(at, &b).unwrap();
         drop(overlay(&img, &chg).unwrap());
@@ -185,7 +185,7 @@ fn a_format_1_overlay_file_is_refused_with_the_reason() {
         "{e}"
     );
     let rw = file(&img, false);
-    let e = sidecar::commit(&chg, rw.as_ref(), CHUNK).err().expect("format 1 committed");
+    let e = kernel::std_host::commit_sidecar(&chg, rw.as_ref()).err().expect("format 1 committed");
     assert!(e.0.contains("format 1"), "{e}");
     drop(rw);
     assert!(std::fs::read(&img).unwrap() == orig);

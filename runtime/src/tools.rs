@@ -171,7 +171,7 @@ pub fn commit(a: CommitArgs) -> i32 {
         Ok(d) => d,
         Err(e) => return fail("commit", &e),
     };
-    match kernel::dev::sidecar::commit(&a.overlay_file, dev.as_ref(), kernel::dev::CHUNK) {
+    match kernel::std_host::commit_sidecar(&a.overlay_file, dev.as_ref()) {
         Ok(c) => {
             output::line(
                 Stream::Stdout,

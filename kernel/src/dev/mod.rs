@@ -1,15 +1,15 @@
-//! Block devices: the kernel's view of disks. A host file (through the hypervisor), memory, a slice of
-//! another device (a partition), and a copy-on-write overlay.
+//! Block devices: the kernel's view of disks. A host file (opened by the hypervisor), memory, a slice of
+//! another device (a partition), and a copy-on-write overlay, whose changes may be kept in a host file.
 
-mod file;
 mod mem;
-mod overlay;
+pub(crate) mod overlay;
 pub mod part;
 pub mod sidecar;
 mod slice;
 
-pub use file::FileDevice;
-pub use mem::MemDevice;
+#[cfg(unix)]
+pub use crate::std_host::FileDevice;
+pub use mem::{MemDevice, MemFile};
 pub use overlay::{OverlayDevice, CHUNK};
 pub use slice::SliceDevice;
 
@@ -46,3 +46,18 @@ pub fn check_range(off: u64, len: usize, size: u64) -> KResult<()> {
 
 /// Shared handle to a device.
 pub type Dev = Arc<dyn BlockDevice>;
+
+/// A host file the kernel keeps bytes in (an overlay's changes), opened by the host: positioned reads
+/// and writes, its length, and a sync (rumpuser's file hypercalls).
+pub trait HostFile: Send {
+    /// Reads at `off` into `buf`; the bytes read (fewer only at the end of the file).
+    fn read_at(&self, off: u64, buf: &mut [u8]) -> KResult<usize>;
+    /// Writes all of `buf` at `off`.
+    fn write_at(&self, off: u64, buf: &[u8]) -> KResult<()>;
+    /// Its size in bytes.
+    fn size(&self) -> KResult<u64>;
+    /// Cuts or extends it to `len` bytes.
+    fn truncate(&self, len: u64) -> KResult<()>;
+    /// Makes what was written durable.
+    fn sync(&self) -> KResult<()>;
+}

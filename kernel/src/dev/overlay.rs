@@ -1,8 +1,7 @@
 use super::sidecar::{Sidecar, SidecarError};
-use super::{check_range, BlockDevice, Dev};
+use super::{check_range, BlockDevice, Dev, HostFile};
 use crate::errno::KResult;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 use std::sync::Mutex;
 
 /// Granularity of the overlay's copy-on-write.
@@ -28,20 +27,15 @@ impl OverlayDevice {
         OverlayDevice { base, chunks: Mutex::new(BTreeMap::new()), sidecar: None }
     }
 
-    /// An overlay whose changes are kept in the host file `path` too: made when missing, else read back
-    /// (it must have been made for this very base). Returns the overlay and how many chunks it read back.
-    pub fn with_sidecar(base: Dev, path: &Path) -> Result<(OverlayDevice, u64), SidecarError> {
-        let loaded = Sidecar::open(path, base.as_ref(), CHUNK)?;
-        Ok(OverlayDevice::on_sidecar(base, loaded))
-    }
-
-    /// As [`OverlayDevice::with_sidecar`], on a file the host opened itself; `path` names it.
+    /// An overlay whose changes are kept in the host file `file` too (opened read-write by the host;
+    /// `name` says which in messages): begun when empty, else read back — it must have been made for
+    /// this very base. Returns the overlay and how many chunks it read back.
     pub fn with_sidecar_file(
         base: Dev,
-        file: std::fs::File,
-        path: &Path,
+        file: Box<dyn HostFile>,
+        name: &str,
     ) -> Result<(OverlayDevice, u64), SidecarError> {
-        let loaded = Sidecar::from_file(file, path, base.as_ref(), CHUNK)?;
+        let loaded = Sidecar::open(file, name, base.as_ref(), CHUNK)?;
         Ok(OverlayDevice::on_sidecar(base, loaded))
     }
 
@@ -168,7 +162,7 @@ impl BlockDevice for OverlayDevice {
             Some(sc) => format!(
                 "overlay on {} kept in {}",
                 self.base.describe(),
-                sc.lock().unwrap_or_else(|e| e.into_inner()).file.path().display()
+                sc.lock().unwrap_or_else(|e| e.into_inner()).file.name()
             ),
             None => format!("overlay on {}", self.base.describe()),
         }
@@ -178,22 +172,19 @@ impl BlockDevice for OverlayDevice {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dev::MemDevice;
+    use crate::dev::{MemDevice, MemFile};
     use std::sync::Arc;
 
-    fn scratch(name: &str) -> std::path::PathBuf {
-        let d = std::env::temp_dir().join(format!("rumpjs-sidecar-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
-        std::fs::create_dir_all(&d).unwrap();
-        d.join("overlay")
+    fn with_sidecar(base: Dev, f: &MemFile) -> Result<(OverlayDevice, u64), SidecarError> {
+        OverlayDevice::with_sidecar_file(base, Box::new(f.clone()), "overlay")
     }
 
     #[test]
     fn a_sidecar_keeps_flushed_changes_across_sessions_and_commits_them() {
         let data: Vec<u8> = (0..300_000u32).map(|i| (i * 7) as u8).collect();
         let base: Dev = Arc::new(MemDevice::new(data.clone(), true));
-        let path = scratch("keep");
-        let (ov, n) = OverlayDevice::with_sidecar(base.clone(), &path).unwrap();
+        let path = MemFile::default();
+        let (ov, n) = with_sidecar(base.clone(), &path).unwrap();
         assert_eq!(n, 0);
         ov.write_at(5000, b"first").unwrap();
         ov.write_at(299_998, b"zz").unwrap(); // the short last chunk
@@ -202,7 +193,7 @@ mod tests {
         ov.write_at(200_000, b"not flushed").unwrap();
         drop(ov);
         // A second session sees what was flushed, not what was not.
-        let (ov, n) = OverlayDevice::with_sidecar(base.clone(), &path).unwrap();
+        let (ov, n) = with_sidecar(base.clone(), &path).unwrap();
         assert_eq!(n, 2);
         let mut b = [0u8; 5];
         ov.read_at(5000, &mut b).unwrap();
@@ -214,16 +205,16 @@ mod tests {
         ov.flush().unwrap();
         drop(ov);
         // A torn tail (a crash in the middle of an append) is dropped; what came before stays.
-        let len = std::fs::metadata(&path).unwrap().len();
-        let mut f = std::fs::OpenOptions::new().append(true).open(&path).unwrap();
-        std::io::Write::write_all(&mut f, b"RCHK\0\x10\0\0garbage").unwrap();
-        drop(f);
-        let (ov, _) = OverlayDevice::with_sidecar(base.clone(), &path).unwrap();
-        assert_eq!(std::fs::metadata(&path).unwrap().len(), len, "the torn tail was cut");
+        let len = path.size().unwrap();
+        let mut torn = path.contents();
+        torn.extend_from_slice(b"RCHK\0\x10\0\0garbage");
+        path.set_contents(torn);
+        let (ov, _) = with_sidecar(base.clone(), &path).unwrap();
+        assert_eq!(path.size().unwrap(), len, "the torn tail was cut");
         drop(ov);
         // Commit: the last version of each chunk lands in the image; the base itself was never written.
         let target = MemDevice::new(data.clone(), false);
-        let c = super::super::sidecar::commit(&path, &target, CHUNK).unwrap();
+        let c = super::super::sidecar::commit(&path, "overlay", &target, CHUNK).unwrap();
         assert_eq!(c.chunks, 2);
         let mut want = data.clone();
         want[5000..5005].copy_from_slice(b"third");
@@ -233,7 +224,7 @@ mod tests {
         base.read_at(0, &mut orig).unwrap();
         assert!(orig == data);
         // Once committed the image changed: the sidecar no longer fits it.
-        let e = super::super::sidecar::commit(&path, &target, CHUNK).err().unwrap();
+        let e = super::super::sidecar::commit(&path, "overlay", &target, CHUNK).err().unwrap();
         assert!(e.0.contains("another image"), "{e}");
     }
 
@@ -242,15 +233,15 @@ mod tests {
         let a: Dev = Arc::new(MemDevice::new(vec![1u8; 100_000], true));
         let b: Dev = Arc::new(MemDevice::new(vec![2u8; 100_000], true));
         let c: Dev = Arc::new(MemDevice::new(vec![1u8; 90_000], true));
-        let path = scratch("refuse");
-        let (ov, _) = OverlayDevice::with_sidecar(a.clone(), &path).unwrap();
+        let path = MemFile::default();
+        let (ov, _) = with_sidecar(a.clone(), &path).unwrap();
         drop(ov);
-        let e = OverlayDevice::with_sidecar(b, &path).err().unwrap();
+        let e = with_sidecar(b, &path).err().unwrap();
         assert!(e.0.contains("another image"), "{e}");
-        let e = OverlayDevice::with_sidecar(c, &path).err().unwrap();
+        let e = with_sidecar(c, &path).err().unwrap();
         assert!(e.0.contains("100000 bytes"), "{e}");
-        std::fs::write(&path, b"something else entirely, long enough for a header").unwrap();
-        let e = OverlayDevice::with_sidecar(a, &path).err().unwrap();
+        path.set_contents(b"something else entirely, long enough for a header".to_vec());
+        let e = with_sidecar(a, &path).err().unwrap();
         assert!(e.0.contains("bad magic"), "{e}");
     }
 

@@ -22,12 +22,9 @@
 //! Files of format 1 ("RUMPJS-OVERLAY1\n") fingerprinted only the image's size and first 128 KiB, so they
 //! cannot show that the image is unchanged since; they are refused with a message saying so.
 
-use super::BlockDevice;
-use crate::errno::{Errno, KResult};
+use super::{BlockDevice, HostFile};
+use crate::errno::KResult;
 use std::collections::BTreeMap;
-use std::fs::File;
-use std::io::{Read, Seek, SeekFrom, Write};
-use std::path::{Path, PathBuf};
 
 const MAGIC: &[u8; 16] = b"RUMPJS-OVERLAY2\n";
 /// Format 1: its fingerprint covered the image's size and first 128 KiB only.
@@ -173,8 +170,9 @@ impl std::fmt::Display for SidecarError {
 
 /// An open sidecar file, appended to at each flush of its overlay.
 pub struct Sidecar {
-    file: File,
-    path: PathBuf,
+    file: Box<dyn HostFile>,
+    /// What the file is called, for messages.
+    name: String,
     end: u64,
 }
 
@@ -187,29 +185,17 @@ pub struct Loaded {
 }
 
 impl Sidecar {
-    /// Opens `path` for an overlay of `base` with chunks of `chunk` bytes: made with its header when
-    /// missing or empty, else checked against `base` and read back.
-    pub fn open(path: &Path, base: &dyn BlockDevice, chunk: u64) -> Result<(Sidecar, Loaded), SidecarError> {
-        let err = |what: String| SidecarError(format!("overlay file {}: {what}", path.display()));
-        let file = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(path)
-            .map_err(|e| err(e.to_string()))?;
-        Sidecar::from_file(file, path, base, chunk)
-    }
-
-    /// As [`Sidecar::open`], for a file the host opened itself (read and write); `path` names it.
-    pub fn from_file(
-        mut file: File,
-        path: &Path,
+    /// Takes `file` (opened read-write by the host; `name` says which in messages) for an overlay of
+    /// `base` with chunks of `chunk` bytes: its header written when it is empty, else checked against
+    /// `base` and its records read back.
+    pub fn open(
+        file: Box<dyn HostFile>,
+        name: &str,
         base: &dyn BlockDevice,
         chunk: u64,
     ) -> Result<(Sidecar, Loaded), SidecarError> {
-        let err = |what: String| SidecarError(format!("overlay file {}: {what}", path.display()));
-        let len = file.metadata().map_err(|e| err(e.to_string()))?.len();
+        let err = |what: String| SidecarError(format!("overlay file {name}: {what}"));
+        let len = file.size().map_err(|e| err(e.to_string()))?;
         if len == 0 {
             let fp = fingerprint(base).map_err(|e| err(format!("cannot read the image: {e}")))?;
             let mut h = Vec::with_capacity(HEADER_LEN as usize);
@@ -218,18 +204,18 @@ impl Sidecar {
             h.extend_from_slice(&(chunk as u32).to_le_bytes());
             h.extend_from_slice(&0u32.to_le_bytes());
             h.extend_from_slice(&fp.to_le_bytes());
-            file.write_all(&h).and_then(|_| file.sync_data()).map_err(|e| err(e.to_string()))?;
+            file.write_at(0, &h).and_then(|_| file.sync()).map_err(|e| err(e.to_string()))?;
             let loaded = Loaded { chunks: Chunks::new(), records: 0, torn: 0 };
-            return Ok((Sidecar { file, path: path.to_path_buf(), end: HEADER_LEN }, loaded));
+            return Ok((Sidecar { file, name: name.to_string(), end: HEADER_LEN }, loaded));
         }
-        check_header(&mut file, base, chunk).map_err(err)?;
-        let loaded = read_records(&mut file, base.size(), chunk).map_err(err)?;
+        check_header(file.as_ref(), base, chunk).map_err(err)?;
+        let loaded = read_records(file.as_ref(), len, base.size(), chunk).map_err(err)?;
         let end = len - loaded.torn;
         if loaded.torn > 0 {
             // Drop the torn tail now, so the next append follows the last whole record.
-            file.set_len(end).map_err(|e| err(e.to_string()))?;
+            file.truncate(end).map_err(|e| err(e.to_string()))?;
         }
-        Ok((Sidecar { file, path: path.to_path_buf(), end }, loaded))
+        Ok((Sidecar { file, name: name.to_string(), end }, loaded))
     }
 
     /// Appends `chunks` as records and syncs the file.
@@ -245,15 +231,54 @@ impl Sidecar {
         if out.is_empty() {
             return Ok(());
         }
-        self.file.seek(SeekFrom::Start(self.end)).map_err(|_| Errno::EIO)?;
-        self.file.write_all(&out).map_err(|_| Errno::EIO)?;
-        self.file.sync_data().map_err(|_| Errno::EIO)?;
+        self.file.write_at(self.end, &out)?;
+        self.file.sync()?;
         self.end += out.len() as u64;
         Ok(())
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// What the file is called.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+/// Sequential reads of a host file through a window of 1 MiB, so reading back a sidecar of many small
+/// records costs a read call per MiB, not two per record.
+struct Window<'f> {
+    file: &'f dyn HostFile,
+    buf: Vec<u8>,
+    /// File offset of `buf[0]`.
+    start: u64,
+}
+
+impl<'f> Window<'f> {
+    fn new(file: &'f dyn HostFile) -> Window<'f> {
+        Window { file, buf: Vec::new(), start: 0 }
+    }
+
+    /// Fills `out` from offset `pos`; false when the file ends first.
+    fn read(&mut self, pos: u64, out: &mut [u8]) -> KResult<bool> {
+        let inside = pos >= self.start && pos + out.len() as u64 <= self.start + self.buf.len() as u64;
+        if !inside {
+            self.start = pos;
+            self.buf.resize(out.len().max(1 << 20), 0);
+            let mut got = 0;
+            while got < self.buf.len() {
+                let n = self.file.read_at(pos + got as u64, &mut self.buf[got..])?;
+                if n == 0 {
+                    break;
+                }
+                got += n;
+            }
+            self.buf.truncate(got);
+            if got < out.len() {
+                return Ok(false);
+            }
+        }
+        let at = (pos - self.start) as usize;
+        out.copy_from_slice(&self.buf[at..at + out.len()]);
+        Ok(true)
     }
 }
 
@@ -267,11 +292,12 @@ fn u32_at(b: &[u8], o: usize) -> u32 {
 
 /// Checks a sidecar's header against the base: format, size, chunk size, then (reading the whole base)
 /// the fingerprint.
-fn check_header(file: &mut File, base: &dyn BlockDevice, chunk: u64) -> Result<(), String> {
+fn check_header(file: &dyn HostFile, base: &dyn BlockDevice, chunk: u64) -> Result<(), String> {
     let size = base.size();
-    file.seek(SeekFrom::Start(0)).map_err(|e| e.to_string())?;
     let mut h = [0u8; HEADER_LEN as usize];
-    file.read_exact(&mut h).map_err(|_| "not an overlay file (too short)".to_string())?;
+    if !Window::new(file).read(0, &mut h).map_err(|e| e.to_string())? {
+        return Err("not an overlay file (too short)".to_string());
+    }
     if &h[..16] == MAGIC_V1 {
         return Err("an overlay file of format 1 (RUMPJS-OVERLAY1), whose fingerprint covered only the image's \
                     first 128 KiB: changes made to the image since cannot be ruled out, and a commit would \
@@ -296,17 +322,15 @@ fn check_header(file: &mut File, base: &dyn BlockDevice, chunk: u64) -> Result<(
     Ok(())
 }
 
-/// Reads a sidecar's records (its header already checked).
-fn read_records(file: &mut File, size: u64, chunk: u64) -> Result<Loaded, String> {
-    let len = file.metadata().map_err(|e| e.to_string())?.len();
-    file.seek(SeekFrom::Start(HEADER_LEN)).map_err(|e| e.to_string())?;
+/// Reads a sidecar's records (its header already checked; `len` bytes long).
+fn read_records(file: &dyn HostFile, len: u64, size: u64, chunk: u64) -> Result<Loaded, String> {
     let mut chunks = Chunks::new();
     let mut records = 0;
     let mut pos = HEADER_LEN;
     let mut rh = [0u8; 24];
-    let mut r = std::io::BufReader::with_capacity(1 << 20, &mut *file);
+    let mut w = Window::new(file);
     loop {
-        if pos + 24 > len || r.read_exact(&mut rh).is_err() {
+        if pos + 24 > len || !w.read(pos, &mut rh).map_err(|e| e.to_string())? {
             break;
         }
         let n = u32_at(&rh, 4) as u64;
@@ -316,12 +340,11 @@ fn read_records(file: &mut File, size: u64, chunk: u64) -> Result<Loaded, String
         if &rh[..4] != RECORD || n != want || n == 0 || pos + 24 + n > len {
             break;
         }
-        let mut data = vec![0u8; n as usize].into_boxed_slice();
-        if r.read_exact(&mut data).is_err() || fnv(0xcbf2_9ce4_8422_2325, &data) != u64_at(&rh, 16) {
+        let mut full = vec![0u8; chunk as usize].into_boxed_slice();
+        let data = &mut full[..n as usize];
+        if !w.read(pos + 24, data).map_err(|e| e.to_string())? || fnv(0xcbf2_9ce4_8422_2325, data) != u64_at(&rh, 16) {
             break;
         }
-        let mut full = vec![0u8; chunk as usize].into_boxed_slice();
-        full[..n as usize].copy_from_slice(&data);
         chunks.insert(idx, full);
         records += 1;
         pos += 24 + n;
@@ -335,13 +358,19 @@ pub struct Committed {
     pub bytes: u64,
 }
 
-/// Writes the changes a sidecar holds into `target` (a writable handle to the image it was made for),
-/// then flushes it. The sidecar is left as it is; it no longer fits the image once that changed.
-pub fn commit(path: &Path, target: &dyn BlockDevice, chunk: u64) -> Result<Committed, SidecarError> {
-    let err = |what: String| SidecarError(format!("overlay file {}: {what}", path.display()));
-    let mut file = File::open(path).map_err(|e| err(e.to_string()))?;
-    check_header(&mut file, target, chunk).map_err(err)?;
-    let loaded = read_records(&mut file, target.size(), chunk).map_err(err)?;
+/// Writes the changes the sidecar `file` (called `name`) holds into `target` (a writable handle to the
+/// image it was made for), then flushes it. The sidecar is left as it is; it no longer fits the image
+/// once that changed.
+pub fn commit(
+    file: &dyn HostFile,
+    name: &str,
+    target: &dyn BlockDevice,
+    chunk: u64,
+) -> Result<Committed, SidecarError> {
+    let err = |what: String| SidecarError(format!("overlay file {name}: {what}"));
+    check_header(file, target, chunk).map_err(err)?;
+    let len = file.size().map_err(|e| err(e.to_string()))?;
+    let loaded = read_records(file, len, target.size(), chunk).map_err(err)?;
     let size = target.size();
     let mut bytes = 0;
     for (&idx, data) in &loaded.chunks {
