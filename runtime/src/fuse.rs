@@ -1,6 +1,6 @@
 //! `rumpjs mount` / `rumpjs umount`: the kernel's file systems served to the host through FUSE, as
 //! NetBSD's p2k (puffs to kernel) serves a rump kernel's: each FUSE request maps onto one vnode
-//! operation of the mounted file system, with the checks of the matching syscall (`kernel::vfs::vops`)
+//! operation of the mounted file system, with the checks of the matching syscall (`kernel::vfs::vnops`)
 //! made with the calling host process's credentials.
 //!
 //! - FUSE node ids are the file system's own inode numbers, except the root, which FUSE calls 1.
@@ -19,7 +19,7 @@ use fuser::{
     FileAttr, FileType, Filesystem, KernelConfig, MountOption, ReplyAttr, ReplyCreate, ReplyData, ReplyDirectory,
     ReplyEmpty, ReplyEntry, ReplyOpen, ReplyStatfs, ReplyWrite, Request, TimeOrNow, FUSE_ROOT_ID,
 };
-use kernel::vfs::vops::{self, MakeNode, UtimeSpec};
+use kernel::vfs::vnops::{self, MakeNode, UtimeSpec};
 use kernel::vfs::*;
 use kernel::{Errno, KResult};
 use std::collections::HashMap;
@@ -411,7 +411,7 @@ impl Server {
 
     fn lookup(&self, c: Caller, parent: u64, name: &[u8]) -> KResult<(FileAttr, u64)> {
         let dvp = self.vnode(parent)?;
-        let (vp, va) = vops::lookup(&self.kernel, &c.cred(), &dvp, name)?;
+        let (vp, va) = vnops::lookup(&self.kernel, &c.cred(), &dvp, name)?;
         Ok((self.remember(vp, &va), va.gen as u64))
     }
 
@@ -420,11 +420,11 @@ impl Server {
         let cred = c.cred();
         if sa.uid.is_some() || sa.gid.is_some() {
             let va = vp.getattr()?;
-            vops::chown(&cred, &vp, &va, sa.uid.unwrap_or(u32::MAX), sa.gid.unwrap_or(u32::MAX))?;
+            vnops::chown(&cred, &vp, &va, sa.uid.unwrap_or(u32::MAX), sa.gid.unwrap_or(u32::MAX))?;
         }
         if let Some(mode) = sa.mode {
             let va = vp.getattr()?;
-            vops::chmod(&cred, &vp, &va, mode & ALLPERMS)?;
+            vnops::chmod(&cred, &vp, &va, mode & ALLPERMS)?;
         }
         if let Some(size) = sa.size {
             let va = vp.getattr()?;
@@ -435,9 +435,9 @@ impl Server {
                     if !h.writable() {
                         return Err(Errno::EINVAL);
                     }
-                    kernel::vfs::with_cred(&c.reserve_cred(), || vops::truncate(&vp, &va, len))?
+                    kernel::vfs::with_cred(&c.reserve_cred(), || vnops::truncate(&vp, &va, len))?
                 }
-                _ => vops::truncate_path(&cred, &vp, &va, len)?,
+                _ => vnops::truncate_path(&cred, &vp, &va, len)?,
             }
         }
         if sa.atime.is_some() || sa.mtime.is_some() {
@@ -447,14 +447,14 @@ impl Server {
                 Some(TimeOrNow::SpecificTime(t)) => UtimeSpec::Set(timespec(t)),
             };
             let va = vp.getattr()?;
-            vops::utimens(&self.kernel, &cred, &vp, &va, Some([spec(sa.atime), spec(sa.mtime)]))?;
+            vnops::utimens(&self.kernel, &cred, &vp, &va, Some([spec(sa.atime), spec(sa.mtime)]))?;
         }
         self.attr_of(&vp)
     }
 
     fn make(&self, c: Caller, parent: u64, name: &[u8], n: &MakeNode<'_>) -> KResult<(FileAttr, u64)> {
         let dvp = self.vnode(parent)?;
-        let (vp, va) = vops::create(&self.kernel, &c.cred(), &dvp, name, n)?;
+        let (vp, va) = vnops::create(&self.kernel, &c.cred(), &dvp, name, n)?;
         Ok((self.remember(vp, &va), va.gen as u64))
     }
 
@@ -462,9 +462,9 @@ impl Server {
         let vp = self.vnode(nodeid)?;
         let tdvp = self.vnode(newparent)?;
         let cred = c.cred();
-        vops::check_name(name)?;
+        vnops::check_name(name)?;
         let va = vp.getattr()?;
-        vops::link(&cred, &vp, &va, &tdvp, name)?;
+        vnops::link(&cred, &vp, &va, &tdvp, name)?;
         let va = vp.getattr()?;
         Ok((self.remember((*vp).clone(), &va), va.gen as u64))
     }
@@ -480,13 +480,13 @@ impl Server {
     }
 
     fn open_vnode(&self, cred: &Cred, vp: Arc<Vnode>, va: &Vattr, flags: u32, created: bool) -> KResult<u64> {
-        vops::may_open(cred, &vp, va, flags, created)?;
+        vnops::may_open(cred, &vp, va, flags, created)?;
         if va.vtype == VType::Dir && flags & O_DIRECTORY == 0 && flags & O_ACCMODE != O_RDONLY {
             return Err(Errno::EISDIR);
         }
         vp.fs()?.open(vp.ino, flags)?;
         if flags & O_TRUNC != 0 && !created && va.vtype == VType::Reg {
-            vops::open_truncate(&self.kernel, &vp)?;
+            vnops::open_truncate(&self.kernel, &vp)?;
         }
         Ok(self.add_handle(Handle { vp, vtype: va.vtype, flags: flags & !(O_TRUNC | O_CREAT | O_EXCL) }))
     }
@@ -497,10 +497,10 @@ impl Server {
         let cred = c.cred();
         let flags = open_flags(lflags);
         let n = MakeNode { vtype: VType::Reg, mode: mode & ALLPERMS & !S_ISTXT, rdev: 0, target: b"" };
-        let (vp, va, created) = match vops::create(&self.kernel, &cred, &dvp, name, &n) {
+        let (vp, va, created) = match vnops::create(&self.kernel, &cred, &dvp, name, &n) {
             Ok((vp, va)) => (vp, va, true),
             Err(Errno::EEXIST) if lflags & L_O_EXCL == 0 => {
-                let (vp, va) = vops::lookup(&self.kernel, &cred, &dvp, name)?;
+                let (vp, va) = vnops::lookup(&self.kernel, &cred, &dvp, name)?;
                 (vp, va, false)
             }
             Err(e) => return Err(e),
@@ -524,7 +524,7 @@ impl Server {
         }
         let off = u64::try_from(off).map_err(|_| Errno::EINVAL)?;
         let mut buf = vec![0u8; size as usize];
-        let n = vops::read(&h.vp, h.vtype, off, &mut buf)?;
+        let n = vnops::read(&h.vp, h.vtype, off, &mut buf)?;
         buf.truncate(n);
         Ok(buf)
     }
@@ -537,7 +537,7 @@ impl Server {
         let off = u64::try_from(off).map_err(|_| Errno::EINVAL)?;
         // Who writes decides whether the minfree reserve may be used (root's alone, as in NetBSD).
         let (n, _) =
-            kernel::vfs::with_cred(&c.reserve_cred(), || vops::write(&h.vp, off, data, h.flags & O_APPEND != 0))?;
+            kernel::vfs::with_cred(&c.reserve_cred(), || vnops::write(&h.vp, off, data, h.flags & O_APPEND != 0))?;
         Ok(n as u32)
     }
 
@@ -711,7 +711,7 @@ impl Filesystem for FuseFs {
     fn unlink(&mut self, req: &Request<'_>, parent: u64, name: &OsStr, reply: ReplyEmpty) {
         let (c, name) = (Caller::of(req), name_bytes(name));
         self.run(move |s| {
-            let r = s.vnode(parent).and_then(|d| vops::remove(&s.kernel, &c.cred(), &d, &name, false));
+            let r = s.vnode(parent).and_then(|d| vnops::remove(&s.kernel, &c.cred(), &d, &name, false));
             answer!(reply, r, |()| reply.ok())
         });
     }
@@ -719,7 +719,7 @@ impl Filesystem for FuseFs {
     fn rmdir(&mut self, req: &Request<'_>, parent: u64, name: &OsStr, reply: ReplyEmpty) {
         let (c, name) = (Caller::of(req), name_bytes(name));
         self.run(move |s| {
-            let r = s.vnode(parent).and_then(|d| vops::remove(&s.kernel, &c.cred(), &d, &name, true));
+            let r = s.vnode(parent).and_then(|d| vnops::remove(&s.kernel, &c.cred(), &d, &name, true));
             answer!(reply, r, |()| reply.ok())
         });
     }
@@ -751,7 +751,7 @@ impl Filesystem for FuseFs {
             }
             let r = s.vnode(parent).and_then(|f| {
                 let t = s.vnode(newparent)?;
-                vops::rename(&s.kernel, &c.cred(), &f, &name, &t, &newname, flags & RENAME_NOREPLACE != 0)
+                vnops::rename(&s.kernel, &c.cred(), &f, &name, &t, &newname, flags & RENAME_NOREPLACE != 0)
             });
             answer!(reply, r, |()| reply.ok())
         });
@@ -869,7 +869,7 @@ impl Filesystem for FuseFs {
         self.now(move |s| {
             let r = s.vnode(ino).and_then(|v| {
                 let va = v.getattr()?;
-                vops::access(&c.cred(), &v, &va, mask as u32 & 7)
+                vnops::access(&c.cred(), &v, &va, mask as u32 & 7)
             });
             answer!(reply, r, |()| reply.ok())
         });

@@ -13,7 +13,7 @@ thread_local! {
 /// Runs `f` as a call made with `cred`: NetBSD's curlwp credentials (kauth_cred_get()), for the
 /// decisions a file system makes about who asks where the vnode interface hands it no credentials
 /// (FFS's minfree reserve, `may_use_reserved_space`). The VFS runs its calls into a file system
-/// that may allocate this way (write, truncate, create, link, rename); a caller of `vops` without a
+/// that may allocate this way (write, truncate, create, link, rename); a caller of `vnops` without a
 /// credential of its own (write, truncate) can do the same. Calls nest; the outer caller comes back
 /// after.
 pub fn with_cred<R>(cred: &Cred, f: impl FnOnce() -> R) -> R {

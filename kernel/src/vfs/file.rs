@@ -16,12 +16,8 @@ pub(crate) enum Backing {
     Vnode,
     /// A block device from the device switch.
     Block(Dev),
-    /// mem(4)'s null: reads end at once, writes vanish.
-    Null,
-    /// mem(4)'s zero.
-    Zero,
-    /// rnd(4): the hypervisor's random bytes.
-    Random,
+    /// A character device's driver from the device switch.
+    Char(&'static dyn super::devsw::CharDev),
     /// One end of a fifo.
     Fifo(super::fifo::FifoEnd),
 }

@@ -3,6 +3,7 @@
 
 mod access;
 mod attach;
+pub mod devsw;
 mod fifo;
 mod file;
 pub mod fxhash;
@@ -12,21 +13,25 @@ pub mod mountopts;
 mod namei;
 mod syscalls;
 pub mod types;
-mod vnodeops;
-pub mod vops;
+mod vfsops;
+mod vnode_if;
+pub mod vnops;
 
 pub use access::{may_use_reserved_space, with_cred};
+pub use devsw::{
+    major, makedev, minor, BLK_MAJOR_ETFS, CHR_MAJOR_MEM, CHR_MAJOR_RANDOM, CHR_MINOR_NULL, CHR_MINOR_ZERO,
+};
 pub use file::{DirEnt, OpenFile};
 pub use mount::{Mount, Vnode};
 pub use mountopts::{parse_size, MountCtx, MountFn, MountOptions};
 pub use syscalls::{Proc, SysctlValue, UtimeSpec, Utsname, NGROUPS_MAX};
 pub use types::*;
-pub use vnodeops::{erofs, FileSystem};
+pub use vfsops::{FileSystem, VfsOps};
+pub use vnode_if::{erofs, VnodeOps};
 
-use crate::dev::Dev;
 use crate::errno::{Errno, KResult};
 use crate::hyper::Hypervisor;
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
@@ -111,37 +116,12 @@ pub(crate) struct MountTable {
     pub covered: fxhash::FxHashMap<(u64, Ino), Arc<Mount>>,
 }
 
-/// Kernel-side device registry (NetBSD's bdevsw/cdevsw plus rump's etfs): device numbers of nodes in the
-/// file systems map to devices here.
-pub(crate) struct DevSw {
-    pub block: HashMap<u64, (String, Dev)>,
-    next_minor: u64,
-}
-
-/// Major numbers of our device switch.
-pub const BLK_MAJOR_ETFS: u32 = 200;
-pub const CHR_MAJOR_MEM: u32 = 2; // NetBSD's mem(4): minor 2 = null, 12 = zero
-pub const CHR_MINOR_NULL: u32 = 2;
-pub const CHR_MINOR_ZERO: u32 = 12;
-pub const CHR_MAJOR_RANDOM: u32 = 46; // rnd(4): minor 0 = random, 1 = urandom
-
-/// NetBSD's makedev for the 32-bit dev_t layout.
-pub fn makedev(major: u32, minor: u32) -> u64 {
-    (((major as u64) << 8) & 0x000f_ff00) | ((minor as u64) & 0xff) | (((minor as u64) << 12) & 0xfff0_0000)
-}
-pub fn major(dev: u64) -> u32 {
-    ((dev & 0x000f_ff00) >> 8) as u32
-}
-pub fn minor(dev: u64) -> u32 {
-    ((dev & 0xfff0_0000) >> 12 | (dev & 0xff)) as u32
-}
-
 /// The kernel: mount table, device switch, file-system types and shared state. Processes (`Proc`) run
 /// syscalls against it; it is Send + Sync and every part of it locks what it touches.
 pub struct Kernel {
     pub state: Arc<KernState>,
     pub(crate) mounts: RwLock<MountTable>,
-    pub(crate) devsw: Mutex<DevSw>,
+    pub(crate) bdevsw: Mutex<devsw::Bdevsw>,
     fstypes: Vec<FsType>,
     next_fsid: AtomicU64,
     /// The root file system's mount.
@@ -188,7 +168,7 @@ impl Kernel {
         let k = Arc::new(Kernel {
             state,
             mounts: RwLock::new(MountTable { list: vec![rootmount.clone()], covered: Default::default() }),
-            devsw: Mutex::new(DevSw { block: HashMap::new(), next_minor: 0 }),
+            bdevsw: Mutex::new(devsw::Bdevsw::new()),
             fstypes: fstypes.to_vec(),
             next_fsid: AtomicU64::new(2),
             rootmount,
@@ -252,58 +232,5 @@ impl Kernel {
     /// Every mount, in mount order (getvfsstat's order).
     pub fn mounts(&self) -> Vec<Arc<Mount>> {
         self.mounts.read().unwrap_or_else(|e| e.into_inner()).list.clone()
-    }
-
-    /// rump_pub_etfs_register(key, hostpath, RUMP_ETFS_BLK): a block device node at kernel path `key`
-    /// (e.g. `/dev/ffs0`, created in the root file system) backed by `dev`.
-    pub fn etfs_register(self: &Arc<Kernel>, key: &str, dev: Dev) -> KResult<()> {
-        let minor = {
-            let mut sw = self.devsw.lock().unwrap_or_else(|e| e.into_inner());
-            let m = sw.next_minor;
-            sw.next_minor += 1;
-            sw.block.insert(makedev(BLK_MAJOR_ETFS, m as u32), (key.to_string(), dev.clone()));
-            m
-        };
-        let rdev = makedev(BLK_MAJOR_ETFS, minor as u32);
-        let p = self.new_proc(Cred::root());
-        if let Err(e) = p.mknod(key.as_bytes(), S_IFBLK | 0o600, rdev) {
-            self.devsw.lock().unwrap_or_else(|e| e.into_inner()).block.remove(&rdev);
-            return Err(e);
-        }
-        self.log(&format!("etfs: {} registered as {}", dev.describe(), key));
-        Ok(())
-    }
-
-    /// rump_pub_etfs_remove: forget a registered device and remove its node.
-    pub fn etfs_remove(self: &Arc<Kernel>, key: &str) -> KResult<()> {
-        let p = self.new_proc(Cred::root());
-        let st = p.stat(key.as_bytes())?;
-        if st.vtype() != Some(VType::Blk) {
-            return Err(Errno::ENOTBLK);
-        }
-        if self.mounts().iter().any(|m| m.from == key) {
-            return Err(Errno::EBUSY);
-        }
-        self.devsw.lock().unwrap_or_else(|e| e.into_inner()).block.remove(&st.rdev);
-        p.unlink(key.as_bytes())
-    }
-
-    /// Whether a mounted file system lives on device `rdev` (vfs_mountedon).
-    pub fn device_is_mounted(&self, rdev: u64) -> bool {
-        self.mounts().iter().any(|m| m.rdev() == Some(rdev))
-    }
-
-    /// The block device behind device number `rdev`.
-    pub fn block_device(&self, rdev: u64) -> Option<Dev> {
-        self.devsw.lock().unwrap_or_else(|e| e.into_inner()).block.get(&rdev).map(|(_, d)| d.clone())
-    }
-
-    /// A kernel path not yet used under /dev for a new etfs registration: `/dev/<prefix>N`.
-    pub fn free_dev_name(self: &Arc<Kernel>, prefix: &str) -> String {
-        let p = self.new_proc(Cred::root());
-        (0..)
-            .map(|i| format!("/dev/{prefix}{i}"))
-            .find(|n| p.lstat(n.as_bytes()).is_err())
-            .unwrap_or_else(|| format!("/dev/{prefix}"))
     }
 }

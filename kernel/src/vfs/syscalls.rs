@@ -7,7 +7,7 @@ use super::fifo::Fifo;
 use super::file::{Backing, FdEntry, FdTable, OpenFile};
 use super::namei::{check_path, LookupCtx, Nd, Want};
 use super::types::*;
-use super::vops::{self, MakeNode, RenameSide};
+use super::vnops::{self, MakeNode, RenameSide};
 use super::*;
 use crate::errno::{Errno, KResult};
 use std::sync::atomic::Ordering;
@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 /// Most supplementary groups (NGROUPS_MAX).
 pub const NGROUPS_MAX: usize = 16;
 
-pub use super::vops::UtimeSpec;
+pub use super::vnops::UtimeSpec;
 
 /// uname(3)'s answer.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -238,7 +238,7 @@ impl Proc {
                     let dva = dvp.getattr()?;
                     vaccess(&dvp, &dva, &s.cred, W_OK)?;
                     let mode = (mode & !s.umask) & ALLPERMS & !S_ISTXT;
-                    let vp = vops::make(
+                    let vp = vnops::make(
                         &s.cred,
                         &dvp,
                         &dva,
@@ -255,7 +255,7 @@ impl Proc {
             (vp.clone(), va.clone(), false)
         };
 
-        vops::may_open(&s.cred, &vp, &va, flags, created)?;
+        vnops::may_open(&s.cred, &vp, &va, flags, created)?;
         let wants_write = acc != O_RDONLY || flags & O_TRUNC != 0;
         let backing = match va.vtype {
             VType::Blk => {
@@ -275,19 +275,14 @@ impl Proc {
                 if vp.mount.flags() & MNT_NODEV != 0 {
                     return Err(Errno::ENXIO);
                 }
-                match (major(va.rdev), minor(va.rdev)) {
-                    (CHR_MAJOR_MEM, CHR_MINOR_NULL) => Backing::Null,
-                    (CHR_MAJOR_MEM, CHR_MINOR_ZERO) => Backing::Zero,
-                    (CHR_MAJOR_RANDOM, 0 | 1) => Backing::Random,
-                    _ => return Err(Errno::ENXIO),
-                }
+                Backing::Char(super::devsw::cdev(va.rdev)?)
             }
             VType::Fifo => Backing::Fifo(Fifo::open(&self.kernel, &vp, flags)?),
             _ => Backing::Vnode,
         };
         vp.fs()?.open(vp.ino, flags)?;
         if flags & O_TRUNC != 0 && !created && va.vtype == VType::Reg {
-            vops::open_truncate(&self.kernel, &vp)?;
+            vnops::open_truncate(&self.kernel, &vp)?;
         }
         let stored =
             flags & !(O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY | O_CLOEXEC | O_DIRECTORY | O_NOFOLLOW | O_REGULAR);
@@ -350,7 +345,7 @@ impl Proc {
 
     fn rw_read(&self, f: &OpenFile, off: u64, buf: &mut [u8]) -> KResult<usize> {
         match &f.backing {
-            Backing::Vnode => vops::read(&f.vnode, f.vtype, off, buf),
+            Backing::Vnode => vnops::read(&f.vnode, f.vtype, off, buf),
             Backing::Block(dev) => {
                 let size = dev.size();
                 if off >= size {
@@ -360,15 +355,7 @@ impl Proc {
                 dev.read_at(off, &mut buf[..n])?;
                 Ok(n)
             }
-            Backing::Null => Ok(0),
-            Backing::Zero => {
-                buf.fill(0);
-                Ok(buf.len())
-            }
-            Backing::Random => {
-                self.kernel.hyper().random(buf);
-                Ok(buf.len())
-            }
+            Backing::Char(d) => d.read(self.kernel.hyper().as_ref(), buf),
             Backing::Fifo(_) => Err(Errno::ESPIPE),
         }
     }
@@ -409,7 +396,7 @@ impl Proc {
         match &f.backing {
             Backing::Vnode => {
                 let cred = self.lock().cred.clone();
-                super::with_cred(&cred, || vops::write(&f.vnode, off, buf, append))
+                super::with_cred(&cred, || vnops::write(&f.vnode, off, buf, append))
             }
             Backing::Block(dev) => {
                 let size = dev.size();
@@ -420,7 +407,7 @@ impl Proc {
                 dev.write_at(off, &buf[..n])?;
                 Ok((n, off + n as u64))
             }
-            Backing::Null | Backing::Zero | Backing::Random => Ok((buf.len(), off + buf.len() as u64)),
+            Backing::Char(d) => d.write(buf).map(|n| (n, off + n as u64)),
             Backing::Fifo(_) => Err(Errno::ESPIPE),
         }
     }
@@ -540,7 +527,7 @@ impl Proc {
         let s = self.snap();
         let (dvp, dva, name) = self.create_target(&s, dirfd, path, true)?;
         let mode = (mode & ACCESSPERMS) & !s.umask;
-        vops::make(&s.cred, &dvp, &dva, &name, &MakeNode { vtype: VType::Dir, mode, rdev: 0, target: b"" })?;
+        vnops::make(&s.cred, &dvp, &dva, &name, &MakeNode { vtype: VType::Dir, mode, rdev: 0, target: b"" })?;
         Ok(())
     }
 
@@ -555,7 +542,7 @@ impl Proc {
             return Err(Errno::ENOENT);
         }
         let dvp = nd.dvp.ok_or(Errno::EEXIST)?;
-        let dva = vops::may_create(&s.cred, &dvp)?;
+        let dva = vnops::may_create(&s.cred, &dvp)?;
         Ok((dvp, dva, nd.name))
     }
 
@@ -572,7 +559,7 @@ impl Proc {
             Some(d) => d,
             None => return Err(Errno::EBUSY), // "/"
         };
-        let dva = vops::may_remove(&s.cred, &dvp, &vp, &va)?;
+        let dva = vnops::may_remove(&s.cred, &dvp, &vp, &va)?;
         Ok((dvp, dva, vp, va, nd.name))
     }
 
@@ -597,7 +584,7 @@ impl Proc {
             if va.vtype != VType::Dir {
                 return Err(Errno::ENOTDIR);
             }
-            if let Some(()) = vops::remove_once(&self.kernel, &dvp, &name, vp, true)? {
+            if let Some(()) = vnops::remove_once(&self.kernel, &dvp, &name, vp, true)? {
                 return Ok(());
             }
         }
@@ -627,7 +614,7 @@ impl Proc {
             if va.vtype == VType::Dir {
                 return Err(Errno::EPERM);
             }
-            if let Some(()) = vops::remove_once(&self.kernel, &dvp, &name, vp, false)? {
+            if let Some(()) = vnops::remove_once(&self.kernel, &dvp, &name, vp, false)? {
                 return Ok(());
             }
         }
@@ -686,7 +673,7 @@ impl Proc {
         let tdvp = tnd.dvp.clone().ok_or(Errno::EBUSY)?;
         let from = RenameSide { dvp: &fdvp, name: &fnd.name, node: Some((&fvp, &fva)) };
         let to = RenameSide { dvp: &tdvp, name: &tnd.name, node: tnd.vp.as_ref().zip(tnd.va.as_ref()) };
-        vops::rename_once(&self.kernel, &s.cred, &from, &to, false)
+        vnops::rename_once(&self.kernel, &s.cred, &from, &to, false)
     }
 
     /// link(2): do_sys_linkat following a final symlink of the source, as NetBSD's link() does.
@@ -711,7 +698,7 @@ impl Proc {
         }
         let tdvp = tnd.dvp.as_ref().ok_or(Errno::EEXIST)?;
         if tnd.trailing_slash && Arc::ptr_eq(&tdvp.mount, &vp.mount) {
-            // After EXDEV, write permission and flags (vops::link), as before this check moved up.
+            // After EXDEV, write permission and flags (vnops::link), as before this check moved up.
             let tdva = tdvp.getattr()?;
             vaccess(tdvp, &tdva, &s.cred, W_OK)?;
             if va.flags & (IMMUTABLE | APPEND) != 0 {
@@ -719,7 +706,7 @@ impl Proc {
             }
             return Err(Errno::ENOENT);
         }
-        vops::link(&s.cred, vp, va, tdvp, &tnd.name)
+        vnops::link(&s.cred, vp, va, tdvp, &tnd.name)
     }
 
     /// symlink(2): do_sys_symlinkat — target up to MAXPATHLEN-1 bytes, mode ACCESSPERMS & ~umask.
@@ -738,7 +725,7 @@ impl Proc {
         let s = self.snap();
         let (dvp, dva, name) = self.create_target(&s, dirfd, path, false)?;
         let mode = ACCESSPERMS & !s.umask;
-        vops::make(&s.cred, &dvp, &dva, &name, &MakeNode { vtype: VType::Lnk, mode, rdev: 0, target })?;
+        vnops::make(&s.cred, &dvp, &dva, &name, &MakeNode { vtype: VType::Lnk, mode, rdev: 0, target })?;
         Ok(())
     }
 
@@ -779,7 +766,7 @@ impl Proc {
         let (dvp, dva, name) = self.create_target(&s, dirfd, path, false)?;
         let rdev = if matches!(vtype, VType::Chr | VType::Blk) { dev } else { 0 };
         let mode = (mode & ALLPERMS) & !s.umask;
-        vops::make(&s.cred, &dvp, &dva, &name, &MakeNode { vtype, mode, rdev, target: b"" })?;
+        vnops::make(&s.cred, &dvp, &dva, &name, &MakeNode { vtype, mode, rdev, target: b"" })?;
         Ok(())
     }
 
@@ -879,7 +866,7 @@ impl Proc {
         let s = self.snap();
         let nd = self.namei_at(&s, dirfd, path, Want::Node { follow: flags & AT_SYMLINK_NOFOLLOW == 0 })?;
         let (vp, va) = nd.node()?;
-        vops::chmod(&s.cred, vp, va, mode)
+        vnops::chmod(&s.cred, vp, va, mode)
     }
 
     /// fchmod(2).
@@ -887,7 +874,7 @@ impl Proc {
         let s = self.snap();
         let f = self.file(fd)?;
         let va = f.vnode.getattr()?;
-        vops::chmod(&s.cred, &f.vnode, &va, mode)
+        vnops::chmod(&s.cred, &f.vnode, &va, mode)
     }
 
     /// chown(2): change_owner → ufs_chown (genfs_can_chown rules; -1 leaves a field unchanged).
@@ -908,7 +895,7 @@ impl Proc {
         let s = self.snap();
         let nd = self.namei_at(&s, dirfd, path, Want::Node { follow: flags & AT_SYMLINK_NOFOLLOW == 0 })?;
         let (vp, va) = nd.node()?;
-        vops::chown(&s.cred, vp, va, uid, gid)
+        vnops::chown(&s.cred, vp, va, uid, gid)
     }
 
     /// fchown(2).
@@ -916,7 +903,7 @@ impl Proc {
         let s = self.snap();
         let f = self.file(fd)?;
         let va = f.vnode.getattr()?;
-        vops::chown(&s.cred, &f.vnode, &va, uid, gid)
+        vnops::chown(&s.cred, &f.vnode, &va, uid, gid)
     }
 
     /// chflags(2): change_flags → ufs_setattr flags (genfs_can_chflags at securelevel 0).
@@ -924,7 +911,7 @@ impl Proc {
         let s = self.snap();
         let nd = self.namei(&s, path, Want::Node { follow: true })?;
         let (vp, va) = nd.node()?;
-        vops::chflags(&s.cred, vp, va, flags)
+        vnops::chflags(&s.cred, vp, va, flags)
     }
 
     /// lchflags(2).
@@ -932,7 +919,7 @@ impl Proc {
         let s = self.snap();
         let nd = self.namei(&s, path, Want::Node { follow: false })?;
         let (vp, va) = nd.node()?;
-        vops::chflags(&s.cred, vp, va, flags)
+        vnops::chflags(&s.cred, vp, va, flags)
     }
 
     /// fchflags(2).
@@ -940,7 +927,7 @@ impl Proc {
         let s = self.snap();
         let f = self.file(fd)?;
         let va = f.vnode.getattr()?;
-        vops::chflags(&s.cred, &f.vnode, &va, flags)
+        vnops::chflags(&s.cred, &f.vnode, &va, flags)
     }
 
     /// utimes(2): do_sys_utimes (None = now; microsecond times given as Timespec).
@@ -963,7 +950,7 @@ impl Proc {
         let s = self.snap();
         let f = self.file(fd)?;
         let va = f.vnode.getattr()?;
-        vops::utimens(&self.kernel, &s.cred, &f.vnode, &va, times)
+        vnops::utimens(&self.kernel, &s.cred, &f.vnode, &va, times)
     }
 
     /// utimensat(2): do_sys_utimensat (UTIME_NOW, UTIME_OMIT).
@@ -974,7 +961,7 @@ impl Proc {
         let s = self.snap();
         let nd = self.namei_at(&s, dirfd, path, Want::Node { follow: flags & AT_SYMLINK_NOFOLLOW == 0 })?;
         let (vp, va) = nd.node()?;
-        vops::utimens(&self.kernel, &s.cred, vp, va, times)
+        vnops::utimens(&self.kernel, &s.cred, vp, va, times)
     }
 
     /// truncate(2): sys_truncate (write permission needed).
@@ -982,7 +969,7 @@ impl Proc {
         let s = self.snap();
         let nd = self.namei(&s, path, Want::Node { follow: true })?;
         let (vp, va) = nd.node()?;
-        vops::truncate_path(&s.cred, vp, va, len)
+        vnops::truncate_path(&s.cred, vp, va, len)
     }
 
     /// ftruncate(2): sys_ftruncate (EINVAL unless open for writing).
@@ -993,7 +980,7 @@ impl Proc {
         }
         let va = f.vnode.getattr()?;
         let cred = self.lock().cred.clone();
-        super::with_cred(&cred, || vops::truncate(&f.vnode, &va, len))
+        super::with_cred(&cred, || vnops::truncate(&f.vnode, &va, len))
     }
 
     /// fsync(2): VOP_FSYNC.

@@ -47,7 +47,7 @@ use crate::dev::{part, BlockDevice, Dev};
 use crate::errno::{Errno, KResult};
 use crate::hyper::Hypervisor;
 use crate::vfs::types::*;
-use crate::vfs::{FileSystem, MountCtx, MountOptions};
+use crate::vfs::{FileSystem, MountCtx, MountOptions, VfsOps, VnodeOps};
 use alloc::WState;
 use cache::BlockCache;
 use dir::{DirFormat, Entries, RawDirent, DIRBLKSIZ};
@@ -510,7 +510,7 @@ impl Ffs {
     }
 }
 
-impl FileSystem for Ffs {
+impl VfsOps for Ffs {
     fn fstype(&self) -> &'static str {
         "ffs"
     }
@@ -519,6 +519,85 @@ impl FileSystem for Ffs {
         ROOTINO
     }
 
+    /// ffs_statvfs: counts from fs_cstotal; the fs_minfree reserve is not available to users.
+    fn statvfs(&self) -> KResult<StatVfs> {
+        let sb = &self.sb;
+        let (cs, pending) = self.w_counts().unwrap_or((sb.cstotal, 0));
+        let bfree = (cs.nbfree.max(0) as u64)
+            .saturating_mul(sb.frag as u64)
+            .saturating_add(cs.nffree.max(0) as u64)
+            .saturating_add(pending);
+        let bresvd = sb.dsize.saturating_mul(sb.minfree as u64) / 100;
+        let ffree = cs.nifree.max(0) as u64;
+        Ok(StatVfs {
+            bsize: sb.bsize as u64,
+            frsize: sb.fsize as u64,
+            iosize: sb.bsize as u64,
+            blocks: sb.dsize,
+            bfree,
+            bavail: bfree.saturating_sub(bresvd),
+            bresvd,
+            files: sb.ninodes().saturating_sub(ROOTINO),
+            ffree,
+            favail: ffree,
+            fresvd: 0,
+            namemax: dir::MAXNAMLEN as u64,
+        })
+    }
+
+    fn sync(&self) -> KResult<()> {
+        self.w_sync()
+    }
+
+    /// ffs_unmount: everything written, the clean flag set again.
+    fn unmount(&self, force: bool) -> KResult<()> {
+        if let Err(e) = self.stop_rw(true) {
+            (self.log)(&format!("unmount: writing the file system failed: {e}"));
+            if !force {
+                return Err(e);
+            }
+        }
+        self.cache.invalidate();
+        lock(&self.inodes).clear();
+        lock(&self.dirindex).map.clear();
+        lock(&self.parents).clear();
+        Ok(())
+    }
+
+    /// mount -u: to read-only (everything written, clean again) or back to read-write.
+    fn update(&self, readonly: bool) -> KResult<()> {
+        if readonly {
+            self.stop_rw(false)
+        } else {
+            self.start_rw(false, self.replayed)
+        }
+    }
+
+    fn info(&self) -> Vec<(String, String)> {
+        let mut v = self.info.pairs();
+        let s = self.cache.stats();
+        v.push((
+            "cache".into(),
+            format!("{} of {} bytes in {} buffers, {} dirty", s.bytes, s.limit, s.buffers, s.dirty_bytes),
+        ));
+        let rw = self.w.read().unwrap_or_else(|e| e.into_inner());
+        v.push((
+            "mounted".into(),
+            if rw.active {
+                format!(
+                    "read-write ({} cylinder groups changed since the last sync, {} fragments waiting to be freed)",
+                    rw.cgs.values().filter(|c| c.dirty).count(),
+                    rw.pending_frags(self.sb.fshift)
+                )
+            } else {
+                "read-only".into()
+            },
+        ));
+        v
+    }
+}
+
+impl VnodeOps for Ffs {
     /// ufs_lookup. A directory found under a name other than `.` and `..` must name `dir` as its `..`,
     /// and a `..` must name the directory its directory was found in (the root's is the root): every
     /// directory reached from the root then has one parent, so a damaged image cannot make the tree a
@@ -713,85 +792,8 @@ impl FileSystem for Ffs {
         self.w_sync()
     }
 
-    /// ffs_statvfs: counts from fs_cstotal; the fs_minfree reserve is not available to users.
-    fn statvfs(&self) -> KResult<StatVfs> {
-        let sb = &self.sb;
-        let (cs, pending) = self.w_counts().unwrap_or((sb.cstotal, 0));
-        let bfree = (cs.nbfree.max(0) as u64)
-            .saturating_mul(sb.frag as u64)
-            .saturating_add(cs.nffree.max(0) as u64)
-            .saturating_add(pending);
-        let bresvd = sb.dsize.saturating_mul(sb.minfree as u64) / 100;
-        let ffree = cs.nifree.max(0) as u64;
-        Ok(StatVfs {
-            bsize: sb.bsize as u64,
-            frsize: sb.fsize as u64,
-            iosize: sb.bsize as u64,
-            blocks: sb.dsize,
-            bfree,
-            bavail: bfree.saturating_sub(bresvd),
-            bresvd,
-            files: sb.ninodes().saturating_sub(ROOTINO),
-            ffree,
-            favail: ffree,
-            fresvd: 0,
-            namemax: dir::MAXNAMLEN as u64,
-        })
-    }
-
-    fn sync(&self) -> KResult<()> {
-        self.w_sync()
-    }
-
-    /// ffs_unmount: everything written, the clean flag set again.
-    fn unmount(&self, force: bool) -> KResult<()> {
-        if let Err(e) = self.stop_rw(true) {
-            (self.log)(&format!("unmount: writing the file system failed: {e}"));
-            if !force {
-                return Err(e);
-            }
-        }
-        self.cache.invalidate();
-        lock(&self.inodes).clear();
-        lock(&self.dirindex).map.clear();
-        lock(&self.parents).clear();
-        Ok(())
-    }
-
-    /// mount -u: to read-only (everything written, clean again) or back to read-write.
-    fn update(&self, readonly: bool) -> KResult<()> {
-        if readonly {
-            self.stop_rw(false)
-        } else {
-            self.start_rw(false, self.replayed)
-        }
-    }
-
     fn inactive(&self, ino: Ino) {
         self.w_inactive(ino)
-    }
-
-    fn info(&self) -> Vec<(String, String)> {
-        let mut v = self.info.pairs();
-        let s = self.cache.stats();
-        v.push((
-            "cache".into(),
-            format!("{} of {} bytes in {} buffers, {} dirty", s.bytes, s.limit, s.buffers, s.dirty_bytes),
-        ));
-        let rw = self.w.read().unwrap_or_else(|e| e.into_inner());
-        v.push((
-            "mounted".into(),
-            if rw.active {
-                format!(
-                    "read-write ({} cylinder groups changed since the last sync, {} fragments waiting to be freed)",
-                    rw.cgs.values().filter(|c| c.dirty).count(),
-                    rw.pending_frags(self.sb.fshift)
-                )
-            } else {
-                "read-only".into()
-            },
-        ));
-        v
     }
 }
 

@@ -3,7 +3,9 @@
 
 use crate::errno::{Errno, KResult};
 use crate::vfs::types::*;
-use crate::vfs::{erofs, FileSystem, KernState, MountCtx, MountOptions, OSRELEASE, OSTYPE, PAGESIZE, VERSION};
+use crate::vfs::{
+    erofs, FileSystem, KernState, MountCtx, MountOptions, VfsOps, VnodeOps, OSRELEASE, OSTYPE, PAGESIZE, VERSION,
+};
 use std::sync::Arc;
 
 const ROOT_INO: Ino = 2;
@@ -89,7 +91,7 @@ impl Kernfs {
     }
 }
 
-impl FileSystem for Kernfs {
+impl VfsOps for Kernfs {
     /// The name mount_kernfs registers.
     fn fstype(&self) -> &'static str {
         "kernfs"
@@ -100,6 +102,29 @@ impl FileSystem for Kernfs {
         ROOT_INO
     }
 
+    /// kernfs_statvfs: genfs_statvfs (nothing to count).
+    fn statvfs(&self) -> KResult<StatVfs> {
+        Ok(StatVfs {
+            bsize: DEV_BSIZE_U64,
+            frsize: DEV_BSIZE_U64,
+            iosize: DEV_BSIZE_U64,
+            namemax: NAME_MAX as u64,
+            ..Default::default()
+        })
+    }
+
+    /// kernfs_sync: nothing is dirty.
+    fn sync(&self) -> KResult<()> {
+        Ok(())
+    }
+
+    /// kernfs_unmount.
+    fn unmount(&self, _force: bool) -> KResult<()> {
+        Ok(())
+    }
+}
+
+impl VnodeOps for Kernfs {
     /// kernfs_lookup.
     fn lookup(&self, dir: Ino, name: &[u8]) -> KResult<Ino> {
         if dir != ROOT_INO {
@@ -219,30 +244,37 @@ impl FileSystem for Kernfs {
     fn create(&self, _: Ino, _: &[u8], _: &NewNode) -> KResult<Ino> {
         Err(Errno::EOPNOTSUPP)
     }
+
     /// kernfs_mknod: genfs_eopnotsupp.
     fn mknod(&self, _: Ino, _: &[u8], _: &NewNode) -> KResult<Ino> {
         Err(Errno::EOPNOTSUPP)
     }
+
     /// kernfs_mkdir: genfs_eopnotsupp.
     fn mkdir(&self, _: Ino, _: &[u8], _: &NewNode) -> KResult<Ino> {
         Err(Errno::EOPNOTSUPP)
     }
+
     /// kernfs_symlink: EROFS.
     fn symlink(&self, _: Ino, _: &[u8], _: &NewNode, _: &[u8]) -> KResult<Ino> {
         erofs()
     }
+
     /// kernfs_remove: genfs_eopnotsupp.
     fn remove(&self, _: Ino, _: &[u8]) -> KResult<()> {
         Err(Errno::EOPNOTSUPP)
     }
+
     /// kernfs_rmdir: genfs_eopnotsupp.
     fn rmdir(&self, _: Ino, _: &[u8]) -> KResult<()> {
         Err(Errno::EOPNOTSUPP)
     }
+
     /// kernfs_link: EROFS.
     fn link(&self, _: Ino, _: Ino, _: &[u8]) -> KResult<()> {
         erofs()
     }
+
     /// kernfs_rename: genfs_eopnotsupp.
     fn rename(&self, _: Ino, _: &[u8], _: Ino, _: &[u8]) -> KResult<()> {
         Err(Errno::EOPNOTSUPP)
@@ -250,27 +282,6 @@ impl FileSystem for Kernfs {
 
     /// kernfs_fsync: genfs_nullop.
     fn fsync(&self, _ino: Ino) -> KResult<()> {
-        Ok(())
-    }
-
-    /// kernfs_statvfs: genfs_statvfs (nothing to count).
-    fn statvfs(&self) -> KResult<StatVfs> {
-        Ok(StatVfs {
-            bsize: DEV_BSIZE_U64,
-            frsize: DEV_BSIZE_U64,
-            iosize: DEV_BSIZE_U64,
-            namemax: NAME_MAX as u64,
-            ..Default::default()
-        })
-    }
-
-    /// kernfs_sync: nothing is dirty.
-    fn sync(&self) -> KResult<()> {
-        Ok(())
-    }
-
-    /// kernfs_unmount.
-    fn unmount(&self, _force: bool) -> KResult<()> {
         Ok(())
     }
 }

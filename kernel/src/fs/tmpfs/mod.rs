@@ -10,7 +10,7 @@ mod data;
 use crate::errno::{Errno, KResult};
 use crate::vfs::fxhash::FxHashMap;
 use crate::vfs::types::*;
-use crate::vfs::{FileSystem, MountCtx, MountOptions};
+use crate::vfs::{FileSystem, MountCtx, MountOptions, VfsOps, VnodeOps};
 use data::{FileData, PAGE};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -299,7 +299,7 @@ fn touch_c(st: &mut State, ino: Ino, now: Timespec) {
     }
 }
 
-impl FileSystem for Tmpfs {
+impl VfsOps for Tmpfs {
     /// "tmpfs", or "rumpfs" for the root file system.
     fn fstype(&self) -> &'static str {
         self.name
@@ -310,6 +310,54 @@ impl FileSystem for Tmpfs {
         ROOT_INO
     }
 
+    /// tmpfs_statvfs: pages and nodes against the mount's limits.
+    fn statvfs(&self) -> KResult<StatVfs> {
+        let st = self.lock();
+        let used = st.pages_used + st.link_bytes.div_ceil(PAGE);
+        let free = self.max_pages.saturating_sub(used);
+        let ffree = self.max_nodes.saturating_sub(st.nodes.len() as u64);
+        Ok(StatVfs {
+            bsize: PAGE,
+            frsize: PAGE,
+            iosize: PAGE,
+            blocks: self.max_pages,
+            bfree: free,
+            bavail: free,
+            bresvd: 0,
+            files: self.max_nodes,
+            ffree,
+            favail: ffree,
+            fresvd: 0,
+            namemax: NAME_MAX as u64,
+        })
+    }
+
+    /// tmpfs_sync: nothing is dirty.
+    fn sync(&self) -> KResult<()> {
+        Ok(())
+    }
+
+    /// tmpfs_unmount: every node freed.
+    fn unmount(&self, _force: bool) -> KResult<()> {
+        let mut st = self.lock();
+        st.nodes.clear();
+        st.pages_used = 0;
+        st.link_bytes = 0;
+        Ok(())
+    }
+
+    /// Node and data usage against the mount's limits.
+    fn info(&self) -> Vec<(String, String)> {
+        let st = self.lock();
+        vec![
+            ("type".into(), self.name.into()),
+            ("nodes".into(), format!("{} of {}", st.nodes.len(), self.max_nodes)),
+            ("data".into(), format!("{} of {} bytes", st.pages_used * PAGE, self.max_pages * PAGE)),
+        ]
+    }
+}
+
+impl VnodeOps for Tmpfs {
     /// tmpfs_lookup.
     fn lookup(&self, dir: Ino, name: &[u8]) -> KResult<Ino> {
         let st = self.lock();
@@ -692,57 +740,11 @@ impl FileSystem for Tmpfs {
         node(&self.lock(), ino).map(|_| ())
     }
 
-    /// tmpfs_statvfs: pages and nodes against the mount's limits.
-    fn statvfs(&self) -> KResult<StatVfs> {
-        let st = self.lock();
-        let used = st.pages_used + st.link_bytes.div_ceil(PAGE);
-        let free = self.max_pages.saturating_sub(used);
-        let ffree = self.max_nodes.saturating_sub(st.nodes.len() as u64);
-        Ok(StatVfs {
-            bsize: PAGE,
-            frsize: PAGE,
-            iosize: PAGE,
-            blocks: self.max_pages,
-            bfree: free,
-            bavail: free,
-            bresvd: 0,
-            files: self.max_nodes,
-            ffree,
-            favail: ffree,
-            fresvd: 0,
-            namemax: NAME_MAX as u64,
-        })
-    }
-
-    /// tmpfs_sync: nothing is dirty.
-    fn sync(&self) -> KResult<()> {
-        Ok(())
-    }
-
-    /// tmpfs_unmount: every node freed.
-    fn unmount(&self, _force: bool) -> KResult<()> {
-        let mut st = self.lock();
-        st.nodes.clear();
-        st.pages_used = 0;
-        st.link_bytes = 0;
-        Ok(())
-    }
-
     /// tmpfs_inactive → tmpfs_reclaim: a node with no links left is freed once unreferenced.
     fn inactive(&self, ino: Ino) {
         let mut st = self.lock();
         if st.nodes.get(&ino).is_some_and(|n| n.nlink == 0) {
             Tmpfs::free_node(&mut st, ino);
         }
-    }
-
-    /// Node and data usage against the mount's limits.
-    fn info(&self) -> Vec<(String, String)> {
-        let st = self.lock();
-        vec![
-            ("type".into(), self.name.into()),
-            ("nodes".into(), format!("{} of {}", st.nodes.len(), self.max_nodes)),
-            ("data".into(), format!("{} of {} bytes", st.pages_used * PAGE, self.max_pages * PAGE)),
-        ]
     }
 }

@@ -1,4 +1,5 @@
-//! Checked vnode operations: what each syscall does once namei has found its vnodes — the permission
+//! Checked vnode operations (NetBSD's vfs_vnops.c and the checks around each VOP_* call): what each
+//! syscall does once namei has found its vnodes — the permission
 //! checks with the caller's credentials (genfs_can_access, sticky, chown/chmod/chtimes rules), EROFS,
 //! EBUSY for mount points, rename's tree checks, the namespace lock — then the file system's op.
 //!

@@ -1,5 +1,6 @@
-//! The one vnode-operations trait every file system implements (NetBSD's `vnodeops` tables, keyed by
-//! inode number as FUSE's low-level interface is). The syscall layer above knows no file system by name.
+//! The vnode operations every file system implements (NetBSD's vnode_if: the `vnodeops` tables, keyed
+//! by inode number as FUSE's low-level interface is). The syscall layer above knows no file system by
+//! name; the operations on the file system as a whole are in vfsops.rs.
 //!
 //! Division of labour (as NetBSD splits it between the syscalls/genfs and the file system):
 //! - the VFS resolves paths, checks permissions and credentials (genfs_can_access, sticky, chown/chmod
@@ -12,15 +13,9 @@
 use super::types::*;
 use crate::errno::{Errno, KResult};
 
-/// A mounted file system instance. All methods take `&self`: each implementation locks what it needs,
-/// so the kernel can call in from several threads.
-pub trait FileSystem: Send + Sync {
-    /// File-system type name, as `statvfs.f_fstypename` shows it ("ffs", "tmpfs", "kernfs").
-    fn fstype(&self) -> &'static str;
-
-    /// Inode number of the root directory.
-    fn root(&self) -> Ino;
-
+/// The vnode operations of a mounted file system. All methods take `&self`: each implementation locks
+/// what it needs, so the kernel can call in from several threads.
+pub trait VnodeOps: Send + Sync {
     /// VOP_LOOKUP: the inode named `name` in directory `dir`. `.` and `..` are handled too (at the file
     /// system's root `..` is the root itself). ENOTDIR if `dir` is no directory, ENOENT if absent.
     fn lookup(&self, dir: Ino, name: &[u8]) -> KResult<Ino>;
@@ -80,25 +75,6 @@ pub trait FileSystem: Send + Sync {
     /// VOP_FSYNC: make `ino`'s data and metadata durable.
     fn fsync(&self, ino: Ino) -> KResult<()>;
 
-    /// VFS_STATVFS.
-    fn statvfs(&self) -> KResult<StatVfs>;
-
-    /// VFS_SYNC: write everything dirty.
-    fn sync(&self) -> KResult<()>;
-
-    /// VFS_UNMOUNT: flush and release; after this no other call is made.
-    fn unmount(&self, force: bool) -> KResult<()>;
-
-    /// VFS_MOUNT with MNT_UPDATE: the mount is switching to read-only (`readonly`) or back to
-    /// read-write. The default writes everything dirty before going read-only.
-    fn update(&self, readonly: bool) -> KResult<()> {
-        if readonly {
-            self.sync()
-        } else {
-            Ok(())
-        }
-    }
-
     /// VOP_INACTIVE: the kernel dropped its last reference (open file, cwd, lookup in progress) to `ino`;
     /// a node with no links left may now be freed. Called with the mount's vnode table locked: it must
     /// not wait for another thread's file-system call that could itself take or drop a vnode.
@@ -109,14 +85,9 @@ pub trait FileSystem: Send + Sync {
     fn open(&self, _ino: Ino, _flags: u32) -> KResult<()> {
         Ok(())
     }
-
-    /// Human-readable report for `rumpjs info`/`.info`: layout facts of the mounted file system.
-    fn info(&self) -> Vec<(String, String)> {
-        Vec::new()
-    }
 }
 
-/// Shorthand for file systems that refuse every change (kernfs, a read-only FFS before writes land).
+/// Shorthand for file systems that refuse every change (kernfs, FFS mounted read-only).
 pub fn erofs<T>() -> KResult<T> {
     Err(Errno::EROFS)
 }
