@@ -3,8 +3,9 @@
 
 use crate::args::{self, arg, fd, int, int_or, opt, opt_bool, options, path, BufView, PathArg, MAX_SAFE};
 use crate::convert::{self, alloc, bytes_str, uint8array};
+use crate::encodings::{decode, encode, encoding, Enc};
 use crate::error::{coded, errno_error, invalid_arg_type, invalid_arg_value, KResultExt, PathResultExt};
-use crate::{define, host, KernelHost, Op};
+use crate::{define, host, KernelHost};
 use boa_engine::object::builtins::{AlignedVec, JsArray, JsPromise};
 use boa_engine::object::FunctionObjectBuilder;
 use boa_engine::{Context, JsError, JsNativeError, JsObject, JsResult, JsString, JsValue, NativeFunction};
@@ -13,14 +14,9 @@ use kernel::Errno;
 
 type R = JsResult<JsValue>;
 
-macro_rules! ops {
-    ($( $name:literal, $len:literal, $f:ident, $sig:literal; )*) => {
-        /// The `fs` table; `fs.promises.<name without Sync>` is generated from it.
-        pub static FS: &[Op] = &[ $( Op { name: $name, length: $len, f: $f, sig: $sig }, )* ];
-    };
-}
-
-ops! {
+crate::ops! {
+    /// The `fs` table; `fs.promises.<name without Sync>` is generated from it.
+    pub static FS;
     "readFileSync", 2, read_file_sync, "readFileSync(path | fd, encoding | {encoding, flag}) → Uint8Array | string";
     "writeFileSync", 3, write_file_sync, "writeFileSync(path | fd, data, encoding | {encoding, mode, flag})";
     "appendFileSync", 3, append_file_sync, "appendFileSync(path | fd, data, encoding | {encoding, mode, flag})";
@@ -217,45 +213,6 @@ fn open_flags(ctx: &mut Context, val: &JsValue, def: u32) -> JsResult<u32> {
     })
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Enc {
-    Buffer,
-    Utf8,
-    Latin1,
-    Ascii,
-    Hex,
-    Base64,
-    Base64Url,
-    Utf16le,
-}
-
-fn encoding(ctx: &mut Context, val: &JsValue) -> JsResult<Enc> {
-    if val.is_null_or_undefined() {
-        return Ok(Enc::Buffer);
-    }
-    let Some(s) = val.as_string() else {
-        return Err(invalid_arg_type(ctx, "encoding", "of type string", val));
-    };
-    Ok(match s.to_std_string_escaped().to_ascii_lowercase().as_str() {
-        "buffer" => Enc::Buffer,
-        "utf8" | "utf-8" => Enc::Utf8,
-        "latin1" | "binary" => Enc::Latin1,
-        "ascii" => Enc::Ascii,
-        "hex" => Enc::Hex,
-        "base64" => Enc::Base64,
-        "base64url" => Enc::Base64Url,
-        "utf16le" | "utf-16le" | "ucs2" | "ucs-2" => Enc::Utf16le,
-        _ => {
-            return Err(coded(
-                ctx,
-                JsNativeError::typ(),
-                "ERR_INVALID_ARG_VALUE",
-                format!("The argument 'encoding' is invalid encoding. Received {}", crate::error::describe(val)),
-            ))
-        }
-    })
-}
-
 /// Options that are an encoding string or an object: (encoding, object).
 fn enc_opts(ctx: &mut Context, val: &JsValue, name: &str) -> JsResult<(Enc, Option<JsObject>)> {
     if val.is_string() {
@@ -264,127 +221,6 @@ fn enc_opts(ctx: &mut Context, val: &JsValue, name: &str) -> JsResult<(Enc, Opti
     let o = options(ctx, val, name)?;
     let e = opt(ctx, &o, "encoding")?;
     Ok((encoding(ctx, &e)?, o))
-}
-
-const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-const B64URL: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-fn b64_encode(b: &[u8], table: &[u8; 64], pad: bool) -> String {
-    let mut s = String::with_capacity(b.len().div_ceil(3) * 4);
-    for c in b.chunks(3) {
-        let n = (c[0] as u32) << 16 | (*c.get(1).unwrap_or(&0) as u32) << 8 | *c.get(2).unwrap_or(&0) as u32;
-        let k = c.len() + 1;
-        for i in 0..4 {
-            if i < k {
-                s.push(table[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else if pad {
-                s.push('=');
-            }
-        }
-    }
-    s
-}
-
-fn b64_decode(s: &str) -> Vec<u8> {
-    let mut out = Vec::with_capacity(s.len() * 3 / 4);
-    let (mut acc, mut bits) = (0u32, 0);
-    for c in s.bytes() {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' | b'-' => 62,
-            b'/' | b'_' => 63,
-            b'=' => break,
-            _ => continue,
-        };
-        acc = acc << 6 | v as u32;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-        }
-    }
-    out
-}
-
-/// Bytes as a JS value in the given encoding.
-fn decode(ctx: &mut Context, data: AlignedVec<u8>, enc: Enc) -> R {
-    match enc {
-        Enc::Buffer => uint8array(ctx, data),
-        _ => Ok(decode_str(&data, enc)),
-    }
-}
-
-/// Bytes as a string in the given encoding (utf8 for `Buffer`).
-fn decode_str(data: &[u8], enc: Enc) -> JsValue {
-    let s = match enc {
-        Enc::Buffer | Enc::Utf8 => return bytes_str(data),
-        Enc::Latin1 => data.iter().map(|&b| b as char).collect::<String>(),
-        Enc::Ascii => data.iter().map(|&b| (b & 0x7f) as char).collect::<String>(),
-        Enc::Hex => data.iter().map(|b| format!("{b:02x}")).collect::<String>(),
-        Enc::Base64 => b64_encode(data, B64, true),
-        Enc::Base64Url => b64_encode(data, B64URL, false),
-        Enc::Utf16le => {
-            let u: Vec<u16> = data.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect();
-            return JsString::from(&u[..]).into();
-        }
-    };
-    JsString::from(s.as_str()).into()
-}
-
-// ---------------------------------------------------------------- Buffer's natives
-
-/// The native half of `Buffer` (the class itself is in prelude.js): `toString(buf, enc, start, end)`,
-/// `fromString(str, enc)`, `byteLength(str, enc)`.
-pub(crate) static BUFFER_NATIVES: &[Op] = &[
-    Op { name: "toString", length: 4, f: buffer_to_string, sig: "toString(buf, encoding, start, end)" },
-    Op { name: "fromString", length: 2, f: buffer_from_string, sig: "fromString(string, encoding)" },
-    Op { name: "byteLength", length: 2, f: buffer_byte_length, sig: "byteLength(string, encoding)" },
-];
-
-fn buffer_to_string(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> R {
-    let view = BufView::from_value(ctx, &arg(a, 0), "buffer")?;
-    let enc = encoding(ctx, &arg(a, 1))?;
-    let len = view.len() as i64;
-    let start = int_or(ctx, &arg(a, 2), "start", 0, MAX_SAFE, 0)?.min(len) as usize;
-    let end = int_or(ctx, &arg(a, 3), "end", 0, MAX_SAFE, len)?.min(len) as usize;
-    let d = view.data(ctx)?;
-    Ok(decode_str(&d[start.min(end)..end], enc))
-}
-
-fn buffer_from_string(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> R {
-    let sv = arg(a, 0);
-    let Some(s) = sv.as_string() else { return Err(invalid_arg_type(ctx, "string", "of type string", &sv)) };
-    let enc = encoding(ctx, &arg(a, 1))?;
-    let bytes = encode(&s, enc);
-    let mut v = alloc(ctx, bytes.len())?;
-    v.copy_from_slice(&bytes);
-    uint8array(ctx, v)
-}
-
-fn buffer_byte_length(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> R {
-    let sv = arg(a, 0);
-    let Some(s) = sv.as_string() else { return Err(invalid_arg_type(ctx, "string", "of type string", &sv)) };
-    let enc = encoding(ctx, &arg(a, 1))?;
-    Ok(JsValue::from(encode(&s, enc).len() as f64))
-}
-
-/// A string in the given encoding, as bytes.
-fn encode(s: &JsString, enc: Enc) -> Vec<u8> {
-    match enc {
-        Enc::Buffer | Enc::Utf8 => args::string_bytes(s),
-        Enc::Latin1 | Enc::Ascii => s.to_std_string_escaped().chars().map(|c| c as u32 as u8).collect(),
-        Enc::Hex => {
-            let t = s.to_std_string_escaped();
-            let b = t.as_bytes();
-            b.chunks_exact(2)
-                .map_while(|c| std::str::from_utf8(c).ok().and_then(|h| u8::from_str_radix(h, 16).ok()))
-                .collect()
-        }
-        Enc::Base64 | Enc::Base64Url => b64_decode(&s.to_std_string_escaped()),
-        Enc::Utf16le => s.to_std_string_escaped().encode_utf16().flat_map(|u| u.to_le_bytes()).collect(),
-    }
 }
 
 /// Data to write: a string (in `enc`) or a TypedArray (zero-copy while writing).

@@ -6,8 +6,21 @@
 //! ([`fs::FS`]) is Node's API written natively on the same `Proc` calls and the same conversion and error
 //! helpers, and `fs.promises` is generated from the `fs` table. Nothing here knows about the CLI.
 
+/// A binding table, one row per native function: `"jsName", length, rust_fn, "one-line signature";`.
+/// The rows make the `rump.sys`/`fs`/`Buffer`/`process` objects, `rump.signatures()`, the docs' tables
+/// and `.help`.
+#[macro_export]
+macro_rules! ops {
+    ($(#[$meta:meta])* $vis:vis static $table:ident; $( $name:literal, $len:literal, $f:ident, $sig:literal; )*) => {
+        $(#[$meta])*
+        $vis static $table: &[$crate::Op] = &[ $( $crate::Op { name: $name, length: $len, f: $f, sig: $sig }, )* ];
+    };
+}
+
 pub mod args;
+mod buffer;
 pub mod convert;
+pub mod encodings;
 pub mod error;
 pub mod fs;
 pub mod rump;
@@ -102,7 +115,7 @@ pub struct Bindings {
 pub fn install(ctx: &mut Context, proc: Arc<Proc>, policy: Rc<dyn HostPolicy>) -> JsResult<Bindings> {
     let prelude = ctx.eval(Source::from_bytes(include_str!("prelude.js")))?;
     let prelude = prelude.as_function().ok_or_else(|| JsNativeError::error().with_message("prelude"))?;
-    let natives = table(ctx, fs::BUFFER_NATIVES);
+    let natives = table(ctx, buffer::BUFFER_NATIVES);
     let classes = prelude.call(&JsValue::undefined(), &[natives.into()], ctx)?;
     let classes = classes.as_object().ok_or_else(|| JsNativeError::error().with_message("prelude"))?;
     let proto = |ctx: &mut Context, name: &str| -> JsResult<JsObject> {

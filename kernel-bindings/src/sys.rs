@@ -4,21 +4,16 @@
 use crate::args::{self, arg, int, int_or, path, string, sys_fd, u32_arg, BufView, PathArg, MAX_SAFE};
 use crate::convert::{self, bytes_str, plain};
 use crate::error::{invalid_arg_type, KResultExt, PathResultExt};
-use crate::{host, Op};
+use crate::host;
 use boa_engine::object::builtins::{JsArray, JsDate};
 use boa_engine::{Context, JsResult, JsString, JsValue};
 use kernel::vfs::{MountOptions, SysctlValue, Timespec, UtimeSpec};
 
 type R = JsResult<JsValue>;
 
-macro_rules! ops {
-    ($( $name:literal, $len:literal, $f:ident, $sig:literal; )*) => {
-        /// The syscall table: `rump.sys.<name>`.
-        pub static SYS: &[Op] = &[ $( Op { name: $name, length: $len, f: $f, sig: $sig }, )* ];
-    };
-}
-
-ops! {
+crate::ops! {
+    /// The syscall table: `rump.sys.<name>`.
+    pub static SYS;
     "open", 3, open, "open(path, flags, mode = 0) → fd";
     "openat", 4, openat, "openat(dirfd, path, flags, mode = 0) → fd";
     "close", 1, close, "close(fd)";

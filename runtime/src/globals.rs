@@ -575,28 +575,12 @@ fn hash_digest(this: &JsValue, a: &[JsValue], ctx: &mut Context) -> JsResult<JsV
     }
     let e = kernel_bindings::args::string(ctx, &enc, "encoding")?;
     let s = match e.as_str() {
-        "hex" => out.iter().map(|b| format!("{b:02x}")).collect::<String>(),
-        "base64" => base64(&out),
+        "hex" => kernel_bindings::encodings::hex_encode(&out),
+        "base64" => kernel_bindings::encodings::base64_encode(&out, false),
         "latin1" | "binary" => out.iter().map(|&b| b as char).collect(),
         _ => return Err(invalid_arg_type(ctx, "encoding", "'hex', 'base64' or 'latin1'", &enc)),
     };
     Ok(JsString::from(s.as_str()).into())
-}
-
-fn base64(b: &[u8]) -> String {
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut s = String::new();
-    for c in b.chunks(3) {
-        let n = (c[0] as u32) << 16 | (*c.get(1).unwrap_or(&0) as u32) << 8 | *c.get(2).unwrap_or(&0) as u32;
-        for i in 0..4 {
-            if i <= c.len() {
-                s.push(T[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                s.push('=');
-            }
-        }
-    }
-    s
 }
 
 fn random_bytes(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
@@ -611,7 +595,7 @@ fn random_uuid(_: &JsValue, _a: &[JsValue], ctx: &mut Context) -> JsResult<JsVal
     kernel_bindings::host(ctx)?.proc.kernel().hyper().random(&mut b);
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
-    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    let h = kernel_bindings::encodings::hex_encode(&b);
     let s = format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32]);
     Ok(JsString::from(s.as_str()).into())
 }

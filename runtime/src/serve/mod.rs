@@ -800,7 +800,7 @@ fn body_json(req: &Request, example: &str) -> Result<Value, Response> {
 fn new_token() -> Result<String, String> {
     let mut b = [0u8; 24];
     getrandom::fill(&mut b).map_err(|e| format!("cannot get random bytes from the OS: {e}"))?;
-    Ok(b.iter().map(|x| format!("{x:02x}")).collect())
+    Ok(kernel_bindings::encodings::hex_encode(&b))
 }
 
 static SIGNAL: AtomicI32 = AtomicI32::new(0);
