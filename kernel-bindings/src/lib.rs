@@ -58,8 +58,9 @@ pub trait HostPolicy {
     /// The host path of the image `path` names (to be opened for writing when `write`), or a message
     /// saying why it may not be.
     fn image(&self, path: &str, write: bool) -> Result<ImageGrant, String>;
-    /// Opens (creating it) the host file `path` for reading and writing: an overlay file.
-    fn open_rw(&self, path: &str) -> Result<std::fs::File, String>;
+    /// The host path of the file `path` names, to be opened for reading and writing (made if missing:
+    /// an overlay file), or a message saying why it may not be.
+    fn host_file(&self, path: &str) -> Result<PathBuf, String>;
 }
 
 /// An image a script may mount.
@@ -76,7 +77,7 @@ impl HostPolicy for DenyAll {
     fn image(&self, path: &str, _write: bool) -> Result<ImageGrant, String> {
         Err(format!("host access to '{path}' denied"))
     }
-    fn open_rw(&self, path: &str) -> Result<std::fs::File, String> {
+    fn host_file(&self, path: &str) -> Result<PathBuf, String> {
         Err(format!("host access to '{path}' denied"))
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::args::{self, arg, opt, options, path, string};
 use crate::convert::plain;
-use crate::error::{coded, invalid_arg_type, KResultExt, PathResultExt};
+use crate::error::{coded, errno_error, invalid_arg_type, KResultExt, PathResultExt};
 use crate::sys::mount_opts;
 use crate::{define, host, Op};
 use boa_engine::object::builtins::JsArray;
@@ -214,25 +214,6 @@ pub fn constants(ctx: &mut Context) -> JsObject {
     o
 }
 
-/// What the file system logged about a failed mount since the message buffer held `before` lines (its
-/// lines tagged `"<type> <dir>: "`), for error messages: "no FFS superblock found (...)".
-pub fn mount_reason(k: &kernel::Kernel, before: usize, fstype: &str, on: &str) -> Option<String> {
-    let tag = format!("{fstype} {on}: ");
-    let log = k.state.msgbuf();
-    let reasons: Vec<&str> =
-        log.lines().skip(before).filter_map(|l| l.find(&tag).map(|i| &l[i + tag.len()..])).collect();
-    if reasons.is_empty() {
-        None
-    } else {
-        Some(reasons.join("; "))
-    }
-}
-
-/// The number of lines in the kernel message buffer now (see [`mount_reason`]).
-pub fn log_lines(k: &kernel::Kernel) -> usize {
-    k.state.msgbuf().lines().count()
-}
-
 /// `rump.mount(type, dir, options)`: mounts a file system; `image` names a host file (checked against
 /// the host policy) registered as a block device, `readonly`, `partition` and the rest become mount
 /// options; `spec` names an existing kernel device instead of an image.
@@ -268,48 +249,46 @@ fn mount(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> R {
         }
         e
     };
-    let before = log_lines(&k);
     let r = match (image, spec) {
         (Some(img), _) => {
             let grant = h.policy.image(&img, !readonly && !overlay).map_err(|m| denied(ctx, m, &img))?;
             if grant.overlay && !overlay && !readonly {
                 k.log(&format!("{img}: mounted on a copy-on-write overlay (this session writes no image)"));
             }
-            let overlay = overlay || grant.overlay;
-            let mut dev = k.hyper().open_block_device(&grant.path.to_string_lossy(), readonly || overlay).js(
-                ctx,
-                "open",
-                Some(&img),
-            )?;
-            if let (Some(f), false) = (&overlay_file, readonly) {
-                let file = h.policy.open_rw(f).map_err(|m| denied(ctx, m, f))?;
-                let (ov, _) = kernel::dev::OverlayDevice::with_sidecar_file(dev, Box::new(file), f)
-                    .map_err(|e| coded(ctx, JsNativeError::error(), "ERR_INVALID_OVERLAY_FILE", e.to_string()))?;
-                dev = std::sync::Arc::new(ov);
-            } else if overlay && !readonly {
-                dev = std::sync::Arc::new(kernel::dev::OverlayDevice::new(dev));
+            let overlay = match &overlay_file {
+                Some(f) if !readonly => vfs::Overlay::File(
+                    h.policy.host_file(f).map_err(|m| denied(ctx, m, f))?.to_string_lossy().into_owned(),
+                ),
+                _ if overlay || grant.overlay => vfs::Overlay::Memory,
+                _ => vfs::Overlay::None,
+            };
+            let path = grant.path.to_string_lossy().into_owned();
+            let image = vfs::Image { path: &path, readonly, overlay };
+            match h.proc.attach_image(&ty, &dir.bytes, &image, &mopts) {
+                Err(e) if e.stage == vfs::MountStage::Image => {
+                    return Err(errno_error(ctx, e.errno, "open", Some(&img), None))
+                }
+                Err(e) if e.stage == vfs::MountStage::OverlayFile => {
+                    let m = e.reason.unwrap_or_else(|| format!("{}: {}", overlay_file.unwrap_or_default(), e.errno));
+                    return Err(coded(ctx, JsNativeError::error(), "ERR_INVALID_OVERLAY_FILE", m));
+                }
+                r => r.map(|_| ()),
             }
-            h.proc.mount_device(&ty, &dir.bytes, flags, dev, &mopts).map(|_| ())
         }
-        (None, s) => h.proc.mount(&ty, &dir.bytes, flags, s.as_deref(), &mopts),
+        (None, s) => h.proc.mount_why(&ty, &dir.bytes, flags, s.as_deref(), &mopts),
     };
     if let Err(e) = r {
         let msg_path = dir.show();
-        let on = h.proc.realpath(&dir.bytes).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
-        let err = crate::error::errno_error(ctx, e, "mount", Some(&msg_path), None);
-        if let Some(why) = mount_reason(&k, before, &ty, &on) {
-            if let Some(o) = err.as_opaque().and_then(|v| v.as_object()) {
-                let m = format!("{}: {}, mount '{msg_path}' ({why})", e.name(), e.message());
-                let _ = o.set(JsString::from("message"), JsString::from(m.as_str()), false, ctx);
-                let _ = o.set(JsString::from("reason"), JsString::from(why.as_str()), false, ctx);
-            }
-        }
-        if e == Errno::EOPNOTSUPP {
-            if let Some(o) = err.as_opaque().and_then(|v| v.as_object()) {
-                let m = format!(
-                    "EOPNOTSUPP: operation not supported, mount '{msg_path}' ({ty} cannot be mounted by this kernel yet)"
-                );
-                let _ = o.set(JsString::from("message"), JsString::from(m.as_str()), false, ctx);
+        let err = errno_error(ctx, e.errno, "mount", Some(&msg_path), None);
+        let why = match e.errno {
+            Errno::EOPNOTSUPP => Some(format!("{ty} cannot be mounted by this kernel yet")),
+            _ => e.reason.clone(),
+        };
+        if let (Some(why), Some(o)) = (why, err.as_opaque().and_then(|v| v.as_object())) {
+            let m = format!("{}: {}, mount '{msg_path}' ({why})", e.errno.name(), e.errno.message());
+            let _ = o.set(JsString::from("message"), JsString::from(m.as_str()), false, ctx);
+            if let Some(r) = &e.reason {
+                let _ = o.set(JsString::from("reason"), JsString::from(r.as_str()), false, ctx);
             }
         }
         return Err(err);

@@ -2,7 +2,7 @@
 //! The kernel makes no host OS call except through this trait; the implementation std gives is in
 //! std_host.rs, and an embedder (the runtime, a web page) may bring its own.
 
-use crate::dev::Dev;
+use crate::dev::{Dev, HostFile};
 use crate::errno::KResult;
 use crate::vfs::types::Timespec;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -15,6 +15,11 @@ pub trait Hypervisor: Send + Sync {
     /// rumpuser_open + rumpuser_getfileinfo: a host file or device as a block device; opened read-only at
     /// the host level when `readonly`.
     fn open_block_device(&self, host_path: &str, readonly: bool) -> KResult<Dev>;
+    /// rumpuser_open of a regular host file for reading and writing, made if missing: where an overlay
+    /// keeps its changes. A host without files answers EOPNOTSUPP.
+    fn open_host_file(&self, _host_path: &str) -> KResult<Box<dyn HostFile>> {
+        Err(crate::errno::Errno::EOPNOTSUPP)
+    }
     /// rumpuser_clock_gettime(RUMPUSER_CLOCK_RELWALL).
     fn wall_clock(&self) -> Timespec;
     /// rumpuser_clock_gettime(RUMPUSER_CLOCK_ABSMONO), in nanoseconds since an arbitrary start.
@@ -67,6 +72,13 @@ impl Hypervisor for DeterministicHypervisor {
         host_file_device(host_path, readonly)
     }
 
+    fn open_host_file(&self, host_path: &str) -> KResult<Box<dyn HostFile>> {
+        if !self.allow_host_files {
+            return Err(crate::errno::Errno::EACCES);
+        }
+        host_file(host_path)
+    }
+
     fn wall_clock(&self) -> Timespec {
         let t = self.ticks.fetch_add(1, Ordering::Relaxed);
         let ns = self.epoch.nsec as u64 + t * 1000;
@@ -94,6 +106,17 @@ fn host_file_device(path: &str, readonly: bool) -> KResult<Dev> {
 
 #[cfg(not(unix))]
 fn host_file_device(_path: &str, _readonly: bool) -> KResult<Dev> {
+    Err(crate::errno::Errno::ENODEV)
+}
+
+/// A host file to keep data in, where std has files.
+#[cfg(unix)]
+fn host_file(path: &str) -> KResult<Box<dyn HostFile>> {
+    crate::std_host::open_host_file(std::path::Path::new(path))
+}
+
+#[cfg(not(unix))]
+fn host_file(_path: &str) -> KResult<Box<dyn HostFile>> {
     Err(crate::errno::Errno::ENODEV)
 }
 

@@ -34,6 +34,10 @@ impl Hypervisor for StdHypervisor {
         Ok(Arc::new(FileDevice::open(Path::new(host_path), readonly)?))
     }
 
+    fn open_host_file(&self, host_path: &str) -> KResult<Box<dyn HostFile>> {
+        open_host_file(Path::new(host_path))
+    }
+
     fn wall_clock(&self) -> Timespec {
         match SystemTime::now().duration_since(UNIX_EPOCH) {
             Ok(d) => Timespec::new(d.as_secs() as i64, d.subsec_nanos()),
@@ -153,18 +157,22 @@ impl HostFile for File {
     }
 }
 
+/// A regular host file opened for reading and writing, made if missing (an overlay's side file).
+pub fn open_host_file(path: &Path) -> KResult<Box<dyn HostFile>> {
+    let file = std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(false).open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(Errno::EINVAL);
+    }
+    Ok(Box::new(file))
+}
+
 impl OverlayDevice {
     /// An overlay whose changes are kept in the host file `path` too: made when missing, else read back
     /// (it must have been made for this base). Returns the overlay and how many chunks were read back.
     pub fn with_sidecar(base: Dev, path: &Path) -> Result<(OverlayDevice, u64), SidecarError> {
-        let file = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(path)
-            .map_err(|e| SidecarError(format!("overlay file {}: {e}", path.display())))?;
-        OverlayDevice::with_sidecar_file(base, Box::new(file), &path.display().to_string())
+        let file = open_host_file(path)
+            .map_err(|e| SidecarError(format!("overlay file {}: {}", path.display(), e.message())))?;
+        OverlayDevice::with_sidecar_file(base, file, &path.display().to_string())
     }
 }
 

@@ -5,7 +5,7 @@
 use crate::hostdir::Root;
 use boa_engine::object::builtins::JsArray;
 use boa_engine::{js_string, Context, JsError, JsNativeError, JsObject, JsResult, JsString, JsValue};
-use kernel::dev::{BlockDevice, Dev};
+use kernel::dev::{BlockDevice, Dev, HostFile};
 use kernel::hyper::{Hypervisor, StdHypervisor};
 use kernel::vfs::Timespec;
 use kernel::{Errno, KResult};
@@ -39,6 +39,8 @@ pub struct Grants {
     read_only: Vec<Arc<Root>>,
     /// Why no host file may be written at all (a read-only `rumpjs serve`), when that is so.
     no_writes: Option<String>,
+    /// Overlay files named with `--overlay-file`: openable by the kernel as side files only.
+    side_files: Vec<Arc<Root>>,
     /// `--preserve-all`: copies out keep owners and set-ID bits and make device nodes and fifos.
     pub preserve_all: bool,
 }
@@ -93,6 +95,21 @@ impl Grants {
         let c = r.path.clone();
         self.images.push((r, writes));
         Ok(c)
+    }
+
+    /// Lets the kernel keep an overlay's changes in `path` (`--overlay-file`), made now if missing.
+    pub fn allow_side_file(&mut self, path: &Path) -> Result<(), String> {
+        let made = std::fs::OpenOptions::new().write(true).create(true).truncate(false).open(path);
+        made.map_err(|e| format!("--overlay-file {}: {e}", path.display()))?;
+        self.side_files.push(root("--overlay-file ", path)?);
+        Ok(())
+    }
+
+    /// The overlay file `p` names, when it is one the user named.
+    pub fn side_file(&self, p: &Path) -> Option<Access> {
+        let canon = Grants::canonical(p)?;
+        let r = self.side_files.iter().find(|r| r.is(&canon))?;
+        Some(Access { root: r.clone(), rel: r.relative(&canon)?, canon })
     }
 
     /// Refuses every write to the host from now on, whatever is granted, saying `why`.
@@ -186,15 +203,8 @@ impl HostPolicy for Policy {
         Ok(ImageGrant { path: a.canon, overlay })
     }
 
-    fn open_rw(&self, path: &str) -> Result<std::fs::File, String> {
-        let a = self.grants().check_access(Path::new(path), false, true)?;
-        let fd = a.open(libc::O_RDWR | libc::O_CREAT).map_err(|e| format!("{path}: {e}"))?;
-        let f = std::fs::File::from(fd);
-        match f.metadata() {
-            Ok(m) if m.is_file() => Ok(f),
-            Ok(_) => Err(format!("{path}: not a regular file")),
-            Err(e) => Err(format!("{path}: {e}")),
-        }
+    fn host_file(&self, path: &str) -> Result<PathBuf, String> {
+        self.grants().check_access(Path::new(path), false, true).map(|a| a.canon)
     }
 }
 
@@ -263,6 +273,25 @@ impl Hypervisor for HostHypervisor {
         attached.push((id, !readonly, Arc::downgrade(&dev)));
         Ok(dev)
     }
+    /// rumpuser_open of a side file (an overlay's): one named with `--overlay-file`, or one beneath a
+    /// grant that allows writing (made if missing); a regular file only.
+    fn open_host_file(&self, host_path: &str) -> KResult<Box<dyn HostFile>> {
+        let a = {
+            let g = self.grants.lock().unwrap_or_else(|e| e.into_inner());
+            let p = Path::new(host_path);
+            g.side_file(p).map_or_else(|| g.check_access(p, false, true), Ok).map_err(|_| Errno::EACCES)?
+        };
+        let fd = a.open(libc::O_RDWR | libc::O_CREAT | libc::O_NONBLOCK).map_err(|e| crate::copy::host_errno(&e))?;
+        let file = std::fs::File::from(fd);
+        if !file.metadata().map_err(Errno::from)?.is_file() {
+            return Err(Errno::EINVAL);
+        }
+        if unsafe { libc::fcntl(file.as_raw_fd(), libc::F_SETFL, 0) } < 0 {
+            return Err(Errno::EIO);
+        }
+        Ok(Box::new(file))
+    }
+
     fn wall_clock(&self) -> Timespec {
         self.inner.wall_clock()
     }

@@ -179,6 +179,9 @@ impl Session {
             )));
         }
         grants.preserve_all = opts.preserve_all;
+        if let Some(f) = &opts.overlay_file {
+            grants.allow_side_file(f).map_err(Failure::Host)?;
+        }
         let writes = match (opts.overlay || opts.overlay_file.is_some(), opts.rw) {
             (true, _) => crate::host::ImageWrites::Overlay,
             (false, true) => crate::host::ImageWrites::Allowed,
@@ -213,7 +216,7 @@ impl Session {
         boot_mount("tmpfs", "/tmp")?;
         boot_mount("kernfs", "/kern")?;
         for (img, host) in &images {
-            mount_image(&kernel, &proc, img, host, opts)?;
+            mount_image(&proc, img, host, opts)?;
         }
         if opts.demo && images.is_empty() {
             mount_demo(&kernel, &proc)?;
@@ -507,56 +510,41 @@ fn mkdir_p(proc: &Proc, dir: &str) {
     }
 }
 
-fn mount_image(
-    kernel: &Arc<Kernel>,
-    proc: &Proc,
-    img: &ImageSpec,
-    host: &Path,
-    opts: &SessionOptions,
-) -> Result<(), Failure> {
-    let readonly = !opts.rw && !opts.overlay;
+fn mount_image(proc: &Proc, img: &ImageSpec, host: &Path, opts: &SessionOptions) -> Result<(), Failure> {
     let fail =
         |what: String| Failure::Host(format!("cannot mount {} on {}: {what}", img.path.display(), img.mountpoint));
-    let mut dev = kernel
-        .hyper()
-        .open_block_device(&host.to_string_lossy(), readonly || opts.overlay)
-        .map_err(|e| fail(e.to_string()))?;
-    if let Some(file) = &opts.overlay_file {
-        let (ov, n) = kernel::dev::OverlayDevice::with_sidecar(dev, file).map_err(|e| fail(e.to_string()))?;
-        if n > 0 {
-            kernel.log(&format!("overlay file {}: {n} changed chunks read back", file.display()));
-        }
-        dev = Arc::new(ov);
-    } else if opts.overlay {
-        dev = Arc::new(kernel::dev::OverlayDevice::new(dev));
-    }
+    let overlay = match (&opts.overlay_file, opts.overlay) {
+        (Some(f), _) => kernel::vfs::Overlay::File(f.to_string_lossy().into_owned()),
+        (None, true) => kernel::vfs::Overlay::Memory,
+        (None, false) => kernel::vfs::Overlay::None,
+    };
+    let path = host.to_string_lossy();
+    let image = kernel::vfs::Image { path: &path, readonly: !opts.rw && !opts.overlay, overlay };
     mkdir_p(proc, &img.mountpoint);
-    let mut mopts = MountOptions { readonly, force: opts.force, ..Default::default() };
+    let mut mopts = MountOptions { force: opts.force, ..Default::default() };
     if let Some(p) = &opts.partition {
         mopts.opts.push(("partition".into(), p.clone()));
     }
-    let flags = if readonly { MNT_RDONLY } else { 0 };
-    let before = kernel_bindings::rump::log_lines(kernel);
-    proc.mount_device(&opts.fstype, img.mountpoint.as_bytes(), flags, dev, &mopts).map(|_| ()).map_err(|e| {
-        let why = kernel_bindings::rump::mount_reason(kernel, before, &opts.fstype, &img.mountpoint);
-        match (e, why) {
+    proc.attach_image(&opts.fstype, img.mountpoint.as_bytes(), &image, &mopts).map(|_| ()).map_err(|e| {
+        match (e.errno, &e.reason) {
             (_, Some(why)) if why.contains("not clean") => fail(match &opts.overlay_file {
                 // The overlay file's view is what is not clean: fsck it there, never in the image.
                 Some(f) => format!(
-                    "{e} ({why}): check it with `rumpjs fsck -y --overlay-file {} {}`",
+                    "{} ({why}): check it with `rumpjs fsck -y --overlay-file {} {}`",
+                    e.errno,
                     f.display(),
                     host.display()
                 ),
                 None => format!(
-                    "{e} ({why}): check it with `rumpjs fsck -y {}`, or mount it anyway with --force",
+                    "{} ({why}): check it with `rumpjs fsck -y {}`, or mount it anyway with --force",
+                    e.errno,
                     host.display()
                 ),
             }),
-            (_, Some(why)) => fail(format!("{e} ({why})")),
             (kernel::Errno::EOPNOTSUPP, None) => {
-                fail(format!("{e} (this kernel's {} driver cannot mount images yet)", opts.fstype))
+                fail(format!("{} (this kernel's {} driver cannot mount images yet)", e.errno, opts.fstype))
             }
-            (_, None) => fail(e.to_string()),
+            _ => fail(e.to_string()),
         }
     })
 }

@@ -1,28 +1,141 @@
-//! Mounting an image: its device registered under `/dev` (rump_pub_etfs_register) and mounted as one
-//! step, and unmounted and unregistered as one step. Every caller that mounts a host image (the
-//! session's images, `rump.mount`) comes here. unmount(2) itself leaves the device registered, as in
-//! NetBSD, so it can be mounted again by its node (`spec`) until the image is unmounted here.
+//! Mounting an image, the one way every caller does it (the session's images, `rump.mount`, `rumpjs
+//! mount`, the image tools): the host file opened through the hypervisor (read-only at the host level
+//! unless written), put under a copy-on-write overlay when asked (kept in memory, or in a host file as
+//! well), registered under `/dev` (rump_pub_etfs_register) and mounted — and on failure a typed error
+//! saying which step failed and why. `rump.unmount` undoes it as one step too. unmount(2) itself leaves
+//! the device registered, as in NetBSD, so it can be mounted again by its node until it is unmounted here.
 
 use super::syscalls::Proc;
 use super::MountOptions;
-use crate::dev::Dev;
+use crate::dev::{Dev, OverlayDevice};
 use crate::errno::{Errno, KResult};
+use crate::hyper::Hypervisor;
+use std::fmt;
+use std::sync::Arc;
+
+/// Where a mount of an image failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MountStage {
+    /// Opening the image file.
+    Image,
+    /// Opening or reading back the overlay file.
+    OverlayFile,
+    /// mount(2) itself.
+    Mount,
+}
+
+/// Why a mount failed: the errno, what the file system said about it, and at which step.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MountError {
+    pub errno: Errno,
+    /// In words: what the file system logged while it tried, or what was wrong with the overlay file.
+    pub reason: Option<String>,
+    pub stage: MountStage,
+}
+
+impl From<Errno> for MountError {
+    fn from(errno: Errno) -> MountError {
+        MountError { errno, reason: None, stage: MountStage::Mount }
+    }
+}
+
+impl fmt::Display for MountError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.reason {
+            Some(r) => write!(f, "{} ({r})", self.errno),
+            None => write!(f, "{}", self.errno),
+        }
+    }
+}
+
+impl std::error::Error for MountError {}
+
+/// Where an image's writes go.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Overlay {
+    /// To the image itself (none at all when it is mounted read-only).
+    None,
+    /// To a copy-on-write layer in memory: the image file is opened read-only and never written.
+    Memory,
+    /// As `Memory`, the layer also kept in the host file named (made if missing, else carried on).
+    File(String),
+}
+
+/// An image to open: the host path the hypervisor opens, and how.
+#[derive(Clone, Debug)]
+pub struct Image<'a> {
+    pub path: &'a str,
+    pub readonly: bool,
+    pub overlay: Overlay,
+}
+
+/// Opens `img` as a block device: read-only at the host level when it is mounted read-only or overlaid,
+/// under an overlay when one is asked for and the mount writes. Logs how many chunks an overlay file
+/// brought back.
+pub fn open_image(hyper: &dyn Hypervisor, img: &Image<'_>, log: &dyn Fn(&str)) -> Result<Dev, MountError> {
+    let overlay = if img.readonly { &Overlay::None } else { &img.overlay };
+    let stage = |stage| move |errno| MountError { errno, reason: None, stage };
+    let base = hyper
+        .open_block_device(img.path, img.readonly || *overlay != Overlay::None)
+        .map_err(stage(MountStage::Image))?;
+    Ok(match overlay {
+        Overlay::None => base,
+        Overlay::Memory => Arc::new(OverlayDevice::new(base)),
+        Overlay::File(f) => {
+            let file = hyper.open_host_file(f).map_err(stage(MountStage::OverlayFile))?;
+            let (ov, n) = OverlayDevice::with_sidecar_file(base, file, f).map_err(|e| MountError {
+                errno: Errno::EINVAL,
+                reason: Some(e.0),
+                stage: MountStage::OverlayFile,
+            })?;
+            if n > 0 {
+                log(&format!("overlay file {f}: {n} changed chunks read back"));
+            }
+            Arc::new(ov)
+        }
+    })
+}
 
 impl Proc {
-    /// mount(2) of `fstype` on `dir` from `dev`, registered as `/dev/<fstype>N` (returned). A type that
-    /// takes no device (tmpfs, kernfs) takes no image either (EINVAL, nothing registered); a failed mount
-    /// leaves nothing registered.
-    pub fn mount_device(&self, fstype: &str, dir: &[u8], flags: u64, dev: Dev, opts: &MountOptions) -> KResult<String> {
+    /// Mounts the image `img` (see [`open_image`]) of type `fstype` on `dir`; its device is
+    /// `/dev/<fstype>N` (returned) for as long as it is mounted.
+    pub fn attach_image(
+        &self,
+        fstype: &str,
+        dir: &[u8],
+        img: &Image<'_>,
+        opts: &MountOptions,
+    ) -> Result<String, MountError> {
         let k = self.kernel().clone();
         let ty = k.fstype(fstype).ok_or(Errno::ENODEV)?;
         if !ty.needs_device {
-            let on = self.realpath(dir).unwrap_or_else(|_| dir.to_vec());
-            k.log(&format!("{fstype} {}: {fstype} takes no image", String::from_utf8_lossy(&on)));
-            return Err(Errno::EINVAL);
+            return Err(no_image(self, fstype, dir));
+        }
+        let dev = open_image(k.hyper().as_ref(), img, &|m| k.log(m))?;
+        let mut opts = opts.clone();
+        opts.readonly |= img.readonly;
+        self.mount_device(fstype, dir, if img.readonly { super::MNT_RDONLY } else { 0 }, dev, &opts)
+    }
+
+    /// mount(2) of `fstype` on `dir` from `dev`, registered as `/dev/<fstype>N` (returned). A type that
+    /// takes no device (tmpfs, kernfs) takes no image either (EINVAL, nothing registered); a failed mount
+    /// leaves nothing registered.
+    pub fn mount_device(
+        &self,
+        fstype: &str,
+        dir: &[u8],
+        flags: u64,
+        dev: Dev,
+        opts: &MountOptions,
+    ) -> Result<String, MountError> {
+        let k = self.kernel().clone();
+        let ty = k.fstype(fstype).ok_or(Errno::ENODEV)?;
+        if !ty.needs_device {
+            return Err(no_image(self, fstype, dir));
         }
         let key = k.free_dev_name(fstype);
         k.etfs_register(&key, dev)?;
-        if let Err(e) = self.mount(fstype, dir, flags, Some(&key), opts) {
+        if let Err(e) = self.mount_why(fstype, dir, flags, Some(&key), opts) {
             let _ = k.etfs_remove(&key);
             return Err(e);
         }
@@ -50,4 +163,11 @@ impl Proc {
         }
         Ok(())
     }
+}
+
+/// The error for an image given to a file system that takes none.
+fn no_image(p: &Proc, fstype: &str, dir: &[u8]) -> MountError {
+    let on = p.realpath(dir).unwrap_or_else(|_| dir.to_vec());
+    p.kernel().log(&format!("{fstype} {}: {fstype} takes no image", String::from_utf8_lossy(&on)));
+    MountError { errno: Errno::EINVAL, reason: Some(format!("{fstype} takes no image")), stage: MountStage::Mount }
 }

@@ -2,7 +2,7 @@
 //! namei, permission checks, open files and the syscalls.
 
 mod access;
-mod attach;
+pub mod attach;
 pub mod devsw;
 mod fifo;
 mod file;
@@ -18,6 +18,7 @@ mod vnode_if;
 pub mod vnops;
 
 pub use access::{may_use_reserved_space, with_cred};
+pub use attach::{open_image, Image, MountError, MountStage, Overlay};
 pub use devsw::{
     major, makedev, minor, BLK_MAJOR_ETFS, CHR_MAJOR_MEM, CHR_MAJOR_RANDOM, CHR_MINOR_NULL, CHR_MINOR_ZERO,
 };

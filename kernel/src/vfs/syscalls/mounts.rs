@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::errno::{Errno, KResult};
+use crate::vfs::attach::{MountError, MountStage};
 use crate::vfs::namei::Want;
 use crate::vfs::types::*;
 use crate::vfs::*;
@@ -42,6 +43,36 @@ impl Proc {
     /// mount(2): mount_domount — root only; `dir` must be a directory no file system is mounted on;
     /// file systems on disks take `spec`, the path of a block device node (EBUSY if already mounted).
     pub fn mount(&self, fstype: &str, dir: &[u8], flags: u64, spec: Option<&str>, opts: &MountOptions) -> KResult<()> {
+        self.mount_why(fstype, dir, flags, spec, opts).map_err(|e| e.errno)
+    }
+
+    /// mount(2), saying why it failed: the errno, and what the file system logged while it tried ("no
+    /// FFS superblock found …", "file system is not clean").
+    pub fn mount_why(
+        &self,
+        fstype: &str,
+        dir: &[u8],
+        flags: u64,
+        spec: Option<&str>,
+        opts: &MountOptions,
+    ) -> Result<(), MountError> {
+        let said = Arc::new(std::sync::Mutex::new(Vec::new()));
+        self.domount(fstype, dir, flags, spec, opts, &said).map_err(|errno| {
+            let lines = said.lock().unwrap_or_else(|e| e.into_inner());
+            let reason = (!lines.is_empty()).then(|| lines.join("; "));
+            MountError { errno, reason, stage: MountStage::Mount }
+        })
+    }
+
+    fn domount(
+        &self,
+        fstype: &str,
+        dir: &[u8],
+        flags: u64,
+        spec: Option<&str>,
+        opts: &MountOptions,
+        said: &Arc<std::sync::Mutex<Vec<String>>>,
+    ) -> KResult<()> {
         let s = self.snap();
         if !s.cred.is_root() {
             return Err(Errno::EPERM);
@@ -88,9 +119,16 @@ impl Proc {
         let ctx = MountCtx {
             hyper: self.kernel.hyper().clone(),
             log: {
-                let st = self.kernel.state.clone();
+                // What it says while mounting is kept for the error; the file system keeps this
+                // logger, so later lines go to the message buffer alone (the Weak is gone by then).
+                let (st, said) = (self.kernel.state.clone(), Arc::downgrade(said));
                 let tag = format!("{fstype} {on}");
-                Arc::new(move |m: &str| st.log(&format!("{tag}: {m}")))
+                Arc::new(move |m: &str| {
+                    if let Some(said) = said.upgrade() {
+                        said.lock().unwrap_or_else(|e| e.into_inner()).push(m.to_string());
+                    }
+                    st.log(&format!("{tag}: {m}"))
+                })
             },
             dev: dev.as_ref().map(|(d, _)| d.clone()),
             kern: self.kernel.state.clone(),
