@@ -10,6 +10,7 @@ pub mod fxhash;
 mod lockf;
 pub mod mount;
 pub mod mountopts;
+mod namecache;
 mod namei;
 mod syscalls;
 pub mod types;
@@ -25,6 +26,7 @@ pub use devsw::{
 pub use file::{DirEnt, OpenFile};
 pub use mount::{Mount, Vnode};
 pub use mountopts::{parse_size, MountCtx, MountFn, MountOptions};
+pub use namecache::{NameCache, NameCacheStats, NAMECACHE_MAX};
 pub use syscalls::{Proc, SysctlValue, UtimeSpec, Utsname, NGROUPS_MAX};
 pub use types::*;
 pub use vfsops::{FileSystem, VfsOps};
@@ -132,6 +134,8 @@ pub struct Kernel {
     pub(crate) locks: lockf::LockTable,
     /// Process ids are the kernel's own (1, 2, ...), the same on every run.
     pub(crate) next_pid: std::sync::atomic::AtomicU32,
+    /// The name cache every mount shares.
+    pub(crate) names: Arc<namecache::NameCache>,
     /// Devices registered for images by `Proc::mount_device`, removed by `Proc::unmount_device`.
     pub(crate) image_devs: Mutex<Vec<String>>,
 }
@@ -165,7 +169,8 @@ impl Kernel {
             mnton: "/".into(),
         };
         let rootfs = crate::fs::tmpfs::Tmpfs::new_rootfs(&ctx)?;
-        let rootmount = Mount::new(1, rootfs, "rumpfs", MNT_LOCAL | MNT_ROOTFS, "/", "rumpfs", None);
+        let names = Arc::new(namecache::NameCache::default());
+        let rootmount = Mount::new(1, rootfs, "rumpfs", MNT_LOCAL | MNT_ROOTFS, "/", "rumpfs", None, names.clone());
         let k = Arc::new(Kernel {
             state,
             mounts: RwLock::new(MountTable { list: vec![rootmount.clone()], covered: Default::default() }),
@@ -177,6 +182,7 @@ impl Kernel {
             locks: lockf::LockTable::default(),
             next_pid: std::sync::atomic::AtomicU32::new(1),
             image_devs: Mutex::new(Vec::new()),
+            names,
         });
         k.state.log("root file system type: rumpfs");
         let p = k.new_proc(Cred::root());
@@ -204,6 +210,11 @@ impl Kernel {
     /// A new process with the given credentials, cwd and root at `/`, umask 022.
     pub fn new_proc(self: &Arc<Kernel>, cred: Cred) -> Proc {
         Proc::new(self.clone(), cred)
+    }
+
+    /// What the name cache holds and how often it answered.
+    pub fn namecache_stats(&self) -> NameCacheStats {
+        self.names.stats()
     }
 
     pub fn fstype(&self, name: &str) -> Option<FsType> {

@@ -3,6 +3,7 @@
 //! left is busy.
 
 use super::fxhash::FxHashMap;
+use super::namecache::NameCache;
 use super::types::*;
 use super::FileSystem;
 use crate::errno::{Errno, KResult};
@@ -35,9 +36,13 @@ pub struct Mount {
     writers: AtomicUsize,
     /// Mounts whose covered directory is on this mount.
     covers: AtomicUsize,
+    /// The kernel's name cache (shared by every mount; entries keyed by `fsid`).
+    pub(crate) names: Arc<NameCache>,
 }
 
 impl Mount {
+    // One field each, from the two places that make mounts (boot's root, mount(2)).
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
         fsid: u64,
         fs: Arc<dyn FileSystem>,
@@ -46,6 +51,7 @@ impl Mount {
         on: &str,
         from: &str,
         covered: Option<Vnode>,
+        names: Arc<NameCache>,
     ) -> Arc<Mount> {
         Arc::new(Mount {
             fsid,
@@ -61,6 +67,7 @@ impl Mount {
             rdev: AtomicU64::new(u64::MAX),
             writers: AtomicUsize::new(0),
             covers: AtomicUsize::new(0),
+            names,
         })
     }
 
@@ -188,6 +195,22 @@ impl Vnode {
 
     pub fn fs(&self) -> KResult<&Arc<dyn FileSystem>> {
         self.mount.live_fs()
+    }
+
+    /// VOP_LOOKUP of `name` in this directory through the name cache, referenced (see [`Vnode::get`]).
+    pub fn lookup(&self, name: &[u8]) -> KResult<Vnode> {
+        let m = &self.mount;
+        Vnode::get(m, |fs| m.names.lookup(m.fsid, self.ino, name, || fs.lookup(self.ino, name)))
+    }
+
+    /// After a change of `name` in this directory: what the name cache knew of it goes.
+    pub(crate) fn purge_name(&self, name: &[u8]) {
+        self.mount.names.purge_name(self.mount.fsid, self.ino, name);
+    }
+
+    /// After this directory went away (removed, or replaced by a rename): every name cached in it goes.
+    pub(crate) fn purge_dir(&self) {
+        self.mount.names.purge_dir(self.mount.fsid, self.ino);
     }
 
     pub fn getattr(&self) -> KResult<Vattr> {

@@ -256,7 +256,7 @@ impl Kernel {
             let va = vp.getattr()?;
             return Ok((vp, va));
         }
-        let mut vp = Vnode::get(&dir.mount, |fs| fs.lookup(dir.ino, name))?;
+        let mut vp = dir.lookup(name)?;
         while let Some(root) = self.covering_root(&vp.mount, vp.ino) {
             vp = root;
         }

@@ -45,7 +45,7 @@ pub fn lookup(k: &Kernel, cred: &Cred, dvp: &Vnode, name: &[u8]) -> KResult<(Vno
         return Err(Errno::ENOTDIR);
     }
     vaccess(dvp, &dva, cred, X_OK)?;
-    let mut vp = Vnode::get(&dvp.mount, |fs| fs.lookup(dvp.ino, name))?;
+    let mut vp = dvp.lookup(name)?;
     while let Some(root) = k.covering_root(&vp.mount, vp.ino) {
         vp = root;
     }
@@ -95,14 +95,16 @@ pub struct MakeNode<'a> {
 pub fn make(cred: &Cred, dvp: &Vnode, dva: &Vattr, name: &[u8], n: &MakeNode<'_>) -> KResult<Vnode> {
     let attr = NewNode { vtype: n.vtype, mode: n.mode, uid: cred.uid, gid: dva.gid, rdev: n.rdev };
     let _ns = dvp.mount.namespace_lock();
-    Vnode::get(&dvp.mount, |fs| {
+    let vp = Vnode::get(&dvp.mount, |fs| {
         with_cred(cred, || match n.vtype {
             VType::Reg | VType::Sock => fs.create(dvp.ino, name, &attr),
             VType::Dir => fs.mkdir(dvp.ino, name, &attr),
             VType::Lnk => fs.symlink(dvp.ino, name, &attr, n.target),
             VType::Chr | VType::Blk | VType::Fifo => fs.mknod(dvp.ino, name, &attr),
         })
-    })
+    });
+    dvp.purge_name(name);
+    vp
 }
 
 /// A whole create by a caller holding the directory (the FUSE server): EEXIST if the name is taken
@@ -144,7 +146,9 @@ pub fn link(cred: &Cred, vp: &Vnode, va: &Vattr, tdvp: &Vnode, tname: &[u8]) -> 
         return Err(Errno::EPERM);
     }
     let _ns = tdvp.mount.namespace_lock();
-    with_cred(cred, || tdvp.fs()?.link(vp.ino, tdvp.ino, tname))
+    let r = with_cred(cred, || tdvp.fs()?.link(vp.ino, tdvp.ino, tname));
+    tdvp.purge_name(tname);
+    r
 }
 
 // ---------------------------------------------------------------- removing names
@@ -190,6 +194,7 @@ pub fn remove_once(k: &Kernel, dvp: &Vnode, name: &[u8], vp: Vnode, dir: bool) -
     if !dir {
         // `vp` stays referenced across the removal so its inactive call comes after, and frees it.
         let r = fs.remove(dvp.ino, name);
+        dvp.purge_name(name);
         drop(vp);
         return r.map(Some);
     }
@@ -200,6 +205,10 @@ pub fn remove_once(k: &Kernel, dvp: &Vnode, name: &[u8], vp: Vnode, dir: bool) -
         return Err(Errno::EBUSY);
     }
     let r = fs.rmdir(dvp.ino, name);
+    dvp.purge_name(name);
+    if r.is_ok() {
+        vp.purge_dir();
+    }
     drop(t);
     drop(vp);
     r.map(Some)
@@ -315,7 +324,9 @@ pub fn rename_once(
         if fva.flags & (IMMUTABLE | APPEND) != 0 || fdva.flags & APPEND != 0 {
             return Err(Errno::EPERM);
         }
-        fs.remove(fdvp.ino, from.name)?;
+        let r = fs.remove(fdvp.ino, from.name);
+        fdvp.purge_name(from.name);
+        r?;
         return Ok(Some(()));
     }
     if fva.vtype == VType::Dir && !fdvp.same(tdvp) {
@@ -353,8 +364,15 @@ pub fn rename_once(
     }
     // The replaced target stays referenced (by the caller) until the rename is done, so it is freed
     // after.
-    with_cred(cred, || fs.rename(fdvp.ino, from.name, tdvp.ino, to.name))?;
-    Ok(Some(()))
+    let r = with_cred(cred, || fs.rename(fdvp.ino, from.name, tdvp.ino, to.name));
+    fdvp.purge_name(from.name);
+    tdvp.purge_name(to.name);
+    if let (Ok(()), Some((tvp, tva))) = (&r, to.node) {
+        if tva.vtype == VType::Dir {
+            tvp.purge_dir();
+        }
+    }
+    r.map(Some)
 }
 
 /// rename of `fname` in `fdvp` to `tname` in `tdvp` for a caller holding both directories: EINVAL for

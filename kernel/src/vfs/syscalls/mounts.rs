@@ -141,7 +141,7 @@ impl Proc {
         if opts.readonly {
             mflags |= MNT_RDONLY;
         }
-        let m = Mount::new(fsid, fs, fstype, mflags, &on, &from, Some(vp.clone()));
+        let m = Mount::new(fsid, fs, fstype, mflags, &on, &from, Some(vp.clone()), self.kernel.names.clone());
         if let Some((_, rdev)) = dev {
             m.set_rdev(rdev);
         }
@@ -242,6 +242,7 @@ impl Proc {
             c.mount.set_covers(-1);
         }
         drop(t);
+        m.names.purge_fs(m.fsid);
         self.kernel.log(&format!("unmounted {} from {}", m.from, m.on));
         Ok(())
     }
