@@ -1,14 +1,14 @@
 //! `rumpjs makefs`: an FFS image from a host directory tree, as NetBSD's makefs(8) makes one — but
 //! built by this project's own FFS driver, and reproducible.
 //!
-//! The steps: the tree is read into memory ([`crate::copy::scan`], names sorted); an mtree(5) spec
+//! The steps: the tree is read into memory ([`crate::host::copy::scan`], names sorted); an mtree(5) spec
 //! (`-F`) overrides owners, modes, flags, times, sizes and link targets and adds nodes; the size the
 //! image needs is computed (file data rounded to fragments, indirect blocks, directory blocks, long
 //! symlinks, inodes, the superblocks, group headers and the minfree reserve, with headroom — and
 //! checked against the layout newfs would make); `newfs` lays out an empty file system on a fresh
 //! image file; a kernel boots on a host whose clock stands still (at `-T`'s time, or the newest
 //! modification time in the tree) and whose randomness is seeded, mounts the image read-write and
-//! copies the tree in ([`crate::copy::copy`]) in sorted order; the file system is unmounted clean.
+//! copies the tree in ([`crate::host::copy::copy`]) in sorted order; the file system is unmounted clean.
 //!
 //! Reproducible: the image depends only on the tree (names, contents, modification times, owners,
 //! modes, links), the options and `-T`: never on the host's clock, the directory order the host
@@ -17,8 +17,8 @@
 //! written). Should the estimate ever fall short, the image is made again larger: never "No space
 //! left on device".
 
-use crate::copy::{self, HostFs, KernelFs, Kind, Meta, Node};
-use crate::output::{self, Stream};
+use crate::host::copy::{self, HostFs, KernelFs, Kind, Meta, Node};
+use crate::host::output::{self, Stream};
 use clap::Args;
 use kernel::dev::{BlockDevice, Dev};
 use kernel::fs::ffs::endian::ByteOrder;
@@ -305,7 +305,7 @@ fn parse_timestamp(v: &str) -> Result<Timespec, String> {
 /// form (`./a/b keywords`), `/set` and `/unset`, comments and continued lines; names and link targets
 /// in vis(3) encoding.
 pub mod mtree {
-    use crate::copy::Kind;
+    use crate::host::copy::Kind;
     use kernel::vfs::Timespec;
 
     /// The keywords makefs uses (the digests and others are read and ignored).
@@ -1266,7 +1266,7 @@ fn build(
 }
 
 /// `rumpjs makefs …`.
-pub fn main(common: &crate::cli::CommonOpts, a: MakefsArgs) -> i32 {
+pub fn main(common: &crate::cmd::CommonOpts, a: MakefsArgs) -> i32 {
     let mut o = match parse_args(&a.args) {
         Ok(o) => o,
         Err(e) => {
@@ -1275,7 +1275,7 @@ pub fn main(common: &crate::cli::CommonOpts, a: MakefsArgs) -> i32 {
         }
     };
     o.verbose = common.verbose;
-    crate::cli::with_big_stack(move || {
+    crate::cmd::with_big_stack(move || {
         let mut say = |l: &str| output::line(Stream::Stdout, l);
         let r = makefs(&o, &mut say);
         output::flush();

@@ -2,7 +2,7 @@
 //! reaches host files only through images named on the command line (as block devices) and paths granted
 //! with `--allow-host PATH` (`rump.mount({image})`, `rump.host.copyIn/copyOut`).
 
-use crate::hostdir::Root;
+use crate::host::hostdir::Root;
 use boa_engine::object::builtins::JsArray;
 use boa_engine::{js_string, Context, JsError, JsNativeError, JsObject, JsResult, JsString, JsValue};
 use kernel::dev::{BlockDevice, Dev};
@@ -237,7 +237,7 @@ impl Hypervisor for HostHypervisor {
             .map_err(|_| Errno::EACCES)?;
         // O_NONBLOCK: a fifo in the grant must not hang the open; the type is checked on what was opened.
         let mode = if readonly { libc::O_RDONLY } else { libc::O_RDWR };
-        let fd = a.open(mode | libc::O_NONBLOCK).map_err(|e| crate::copy::host_errno(&e))?;
+        let fd = a.open(mode | libc::O_NONBLOCK).map_err(|e| crate::host::copy::host_errno(&e))?;
         let file = std::fs::File::from(fd);
         let meta = file.metadata().map_err(Errno::from)?;
         let ft = meta.file_type();
@@ -324,7 +324,7 @@ fn denied(ctx: &mut Context, msg: String, p: &str) -> JsError {
 
 /// The result of a copy: `{files, dirs, links, bytes}` (links: symbolic links), and, not enumerated (so
 /// JSON shows the four), `hardLinks`, `specials` (fifos and devices made) and `skipped` (messages).
-fn stats_to_js(ctx: &mut Context, s: &crate::copy::Stats) -> JsValue {
+fn stats_to_js(ctx: &mut Context, s: &crate::host::copy::Stats) -> JsValue {
     use boa_engine::property::PropertyDescriptor;
     let v = kernel_bindings::convert::plain(
         ctx,
@@ -360,9 +360,9 @@ fn progress_opt(ctx: &mut Context, a: &[JsValue]) -> JsResult<Option<bool>> {
 }
 
 /// Says on stderr what a copy left out (sockets; devices without the privilege to make them).
-fn report_skipped(s: &crate::copy::Stats) {
+fn report_skipped(s: &crate::host::copy::Stats) {
     for m in &s.skipped {
-        crate::output::line(crate::output::Stream::Stderr, &format!("rumpjs: skipped {m}"));
+        crate::host::output::line(crate::host::output::Stream::Stderr, &format!("rumpjs: skipped {m}"));
     }
 }
 
@@ -375,7 +375,7 @@ fn copy_in(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
     // Reading the host: a read-only grant is enough.
     let src = grants.lock().unwrap_or_else(|e| e.into_inner()).check_access(Path::new(&hp), false, false);
     let src = src.map_err(|m| denied(ctx, m, &hp))?;
-    let s = crate::copy::copy_in(&h.proc, &src, &kp.bytes, asked)
+    let s = crate::host::copy::copy_in(&h.proc, &src, &kp.bytes, asked)
         .map_err(|e| errno_error(ctx, e.errno, e.call, Some(&e.path), None))?;
     report_skipped(&s);
     Ok(stats_to_js(ctx, &s))
@@ -392,7 +392,7 @@ fn copy_out(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> 
         (g.check(Path::new(&hp), false), g.preserve_all)
     };
     let dst = dst.map_err(|m| denied(ctx, m, &hp))?;
-    let s = crate::copy::copy_out(&h.proc, &kp.bytes, &dst, preserve, asked)
+    let s = crate::host::copy::copy_out(&h.proc, &kp.bytes, &dst, preserve, asked)
         .map_err(|e| errno_error(ctx, e.errno, e.call, Some(&e.path), None))?;
     report_skipped(&s);
     Ok(stats_to_js(ctx, &s))

@@ -31,9 +31,9 @@
 mod api;
 pub mod http;
 
-use crate::cli::CommonOpts;
-use crate::output;
-use crate::session::{check_syntax, Failure, Run, Session};
+use crate::cmd::CommonOpts;
+use crate::host::output;
+use crate::host::session::{check_syntax, Failure, Run, Session};
 use boa_engine::builtins::promise::PromiseState;
 use boa_engine::{js_string, JsError, JsObject, JsValue, Source};
 use http::{Request, Response};
@@ -97,9 +97,9 @@ const WAIT_GRACE: Duration = Duration::from_secs(10);
 /// Boa "clock cycles" between deadline checks.
 const BUDGET: u32 = 2048;
 
-const INDEX_HTML: &str = include_str!("../../../web/index.html");
-const STYLE_CSS: &str = include_str!("../../../web/style.css");
-const APP_JS: &str = include_str!("../../../web/app.js");
+const INDEX_HTML: &str = include_str!("../../../../web/index.html");
+const STYLE_CSS: &str = include_str!("../../../../web/style.css");
+const APP_JS: &str = include_str!("../../../../web/app.js");
 const PRELUDE_JS: &str = include_str!("prelude.js");
 /// Where index.html names the token (its style and script links carry it).
 const TOKEN_PLACEHOLDER: &str = "__RUMPJS_TOKEN__";
@@ -481,7 +481,7 @@ fn prepare_session(s: &mut Session, readonly: bool) -> Result<JsObject, String> 
             &mut s.ctx,
         )
         .map_err(|e| format!("prelude: {e}"))?;
-    let lib = Path::new(crate::loader::LIB_DIR).join("commands.js");
+    let lib = Path::new(crate::host::loader::LIB_DIR).join("commands.js");
     let ns = s.loader.clone().import(&lib, &mut s.ctx).map_err(|e| format!("commands.js: {e}"))?;
     let init = api.get(js_string!("init"), &mut s.ctx).map_err(|e| e.to_string())?;
     let init = init.as_function().ok_or("prelude: no init")?;
@@ -493,7 +493,7 @@ fn prepare_session(s: &mut Session, readonly: bool) -> Result<JsObject, String> 
 /// Starts the engine thread: it boots the session and answers jobs until the channel closes. Returns the
 /// handle and the kernel, or the boot failure.
 fn start_engine(
-    opts: crate::session::SessionOptions,
+    opts: crate::host::session::SessionOptions,
     readonly: bool,
     timeout: Duration,
 ) -> Result<(Engine, Arc<Kernel>), Failure> {
@@ -511,9 +511,9 @@ fn start_engine(
     let (ready_tx, ready_rx) = mpsc::channel();
     let st = state.clone();
     let wait_limit = timeout + WAIT_GRACE;
-    let spawned = std::thread::Builder::new().name("rumpjs-engine".into()).stack_size(crate::cli::ENGINE_STACK).spawn(
+    let spawned = std::thread::Builder::new().name("rumpjs-engine".into()).stack_size(crate::cmd::ENGINE_STACK).spawn(
         move || {
-            crate::limits::note_stack();
+            crate::host::limits::note_stack();
             let mut s = match Session::new(&opts) {
                 Ok(s) => s,
                 Err(f) => {
@@ -918,8 +918,8 @@ pub fn main(common: &CommonOpts, args: ServeArgs) -> i32 {
             return f.exit_code();
         }
     };
-    crate::watchdog::set_kernel(kernel.clone());
-    crate::watchdog::start(common.timeout.unwrap_or(0.0));
+    crate::host::watchdog::set_kernel(kernel.clone());
+    crate::host::watchdog::start(common.timeout.unwrap_or(0.0));
     catch_signals();
     let host = if ip.is_unspecified() { IpAddr::from([127, 0, 0, 1]) } else { ip };
     let url = format!("http://{}/?token={token}", SocketAddr::new(host, port));
@@ -966,7 +966,7 @@ pub fn main(common: &CommonOpts, args: ServeArgs) -> i32 {
     let (tx, rx) = mpsc::channel();
     let k = kernel.clone();
     let _ = std::thread::Builder::new().name("rumpjs-shutdown".into()).spawn(move || {
-        crate::session::shutdown(&k);
+        crate::host::session::shutdown(&k);
         let _ = tx.send(());
     });
     let code = match rx.recv_timeout(Duration::from_secs(10)) {

@@ -4,9 +4,9 @@
 //! (`mkdir`, `rm`, `mv`, `ln`, `touch`, `chmod`, `chown`). The one-shot commands are the REPL's commands
 //! (scripts/lib/commands.js) run on the image as the root of the process.
 
-use crate::cli::{with_big_stack, CommonOpts};
-use crate::output::{self, Stream};
-use crate::session::{ImageSpec, Session};
+use crate::cmd::{with_big_stack, CommonOpts};
+use crate::host::output::{self, Stream};
+use crate::host::session::{ImageSpec, Session};
 use boa_engine::object::builtins::{JsArray, JsFunction};
 use boa_engine::{js_string, JsValue, Source};
 use clap::Args;
@@ -422,7 +422,7 @@ fn run_on_image(common: &CommonOpts, image: PathBuf, write: bool, grant: Vec<Pat
     opts.images = vec![ImageSpec { path: image, mountpoint: "/ffs".into() }];
     opts.rw = (write || common.rw) && !common.overlay;
     opts.allow_host.extend(grant);
-    crate::watchdog::start(common.timeout.unwrap_or(0.0));
+    crate::host::watchdog::start(common.timeout.unwrap_or(0.0));
     with_big_stack(move || {
         let mut s = match Session::new(&opts) {
             Ok(s) => s,
@@ -431,13 +431,13 @@ fn run_on_image(common: &CommonOpts, image: PathBuf, write: bool, grant: Vec<Pat
                 return 2;
             }
         };
-        crate::watchdog::set_kernel(s.kernel.clone());
+        crate::host::watchdog::set_kernel(s.kernel.clone());
         if let Err(e) = s.proc.chroot(b"/ffs").and_then(|_| s.proc.chdir(b"/")) {
             output::line(Stream::Stderr, &format!("rumpjs: cannot enter the image: {e}"));
             return 2;
         }
         let code = execute(&mut s, &words);
-        crate::session::shutdown(&s.kernel);
+        crate::host::session::shutdown(&s.kernel);
         output::flush();
         std::mem::forget(s);
         code
@@ -447,7 +447,7 @@ fn run_on_image(common: &CommonOpts, image: PathBuf, write: bool, grant: Vec<Pat
 /// Runs a commands.js command with `io` writing straight to the process's stdout and stderr (bytes as
 /// they are: `cat` of a binary file is exact).
 fn execute(s: &mut Session, words: &[String]) -> i32 {
-    let lib = Path::new(crate::loader::LIB_DIR).join("commands.js");
+    let lib = Path::new(crate::host::loader::LIB_DIR).join("commands.js");
     let ns = match s.loader.import(&lib, &mut s.ctx) {
         Ok(ns) => ns,
         Err(e) => {

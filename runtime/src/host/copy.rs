@@ -21,8 +21,8 @@
 //! makes it on the destination. makefs edits the tree in between (its mtree spec, its timestamps).
 //! A progress bar (files, bytes, rate, ETA) shows on large copies when stderr is a terminal.
 
-use crate::host::Access;
-use crate::hostdir::Root;
+use crate::host::grants::Access;
+use crate::host::hostdir::Root;
 use indicatif::{ProgressBar, ProgressStyle};
 use kernel::vfs::{self as v, Proc, SetAttr, Timespec, UtimeSpec, Vnode};
 use kernel::Errno;
@@ -555,7 +555,7 @@ impl Fs for HostFs {
         use std::os::unix::ffi::OsStrExt;
         let (dir, first) = split(rel);
         let dir = std::path::Path::new(std::ffi::OsStr::from_bytes(&dir));
-        let at = crate::hostdir::open_beneath(top.as_fd(), dir, libc::O_PATH | libc::O_DIRECTORY)
+        let at = crate::host::hostdir::open_beneath(top.as_fd(), dir, libc::O_PATH | libc::O_DIRECTORY)
             .map_err(|e| host_errno(&e))?;
         let (f, n) = (cstr(&first)?, cstr(name)?);
         ok_or(unsafe { libc::linkat(at.as_raw_fd(), f.as_ptr(), d.as_raw_fd(), n.as_ptr(), 0) })

@@ -1,8 +1,15 @@
 //! Command-line interface: options shared by every subcommand (images, grants, limits) and the `run` and
 //! `-e` commands. Other subcommands add a variant to [`Command`] and a function taking [`CommonOpts`].
 
-use crate::output::{self, Stream};
-use crate::session::{Failure, ImageSpec, Session, SessionOptions};
+pub mod image;
+pub mod makefs;
+pub mod mount;
+pub mod repl;
+pub mod serve;
+pub mod test;
+
+use crate::host::output::{self, Stream};
+use crate::host::session::{Failure, ImageSpec, Session, SessionOptions};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -54,117 +61,117 @@ pub enum Command {
     ///
     /// Tests `import { test, describe } from 'rumpjs:test'` (or 'node:test') and `assert` as in Node. The
     /// last line of the report is `N passed, N failed`; the exit status is 1 if any test failed.
-    Test(crate::test_cmd::TestArgs),
+    Test(crate::cmd::test::TestArgs),
     /// What an image holds: partition table, FFS superblock facts (fsstat + disklabel)
     ///
     /// Partition table (MBR, GPT, disklabel), FFS type and version, byte order, block/fragment size, sizes,
     /// free counts, clean flag, last mount point, volume name; --json for machines.
-    Info(crate::tools::InfoArgs),
+    Info(crate::cmd::image::InfoArgs),
     /// Make an empty FFS in IMAGE as NetBSD's newfs does
     ///
     /// rumpjs newfs [-O 1|2] [-b BSIZE] [-f FSIZE] [-B be|le] [-s SIZE] [-n INODES] [-V NAME] IMAGE
-    Newfs(crate::tools::NewfsArgs),
+    Newfs(crate::cmd::image::NewfsArgs),
     /// Make an FFS image from a host directory tree, as NetBSD's makefs does, reproducibly
     ///
     /// rumpjs makefs [-t ffs] [-o version=1|2,bsize=N,fsize=N,density=N,minfree=N,...] [-B be|le] [-s SIZE]
     /// [-M MIN] [-m MAX] [-b FREE-BLOCKS[%]] [-f FREE-FILES[%]] [-F MTREE-SPEC] [-T TIMESTAMP] IMAGE DIR.
     /// The same tree, options and -T give a byte-identical image on any machine.
-    Makefs(crate::makefs::MakefsArgs),
+    Makefs(crate::cmd::makefs::MakefsArgs),
     /// Check an FFS image as fsck_ffs does (-n: report only; -y: repair).
-    Fsck(crate::tools::FsckArgs),
+    Fsck(crate::cmd::image::FsckArgs),
     /// Write the changes an overlay file holds (--overlay-file) into the image it was made for
     ///
     /// rumpjs commit OVERLAY-FILE IMAGE: the image must be the one the file was made for, unchanged
     /// since; afterwards the file no longer fits the image and can be removed.
-    Commit(crate::tools::CommitArgs),
+    Commit(crate::cmd::image::CommitArgs),
     /// List a directory inside an image
     ///
     /// rumpjs ls IMAGE [-l] [path ...] (as fs-utils' fsu_ls).
-    Ls(crate::tools::OneshotArgs),
+    Ls(crate::cmd::image::OneshotArgs),
     /// Print files inside an image
     ///
     /// rumpjs cat IMAGE path ...
-    Cat(crate::tools::OneshotArgs),
+    Cat(crate::cmd::image::OneshotArgs),
     /// Inode, mode, owner, size, times and flags of files inside an image
     ///
     /// rumpjs stat IMAGE path ...
-    Stat(crate::tools::OneshotArgs),
+    Stat(crate::cmd::image::OneshotArgs),
     /// Walk a tree inside an image
     ///
     /// rumpjs find IMAGE [path] [-name P] [-type f|d|l] [-size N] ... [-ls]
-    Find(crate::tools::OneshotArgs),
+    Find(crate::cmd::image::OneshotArgs),
     /// Disk usage inside an image
     ///
     /// rumpjs du IMAGE [-s] [-h] [path ...]
-    Du(crate::tools::OneshotArgs),
+    Du(crate::cmd::image::OneshotArgs),
     /// Space and inodes of an image's file system
     ///
     /// rumpjs df IMAGE [-h] [-i]
-    Df(crate::tools::OneshotArgs),
+    Df(crate::cmd::image::OneshotArgs),
     /// A directory tree inside an image
     ///
     /// rumpjs tree IMAGE [-L depth] [path]
-    Tree(crate::tools::OneshotArgs),
+    Tree(crate::cmd::image::OneshotArgs),
     /// Bytes of a file inside an image
     ///
     /// rumpjs hexdump IMAGE [-n len] [-s skip] path
-    Hexdump(crate::tools::OneshotArgs),
+    Hexdump(crate::cmd::image::OneshotArgs),
     /// SHA-256 of files inside an image
     ///
     /// rumpjs sha256 IMAGE path ...
-    Sha256(crate::tools::OneshotArgs),
+    Sha256(crate::cmd::image::OneshotArgs),
     /// Symbolic link targets inside an image
     ///
     /// rumpjs readlink IMAGE path ...
-    Readlink(crate::tools::OneshotArgs),
+    Readlink(crate::cmd::image::OneshotArgs),
     /// Copy a file or tree out of an image
     ///
     /// rumpjs get IMAGE:/PATH HOSTPATH
-    Get(crate::tools::GetArgs),
+    Get(crate::cmd::image::GetArgs),
     /// Copy a host file or tree into an image (mounted read-write)
     ///
     /// rumpjs put HOSTPATH IMAGE:/PATH
-    Put(crate::tools::PutArgs),
+    Put(crate::cmd::image::PutArgs),
     /// Make directories inside an image (read-write)
     ///
     /// rumpjs mkdir IMAGE [-p] dir ...
-    Mkdir(crate::tools::OneshotArgs),
+    Mkdir(crate::cmd::image::OneshotArgs),
     /// Remove files inside an image (read-write)
     ///
     /// rumpjs rm IMAGE [-rf] path ...
-    Rm(crate::tools::OneshotArgs),
+    Rm(crate::cmd::image::OneshotArgs),
     /// Remove empty directories inside an image (read-write)
     ///
     /// rumpjs rmdir IMAGE dir ...
-    Rmdir(crate::tools::OneshotArgs),
+    Rmdir(crate::cmd::image::OneshotArgs),
     /// Rename inside an image (read-write)
     ///
     /// rumpjs mv IMAGE from to
-    Mv(crate::tools::OneshotArgs),
+    Mv(crate::cmd::image::OneshotArgs),
     /// Make links inside an image (read-write)
     ///
     /// rumpjs ln IMAGE [-s] target link
-    Ln(crate::tools::OneshotArgs),
+    Ln(crate::cmd::image::OneshotArgs),
     /// Create files or set their times inside an image (read-write)
     ///
     /// rumpjs touch IMAGE path ...
-    Touch(crate::tools::OneshotArgs),
+    Touch(crate::cmd::image::OneshotArgs),
     /// Change modes inside an image (read-write)
     ///
     /// rumpjs chmod IMAGE octal-mode path ...
-    Chmod(crate::tools::OneshotArgs),
+    Chmod(crate::cmd::image::OneshotArgs),
     /// Change owners inside an image (read-write)
     ///
     /// rumpjs chown IMAGE uid[:gid] path ...
-    Chown(crate::tools::OneshotArgs),
+    Chown(crate::cmd::image::OneshotArgs),
     /// Serve the web page on this machine: boot log, mounts, the REPL's commands, JavaScript and a file
     /// browser, for every page one shared session (prints the URL with its access token).
-    Serve(crate::serve::ServeArgs),
+    Serve(crate::cmd::serve::ServeArgs),
     /// Serve IMAGE's file system (or a new tmpfs) at MOUNTPOINT on the host through FUSE: every host tool
     /// works on it (detached unless -f; `rumpjs umount` ends it).
-    Mount(crate::fuse::MountArgs),
+    Mount(crate::cmd::mount::MountArgs),
     /// Unmount what `rumpjs mount` serves at MOUNTPOINT, returning once it is written and marked clean.
-    Umount(crate::fuse::UmountArgs),
+    Umount(crate::cmd::mount::UmountArgs),
 }
 
 /// `--timeout SECONDS`: a positive, finite number.
@@ -208,7 +215,7 @@ pub struct CommonOpts {
     pub timeout: Option<f64>,
     /// Stop the process (exit status 125, file systems written) when it would use more than SIZE of
     /// memory, e.g. 4G or 512M; 0 for no limit. Default: three quarters of this machine's memory.
-    #[arg(long = "max-memory", value_name = "SIZE", global = true, value_parser = crate::limits::parse_size)]
+    #[arg(long = "max-memory", value_name = "SIZE", global = true, value_parser = crate::host::limits::parse_size)]
     pub max_memory: Option<usize>,
     /// Show the kernel's console (boot messages, mounts) on stderr.
     #[arg(short, long, global = true)]
@@ -257,7 +264,7 @@ pub const ENGINE_STACK: usize = 1 << 30;
 /// exit code.
 pub fn with_big_stack(f: impl FnOnce() -> i32 + Send + 'static) -> i32 {
     let f = move || {
-        crate::limits::note_stack();
+        crate::host::limits::note_stack();
         f()
     };
     match std::thread::Builder::new().name("rumpjs-main".into()).stack_size(ENGINE_STACK).spawn(f) {
@@ -278,7 +285,7 @@ fn report(f: &Failure) -> i32 {
 /// the output flushed; the JavaScript heap is left for the OS to take back (dropping a large heap object
 /// by object only delays the exit).
 fn finish(s: Session) {
-    crate::session::shutdown(&s.kernel);
+    crate::host::session::shutdown(&s.kernel);
     output::flush();
     std::mem::forget(s);
 }
@@ -298,13 +305,13 @@ pub fn run(common: &CommonOpts, script: PathBuf, args: Vec<String>) -> i32 {
     let mut argv = vec!["rumpjs".to_string(), abs.to_string_lossy().into_owned()];
     argv.extend(args);
     let opts = common.session_options(argv);
-    crate::watchdog::start(common.timeout.unwrap_or(0.0));
+    crate::host::watchdog::start(common.timeout.unwrap_or(0.0));
     with_big_stack(move || {
         let mut s = match Session::new(&opts) {
             Ok(s) => s,
             Err(f) => return report(&f),
         };
-        crate::watchdog::set_kernel(s.kernel.clone());
+        crate::host::watchdog::set_kernel(s.kernel.clone());
         let code = match s.run_module(&script) {
             Ok(()) => exit_code(&mut s),
             Err(f) => report(&f),
@@ -328,13 +335,13 @@ pub fn eval(common: &CommonOpts, code: String, print: bool, args: Vec<String>) -
     argv.extend(args);
     let mut opts = common.session_options(argv);
     opts.imports_from_cwd = true;
-    crate::watchdog::start(common.timeout.unwrap_or(0.0));
+    crate::host::watchdog::start(common.timeout.unwrap_or(0.0));
     with_big_stack(move || {
         let mut s = match Session::new(&opts) {
             Ok(s) => s,
             Err(f) => return report(&f),
         };
-        crate::watchdog::set_kernel(s.kernel.clone());
+        crate::host::watchdog::set_kernel(s.kernel.clone());
         let name = PathBuf::from("[eval]");
         let r = if looks_like_module(&code) && !print {
             s.run_module_source(&code, &name)
@@ -374,10 +381,10 @@ pub fn repl(common: &CommonOpts) -> i32 {
             Ok(s) => s,
             Err(f) => return report(&f),
         };
-        crate::watchdog::set_kernel(s.kernel.clone());
+        crate::host::watchdog::set_kernel(s.kernel.clone());
         let kernel = s.kernel.clone();
-        let code = crate::repl::main(s, timeout);
-        crate::session::shutdown(&kernel);
+        let code = crate::cmd::repl::main(s, timeout);
+        crate::host::session::shutdown(&kernel);
         output::flush();
         code
     })
@@ -386,40 +393,40 @@ pub fn repl(common: &CommonOpts) -> i32 {
 /// Parses the command line and runs it; the process exit code.
 pub fn main() -> i32 {
     let cli = Cli::parse();
-    crate::limits::install(cli.common.max_memory.unwrap_or_else(crate::limits::default_budget));
+    crate::host::limits::install(cli.common.max_memory.unwrap_or_else(crate::host::limits::default_budget));
     match (cli.command, cli.eval, cli.print) {
         (Some(Command::Run { script, args, .. }), _, _) => run(&cli.common, script, args),
-        (Some(Command::Serve(a)), _, _) => crate::serve::main(&cli.common, a),
-        (Some(Command::Mount(a)), _, _) => crate::fuse::mount(&cli.common, a),
-        (Some(Command::Umount(a)), _, _) => crate::fuse::umount(a),
+        (Some(Command::Serve(a)), _, _) => crate::cmd::serve::main(&cli.common, a),
+        (Some(Command::Mount(a)), _, _) => crate::cmd::mount::mount(&cli.common, a),
+        (Some(Command::Umount(a)), _, _) => crate::cmd::mount::umount(a),
         (None, Some(code), _) => eval(&cli.common, code, false, cli.rest),
         (None, None, Some(code)) => eval(&cli.common, code, true, cli.rest),
         (Some(Command::Repl), _, _) | (None, None, None) => repl(&cli.common),
-        (Some(Command::Test(a)), _, _) => crate::test_cmd::main(&cli.common, a),
-        (Some(Command::Info(a)), _, _) => crate::tools::info(&cli.common, a),
-        (Some(Command::Newfs(a)), _, _) => crate::tools::newfs(&cli.common, a),
-        (Some(Command::Fsck(a)), _, _) => crate::tools::fsck(&cli.common, a),
-        (Some(Command::Commit(a)), _, _) => crate::tools::commit(a),
-        (Some(Command::Makefs(a)), _, _) => crate::makefs::main(&cli.common, a),
-        (Some(Command::Get(a)), _, _) => crate::tools::get(&cli.common, a),
-        (Some(Command::Put(a)), _, _) => crate::tools::put(&cli.common, a),
-        (Some(Command::Ls(a)), _, _) => crate::tools::oneshot(&cli.common, "ls", a),
-        (Some(Command::Cat(a)), _, _) => crate::tools::oneshot(&cli.common, "cat", a),
-        (Some(Command::Stat(a)), _, _) => crate::tools::oneshot(&cli.common, "stat", a),
-        (Some(Command::Find(a)), _, _) => crate::tools::oneshot(&cli.common, "find", a),
-        (Some(Command::Du(a)), _, _) => crate::tools::oneshot(&cli.common, "du", a),
-        (Some(Command::Df(a)), _, _) => crate::tools::oneshot(&cli.common, "df", a),
-        (Some(Command::Tree(a)), _, _) => crate::tools::oneshot(&cli.common, "tree", a),
-        (Some(Command::Hexdump(a)), _, _) => crate::tools::oneshot(&cli.common, "hexdump", a),
-        (Some(Command::Sha256(a)), _, _) => crate::tools::oneshot(&cli.common, "sha256", a),
-        (Some(Command::Readlink(a)), _, _) => crate::tools::oneshot(&cli.common, "readlink", a),
-        (Some(Command::Mkdir(a)), _, _) => crate::tools::oneshot(&cli.common, "mkdir", a),
-        (Some(Command::Rm(a)), _, _) => crate::tools::oneshot(&cli.common, "rm", a),
-        (Some(Command::Rmdir(a)), _, _) => crate::tools::oneshot(&cli.common, "rmdir", a),
-        (Some(Command::Mv(a)), _, _) => crate::tools::oneshot(&cli.common, "mv", a),
-        (Some(Command::Ln(a)), _, _) => crate::tools::oneshot(&cli.common, "ln", a),
-        (Some(Command::Touch(a)), _, _) => crate::tools::oneshot(&cli.common, "touch", a),
-        (Some(Command::Chmod(a)), _, _) => crate::tools::oneshot(&cli.common, "chmod", a),
-        (Some(Command::Chown(a)), _, _) => crate::tools::oneshot(&cli.common, "chown", a),
+        (Some(Command::Test(a)), _, _) => crate::cmd::test::main(&cli.common, a),
+        (Some(Command::Info(a)), _, _) => crate::cmd::image::info(&cli.common, a),
+        (Some(Command::Newfs(a)), _, _) => crate::cmd::image::newfs(&cli.common, a),
+        (Some(Command::Fsck(a)), _, _) => crate::cmd::image::fsck(&cli.common, a),
+        (Some(Command::Commit(a)), _, _) => crate::cmd::image::commit(a),
+        (Some(Command::Makefs(a)), _, _) => crate::cmd::makefs::main(&cli.common, a),
+        (Some(Command::Get(a)), _, _) => crate::cmd::image::get(&cli.common, a),
+        (Some(Command::Put(a)), _, _) => crate::cmd::image::put(&cli.common, a),
+        (Some(Command::Ls(a)), _, _) => crate::cmd::image::oneshot(&cli.common, "ls", a),
+        (Some(Command::Cat(a)), _, _) => crate::cmd::image::oneshot(&cli.common, "cat", a),
+        (Some(Command::Stat(a)), _, _) => crate::cmd::image::oneshot(&cli.common, "stat", a),
+        (Some(Command::Find(a)), _, _) => crate::cmd::image::oneshot(&cli.common, "find", a),
+        (Some(Command::Du(a)), _, _) => crate::cmd::image::oneshot(&cli.common, "du", a),
+        (Some(Command::Df(a)), _, _) => crate::cmd::image::oneshot(&cli.common, "df", a),
+        (Some(Command::Tree(a)), _, _) => crate::cmd::image::oneshot(&cli.common, "tree", a),
+        (Some(Command::Hexdump(a)), _, _) => crate::cmd::image::oneshot(&cli.common, "hexdump", a),
+        (Some(Command::Sha256(a)), _, _) => crate::cmd::image::oneshot(&cli.common, "sha256", a),
+        (Some(Command::Readlink(a)), _, _) => crate::cmd::image::oneshot(&cli.common, "readlink", a),
+        (Some(Command::Mkdir(a)), _, _) => crate::cmd::image::oneshot(&cli.common, "mkdir", a),
+        (Some(Command::Rm(a)), _, _) => crate::cmd::image::oneshot(&cli.common, "rm", a),
+        (Some(Command::Rmdir(a)), _, _) => crate::cmd::image::oneshot(&cli.common, "rmdir", a),
+        (Some(Command::Mv(a)), _, _) => crate::cmd::image::oneshot(&cli.common, "mv", a),
+        (Some(Command::Ln(a)), _, _) => crate::cmd::image::oneshot(&cli.common, "ln", a),
+        (Some(Command::Touch(a)), _, _) => crate::cmd::image::oneshot(&cli.common, "touch", a),
+        (Some(Command::Chmod(a)), _, _) => crate::cmd::image::oneshot(&cli.common, "chmod", a),
+        (Some(Command::Chown(a)), _, _) => crate::cmd::image::oneshot(&cli.common, "chown", a),
     }
 }

@@ -183,7 +183,7 @@ pub fn install(bytes: usize) {
         match ENDING.load(Ordering::SeqCst) {
             ENDING_MEMORY => {
                 let limit = LIMIT.load(Ordering::SeqCst);
-                crate::watchdog::end_process(
+                crate::host::watchdog::end_process(
                     &format!(
                         "rumpjs: stopped: the script asked for {} of memory with {} in use, past the budget of {} \
                          (--max-memory)",
@@ -194,7 +194,7 @@ pub fn install(bytes: usize) {
                     MEMORY_EXIT,
                 )
             }
-            ENDING_STACK => crate::watchdog::end_process(
+            ENDING_STACK => crate::host::watchdog::end_process(
                 "rumpjs: stopped: the JavaScript engine ran out of native stack (recursion inside a built-in — \
                  JSON.stringify through toJSON, String() of deeply nested arrays, a deeply nested expression — \
                  is not bounded by the engine's call-depth limit)",

@@ -940,7 +940,7 @@ impl Notify {
 }
 
 /// `rumpjs mount`: the process exit code.
-pub fn mount(common: &crate::cli::CommonOpts, a: MountArgs) -> i32 {
+pub fn mount(common: &crate::cmd::CommonOpts, a: MountArgs) -> i32 {
     let notify = Notify(std::env::var_os(NOTIFY_ENV).is_some());
     if !a.foreground {
         return detach(common);
@@ -1114,7 +1114,7 @@ pub fn mount(common: &crate::cli::CommonOpts, a: MountArgs) -> i32 {
 }
 
 /// Without -f: run the same command with -f as a detached process and wait until its mount is up.
-fn detach(_common: &crate::cli::CommonOpts) -> i32 {
+fn detach(_common: &crate::cmd::CommonOpts) -> i32 {
     use std::io::BufRead;
     use std::os::unix::process::CommandExt;
     let exe = match std::env::current_exe() {
