@@ -681,8 +681,29 @@ pub fn banner(r: &mut JsRepl) -> String {
     out
 }
 
-/// `rumpjs` / `rumpjs repl`. `timeout` (--timeout) limits each input, not the session.
-pub fn main(session: Session, timeout: Option<Duration>) -> i32 {
+/// `rumpjs repl` (and `rumpjs` alone): the demo image unless --image names others.
+pub fn main(common: &super::CommonOpts) -> i32 {
+    let mut opts = common.session_options(vec!["rumpjs".to_string()]);
+    opts.demo = true;
+    opts.imports_from_cwd = true;
+    // --timeout limits each input (the REPL stops it and goes on), not the session.
+    let timeout = common.timeout.filter(|t| *t > 0.0 && t.is_finite()).map(std::time::Duration::from_secs_f64);
+    super::with_big_stack(move || {
+        let s = match Session::new(&opts) {
+            Ok(s) => s,
+            Err(f) => return super::common::report(&f),
+        };
+        crate::host::watchdog::set_kernel(s.kernel.clone());
+        let kernel = s.kernel.clone();
+        let code = run(s, timeout);
+        crate::host::session::shutdown(&kernel);
+        crate::host::output::flush();
+        code
+    })
+}
+
+/// The REPL on `session` until its input ends. `timeout` (--timeout) limits each input, not the session.
+pub fn run(session: Session, timeout: Option<Duration>) -> i32 {
     use std::io::IsTerminal;
     let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let mut r = JsRepl::new(session, color, timeout);
