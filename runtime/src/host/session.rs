@@ -2,7 +2,8 @@
 //! with every global and module. It evaluates a module file, a script string or a REPL line. Every
 //! subcommand (run, -e, repl, test, serve, ...) starts from one.
 
-use crate::host::grants::{Grants, HostHypervisor, Policy};
+use crate::host::grants::{Grants, Policy};
+use crate::host::hypervisor::HostHypervisor;
 use crate::host::jobs::{Executor, Hooks};
 use crate::host::loader::Loader;
 use boa_engine::builtins::promise::PromiseState;
@@ -249,14 +250,14 @@ impl Session {
         )?;
         let policy = Rc::new(Policy(self.grants.clone()));
         let b = kernel_bindings::install(ctx, self.proc.clone(), policy)?;
-        crate::host::grants::install(ctx, &b.rump, self.grants.clone());
+        crate::host::rump_host::install(ctx, &b.rump, self.grants.clone());
         let info = crate::host::globals::ProcessInfo { argv: opts.argv.clone(), start: std::time::Instant::now() };
         let process = crate::host::globals::process(ctx, info)?;
         let path = crate::host::globals::path(ctx)?;
         let crypto = crate::host::globals::crypto(ctx)?;
         kernel_bindings::add_table(ctx, "process", crate::host::globals::PROCESS);
         kernel_bindings::add_table(ctx, "crypto", crate::host::globals::CRYPTO);
-        kernel_bindings::add_table(ctx, "rump.host", crate::host::grants::HOST);
+        kernel_bindings::add_table(ctx, "rump.host", crate::host::rump_host::HOST);
         crate::host::globals::global(ctx, "process", process.clone())?;
         crate::host::globals::global(ctx, "path", path.clone())?;
         crate::host::globals::global(ctx, "crypto", crypto.clone())?;
