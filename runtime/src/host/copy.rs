@@ -21,6 +21,7 @@
 //! makes it on the destination. makefs edits the tree in between (its mtree spec, its timestamps).
 //! A progress bar (files, bytes, rate, ETA) shows on large copies when stderr is a terminal.
 
+use crate::host::errno::host_errno;
 use crate::host::grants::Access;
 use crate::host::hostdir::Root;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -266,29 +267,6 @@ impl std::error::Error for CopyError {}
 
 fn cerr(errno: Errno, call: &'static str, path: &[u8]) -> CopyError {
     CopyError { errno, call, path: String::from_utf8_lossy(path).into_owned() }
-}
-
-/// A host error with NetBSD's number for it (numbers 1–34 are the same on Linux and the BSDs but 11).
-pub fn host_errno(e: &std::io::Error) -> Errno {
-    let Some(n) = e.raw_os_error() else { return Errno::from(std::io::Error::from(e.kind())) };
-    if (1..=34).contains(&n) && n != 11 {
-        return Errno(n);
-    }
-    let name = match n {
-        libc::EAGAIN => "EAGAIN",
-        libc::ENAMETOOLONG => "ENAMETOOLONG",
-        libc::ENOTEMPTY => "ENOTEMPTY",
-        libc::ELOOP => "ELOOP",
-        libc::EOPNOTSUPP => "EOPNOTSUPP",
-        libc::ENOSYS => "ENOSYS",
-        libc::EDQUOT => "EDQUOT",
-        libc::ETIMEDOUT => "ETIMEDOUT",
-        libc::EDEADLK => "EDEADLK",
-        libc::EOVERFLOW => "EOVERFLOW",
-        libc::EILSEQ => "EILSEQ",
-        _ => "EIO",
-    };
-    Errno::from_name(name).unwrap_or(Errno::EIO)
 }
 
 fn last() -> Errno {

@@ -49,7 +49,7 @@ impl Hypervisor for HostHypervisor {
             .map_err(|_| Errno::EACCES)?;
         // O_NONBLOCK: a fifo in the grant must not hang the open; the type is checked on what was opened.
         let mode = if readonly { libc::O_RDONLY } else { libc::O_RDWR };
-        let fd = a.open(mode | libc::O_NONBLOCK).map_err(|e| crate::host::copy::host_errno(&e))?;
+        let fd = a.open(mode | libc::O_NONBLOCK).map_err(|e| crate::host::errno::host_errno(&e))?;
         let file = std::fs::File::from(fd);
         let meta = file.metadata().map_err(Errno::from)?;
         let ft = meta.file_type();

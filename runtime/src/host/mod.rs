@@ -4,6 +4,7 @@
 //! host and the kernel).
 
 pub mod copy;
+pub mod errno;
 pub mod globals;
 pub mod grants;
 pub mod hostdir;

@@ -1018,7 +1018,7 @@ impl BlockDevice for ImageDevice {
     }
     fn write_at(&self, off: u64, buf: &[u8]) -> KResult<()> {
         kernel::dev::check_range(off, buf.len(), self.size)?;
-        self.file.write_all_at(buf, off).map_err(|e| copy::host_errno(&e))
+        self.file.write_all_at(buf, off).map_err(|e| crate::host::errno::host_errno(&e))
     }
     fn size(&self) -> u64 {
         self.size
