@@ -4,10 +4,12 @@
 //! arguments are converted by [`args`], kernel errors become Node-shaped `Error` objects in [`error`],
 //! results become JS values in [`convert`]. `rump.sys.<name>` is that table as it is; the `fs` module
 //! ([`fs::FS`]) is Node's API written natively on the same `Proc` calls and the same conversion and error
-//! helpers, and `fs.promises` is generated from the `fs` table. Nothing here knows about the CLI.
+//! helpers, and `fs.promises` is generated from the `fs` table. [`copy`] is the one tree copier (`fs.cpSync`
+//! here, the runtime's copies between the host and the kernel). Nothing here knows about the CLI.
 
 pub mod args;
 pub mod convert;
+pub mod copy;
 pub mod error;
 pub mod fs;
 pub mod rump;

@@ -7,6 +7,7 @@ pub mod copy;
 pub mod errno;
 pub mod globals;
 pub mod grants;
+pub mod host_fs;
 pub mod hostdir;
 pub mod hypervisor;
 pub mod jobs;

@@ -54,7 +54,7 @@ fn denied(ctx: &mut Context, msg: String, p: &str) -> JsError {
 
 /// The result of a copy: `{files, dirs, links, bytes}` (links: symbolic links), and, not enumerated (so
 /// JSON shows the four), `hardLinks`, `specials` (fifos and devices made) and `skipped` (messages).
-fn stats_to_js(ctx: &mut Context, s: &crate::host::copy::Stats) -> JsValue {
+fn stats_to_js(ctx: &mut Context, s: &kernel_bindings::copy::Stats) -> JsValue {
     use boa_engine::property::PropertyDescriptor;
     let v = kernel_bindings::convert::plain(
         ctx,
@@ -90,7 +90,7 @@ fn progress_opt(ctx: &mut Context, a: &[JsValue]) -> JsResult<Option<bool>> {
 }
 
 /// Says on stderr what a copy left out (sockets; devices without the privilege to make them).
-fn report_skipped(s: &crate::host::copy::Stats) {
+fn report_skipped(s: &kernel_bindings::copy::Stats) {
     for m in &s.skipped {
         crate::host::output::line(crate::host::output::Stream::Stderr, &format!("rumpjs: skipped {m}"));
     }

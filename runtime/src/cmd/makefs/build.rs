@@ -2,13 +2,14 @@
 //! makefs puts it mounts it and the tree is copied in.
 
 use super::args::MakefsOptions;
-use crate::host::copy::{self, HostFs, KernelFs, Meta, Node};
+use crate::host::copy::{Bar, HostFs};
 use crate::host::output::{self, Stream};
 use kernel::dev::{BlockDevice, Dev};
 use kernel::fs::ffs::newfs::{self, NewfsOptions};
 use kernel::hyper::Hypervisor;
 use kernel::vfs::{Cred, MountOptions, Timespec};
 use kernel::{Errno, KResult, Kernel};
+use kernel_bindings::copy::{self, KernelFs, Meta, Node};
 use std::fs::File;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::FileExt;
@@ -129,13 +130,13 @@ pub(super) fn build(
         .map_err(|e| other(format!("mount {img_name}: {e}")))?;
     let kfs = KernelFs::new(&p);
     let clock = |m: &Meta| host.set(m.mtime);
+    let bar = Bar::new(o.progress, "makefs");
     let opts = copy::Options {
         owners: true,
         btime: o.ufs == 2,
         flags: true,
-        progress: o.progress,
+        progress: Some(&bar),
         before_attrs: Some(&clock),
-        label: "makefs",
         ..copy::Options::default()
     };
     let r = copy::copy(&HostFs::new(), o.dir.as_os_str().as_bytes(), tree, &kfs, b"/mnt", &opts);

@@ -1,14 +1,14 @@
 //! `rumpjs makefs`: an FFS image from a host directory tree, as NetBSD's makefs(8) makes one — but
 //! built by this project's own FFS driver, and reproducible.
 //!
-//! The steps: the tree is read into memory ([`crate::host::copy::scan`], names sorted); an mtree(5) spec
+//! The steps: the tree is read into memory ([`kernel_bindings::copy::scan`], names sorted); an mtree(5) spec
 //! (`-F`) overrides owners, modes, flags, times, sizes and link targets and adds nodes; the size the
 //! image needs is computed (file data rounded to fragments, indirect blocks, directory blocks, long
 //! symlinks, inodes, the superblocks, group headers and the minfree reserve, with headroom — and
 //! checked against the layout newfs would make); `newfs` lays out an empty file system on a fresh
 //! image file; a kernel boots on a host whose clock stands still (at `-T`'s time, or the newest
 //! modification time in the tree) and whose randomness is seeded, mounts the image read-write and
-//! copies the tree in ([`crate::host::copy::copy`]) in sorted order; the file system is unmounted clean.
+//! copies the tree in ([`kernel_bindings::copy::copy`]) in sorted order; the file system is unmounted clean.
 //!
 //! Reproducible: the image depends only on the tree (names, contents, modification times, owners,
 //! modes, links), the options and `-T`: never on the host's clock, the directory order the host
@@ -27,12 +27,13 @@ mod size;
 
 pub use args::{parse_args, parse_num, MakefsOptions};
 
-use crate::host::copy::{self, HostFs, Kind, Node};
+use crate::host::copy::HostFs;
 use crate::host::output::{self, Stream};
 use build::{build, BuildError};
 use clap::Args;
 use kernel::fs::ffs::newfs;
 use kernel::vfs::Timespec;
+use kernel_bindings::copy::{self, Kind, Node};
 use mtree::{apply_spec, Ids};
 use size::{fit, needs, Geom};
 use std::os::unix::ffi::OsStrExt;

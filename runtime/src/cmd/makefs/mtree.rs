@@ -4,8 +4,8 @@
 //!
 //! A spec is applied to the scanned tree as makefs's apply_specfile does ([`apply_spec`]).
 
-use crate::host::copy::{Kind, Meta, Node};
 use kernel::vfs::Timespec;
+use kernel_bindings::copy::{Kind, Meta, Node};
 use std::collections::HashMap;
 use std::path::Path;
 

@@ -2,8 +2,8 @@
 //! blocks, long symlinks and inodes, checked against the layout newfs would make.
 
 use super::args::MakefsOptions;
-use crate::host::copy::{Kind, Node};
 use kernel::fs::ffs::newfs::{self, NewfsOptions};
+use kernel_bindings::copy::{Kind, Node};
 use std::fs::File;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
