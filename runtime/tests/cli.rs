@@ -48,6 +48,13 @@ fn every_binding_is_reached() {
 }
 
 #[test]
+fn cp_sync_follows_nodes_rules() {
+    let o = js_suite("cp.js");
+    assert_eq!(code(&o), 0, "stdout:\n{}\nstderr:\n{}", out(&o), err(&o));
+    assert!(out(&o).contains("cp ok"), "{}", out(&o));
+}
+
+#[test]
 fn wrong_arguments_to_every_binding_never_panic() {
     let o = js_suite("fuzz_args.js");
     assert_eq!(code(&o), 0, "stdout:\n{}\nstderr:\n{}", out(&o), err(&o));
