@@ -2,6 +2,7 @@
 //! with strsuftoll(3)'s suffixes, `-T`.
 
 use kernel::fs::ffs::endian::ByteOrder;
+use kernel::vfs::mountopts::{parse_size_as, SizeUnits};
 use kernel::vfs::Timespec;
 use std::path::PathBuf;
 
@@ -79,25 +80,10 @@ impl Default for MakefsOptions {
     }
 }
 
-/// A number as NetBSD's strsuftoll reads it: decimal with an optional b (512), k, m, g, t or w (4)
-/// suffix; `AxB` multiplies.
-pub fn parse_num(s: &str) -> Option<u64> {
-    let mut total: u64 = 1;
-    for part in s.split('x') {
-        let part = part.trim();
-        let (digits, mul) = match part.as_bytes().last()? {
-            b'b' | b'B' => (&part[..part.len() - 1], 512),
-            b'k' | b'K' => (&part[..part.len() - 1], 1 << 10),
-            b'm' | b'M' => (&part[..part.len() - 1], 1 << 20),
-            b'g' | b'G' => (&part[..part.len() - 1], 1 << 30),
-            b't' | b'T' => (&part[..part.len() - 1], 1 << 40),
-            b'w' | b'W' => (&part[..part.len() - 1], 4),
-            _ => (part, 1),
-        };
-        let n: u64 = digits.parse().ok()?;
-        total = total.checked_mul(n.checked_mul(mul)?)?;
-    }
-    Some(total)
+/// A number as NetBSD's makefs reads it (strsuftoll(3)): decimal with an optional b (512), k, m, g, t
+/// or w (4) suffix; `AxB` multiplies.
+fn parse_num(s: &str) -> Option<u64> {
+    parse_size_as(s, SizeUnits::Strsuftoll).ok()
 }
 
 /// Parses makefs's arguments (after the command name).

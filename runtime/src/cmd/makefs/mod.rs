@@ -25,7 +25,7 @@ mod build;
 pub mod mtree;
 mod size;
 
-pub use args::{parse_args, parse_num, MakefsOptions};
+pub use args::{parse_args, MakefsOptions};
 
 use crate::host::copy::HostFs;
 use crate::host::output::{self, Stream};
