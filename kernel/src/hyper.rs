@@ -135,7 +135,7 @@ impl Hypervisor for DeterministicHypervisor {
 }
 
 /// SplitMix64: small, fast and good enough for generation numbers and test data (not for keys).
-fn fill_splitmix(state: &AtomicU64, buf: &mut [u8]) {
+pub fn fill_splitmix(state: &AtomicU64, buf: &mut [u8]) {
     for chunk in buf.chunks_mut(8) {
         let mut z = state.fetch_add(0x9e37_79b9_7f4a_7c15, Ordering::Relaxed).wrapping_add(0x9e37_79b9_7f4a_7c15);
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);

@@ -16,8 +16,9 @@ use std::os::unix::fs::FileExt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-/// The host makefs's kernel runs on: the clock stands still where makefs puts it, randomness is a
-/// seeded stream, host files are out of reach (the image is registered directly).
+/// The host makefs's kernel runs on: the clock stands still where makefs puts it (the deterministic host's
+/// moves on at every reading), randomness is the kernel's seeded stream ([`kernel::hyper::fill_splitmix`],
+/// as the deterministic host's), host files are out of reach (the image is registered directly).
 struct ImageHost {
     now: Mutex<Timespec>,
     seed: AtomicU64,
@@ -42,14 +43,7 @@ impl Hypervisor for ImageHost {
         self.ticks.fetch_add(1000, Ordering::Relaxed)
     }
     fn random(&self, buf: &mut [u8]) {
-        for chunk in buf.chunks_mut(8) {
-            let mut z =
-                self.seed.fetch_add(0x9e37_79b9_7f4a_7c15, Ordering::Relaxed).wrapping_add(0x9e37_79b9_7f4a_7c15);
-            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-            z ^= z >> 31;
-            chunk.copy_from_slice(&z.to_le_bytes()[..chunk.len()]);
-        }
+        kernel::hyper::fill_splitmix(&self.seed, buf);
     }
     fn console(&self, line: &str) {
         if self.verbose {

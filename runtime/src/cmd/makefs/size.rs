@@ -2,7 +2,9 @@
 //! blocks, long symlinks and inodes, checked against the layout newfs would make.
 
 use super::args::MakefsOptions;
+use kernel::fs::ffs::dir::DIRBLKSIZ;
 use kernel::fs::ffs::newfs::{self, NewfsOptions};
+use kernel::fs::ffs::superblock::NDADDR;
 use kernel_bindings::copy::{Kind, Node};
 use std::fs::File;
 use std::os::unix::ffi::OsStrExt;
@@ -16,12 +18,9 @@ pub(super) struct Geom {
     pub(super) maxsymlink: u64,
 }
 
-const NDADDR: u64 = 12;
-const DIRBLKSIZ: u64 = 512;
-
 /// Indirect blocks a file of `nblocks` blocks needs.
 fn indirect_blocks(nblocks: u64, nindir: u64) -> u64 {
-    let mut n = nblocks.saturating_sub(NDADDR);
+    let mut n = nblocks.saturating_sub(NDADDR as u64);
     let mut b = 0;
     if n > 0 {
         b += 1;
@@ -44,7 +43,7 @@ fn dense_frags(size: u64, g: &Geom) -> u64 {
     }
     let frag = g.bsize / g.fsize;
     let nb = size.div_ceil(g.bsize);
-    if nb <= NDADDR {
+    if nb <= NDADDR as u64 {
         (nb - 1) * frag + (size - (nb - 1) * g.bsize).div_ceil(g.fsize)
     } else {
         (nb + indirect_blocks(nb, g.nindir)) * frag
@@ -53,15 +52,16 @@ fn dense_frags(size: u64, g: &Geom) -> u64 {
 
 /// Bytes of a directory holding `names` (with `.` and `..`), as entries pack into DIRBLKSIZ chunks.
 fn dir_bytes<'a>(names: impl Iterator<Item = &'a [u8]>) -> u64 {
+    let chunk = DIRBLKSIZ as u64;
     let mut cur = 0u64;
     for n in [&b"."[..], &b".."[..]].into_iter().chain(names) {
         let this = (8 + n.len() as u64 + 1 + 3) & !3;
-        if cur % DIRBLKSIZ + this > DIRBLKSIZ {
-            cur = cur.div_ceil(DIRBLKSIZ) * DIRBLKSIZ;
+        if cur % chunk + this > chunk {
+            cur = cur.div_ceil(chunk) * chunk;
         }
         cur += this;
     }
-    cur.div_ceil(DIRBLKSIZ) * DIRBLKSIZ
+    cur.div_ceil(chunk) * chunk
 }
 
 /// Fragments of a sparse host file: the blocks its data touches, the last block, and indirect blocks
