@@ -1,6 +1,6 @@
 //! One tree copier for everything that copies trees: host to kernel and back (`rump.host.copyIn` and
 //! `copyOut`, `rumpjs get` and `put`, `rumpjs makefs`, with the host side in the runtime) and kernel to
-//! kernel (`fs.cpSync`, under Node's rules). Nothing is lost on the way:
+//! kernel (`fs.cpSync`). Under its own rules nothing is lost on the way:
 //!
 //! - every kind of node: regular files, directories, symbolic links (targets verbatim, bytes), fifos and
 //!   device nodes (made when the destination allows it — the kernel as root, the host as root — else
@@ -20,7 +20,8 @@
 //! made — and, on a fresh file system, where it is allocated — is the same on every run), then [`copy`]
 //! makes it on the destination. makefs edits the tree in between (its mtree spec, its timestamps).
 //! Each side is an [`Fs`]: [`KernelFs`] here, the host's in the runtime. What a copy reports as it goes
-//! (the runtime's progress bar) is a [`Progress`] the caller supplies.
+//! (the runtime's progress bar) is a [`Progress`] the caller supplies. `fs.cpSync` copies under Node's
+//! rules instead ([`CpRules`]: hard links and owners not kept, kind clashes and sockets refused).
 
 mod copier;
 mod kernel_fs;

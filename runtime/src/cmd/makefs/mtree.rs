@@ -2,7 +2,7 @@
 //! form (`./a/b keywords`), `/set` and `/unset`, comments and continued lines; names and link targets
 //! in vis(3) encoding.
 //!
-//! A spec is applied to the scanned tree as makefs's apply_specfile does ([`apply_spec`]).
+//! A spec is applied to the scanned tree as makefs's apply_specfile does (`apply_spec`).
 
 use kernel::vfs::Timespec;
 use kernel_bindings::copy::{Kind, Meta, Node};
