@@ -3,6 +3,7 @@
 
 use crate::args::{self, arg, fd, int, int_or, opt, opt_bool, options, path, BufView, PathArg, MAX_SAFE};
 use crate::convert::{self, alloc, bytes_str, uint8array};
+use crate::copy::{self, CopyError, CpRules, KernelFs, Refusal};
 use crate::encodings::{decode, encode, encoding, Enc};
 use crate::error::{coded, errno_error, invalid_arg_type, invalid_arg_value, KResultExt, PathResultExt};
 use crate::{define, host, KernelHost};
@@ -941,15 +942,6 @@ fn copy_file_sync(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> R {
     }
 }
 
-struct CpOpts {
-    recursive: bool,
-    force: bool,
-    error_on_exist: bool,
-    dereference: bool,
-    preserve_timestamps: bool,
-    filter: Option<boa_engine::object::builtins::JsFunction>,
-}
-
 fn cp_err(ctx: &mut Context, code: &str, msg: String, e: Errno, p: &[u8]) -> JsError {
     let err = errno_error(ctx, e, "cp", Some(&show(p)), None);
     if let Some(o) = err.as_opaque().and_then(|v| v.as_object()) {
@@ -959,87 +951,82 @@ fn cp_err(ctx: &mut Context, code: &str, msg: String, e: Errno, p: &[u8]) -> JsE
     err
 }
 
-fn cp_tree(ctx: &mut Context, h: &KernelHost, src: &[u8], dst: &[u8], o: &CpOpts) -> JsResult<()> {
-    if let Some(f) = &o.filter {
-        let keep = f.call(&JsValue::undefined(), &[bytes_str(src), bytes_str(dst)], ctx)?;
-        if !keep.to_boolean() {
-            return Ok(());
+/// A copier's failure as Node's cp reports it: a refusal of its rules with its code, anything else as
+/// the failed call's error.
+fn cp_error(ctx: &mut Context, e: CopyError) -> JsError {
+    let Some((why, src)) = &e.refused else {
+        return errno_error(ctx, e.errno, e.call, Some(&e.path), None);
+    };
+    let dst = &e.path;
+    let (code, msg, at) = match why {
+        Refusal::DirOverNonDir => {
+            ("ERR_FS_CP_DIR_TO_NON_DIR", format!("Cannot overwrite non-directory {dst} with directory {src}"), dst)
+        }
+        Refusal::NonDirOverDir => {
+            ("ERR_FS_CP_NON_DIR_TO_DIR", format!("Cannot overwrite directory {dst} with non-directory {src}"), dst)
+        }
+        Refusal::Exists => {
+            ("ERR_FS_CP_EEXIST", format!("Target already exists: cp returned EEXIST ({dst} already exists)"), dst)
+        }
+        Refusal::Unknown => ("ERR_FS_CP_UNKNOWN", format!("Cannot copy an unknown file type: {src}"), src),
+    };
+    cp_err(ctx, code, msg, e.errno, at.as_bytes())
+}
+
+/// What a scan under cpSync's `filter` ends with: the filter's exception, or the copier's error.
+enum CpFail {
+    Thrown(JsError),
+    Copy(CopyError),
+}
+
+impl From<CopyError> for CpFail {
+    fn from(e: CopyError) -> CpFail {
+        CpFail::Copy(e)
+    }
+}
+
+/// Copies `src` to `dst` in the kernel with the one tree copier under Node's rules: `filter(src, dest)`
+/// is asked about every node before it is read, `dereference` copies what links point to.
+fn cp(
+    ctx: &mut Context,
+    h: &KernelHost,
+    (src, dst): (&[u8], &[u8]),
+    recursive: bool,
+    dereference: bool,
+    filter: Option<boa_engine::object::builtins::JsFunction>,
+    rules: CpRules,
+) -> JsResult<()> {
+    let keep = |ctx: &mut Context, s: &[u8], d: &[u8]| -> JsResult<bool> {
+        match &filter {
+            Some(f) => Ok(f.call(&JsValue::undefined(), &[bytes_str(s), bytes_str(d)], ctx)?.to_boolean()),
+            None => Ok(true),
+        }
+    };
+    if !keep(ctx, src, dst)? {
+        return Ok(());
+    }
+    let from = if dereference { KernelFs::following(&h.proc) } else { KernelFs::new(&h.proc) };
+    if !recursive {
+        // A directory is refused before anything of it is read (an error of stat is the scan's to say).
+        let st = if dereference { h.proc.stat(src) } else { h.proc.lstat(src) };
+        if st.is_ok_and(|st| st.mode & v::S_IFMT == v::S_IFDIR) {
+            let m = format!("Recursive option is required to copy a directory: cp returned EISDIR ({} is a directory (not copied)) {}", show(src), show(src));
+            return Err(cp_err(ctx, "ERR_FS_EISDIR", m, Errno::EISDIR, src));
         }
     }
-    let st = if o.dereference { h.proc.stat(src) } else { h.proc.lstat(src) };
-    let st =
-        st.map_err(|e| errno_error(ctx, e, if o.dereference { "stat" } else { "lstat" }, Some(&show(src)), None))?;
-    let dst_st = h.proc.lstat(dst).ok();
-    match st.mode & v::S_IFMT {
-        v::S_IFDIR => {
-            if !o.recursive {
-                let m = format!("Recursive option is required to copy a directory: cp returned EISDIR ({} is a directory (not copied)) {}", show(src), show(src));
-                return Err(cp_err(ctx, "ERR_FS_EISDIR", m, Errno::EISDIR, src));
-            }
-            match &dst_st {
-                None => h
-                    .proc
-                    .mkdir(dst, st.mode & 0o777)
-                    .map_err(|e| errno_error(ctx, e, "mkdir", Some(&show(dst)), None))?,
-                Some(d) if d.mode & v::S_IFMT == v::S_IFDIR => {}
-                Some(_) => {
-                    let m = format!("Cannot overwrite non-directory {} with directory {}", show(dst), show(src));
-                    return Err(cp_err(ctx, "ERR_FS_CP_DIR_TO_NON_DIR", m, Errno::EISDIR, dst));
-                }
-            }
-            let ents = h.proc.readdir_path(src).map_err(|e| errno_error(ctx, e, "scandir", Some(&show(src)), None))?;
-            for e in ents {
-                if e.name != b"." && e.name != b".." {
-                    cp_tree(ctx, h, &join(src, &e.name), &join(dst, &e.name), o)?;
-                }
-            }
-            if dst_st.is_none() {
-                let _ = h.proc.chmod(dst, st.mode & v::ALLPERMS);
-            }
-        }
-        fmt => {
-            if let Some(d) = &dst_st {
-                if d.mode & v::S_IFMT == v::S_IFDIR {
-                    let m = format!("Cannot overwrite directory {} with non-directory {}", show(dst), show(src));
-                    return Err(cp_err(ctx, "ERR_FS_CP_NON_DIR_TO_DIR", m, Errno::EISDIR, dst));
-                }
-                if !o.force {
-                    if o.error_on_exist {
-                        let m = format!("Target already exists: cp returned EEXIST ({} already exists)", show(dst));
-                        return Err(cp_err(ctx, "ERR_FS_CP_EEXIST", m, Errno::EEXIST, dst));
-                    }
-                    return Ok(());
-                }
-                h.proc.unlink(dst).map_err(|e| errno_error(ctx, e, "unlink", Some(&show(dst)), None))?;
-            }
-            match fmt {
-                v::S_IFREG => copy_file(&h.proc, src, dst, false)
-                    .map_err(|(e, sc, at)| errno_error(ctx, e, sc, Some(&show(&at)), None))?,
-                v::S_IFLNK => {
-                    let t =
-                        h.proc.readlink(src).map_err(|e| errno_error(ctx, e, "readlink", Some(&show(src)), None))?;
-                    h.proc.symlink(&t, dst).map_err(|e| errno_error(ctx, e, "symlink", Some(&show(dst)), None))?;
-                }
-                v::S_IFIFO => h
-                    .proc
-                    .mkfifo(dst, st.mode & 0o777)
-                    .map_err(|e| errno_error(ctx, e, "mkfifo", Some(&show(dst)), None))?,
-                v::S_IFCHR | v::S_IFBLK => h
-                    .proc
-                    .mknod(dst, st.mode, st.rdev)
-                    .map_err(|e| errno_error(ctx, e, "mknod", Some(&show(dst)), None))?,
-                _ => {
-                    let m = format!("Cannot copy an unknown file type: {}", show(src));
-                    return Err(cp_err(ctx, "ERR_FS_CP_UNKNOWN", m, Errno::EINVAL, src));
-                }
-            }
-        }
+    let tree = copy::scan_with(&from, src, &mut |rel| {
+        keep(ctx, &copy::join(src, rel), &copy::join(dst, rel)).map_err(CpFail::Thrown)
+    });
+    let tree = match tree {
+        Ok(t) => t,
+        Err(CpFail::Thrown(e)) => return Err(e),
+        Err(CpFail::Copy(e)) => return Err(cp_error(ctx, e)),
+    };
+    let opts = copy::Options { cp: Some(rules), ..copy::Options::default() };
+    match copy::copy(&from, src, &tree, &KernelFs::new(&h.proc), dst, &opts) {
+        Ok(_) => Ok(()),
+        Err(e) => Err(cp_error(ctx, e)),
     }
-    if o.preserve_timestamps {
-        let t = [UtimeSpec::Set(st.atime), UtimeSpec::Set(st.mtime)];
-        let _ = h.proc.utimensat(v::AT_FDCWD, dst, Some(t), v::AT_SYMLINK_NOFOLLOW);
-    }
-    Ok(())
 }
 
 fn cp_sync(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> R {
@@ -1055,14 +1042,12 @@ fn cp_sync(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> R {
             None => return Err(invalid_arg_type(ctx, "options.filter", "of type function", &fv)),
         }
     };
-    let co = CpOpts {
-        recursive: opt_bool(ctx, &o, "recursive", false)?,
-        force: opt_bool(ctx, &o, "force", true)?,
-        error_on_exist: opt_bool(ctx, &o, "errorOnExist", false)?,
-        dereference: opt_bool(ctx, &o, "dereference", false)?,
-        preserve_timestamps: opt_bool(ctx, &o, "preserveTimestamps", false)?,
-        filter,
-    };
+    let recursive = opt_bool(ctx, &o, "recursive", false)?;
+    let force = opt_bool(ctx, &o, "force", true)?;
+    let error_on_exist = opt_bool(ctx, &o, "errorOnExist", false)?;
+    let dereference = opt_bool(ctx, &o, "dereference", false)?;
+    let preserve_timestamps = opt_bool(ctx, &o, "preserveTimestamps", false)?;
+    let rules = CpRules { force, error_on_exist, preserve_timestamps };
     let rs = h.proc.realpath(&s.bytes).unwrap_or_else(|_| s.bytes.clone());
     let rd = h.proc.realpath(&d.bytes).unwrap_or_else(|_| d.bytes.clone());
     if rs == rd {
@@ -1073,5 +1058,5 @@ fn cp_sync(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> R {
         let m = format!("cannot copy {} to a subdirectory of self {}", s.show(), d.show());
         return Err(cp_err(ctx, "ERR_FS_CP_EINVAL", m, Errno::EINVAL, &s.bytes));
     }
-    cp_tree(ctx, &h, &s.bytes, &d.bytes, &co).map(undef)
+    cp(ctx, &h, (&s.bytes, &d.bytes), recursive, dereference, filter, rules).map(undef)
 }

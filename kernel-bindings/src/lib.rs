@@ -4,7 +4,8 @@
 //! arguments are converted by [`args`], kernel errors become Node-shaped `Error` objects in [`error`],
 //! results become JS values in [`convert`]. `rump.sys.<name>` is that table as it is; the `fs` module
 //! ([`fs::FS`]) is Node's API written natively on the same `Proc` calls and the same conversion and error
-//! helpers, and `fs.promises` is generated from the `fs` table. Nothing here knows about the CLI.
+//! helpers, and `fs.promises` is generated from the `fs` table. [`copy`] is the one tree copier (`fs.cpSync`
+//! here, the runtime's copies between the host and the kernel). Nothing here knows about the CLI.
 
 /// A binding table, one row per native function: `"jsName", length, rust_fn, "one-line signature";`.
 /// The rows make the `rump.sys`/`fs`/`Buffer`/`process` objects, `rump.signatures()`, the docs' tables
@@ -20,6 +21,7 @@ macro_rules! ops {
 pub mod args;
 mod buffer;
 pub mod convert;
+pub mod copy;
 pub mod encodings;
 pub mod error;
 pub mod fs;

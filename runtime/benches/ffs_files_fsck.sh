@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 7's figures beside a peer on the same machine:
+# The figures of many files and of fsck, beside a peer on the same machine:
 #  - N files created in one directory, then each looked up again (stat), from JavaScript in a read-write
 #    FFS image (UFS2, dirhash), beside the host kernel doing the same from Python in tmpfs (/dev/shm) and
 #    in the host's /tmp;

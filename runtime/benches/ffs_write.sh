@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 7's figure: a 1 GiB file written from JavaScript (fs.writeSync, 1 MiB at a time, then fsyncSync)
+# The write figure: a 1 GiB file written from JavaScript (fs.writeSync, 1 MiB at a time, then fsyncSync)
 # into a read-write FFS image on a host file, side by side with dd writing 1 GiB to a host file in the
 # same directory (dd before and after us, so neither side alone gets the cooler page cache).
 # The written file is checked afterwards: its size and sha256 read back by `rumpjs cat`, and fsck -n clean.

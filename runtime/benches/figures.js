@@ -1,4 +1,4 @@
-// The figures of issue 3, measured inside one rumpjs process (run by figures.sh, which adds the host's
+// The JavaScript host's figures, measured inside one rumpjs process (run by figures.sh, which adds the host's
 // side). Usage: rumpjs --allow-host DIR run figures.js DIR [MiB]
 const [hostDir, mibArg] = process.argv.slice(2);
 const MiB = Number(mibArg ?? 1024);

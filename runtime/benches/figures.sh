@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Prints the issue-3 figures side by side: native syscall cost from JS, lstat+readFileSync per file,
+# Prints the JavaScript host's figures side by side: native syscall cost from JS, lstat+readFileSync per file,
 # readFileSync+sha256 throughput in the kernel against sha256sum on the host, `rumpjs -e 0` start-to-exit
 # time and peak RSS. Usage: runtime/benches/figures.sh [MiB=1024]
 set -euo pipefail

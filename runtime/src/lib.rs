@@ -1,24 +1,8 @@
 //! rumpjs, the host side: a kernel booted under the Boa JavaScript engine with the host's hypercalls, the
-//! permission model, the globals and modules scripts see, and the CLI. [`session::Session`] is the unit
-//! every subcommand starts from; [`cli`] holds the argument definitions and the `run`/`-e` commands.
+//! permission model, the globals and modules scripts see ([`host`]), and the commands of the CLI
+//! ([`cmd`]). [`Session`] is the unit every command starts from; [`cmd::Cli`] holds the arguments.
 
-pub mod cli;
-pub mod copy;
-pub mod fuse;
-pub mod globals;
+pub mod cmd;
 pub mod host;
-pub mod hostdir;
-pub mod jobs;
-pub mod limits;
-pub mod loader;
-pub mod makefs;
-pub mod output;
-pub mod repl;
-pub mod serve;
-pub mod session;
-pub mod test_cmd;
-pub mod test_runner;
-pub mod tools;
-pub mod watchdog;
 
-pub use session::{Failure, ImageSpec, Session, SessionOptions};
+pub use host::session::{Failure, ImageSpec, Session, SessionOptions};

@@ -1,11 +1,11 @@
-//! `rumpjs`: see `rumpjs --help`. Everything lives in the library (`rumpjs::cli`).
+//! `rumpjs`: see `rumpjs --help`. Everything lives in the library (`rumpjs::cmd`).
 
-/// The system allocator, counted against --max-memory (limits.rs).
+/// The system allocator, counted against --max-memory (host/limits.rs).
 #[global_allocator]
-static ALLOC: rumpjs::limits::Budget = rumpjs::limits::Budget;
+static ALLOC: rumpjs::host::limits::Budget = rumpjs::host::limits::Budget;
 
 fn main() {
-    let code = rumpjs::cli::main();
-    rumpjs::output::flush();
+    let code = rumpjs::cmd::main();
+    rumpjs::host::output::flush();
     std::process::exit(code);
 }

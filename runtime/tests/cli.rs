@@ -48,6 +48,13 @@ fn every_binding_is_reached() {
 }
 
 #[test]
+fn cp_sync_follows_nodes_rules() {
+    let o = js_suite("cp.js");
+    assert_eq!(code(&o), 0, "stdout:\n{}\nstderr:\n{}", out(&o), err(&o));
+    assert!(out(&o).contains("cp ok"), "{}", out(&o));
+}
+
+#[test]
 fn wrong_arguments_to_every_binding_never_panic() {
     let o = js_suite("fuzz_args.js");
     assert_eq!(code(&o), 0, "stdout:\n{}\nstderr:\n{}", out(&o), err(&o));
@@ -406,7 +413,7 @@ fn modules_imports_and_argv() {
     let o = rumpjs(&["run", d.join("main.js").to_str().unwrap(), "a", "--b", "c"]);
     assert_eq!(code(&o), 0, "{}", err(&o));
     assert_eq!(out(&o).trim(), "42 a,--b,c main.js true true function NetBSD");
-    // Every global the issue names is also a module, under its name and node:name, and is the same object.
+    // These globals are also modules, under their names and as node:name, and the same objects.
     std::fs::write(
         d.join("modules.js"),
         "import * as nfs from 'node:fs'; import * as npath from 'node:path'; import * as ncrypto from 'node:crypto';\n\

@@ -1,4 +1,4 @@
-//! The issue-8 benchmark (ignored; not a timed test; it writes ~7 GB under RUMPJS_BENCH_DIR):
+//! The makefs and `get` benchmark (ignored; not a timed test; it writes ~7 GB under RUMPJS_BENCH_DIR):
 //!
 //!   cargo test -p rumpjs --release --test makefs_bench -- --ignored --nocapture
 //!

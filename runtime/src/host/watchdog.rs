@@ -31,7 +31,7 @@ pub fn start(secs: f64) {
 /// Ends the process from any thread, whatever the script is doing: prints `msg`, writes what the file
 /// systems hold as far as it can (within 2 s), exits with `code`.
 pub fn end_process(msg: &str, code: i32) -> ! {
-    crate::output::flush();
+    crate::host::output::flush();
     eprintln!("{msg}");
     // Best effort: a syscall running on the script's thread keeps its locks; sync waits for them.
     let k = KERNEL.try_lock().ok().and_then(|g| g.clone());

@@ -120,7 +120,7 @@ impl JobExecutor for Executor {
                 return Ok(());
             }
             if key.0 > now {
-                crate::output::flush();
+                crate::host::output::flush();
                 std::thread::sleep(key.0 - now);
             }
             let Some(timer) = self.timers.borrow_mut().remove(&key) else { continue };

@@ -10,6 +10,7 @@
 //! Either stops the process as `--timeout` does: the offending thread is parked, a message says what
 //! happened, the file systems are written (watchdog::end_process), and the exit status says which limit.
 
+use kernel::vfs::mountopts::{parse_size_as, SizeError, SizeUnits};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::time::Duration;
@@ -183,7 +184,7 @@ pub fn install(bytes: usize) {
         match ENDING.load(Ordering::SeqCst) {
             ENDING_MEMORY => {
                 let limit = LIMIT.load(Ordering::SeqCst);
-                crate::watchdog::end_process(
+                crate::host::watchdog::end_process(
                     &format!(
                         "rumpjs: stopped: the script asked for {} of memory with {} in use, past the budget of {} \
                          (--max-memory)",
@@ -194,7 +195,7 @@ pub fn install(bytes: usize) {
                     MEMORY_EXIT,
                 )
             }
-            ENDING_STACK => crate::watchdog::end_process(
+            ENDING_STACK => crate::host::watchdog::end_process(
                 "rumpjs: stopped: the JavaScript engine ran out of native stack (recursion inside a built-in — \
                  JSON.stringify through toJSON, String() of deeply nested arrays, a deeply nested expression — \
                  is not bounded by the engine's call-depth limit)",
@@ -222,26 +223,11 @@ fn human(n: usize) -> String {
 
 /// `SIZE` for --max-memory: a number of bytes with an optional K, M, G or T suffix (powers of 1024).
 pub fn parse_size(s: &str) -> Result<usize, String> {
-    let t = s.trim();
-    let (num, mul) = match t.char_indices().find(|(_, c)| c.is_ascii_alphabetic()) {
-        Some((i, _)) => {
-            let mul: u64 = match t[i..].to_ascii_uppercase().trim_end_matches("IB").trim_end_matches('B') {
-                "" => 1,
-                "K" => 1 << 10,
-                "M" => 1 << 20,
-                "G" => 1 << 30,
-                "T" => 1 << 40,
-                _ => return Err(format!("'{s}': a size is a number with K, M, G or T (e.g. 4G)")),
-            };
-            (&t[..i], mul)
-        }
-        None => (t, 1),
-    };
-    let n: f64 = num.trim().parse().map_err(|_| format!("'{s}': a size is a number with K, M, G or T (e.g. 4G)"))?;
-    if !(n.is_finite() && n >= 0.0) {
-        return Err(format!("'{s}': a size cannot be negative"));
+    match parse_size_as(s, SizeUnits::Memory) {
+        Ok(n) => Ok(n.min(usize::MAX as u64) as usize),
+        Err(SizeError::Invalid) => Err(format!("'{s}': a size is a number with K, M, G or T (e.g. 4G)")),
+        Err(SizeError::OutOfRange) => Err(format!("'{s}': a size cannot be negative")),
     }
-    Ok((n * mul as f64).min(usize::MAX as f64) as usize)
 }
 
 #[cfg(test)]

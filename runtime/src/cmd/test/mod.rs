@@ -1,14 +1,16 @@
-//! `rumpjs test`: the command line of the test runner. The parent (test_runner.rs) runs each file in a
+//! `rumpjs test`: the command line of the test runner. The parent ([`runner`]) runs each file in a
 //! child process — `rumpjs test --child FILE` — which boots a fresh kernel, evaluates the file (tests
 //! register through 'rumpjs:test' / 'node:test'), runs them, and reports events on stdout.
 
-use crate::cli::{with_big_stack, CommonOpts};
-use crate::output;
-use crate::session::Session;
-use crate::test_runner::{self, Reporter, TestOptions, EVENT_MARK};
+pub mod runner;
+
+use crate::cmd::{with_big_stack, CommonOpts};
+use crate::host::output;
+use crate::host::session::Session;
 use boa_engine::object::builtins::JsFunction;
 use boa_engine::{js_string, Context, JsObject, JsResult, JsValue, NativeFunction};
 use clap::Args;
+use runner::{Reporter, TestOptions, EVENT_MARK};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
@@ -42,7 +44,7 @@ pub fn main(common: &CommonOpts, a: TestArgs) -> i32 {
     if let Some(file) = a.child.clone() {
         return child(common, file, a);
     }
-    let files = match test_runner::discover(&a.paths) {
+    let files = match runner::discover(&a.paths) {
         Ok(f) => f,
         Err(e) => {
             eprintln!("rumpjs test: {e}");
@@ -93,7 +95,7 @@ pub fn main(common: &CommonOpts, a: TestArgs) -> i32 {
         color: a.reporter == "spec" && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     };
     let stdout = std::io::stdout();
-    match test_runner::run(&exe, &files, &opts, stdout.lock()) {
+    match runner::run(&exe, &files, &opts, stdout.lock()) {
         Ok(t) if t.failed == 0 => 0,
         Ok(_) => 1,
         Err(e) => {
@@ -110,7 +112,7 @@ fn emit(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
         let ty = o.get(js_string!("type"), ctx)?;
         if ty.as_string().is_some_and(|t| t.to_std_string_escaped() == "done") {
             // Every test ran: timers still pending (a timed-out test's) must not keep the file running.
-            crate::jobs::DROP_TIMERS.store(true, std::sync::atomic::Ordering::Relaxed);
+            crate::host::jobs::DROP_TIMERS.store(true, std::sync::atomic::Ordering::Relaxed);
             return Ok(JsValue::undefined());
         }
     }
@@ -150,7 +152,7 @@ fn child(common: &CommonOpts, file: PathBuf, a: TestArgs) -> i32 {
             }
         };
         let code = run_child(&mut s, &abs, filter, timeout_ms);
-        crate::session::shutdown(&s.kernel);
+        crate::host::session::shutdown(&s.kernel);
         output::flush();
         std::mem::forget(s);
         code
@@ -176,7 +178,7 @@ fn run_child(s: &mut Session, file: &Path, filter: Option<String>, timeout_ms: u
         send(s, ev);
         return 1;
     }
-    let lib = Path::new(crate::loader::LIB_DIR).join("test.js");
+    let lib = Path::new(crate::host::loader::LIB_DIR).join("test.js");
     let ns = match s.loader.import(&lib, &mut s.ctx) {
         Ok(ns) => ns,
         Err(e) => {
@@ -208,7 +210,7 @@ fn run_child(s: &mut Session, file: &Path, filter: Option<String>, timeout_ms: u
     let code = loop {
         match s.settle(&p) {
             Ok(_) => break 0,
-            Err(crate::session::Failure::Unhandled(msg)) => {
+            Err(crate::host::session::Failure::Unhandled(msg)) => {
                 let ctx = &mut s.ctx;
                 let err = JsObject::with_object_proto(ctx.intrinsics());
                 let _ = err.set(js_string!("name"), js_string!("Error"), false, ctx);

@@ -12,8 +12,8 @@ use std::path::{Component, Path, PathBuf};
 use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 
-use crate::host::{Access, Grants};
-use crate::hostdir::Root;
+use crate::host::grants::{Access, Grants};
+use crate::host::hostdir::Root;
 
 #[derive(Default)]
 pub struct Loader {

@@ -2,9 +2,10 @@
 //! with every global and module. It evaluates a module file, a script string or a REPL line. Every
 //! subcommand (run, -e, repl, test, serve, ...) starts from one.
 
-use crate::host::{Grants, HostHypervisor, Policy};
-use crate::jobs::{Executor, Hooks};
-use crate::loader::Loader;
+use crate::host::grants::{Grants, Policy};
+use crate::host::hypervisor::HostHypervisor;
+use crate::host::jobs::{Executor, Hooks};
+use crate::host::loader::Loader;
 use boa_engine::builtins::promise::PromiseState;
 use boa_engine::{js_string, Context, JsError, JsResult, JsValue, Module, Source};
 use kernel::vfs::{Cred, Kernel, MountOptions, Proc, MNT_RDONLY};
@@ -183,9 +184,9 @@ impl Session {
             grants.allow_side_file(f).map_err(Failure::Host)?;
         }
         let writes = match (opts.overlay || opts.overlay_file.is_some(), opts.rw) {
-            (true, _) => crate::host::ImageWrites::Overlay,
-            (false, true) => crate::host::ImageWrites::Allowed,
-            (false, false) => crate::host::ImageWrites::Refused,
+            (true, _) => crate::host::grants::ImageWrites::Overlay,
+            (false, true) => crate::host::grants::ImageWrites::Allowed,
+            (false, false) => crate::host::grants::ImageWrites::Refused,
         };
         let mut images = Vec::new();
         for img in &opts.images {
@@ -245,29 +246,33 @@ impl Session {
 
     fn install_globals(&mut self, opts: &SessionOptions) -> JsResult<()> {
         let ctx = &mut self.ctx;
-        boa_runtime::register(boa_runtime::extensions::ConsoleExtension(crate::globals::OutputLogger), None, ctx)?;
+        boa_runtime::register(
+            boa_runtime::extensions::ConsoleExtension(crate::host::globals::OutputLogger),
+            None,
+            ctx,
+        )?;
         let policy = Rc::new(Policy(self.grants.clone()));
         let b = kernel_bindings::install(ctx, self.proc.clone(), policy)?;
-        crate::host::install(ctx, &b.rump, self.grants.clone());
-        let info = crate::globals::ProcessInfo { argv: opts.argv.clone(), start: std::time::Instant::now() };
-        let process = crate::globals::process(ctx, info)?;
-        let path = crate::globals::path(ctx)?;
-        let crypto = crate::globals::crypto(ctx)?;
-        kernel_bindings::add_table(ctx, "process", crate::globals::PROCESS);
-        kernel_bindings::add_table(ctx, "crypto", crate::globals::CRYPTO);
-        kernel_bindings::add_table(ctx, "rump.host", crate::host::HOST);
-        crate::globals::global(ctx, "process", process.clone())?;
-        crate::globals::global(ctx, "path", path.clone())?;
-        crate::globals::global(ctx, "crypto", crypto.clone())?;
-        for (name, src) in crate::globals::LIBS {
-            self.loader.embed(Path::new(crate::loader::LIB_DIR).join(name), src);
+        crate::host::rump_host::install(ctx, &b.rump, self.grants.clone());
+        let info = crate::host::globals::ProcessInfo { argv: opts.argv.clone(), start: std::time::Instant::now() };
+        let process = crate::host::globals::process(ctx, info)?;
+        let path = crate::host::globals::path(ctx)?;
+        let crypto = crate::host::globals::crypto(ctx)?;
+        kernel_bindings::add_table(ctx, "process", crate::host::globals::PROCESS);
+        kernel_bindings::add_table(ctx, "crypto", crate::host::globals::CRYPTO);
+        kernel_bindings::add_table(ctx, "rump.host", crate::host::rump_host::HOST);
+        crate::host::globals::global(ctx, "process", process.clone())?;
+        crate::host::globals::global(ctx, "path", path.clone())?;
+        crate::host::globals::global(ctx, "crypto", crypto.clone())?;
+        for (name, src) in crate::host::globals::LIBS {
+            self.loader.embed(Path::new(crate::host::loader::LIB_DIR).join(name), src);
         }
         let global = ctx.global_object();
         let console = global.get(js_string!("console"), ctx)?;
-        crate::globals::console_overrides(ctx, &console)?;
+        crate::host::globals::console_overrides(ctx, &console)?;
         ctx.eval(Source::from_bytes(include_str!("web_fixes.js")))?;
-        crate::globals::install_promise_state(ctx)?;
-        let util = crate::globals::util(ctx)?;
+        crate::host::globals::install_promise_state(ctx)?;
+        let util = crate::host::globals::util(ctx)?;
         for name in [js_string!("TextEncoder"), js_string!("TextDecoder")] {
             let v = global.get(name.clone(), ctx)?;
             util.set(name, v, false, ctx)?;
@@ -306,7 +311,7 @@ impl Session {
     /// callback ends it.
     pub fn run_jobs(&mut self) -> Result<(), Failure> {
         let r = self.ctx.run_jobs();
-        if let Some(p) = crate::jobs::take_rejection(&self.rejections) {
+        if let Some(p) = crate::host::jobs::take_rejection(&self.rejections) {
             self.rejections.borrow_mut().clear();
             if let PromiseState::Rejected(v) = p.state() {
                 let e = JsError::from_opaque(v);
@@ -450,7 +455,7 @@ impl Session {
 
     /// A value as the REPL shows it (scripts/lib/inspect.js: strings quoted, objects expanded).
     pub fn inspect(&mut self, v: &JsValue) -> String {
-        crate::globals::inspect_value(v, &mut self.ctx).unwrap_or_else(|e| format!("<cannot inspect: {e}>"))
+        crate::host::globals::inspect_value(v, &mut self.ctx).unwrap_or_else(|e| format!("<cannot inspect: {e}>"))
     }
 
     /// A promise's settled value (for REPL lines that produce promises).
@@ -550,7 +555,7 @@ fn mount_image(proc: &Proc, img: &ImageSpec, host: &Path, opts: &SessionOptions)
 }
 
 /// The demo image: a small FFS made by NetBSD's makefs from demo/tree (demo/make-demo.sh), compressed.
-pub static DEMO_IMAGE_GZ: &[u8] = include_bytes!("../../demo/demo.img.gz");
+pub static DEMO_IMAGE_GZ: &[u8] = include_bytes!("../../../demo/demo.img.gz");
 
 /// Mounts the embedded demo image read-only at /ffs, as the 2012 page did.
 fn mount_demo(kernel: &Arc<Kernel>, proc: &Proc) -> Result<(), Failure> {

@@ -2,7 +2,7 @@
 //! (`.ls -l /ffs`) at one prompt. The commands are scripts/lib/commands.js, shared with the one-shot CLI
 //! and the web page; this file only connects them and a Boa session to the line editor (`repl` crate).
 
-use crate::session::{check_syntax, Failure, Run, Session};
+use crate::host::session::{check_syntax, Failure, Run, Session};
 use boa_engine::builtins::promise::PromiseState;
 use boa_engine::object::builtins::JsFunction;
 use boa_engine::{js_string, JsError, JsObject, JsValue, Source};
@@ -47,7 +47,7 @@ fn install_interrupts() {
             let n = INTERRUPTS.load(Ordering::SeqCst);
             if n >= 3 {
                 // Whatever the REPL thinks it is doing: three Ctrl-Cs and no prompt back is a hang.
-                crate::watchdog::end_process("\nrumpjs: ended by Ctrl-C pressed three times", SIGINT_EXIT);
+                crate::host::watchdog::end_process("\nrumpjs: ended by Ctrl-C pressed three times", SIGINT_EXIT);
             }
             if !BUSY.load(Ordering::SeqCst) || n == 0 {
                 first = None;
@@ -55,7 +55,7 @@ fn install_interrupts() {
                 continue;
             }
             if n >= 2 {
-                crate::watchdog::end_process(
+                crate::host::watchdog::end_process(
                     "\nrumpjs: ended by a second Ctrl-C while JavaScript was running (file systems written)",
                     SIGINT_EXIT,
                 );
@@ -63,7 +63,7 @@ fn install_interrupts() {
             let t = *first.get_or_insert_with(Instant::now);
             if !hinted && t.elapsed() > Duration::from_millis(500) {
                 hinted = true;
-                crate::output::flush();
+                crate::host::output::flush();
                 eprintln!(
                     "\n(Ctrl-C: this code runs where it cannot be interrupted — a callback of a built-in, a timer \
                      or a promise job. Press Ctrl-C again to end rumpjs; the file systems are written first.)"
@@ -224,7 +224,7 @@ impl JsRepl {
         let s = &mut self.session;
         let ns = s
             .loader
-            .import(&Path::new(crate::loader::LIB_DIR).join(file), &mut s.ctx)
+            .import(&Path::new(crate::host::loader::LIB_DIR).join(file), &mut s.ctx)
             .map_err(|e| s.format_error(&e))?;
         ns.get(js_string!(export), &mut s.ctx).map_err(|e| e.to_string())
     }
@@ -427,7 +427,7 @@ impl JsRepl {
                 return Err(self.stopped(deadline));
             }
             let Some(at) = self.session.next_timer() else { return Ok(v) };
-            crate::output::flush();
+            crate::host::output::flush();
             nap_until(at);
         }
     }
@@ -436,13 +436,13 @@ impl JsRepl {
     fn run_due(&mut self) -> String {
         let buf = Arc::new(Mutex::new(Vec::new()));
         let sink = buf.clone();
-        crate::output::set_sink(Some(Box::new(move |_, b: &[u8]| {
+        crate::host::output::set_sink(Some(Box::new(move |_, b: &[u8]| {
             sink.lock().unwrap_or_else(|e| e.into_inner()).extend_from_slice(b)
         })));
         let busy = Busy::start();
         let r = self.session.run_jobs();
         drop(busy);
-        crate::output::set_sink(None);
+        crate::host::output::set_sink(None);
         let mut text = String::from_utf8_lossy(&buf.lock().unwrap_or_else(|e| e.into_inner())).into_owned();
         if let Err(f) = r {
             text.push_str(&self.session.trim_stack(f.to_string()));
@@ -548,7 +548,7 @@ impl Evaluator for JsRepl {
         let out = self.eval_inner(input);
         // Script output (console.log) goes through the runtime's buffered streams; the editor prints
         // the outcome itself, after it.
-        crate::output::flush();
+        crate::host::output::flush();
         out
     }
 
@@ -681,14 +681,35 @@ pub fn banner(r: &mut JsRepl) -> String {
     out
 }
 
-/// `rumpjs` / `rumpjs repl`. `timeout` (--timeout) limits each input, not the session.
-pub fn main(session: Session, timeout: Option<Duration>) -> i32 {
+/// `rumpjs repl` (and `rumpjs` alone): the demo image unless --image names others.
+pub fn main(common: &super::CommonOpts) -> i32 {
+    let mut opts = common.session_options(vec!["rumpjs".to_string()]);
+    opts.demo = true;
+    opts.imports_from_cwd = true;
+    // --timeout limits each input (the REPL stops it and goes on), not the session.
+    let timeout = common.timeout.filter(|t| *t > 0.0 && t.is_finite()).map(std::time::Duration::from_secs_f64);
+    super::with_big_stack(move || {
+        let s = match Session::new(&opts) {
+            Ok(s) => s,
+            Err(f) => return super::common::report(&f),
+        };
+        crate::host::watchdog::set_kernel(s.kernel.clone());
+        let kernel = s.kernel.clone();
+        let code = run(s, timeout);
+        crate::host::session::shutdown(&kernel);
+        crate::host::output::flush();
+        code
+    })
+}
+
+/// The REPL on `session` until its input ends. `timeout` (--timeout) limits each input, not the session.
+pub fn run(session: Session, timeout: Option<Duration>) -> i32 {
     use std::io::IsTerminal;
     let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let mut r = JsRepl::new(session, color, timeout);
     let b = banner(&mut r);
-    crate::output::write(crate::output::Stream::Stdout, b.as_bytes());
-    crate::output::flush();
+    crate::host::output::write(crate::host::output::Stream::Stdout, b.as_bytes());
+    crate::host::output::flush();
     install_interrupts();
     let on_interrupt: Arc<dyn Fn() + Send + Sync> = Arc::new(|| {
         INTERRUPTS.fetch_add(1, Ordering::SeqCst);
@@ -706,7 +727,7 @@ pub fn main(session: Session, timeout: Option<Duration>) -> i32 {
             1
         }
     };
-    crate::output::flush();
+    crate::host::output::flush();
     code
 }
 

@@ -1,7 +1,7 @@
 //! Globals besides the kernel's: console, process, path, crypto (TextEncoder/TextDecoder, setTimeout and
 //! queueMicrotask come from boa_runtime).
 
-use crate::output::{self, Stream};
+use crate::host::output::{self, Stream};
 use boa_engine::object::builtins::{JsArray, JsFunction};
 use boa_engine::object::{FunctionObjectBuilder, ObjectInitializer};
 use boa_engine::property::Attribute;
@@ -16,7 +16,7 @@ use kernel_bindings::{define, Op};
 
 // ---------------------------------------------------------------- console
 
-/// console output through [`crate::output`]: log/info/debug to stdout, warn/error to stderr.
+/// console output through [`crate::host::output`]: log/info/debug to stdout, warn/error to stderr.
 #[derive(Debug, Trace, Finalize)]
 pub struct OutputLogger;
 
@@ -50,13 +50,13 @@ impl Logger for OutputLogger {
     }
 }
 
-/// The JavaScript libraries of scripts/lib, built in under [`crate::loader::LIB_DIR`].
+/// The JavaScript libraries of scripts/lib, built in under [`crate::host::loader::LIB_DIR`].
 pub const LIBS: &[(&str, &str)] = &[
-    ("inspect.js", include_str!("../../scripts/lib/inspect.js")),
-    ("assert.js", include_str!("../../scripts/lib/assert.js")),
-    ("test.js", include_str!("../../scripts/lib/test.js")),
-    ("commands.js", include_str!("../../scripts/lib/commands.js")),
-    ("assert_strict.js", include_str!("../../scripts/lib/assert_strict.js")),
+    ("inspect.js", include_str!("../../../scripts/lib/inspect.js")),
+    ("assert.js", include_str!("../../../scripts/lib/assert.js")),
+    ("test.js", include_str!("../../../scripts/lib/test.js")),
+    ("commands.js", include_str!("../../../scripts/lib/commands.js")),
+    ("assert_strict.js", include_str!("../../../scripts/lib/assert_strict.js")),
 ];
 
 /// scripts/lib/inspect.js's `format`, loaded the first time a console call needs it.
@@ -354,7 +354,7 @@ fn exit(this: &JsValue, a: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
     }
     let code = if v.is_null_or_undefined() { 0 } else { kernel_bindings::args::int(ctx, &v, "code", -255, 255)? };
     if let Ok(h) = kernel_bindings::host(ctx) {
-        crate::session::shutdown(h.proc.kernel());
+        crate::host::session::shutdown(h.proc.kernel());
     }
     output::exit(code as i32)
 }

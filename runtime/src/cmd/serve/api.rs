@@ -6,6 +6,7 @@
 use super::http::Reader;
 use kernel::vfs::{self as v, Kernel, Proc};
 use kernel::Errno;
+use kernel_bindings::copy::join;
 use serde_json::{json, Value};
 use std::sync::Arc;
 
@@ -112,15 +113,6 @@ pub fn mode_string(mode: u32) -> String {
 
 fn ms(t: &v::Timespec) -> f64 {
     t.sec as f64 * 1000.0 + (t.nsec / 1_000_000) as f64
-}
-
-fn join(dir: &[u8], name: &[u8]) -> Vec<u8> {
-    let mut p = dir.to_vec();
-    if !p.ends_with(b"/") {
-        p.push(b'/');
-    }
-    p.extend_from_slice(name);
-    p
 }
 
 /// A process of its own for one request: root, cwd `/`, its own descriptors (closed when dropped).

@@ -1,0 +1,328 @@
+//! The FUSE side: fuser's `Filesystem` calls, each answered on the session thread (the quick ones) or
+//! handed to the worker pool, with kernel errors translated for the host.
+
+use super::convert::*;
+use super::server::{Caller, Job, Server, SetAttrReq};
+use crate::host::errno::linux_errno;
+use fuser::{
+    Filesystem, KernelConfig, ReplyAttr, ReplyCreate, ReplyData, ReplyDirectory, ReplyEmpty, ReplyEntry, ReplyOpen,
+    ReplyStatfs, ReplyWrite, Request, TimeOrNow,
+};
+use kernel::vfs::vnops::MakeNode;
+use kernel::vfs::*;
+use kernel::Errno;
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+use std::sync::{mpsc, Arc};
+use std::time::SystemTime;
+
+/// The FUSE side: the session thread calls these, each hands its request to the worker pool.
+pub(super) struct FuseFs {
+    pub(super) server: Arc<Server>,
+    pub(super) jobs: mpsc::Sender<Job>,
+}
+
+impl FuseFs {
+    fn run(&self, job: impl FnOnce(&Server) + Send + 'static) {
+        let _ = self.jobs.send(Box::new(job));
+    }
+
+    /// Runs a request at once on the session thread: the quick ones (attributes, lookups, opens,
+    /// closes), for which handing over to a worker costs more than the work. They never wait for the
+    /// session thread, so a worker holding a lock they want only delays them.
+    fn now(&self, job: impl FnOnce(&Server)) {
+        job(&self.server)
+    }
+}
+
+fn name_bytes(n: &OsStr) -> Vec<u8> {
+    n.as_bytes().to_vec()
+}
+
+macro_rules! answer {
+    ($reply:expr, $r:expr, |$v:pat_param| $ok:expr) => {
+        match $r {
+            Ok($v) => $ok,
+            Err(e) => $reply.error(linux_errno(e)),
+        }
+    };
+}
+
+impl Filesystem for FuseFs {
+    fn init(&mut self, _req: &Request<'_>, config: &mut KernelConfig) -> Result<(), i32> {
+        let _ = config.set_max_background(64);
+        let _ = config.set_max_write(1 << 20);
+        let _ = config.set_max_readahead(1 << 20);
+        Ok(())
+    }
+
+    fn lookup(&mut self, req: &Request<'_>, parent: u64, name: &OsStr, reply: ReplyEntry) {
+        let (c, name) = (Caller::of(req), name_bytes(name));
+        self.now(move |s| answer!(reply, s.lookup(c, parent, &name), |(a, g)| reply.entry(&s.entry_ttl, &a, g)));
+    }
+
+    fn forget(&mut self, _req: &Request<'_>, ino: u64, nlookup: u64) {
+        self.server.forget(ino, nlookup);
+    }
+
+    fn getattr(&mut self, _req: &Request<'_>, ino: u64, _fh: Option<u64>, reply: ReplyAttr) {
+        self.now(move |s| answer!(reply, s.vnode(ino).and_then(|v| s.attr_of(&v)), |a| reply.attr(&s.attr_ttl, &a)));
+    }
+
+    fn setattr(
+        &mut self,
+        req: &Request<'_>,
+        ino: u64,
+        mode: Option<u32>,
+        uid: Option<u32>,
+        gid: Option<u32>,
+        size: Option<u64>,
+        atime: Option<TimeOrNow>,
+        mtime: Option<TimeOrNow>,
+        _ctime: Option<SystemTime>,
+        fh: Option<u64>,
+        _crtime: Option<SystemTime>,
+        _chgtime: Option<SystemTime>,
+        _bkuptime: Option<SystemTime>,
+        _flags: Option<u32>,
+        reply: ReplyAttr,
+    ) {
+        let c = Caller::of(req);
+        let sa = SetAttrReq { mode, uid, gid, size, atime, mtime, fh };
+        self.run(move |s| answer!(reply, s.setattr(c, ino, sa), |a| reply.attr(&s.attr_ttl, &a)));
+    }
+
+    fn readlink(&mut self, _req: &Request<'_>, ino: u64, reply: ReplyData) {
+        self.now(move |s| {
+            let r = s.vnode(ino).and_then(|v| {
+                if v.getattr()?.vtype != VType::Lnk {
+                    return Err(Errno::EINVAL);
+                }
+                v.fs()?.readlink(v.ino)
+            });
+            answer!(reply, r, |t| reply.data(&t))
+        });
+    }
+
+    fn mknod(
+        &mut self,
+        req: &Request<'_>,
+        parent: u64,
+        name: &OsStr,
+        mode: u32,
+        _umask: u32,
+        rdev: u32,
+        reply: ReplyEntry,
+    ) {
+        let (c, name) = (Caller::of(req), name_bytes(name));
+        self.run(move |s| {
+            // S_IF* values are the same on Linux and NetBSD.
+            let r = match VType::from_mode(mode) {
+                None | Some(VType::Dir | VType::Lnk) => Err(Errno::EINVAL),
+                Some(vtype) => {
+                    let rdev = if matches!(vtype, VType::Chr | VType::Blk) { rdev as u64 } else { 0 };
+                    s.make(c, parent, &name, &MakeNode { vtype, mode: mode & ALLPERMS, rdev, target: b"" })
+                }
+            };
+            answer!(reply, r, |(a, g)| reply.entry(&s.entry_ttl, &a, g))
+        });
+    }
+
+    fn mkdir(&mut self, req: &Request<'_>, parent: u64, name: &OsStr, mode: u32, _umask: u32, reply: ReplyEntry) {
+        let (c, name) = (Caller::of(req), name_bytes(name));
+        self.run(move |s| {
+            let n = MakeNode { vtype: VType::Dir, mode: mode & ACCESSPERMS, rdev: 0, target: b"" };
+            answer!(reply, s.make(c, parent, &name, &n), |(a, g)| reply.entry(&s.entry_ttl, &a, g))
+        });
+    }
+
+    fn unlink(&mut self, req: &Request<'_>, parent: u64, name: &OsStr, reply: ReplyEmpty) {
+        let (c, name) = (Caller::of(req), name_bytes(name));
+        self.run(move |s| {
+            let r = s.vnode(parent).and_then(|d| vnops::remove(&s.kernel, &c.cred(), &d, &name, false));
+            answer!(reply, r, |()| reply.ok())
+        });
+    }
+
+    fn rmdir(&mut self, req: &Request<'_>, parent: u64, name: &OsStr, reply: ReplyEmpty) {
+        let (c, name) = (Caller::of(req), name_bytes(name));
+        self.run(move |s| {
+            let r = s.vnode(parent).and_then(|d| vnops::remove(&s.kernel, &c.cred(), &d, &name, true));
+            answer!(reply, r, |()| reply.ok())
+        });
+    }
+
+    fn symlink(&mut self, req: &Request<'_>, parent: u64, link_name: &OsStr, target: &Path, reply: ReplyEntry) {
+        let (c, name, target) = (Caller::of(req), name_bytes(link_name), target.as_os_str().as_bytes().to_vec());
+        self.run(move |s| {
+            let n = MakeNode { vtype: VType::Lnk, mode: ACCESSPERMS & !c.umask(), rdev: 0, target: &target };
+            answer!(reply, s.make(c, parent, &name, &n), |(a, g)| reply.entry(&s.entry_ttl, &a, g))
+        });
+    }
+
+    fn rename(
+        &mut self,
+        req: &Request<'_>,
+        parent: u64,
+        name: &OsStr,
+        newparent: u64,
+        newname: &OsStr,
+        flags: u32,
+        reply: ReplyEmpty,
+    ) {
+        let (c, name, newname) = (Caller::of(req), name_bytes(name), name_bytes(newname));
+        self.run(move |s| {
+            // RENAME_EXCHANGE (and RENAME_WHITEOUT) have no VOP_RENAME to map to: refused, EINVAL.
+            if flags & !RENAME_NOREPLACE != 0 {
+                let _ = RENAME_EXCHANGE;
+                return reply.error(linux_errno(Errno::EINVAL));
+            }
+            let r = s.vnode(parent).and_then(|f| {
+                let t = s.vnode(newparent)?;
+                vnops::rename(&s.kernel, &c.cred(), &f, &name, &t, &newname, flags & RENAME_NOREPLACE != 0)
+            });
+            answer!(reply, r, |()| reply.ok())
+        });
+    }
+
+    fn link(&mut self, req: &Request<'_>, ino: u64, newparent: u64, newname: &OsStr, reply: ReplyEntry) {
+        let (c, name) = (Caller::of(req), name_bytes(newname));
+        self.run(move |s| answer!(reply, s.link(c, ino, newparent, &name), |(a, g)| reply.entry(&s.entry_ttl, &a, g)));
+    }
+
+    fn open(&mut self, req: &Request<'_>, ino: u64, flags: i32, reply: ReplyOpen) {
+        let c = Caller::of(req);
+        self.now(move |s| answer!(reply, s.open(c, ino, flags, false), |fh| reply.opened(fh, 0)));
+    }
+
+    fn read(
+        &mut self,
+        _req: &Request<'_>,
+        _ino: u64,
+        fh: u64,
+        offset: i64,
+        size: u32,
+        _flags: i32,
+        _lock_owner: Option<u64>,
+        reply: ReplyData,
+    ) {
+        self.run(move |s| answer!(reply, s.read(fh, offset, size), |d| reply.data(&d)));
+    }
+
+    fn write(
+        &mut self,
+        req: &Request<'_>,
+        _ino: u64,
+        fh: u64,
+        offset: i64,
+        data: &[u8],
+        _write_flags: u32,
+        _flags: i32,
+        _lock_owner: Option<u64>,
+        reply: ReplyWrite,
+    ) {
+        let data = data.to_vec();
+        let c = Caller::of(req);
+        self.run(move |s| answer!(reply, s.write(c, fh, offset, &data), |n| reply.written(n)));
+    }
+
+    fn flush(&mut self, _req: &Request<'_>, _ino: u64, fh: u64, _lock_owner: u64, reply: ReplyEmpty) {
+        // close(2) of one descriptor: nothing is buffered here (writes went to the kernel).
+        self.now(move |s| answer!(reply, s.handle(fh).map(|_| ()), |()| reply.ok()));
+    }
+
+    fn release(
+        &mut self,
+        _req: &Request<'_>,
+        _ino: u64,
+        fh: u64,
+        _flags: i32,
+        _lock_owner: Option<u64>,
+        _flush: bool,
+        reply: ReplyEmpty,
+    ) {
+        // The last close: the handle's vnode reference goes (and with it a removed file).
+        self.now(move |s| {
+            let h = s.handles.lock().unwrap_or_else(|e| e.into_inner()).remove(&fh);
+            drop(h);
+            reply.ok()
+        });
+    }
+
+    fn fsync(&mut self, _req: &Request<'_>, ino: u64, fh: u64, _datasync: bool, reply: ReplyEmpty) {
+        self.run(move |s| {
+            let r = s.handle(fh).map(|h| h.vp.clone()).or_else(|_| s.vnode(ino)).and_then(|v| v.fs()?.fsync(v.ino));
+            answer!(reply, r, |()| reply.ok())
+        });
+    }
+
+    fn opendir(&mut self, req: &Request<'_>, ino: u64, flags: i32, reply: ReplyOpen) {
+        let c = Caller::of(req);
+        self.now(move |s| answer!(reply, s.open(c, ino, flags, true), |fh| reply.opened(fh, 0)));
+    }
+
+    fn readdir(&mut self, _req: &Request<'_>, _ino: u64, fh: u64, offset: i64, mut reply: ReplyDirectory) {
+        self.run(move |s| answer!(reply, s.readdir(fh, offset, &mut reply), |()| reply.ok()));
+    }
+
+    fn releasedir(&mut self, _req: &Request<'_>, _ino: u64, fh: u64, _flags: i32, reply: ReplyEmpty) {
+        self.now(move |s| {
+            let h = s.handles.lock().unwrap_or_else(|e| e.into_inner()).remove(&fh);
+            drop(h);
+            reply.ok()
+        });
+    }
+
+    fn fsyncdir(&mut self, _req: &Request<'_>, ino: u64, _fh: u64, _datasync: bool, reply: ReplyEmpty) {
+        self.run(move |s| answer!(reply, s.vnode(ino).and_then(|v| v.fs()?.fsync(v.ino)), |()| reply.ok()));
+    }
+
+    fn statfs(&mut self, _req: &Request<'_>, _ino: u64, reply: ReplyStatfs) {
+        self.run(move |s| {
+            answer!(reply, s.statfs(), |v| reply.statfs(
+                v.blocks,
+                v.bfree,
+                v.bavail,
+                v.files,
+                v.ffree,
+                v.bsize as u32,
+                v.namemax as u32,
+                v.frsize as u32
+            ))
+        });
+    }
+
+    fn access(&mut self, req: &Request<'_>, ino: u64, mask: i32, reply: ReplyEmpty) {
+        let c = Caller::of(req);
+        self.now(move |s| {
+            let r = s.vnode(ino).and_then(|v| {
+                let va = v.getattr()?;
+                vnops::access(&c.cred(), &v, &va, mask as u32 & 7)
+            });
+            answer!(reply, r, |()| reply.ok())
+        });
+    }
+
+    fn create(
+        &mut self,
+        req: &Request<'_>,
+        parent: u64,
+        name: &OsStr,
+        mode: u32,
+        _umask: u32,
+        flags: i32,
+        reply: ReplyCreate,
+    ) {
+        let (c, name) = (Caller::of(req), name_bytes(name));
+        self.run(move |s| {
+            answer!(reply, s.create(c, parent, &name, mode, flags), |(a, g, fh)| reply.created(
+                &s.entry_ttl,
+                &a,
+                g,
+                fh,
+                0
+            ))
+        });
+    }
+}

@@ -1,0 +1,345 @@
+//! The FUSE server's state and its operations: each FUSE request maps onto one vnode operation of the
+//! mounted file system, with the checks of the matching syscall (`kernel::vfs::vnops`) made with the
+//! calling host process's credentials.
+
+use super::convert::*;
+use fuser::{FileAttr, FileType, ReplyDirectory, Request, TimeOrNow, FUSE_ROOT_ID};
+use kernel::vfs::vnops::{self, MakeNode, UtimeSpec};
+use kernel::vfs::*;
+use kernel::{Errno, KResult};
+use std::collections::HashMap;
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Who asked: the calling host process.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Caller {
+    pub(super) uid: u32,
+    pub(super) gid: u32,
+    pub(super) pid: u32,
+}
+
+impl Caller {
+    pub(super) fn of(req: &Request<'_>) -> Caller {
+        Caller { uid: req.uid(), gid: req.gid(), pid: req.pid() }
+    }
+
+    /// A field of /proc/<pid>/status ("Groups", "Umask").
+    pub(super) fn status_field(&self, key: &str) -> Option<String> {
+        let s = std::fs::read_to_string(format!("/proc/{}/status", self.pid)).ok()?;
+        s.lines().find_map(|l| l.strip_prefix(key)?.strip_prefix(':').map(|v| v.trim().to_string()))
+    }
+
+    /// The caller's credentials: uid and gid from the request, supplementary groups from
+    /// /proc/<pid>/status (root's are not needed: root passes every check groups decide).
+    pub(super) fn cred(&self) -> Cred {
+        if self.uid == 0 {
+            return Cred { uid: 0, gid: self.gid, groups: vec![self.gid] };
+        }
+        let groups = self
+            .status_field("Groups")
+            .map(|g| g.split_whitespace().filter_map(|x| x.parse().ok()).collect())
+            .unwrap_or_default();
+        Cred { uid: self.uid, gid: self.gid, groups }
+    }
+
+    /// Enough of the caller's credentials for what an open file's write asks (the allocator's minfree
+    /// reserve is root's): no /proc read for each write.
+    pub(super) fn reserve_cred(&self) -> Cred {
+        Cred { uid: self.uid, gid: self.gid, groups: Vec::new() }
+    }
+
+    /// The caller's umask (FUSE sends none with symlink), 022 if unknown.
+    pub(super) fn umask(&self) -> u32 {
+        self.status_field("Umask").and_then(|u| u32::from_str_radix(&u, 8).ok()).unwrap_or(0o022)
+    }
+}
+
+/// An open file or directory (FUSE's fh).
+pub(super) struct Handle {
+    pub(super) vp: Arc<Vnode>,
+    pub(super) vtype: VType,
+    /// The kernel's O_* flags it was opened with.
+    pub(super) flags: u32,
+}
+
+impl Handle {
+    pub(super) fn readable(&self) -> bool {
+        self.flags & O_ACCMODE != O_WRONLY
+    }
+    pub(super) fn writable(&self) -> bool {
+        matches!(self.flags & O_ACCMODE, O_WRONLY | O_RDWR)
+    }
+}
+
+/// The state every worker shares.
+pub(super) struct Server {
+    pub(super) kernel: Arc<Kernel>,
+    pub(super) root: Arc<Vnode>,
+    /// Looked-up nodes: inode → (reference, FUSE's nlookup count).
+    pub(super) nodes: Mutex<HashMap<Ino, (Arc<Vnode>, u64)>>,
+    pub(super) handles: Mutex<HashMap<u64, Arc<Handle>>>,
+    pub(super) next_fh: AtomicU64,
+    pub(super) entry_ttl: Duration,
+    pub(super) attr_ttl: Duration,
+}
+
+pub(super) type Job = Box<dyn FnOnce(&Server) + Send>;
+
+impl Server {
+    pub(super) fn nodeid(&self, ino: Ino) -> u64 {
+        if ino == self.root.ino {
+            FUSE_ROOT_ID
+        } else {
+            ino
+        }
+    }
+
+    /// The vnode behind a FUSE node id (ESTALE for one FUSE forgot).
+    pub(super) fn vnode(&self, nodeid: u64) -> KResult<Arc<Vnode>> {
+        if nodeid == FUSE_ROOT_ID {
+            return Ok(self.root.clone());
+        }
+        let nodes = self.nodes.lock().unwrap_or_else(|e| e.into_inner());
+        nodes.get(&nodeid).map(|(v, _)| v.clone()).ok_or(Errno::ESTALE)
+    }
+
+    pub(super) fn handle(&self, fh: u64) -> KResult<Arc<Handle>> {
+        self.handles.lock().unwrap_or_else(|e| e.into_inner()).get(&fh).cloned().ok_or(Errno::EBADF)
+    }
+
+    pub(super) fn add_handle(&self, h: Handle) -> u64 {
+        let fh = self.next_fh.fetch_add(1, Ordering::Relaxed);
+        self.handles.lock().unwrap_or_else(|e| e.into_inner()).insert(fh, Arc::new(h));
+        fh
+    }
+
+    /// A node handed to FUSE by an entry reply: one more lookup to forget. Returns its FUSE attributes,
+    /// whose `ino` is the node id the entry gives FUSE (fuser sends attr.ino as the node id): the root's is 1.
+    pub(super) fn remember(&self, vp: Vnode, va: &Vattr) -> FileAttr {
+        let id = self.nodeid(vp.ino);
+        if id != FUSE_ROOT_ID {
+            let mut nodes = self.nodes.lock().unwrap_or_else(|e| e.into_inner());
+            nodes.entry(vp.ino).or_insert_with(|| (Arc::new(vp), 0)).1 += 1;
+        }
+        FileAttr { ino: id, ..fuse_attr(va) }
+    }
+
+    pub(super) fn forget(&self, nodeid: u64, n: u64) {
+        if nodeid == FUSE_ROOT_ID {
+            return;
+        }
+        let gone = {
+            let mut nodes = self.nodes.lock().unwrap_or_else(|e| e.into_inner());
+            match nodes.get_mut(&nodeid) {
+                Some(e) if e.1 > n => {
+                    e.1 -= n;
+                    None
+                }
+                Some(_) => nodes.remove(&nodeid),
+                None => None,
+            }
+        };
+        // The last reference may free the inode (VOP_INACTIVE): outside our lock.
+        drop(gone);
+    }
+
+    pub(super) fn attr_of(&self, vp: &Vnode) -> KResult<FileAttr> {
+        Ok(fuse_attr(&vp.getattr()?))
+    }
+
+    pub(super) fn lookup(&self, c: Caller, parent: u64, name: &[u8]) -> KResult<(FileAttr, u64)> {
+        let dvp = self.vnode(parent)?;
+        let (vp, va) = vnops::lookup(&self.kernel, &c.cred(), &dvp, name)?;
+        Ok((self.remember(vp, &va), va.gen as u64))
+    }
+
+    pub(super) fn setattr(&self, c: Caller, nodeid: u64, sa: SetAttrReq) -> KResult<FileAttr> {
+        let vp = self.vnode(nodeid)?;
+        let cred = c.cred();
+        if sa.uid.is_some() || sa.gid.is_some() {
+            let va = vp.getattr()?;
+            vnops::chown(&cred, &vp, &va, sa.uid.unwrap_or(u32::MAX), sa.gid.unwrap_or(u32::MAX))?;
+        }
+        if let Some(mode) = sa.mode {
+            let va = vp.getattr()?;
+            vnops::chmod(&cred, &vp, &va, mode & ALLPERMS)?;
+        }
+        if let Some(size) = sa.size {
+            let va = vp.getattr()?;
+            let len = i64::try_from(size).map_err(|_| Errno::EFBIG)?;
+            match sa.fh.map(|fh| self.handle(fh)) {
+                // ftruncate, or the truncate of an open(O_TRUNC): the open checked for writing.
+                Some(Ok(h)) => {
+                    if !h.writable() {
+                        return Err(Errno::EINVAL);
+                    }
+                    kernel::vfs::with_cred(&c.reserve_cred(), || vnops::truncate(&vp, &va, len))?
+                }
+                _ => vnops::truncate_path(&cred, &vp, &va, len)?,
+            }
+        }
+        if sa.atime.is_some() || sa.mtime.is_some() {
+            let spec = |t: Option<TimeOrNow>| match t {
+                None => UtimeSpec::Omit,
+                Some(TimeOrNow::Now) => UtimeSpec::Now,
+                Some(TimeOrNow::SpecificTime(t)) => UtimeSpec::Set(timespec(t)),
+            };
+            let va = vp.getattr()?;
+            vnops::utimens(&self.kernel, &cred, &vp, &va, Some([spec(sa.atime), spec(sa.mtime)]))?;
+        }
+        self.attr_of(&vp)
+    }
+
+    pub(super) fn make(&self, c: Caller, parent: u64, name: &[u8], n: &MakeNode<'_>) -> KResult<(FileAttr, u64)> {
+        let dvp = self.vnode(parent)?;
+        let (vp, va) = vnops::create(&self.kernel, &c.cred(), &dvp, name, n)?;
+        Ok((self.remember(vp, &va), va.gen as u64))
+    }
+
+    pub(super) fn link(&self, c: Caller, nodeid: u64, newparent: u64, name: &[u8]) -> KResult<(FileAttr, u64)> {
+        let vp = self.vnode(nodeid)?;
+        let tdvp = self.vnode(newparent)?;
+        let cred = c.cred();
+        vnops::check_name(name)?;
+        let va = vp.getattr()?;
+        vnops::link(&cred, &vp, &va, &tdvp, name)?;
+        let va = vp.getattr()?;
+        Ok((self.remember((*vp).clone(), &va), va.gen as u64))
+    }
+
+    pub(super) fn open(&self, c: Caller, nodeid: u64, lflags: i32, dir: bool) -> KResult<u64> {
+        let vp = self.vnode(nodeid)?;
+        let va = vp.getattr()?;
+        let mut flags = open_flags(lflags);
+        if dir {
+            flags = (flags & !O_ACCMODE) | O_RDONLY | O_DIRECTORY;
+        }
+        self.open_vnode(&c.cred(), vp, &va, flags, false)
+    }
+
+    pub(super) fn open_vnode(
+        &self,
+        cred: &Cred,
+        vp: Arc<Vnode>,
+        va: &Vattr,
+        flags: u32,
+        created: bool,
+    ) -> KResult<u64> {
+        vnops::may_open(cred, &vp, va, flags, created)?;
+        if va.vtype == VType::Dir && flags & O_DIRECTORY == 0 && flags & O_ACCMODE != O_RDONLY {
+            return Err(Errno::EISDIR);
+        }
+        vp.fs()?.open(vp.ino, flags)?;
+        if flags & O_TRUNC != 0 && !created && va.vtype == VType::Reg {
+            vnops::open_truncate(&self.kernel, &vp)?;
+        }
+        Ok(self.add_handle(Handle { vp, vtype: va.vtype, flags: flags & !(O_TRUNC | O_CREAT | O_EXCL) }))
+    }
+
+    /// FUSE create: open(O_CREAT) of `name` in `parent` — made if absent, else opened unless O_EXCL.
+    pub(super) fn create(
+        &self,
+        c: Caller,
+        parent: u64,
+        name: &[u8],
+        mode: u32,
+        lflags: i32,
+    ) -> KResult<(FileAttr, u64, u64)> {
+        let dvp = self.vnode(parent)?;
+        let cred = c.cred();
+        let flags = open_flags(lflags);
+        let n = MakeNode { vtype: VType::Reg, mode: mode & ALLPERMS & !S_ISTXT, rdev: 0, target: b"" };
+        let (vp, va, created) = match vnops::create(&self.kernel, &cred, &dvp, name, &n) {
+            Ok((vp, va)) => (vp, va, true),
+            Err(Errno::EEXIST) if lflags & L_O_EXCL == 0 => {
+                let (vp, va) = vnops::lookup(&self.kernel, &cred, &dvp, name)?;
+                (vp, va, false)
+            }
+            Err(e) => return Err(e),
+        };
+        let hvp = Arc::new(vp.clone());
+        let attr = self.remember(vp, &va);
+        match self.open_vnode(&cred, hvp.clone(), &va, flags, created) {
+            Ok(fh) => Ok((self.attr_of(&hvp)?, va.gen as u64, fh)),
+            Err(e) => {
+                // FUSE takes no entry with an error: the lookup we counted is ours to drop.
+                self.forget(attr.ino, 1);
+                Err(e)
+            }
+        }
+    }
+
+    pub(super) fn read(&self, fh: u64, off: i64, size: u32) -> KResult<Vec<u8>> {
+        let h = self.handle(fh)?;
+        if !h.readable() {
+            return Err(Errno::EBADF);
+        }
+        let off = u64::try_from(off).map_err(|_| Errno::EINVAL)?;
+        let mut buf = vec![0u8; size as usize];
+        let n = vnops::read(&h.vp, h.vtype, off, &mut buf)?;
+        buf.truncate(n);
+        Ok(buf)
+    }
+
+    pub(super) fn write(&self, c: Caller, fh: u64, off: i64, data: &[u8]) -> KResult<u32> {
+        let h = self.handle(fh)?;
+        if !h.writable() {
+            return Err(Errno::EBADF);
+        }
+        let off = u64::try_from(off).map_err(|_| Errno::EINVAL)?;
+        // Who writes decides whether the minfree reserve may be used (root's alone, as in NetBSD).
+        let (n, _) =
+            kernel::vfs::with_cred(&c.reserve_cred(), || vnops::write(&h.vp, off, data, h.flags & O_APPEND != 0))?;
+        Ok(n as u32)
+    }
+
+    pub(super) fn readdir(&self, fh: u64, offset: i64, reply: &mut ReplyDirectory) -> KResult<()> {
+        let h = self.handle(fh)?;
+        if h.vtype != VType::Dir {
+            return Err(Errno::ENOTDIR);
+        }
+        let fs = h.vp.fs()?.clone();
+        let mut cookie = offset as u64;
+        loop {
+            // Collected first, then replied: a type the directory does not record (4.2BSD format)
+            // is read from the inode, which must not happen inside the file system's readdir.
+            let mut batch: Vec<(Ino, Vec<u8>, u8, u64)> = Vec::new();
+            fs.readdir(h.vp.ino, cookie, &mut |e| {
+                batch.push((e.ino, e.name.to_vec(), e.dtype, e.next));
+                batch.len() < 256
+            })?;
+            if batch.is_empty() {
+                return Ok(());
+            }
+            for (ino, name, dtype, next) in batch {
+                let kind = match VType::from_dtype(dtype) {
+                    Some(t) => file_type(t),
+                    None => fs.getattr(ino).map(|va| file_type(va.vtype)).unwrap_or(FileType::RegularFile),
+                };
+                if reply.add(ino, next as i64, kind, OsStr::from_bytes(&name)) {
+                    return Ok(());
+                }
+                cookie = next;
+            }
+        }
+    }
+
+    pub(super) fn statfs(&self) -> KResult<StatVfs> {
+        self.root.fs()?.statvfs()
+    }
+}
+
+/// What a FUSE setattr asks for.
+pub(super) struct SetAttrReq {
+    pub(super) mode: Option<u32>,
+    pub(super) uid: Option<u32>,
+    pub(super) gid: Option<u32>,
+    pub(super) size: Option<u64>,
+    pub(super) atime: Option<TimeOrNow>,
+    pub(super) mtime: Option<TimeOrNow>,
+    pub(super) fh: Option<u64>,
+}

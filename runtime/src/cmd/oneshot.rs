@@ -1,0 +1,291 @@
+//! The one-shot commands in the manner of NetBSD's fs-utils (fsu_ls, fsu_cat, fsu_ecp …): `rumpjs ls
+//! IMAGE [PATH]`, `cat`, `stat`, `find`, `du`, `df`, `tree`, `hexdump`, `sha256`, `readlink`, `get
+//! IMAGE:PATH HOSTPATH`, `put HOSTPATH IMAGE:PATH`, and the writing ones (`mkdir`, `rm`, `rmdir`, `mv`,
+//! `ln`, `touch`, `chmod`, `chown`). They are the REPL's commands (scripts/lib/commands.js) run on the
+//! image as the root of the process.
+
+use super::common::{fail, io_text, usage};
+use crate::cmd::{with_big_stack, CommonOpts};
+use crate::host::output::{self, Stream};
+use crate::host::session::{ImageSpec, Session};
+use boa_engine::object::builtins::{JsArray, JsFunction};
+use boa_engine::{js_string, JsValue, Source};
+use clap::Args;
+use std::path::{Path, PathBuf};
+
+/// The one-shot commands and whether they change the image.
+pub const ONESHOT: &[(&str, bool)] = &[
+    ("ls", false),
+    ("cat", false),
+    ("stat", false),
+    ("find", false),
+    ("du", false),
+    ("df", false),
+    ("tree", false),
+    ("hexdump", false),
+    ("sha256", false),
+    ("readlink", false),
+    ("mkdir", true),
+    ("rm", true),
+    ("rmdir", true),
+    ("mv", true),
+    ("ln", true),
+    ("touch", true),
+    ("chmod", true),
+    ("chown", true),
+];
+
+#[derive(Args, Debug)]
+#[command(disable_help_flag = true)]
+pub struct OneshotArgs {
+    /// Print help.
+    #[arg(long, action = clap::ArgAction::Help)]
+    pub help: Option<bool>,
+    /// IMAGE, then the command's own options and paths (paths are inside the image: / is its root).
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "IMAGE [ARGS]")]
+    pub args: Vec<String>,
+}
+
+/// Splits `IMAGE:/PATH` (the path must be absolute).
+fn image_path(s: &str) -> Option<(PathBuf, String)> {
+    let i = s.rfind(":/")?;
+    Some((PathBuf::from(&s[..i]), s[i + 1..].to_string()))
+}
+
+/// Boots a session with `image` mounted at /ffs (read-write when `write`), makes /ffs the process's
+/// root, and runs `words` (a commands.js command line) with its output on stdout and stderr.
+fn run_on_image(common: &CommonOpts, image: PathBuf, write: bool, grant: Vec<PathBuf>, words: Vec<String>) -> i32 {
+    if let Err(e) = std::fs::metadata(&image) {
+        return fail(&words[0], &format!("{}: {}", image.display(), io_text(&e)));
+    }
+    let mut opts = common.session_options(vec!["rumpjs".to_string()]);
+    opts.images = vec![ImageSpec { path: image, mountpoint: "/ffs".into() }];
+    opts.rw = (write || common.rw) && !common.overlay;
+    opts.allow_host.extend(grant);
+    crate::host::watchdog::start(common.timeout.unwrap_or(0.0));
+    with_big_stack(move || {
+        let mut s = match Session::new(&opts) {
+            Ok(s) => s,
+            Err(f) => {
+                output::line(Stream::Stderr, &f.to_string());
+                return 2;
+            }
+        };
+        crate::host::watchdog::set_kernel(s.kernel.clone());
+        if let Err(e) = s.proc.chroot(b"/ffs").and_then(|_| s.proc.chdir(b"/")) {
+            output::line(Stream::Stderr, &format!("rumpjs: cannot enter the image: {e}"));
+            return 2;
+        }
+        let code = execute(&mut s, &words);
+        crate::host::session::shutdown(&s.kernel);
+        output::flush();
+        std::mem::forget(s);
+        code
+    })
+}
+
+/// Runs a commands.js command with `io` writing straight to the process's stdout and stderr (bytes as
+/// they are: `cat` of a binary file is exact).
+fn execute(s: &mut Session, words: &[String]) -> i32 {
+    let lib = Path::new(crate::host::loader::LIB_DIR).join("commands.js");
+    let ns = match s.loader.import(&lib, &mut s.ctx) {
+        Ok(ns) => ns,
+        Err(e) => {
+            let m = s.format_error(&e);
+            output::line(Stream::Stderr, &m);
+            return 2;
+        }
+    };
+    let ctx = &mut s.ctx;
+    let exec = ns.get(js_string!("execute"), ctx).ok().and_then(|v| v.as_object()).and_then(JsFunction::from_object);
+    let Some(exec) = exec else { return 2 };
+    let io = match ctx.eval(Source::from_bytes(
+        "({ out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s), columns: 0 })",
+    )) {
+        Ok(v) => v,
+        Err(_) => return 2,
+    };
+    let arr = JsArray::from_iter(words.iter().map(|w| JsValue::from(js_string!(w.as_str()))), ctx);
+    match exec.call(&JsValue::undefined(), &[arr.into(), io], ctx) {
+        Ok(v) => v.as_number().map_or(0, |n| n as i32),
+        Err(e) => {
+            let m = s.format_error(&e);
+            output::line(Stream::Stderr, &m);
+            1
+        }
+    }
+}
+
+/// The options of the one-shot commands that take a value (their getopt specs in commands.js), and
+/// find's primaries that do.
+fn value_options(cmd: &str) -> &'static [&'static str] {
+    match cmd {
+        "hexdump" => &["n", "s"],
+        "du" => &["d"],
+        "df" => &["t"],
+        "tree" => &["L"],
+        "mkdir" => &["m"],
+        "find" => &[
+            "-name",
+            "-iname",
+            "-path",
+            "-ipath",
+            "-type",
+            "-size",
+            "-mtime",
+            "-atime",
+            "-ctime",
+            "-mmin",
+            "-newer",
+            "-user",
+            "-uid",
+            "-group",
+            "-gid",
+            "-links",
+            "-inum",
+            "-perm",
+            "-flags",
+            "-maxdepth",
+            "-mindepth",
+        ],
+        _ => &[],
+    }
+}
+
+/// Where IMAGE is among a one-shot command's words: the first that is not an option (as getopt reads
+/// them: `-L 1`, `-L1`, `-hL 1`), nor an option's value, nor one of find's operators.
+fn image_word(cmd: &str, args: &[String]) -> Option<usize> {
+    let takes = value_options(cmd);
+    let mut i = 0;
+    while i < args.len() {
+        let w = args[i].as_str();
+        if w == "--" {
+            return (i + 1 < args.len()).then_some(i + 1);
+        }
+        if cmd == "find" {
+            if takes.contains(&w) {
+                i += 2;
+                continue;
+            }
+            if w.starts_with('-') || matches!(w, "!" | "(" | ")") {
+                i += 1;
+                continue;
+            }
+            return Some(i);
+        }
+        if !w.starts_with('-') || w == "-" {
+            return Some(i);
+        }
+        // A cluster of flags; a flag that takes a value ends it, the value attached or the next word.
+        let mut skip_next = false;
+        for (k, c) in w.char_indices().skip(1) {
+            if takes.iter().any(|t| t.len() == c.len_utf8() && t.starts_with(c)) {
+                skip_next = k + c.len_utf8() == w.len();
+                break;
+            }
+        }
+        i += if skip_next { 2 } else { 1 };
+    }
+    None
+}
+
+/// `rumpjs ls IMAGE [ARGS…]` and the other one-shot commands.
+pub fn oneshot(common: &CommonOpts, cmd: &str, a: OneshotArgs) -> i32 {
+    let writes = ONESHOT.iter().any(|(n, w)| *n == cmd && *w);
+    // IMAGE comes first (as with fs-utils); the command's options may come before it
+    // (`rumpjs tree -L 1 IMAGE`): the image is the first word that is neither an option nor its value.
+    let Some(i) = image_word(cmd, &a.args) else {
+        return usage(cmd, &format!("usage: rumpjs {cmd} IMAGE [{cmd} options] [path ...]   (paths inside the image)"));
+    };
+    let image = PathBuf::from(&a.args[i]);
+    let mut words = vec![cmd.to_string()];
+    let before = a.args[..i].iter().filter(|w| *w != "--").cloned();
+    let rest: Vec<String> = a.args[i + 1..].to_vec();
+    // Commands that default to the current directory start at the image's root.
+    match cmd {
+        // find's paths come first, then the expression (primaries given before IMAGE too).
+        "find" => {
+            let n = rest.iter().take_while(|x| !x.starts_with('-') && !matches!(x.as_str(), "!" | "(")).count();
+            if n == 0 {
+                words.push("/".into());
+            }
+            words.extend(rest[..n].iter().cloned());
+            words.extend(before);
+            words.extend(rest[n..].iter().cloned());
+        }
+        "ls" | "du" | "tree" | "df" if rest.iter().all(|x| x.starts_with('-')) => {
+            words.extend(before);
+            words.extend(rest);
+            words.push("/".into());
+        }
+        _ => {
+            words.extend(before);
+            words.extend(rest);
+        }
+    }
+    run_on_image(common, image, writes, Vec::new(), words)
+}
+
+#[derive(Args, Debug)]
+pub struct GetArgs {
+    /// IMAGE:/PATH — the file or tree inside the image.
+    pub from: String,
+    /// Where on the host (a directory receives the file or tree under its own name).
+    pub to: PathBuf,
+}
+
+/// `rumpjs get IMAGE:/PATH HOSTPATH`: copy a file or tree out of an image, keeping modes, times, symlinks
+/// and hard links (owners when run as root), as fs-utils' fsu_ecp does.
+pub fn get(common: &CommonOpts, a: GetArgs) -> i32 {
+    let Some((image, path)) = image_path(&a.from) else {
+        return usage("get", "usage: rumpjs get IMAGE:/PATH HOSTPATH");
+    };
+    // Into an existing host directory, under the source's own name (as cp does).
+    let mut to = a.to.clone();
+    if to.is_dir() {
+        let name = Path::new(&path).file_name().map(|n| n.to_os_string()).unwrap_or_else(|| "root".into());
+        to.push(name);
+    }
+    // The destination's directory must be there (the grant below names it; the user never typed one).
+    let parent = parent_or_dot(&to);
+    match std::fs::metadata(&parent) {
+        Ok(m) if m.is_dir() => {}
+        Ok(_) => return fail("get", &format!("{}: Not a directory (the destination's directory)", parent.display())),
+        Err(e) => {
+            let m = format!("{}: {} (the destination's directory must exist)", parent.display(), io_text(&e));
+            return fail("get", &m);
+        }
+    }
+    let grant = if to.exists() { to.clone() } else { parent };
+    let to = to.to_string_lossy().into_owned();
+    run_on_image(common, image, false, vec![grant], vec!["get".into(), path, to])
+}
+
+#[derive(Args, Debug)]
+pub struct PutArgs {
+    /// The host file or tree.
+    pub from: PathBuf,
+    /// IMAGE:/PATH — where inside the image.
+    pub to: String,
+}
+
+/// `rumpjs put HOSTPATH IMAGE:/PATH`: copy a host file or tree into an image (mounted read-write; the
+/// file system is marked clean again when done).
+pub fn put(common: &CommonOpts, a: PutArgs) -> i32 {
+    let Some((image, path)) = image_path(&a.to) else {
+        return usage("put", "usage: rumpjs put HOSTPATH IMAGE:/PATH");
+    };
+    // The source is granted to the session: say here, in put's words, when it is not there.
+    if let Err(e) = std::fs::symlink_metadata(&a.from) {
+        return fail("put", &format!("{}: {}", a.from.display(), io_text(&e)));
+    }
+    let from = a.from.to_string_lossy().into_owned();
+    run_on_image(common, image, true, vec![a.from.clone()], vec!["put".into(), from, path])
+}
+
+fn parent_or_dot(p: &Path) -> PathBuf {
+    match p.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
