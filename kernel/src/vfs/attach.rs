@@ -50,6 +50,19 @@ impl fmt::Display for MountError {
 
 impl std::error::Error for MountError {}
 
+impl MountError {
+    /// One line for a person, the same from every command: the step that failed and why
+    /// ("disk.img: no such file or directory", "overlay file x: made for another image …",
+    /// "EINVAL: invalid argument (no FFS superblock found …)").
+    pub fn text(&self, image: &str) -> String {
+        match (self.stage, &self.reason) {
+            (MountStage::Image, _) => format!("{image}: {}", self.errno.message()),
+            (MountStage::OverlayFile, Some(r)) => r.clone(),
+            _ => self.to_string(),
+        }
+    }
+}
+
 /// Where an image's writes go.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Overlay {
@@ -69,20 +82,25 @@ pub struct Image<'a> {
     pub overlay: Overlay,
 }
 
-/// Opens `img` as a block device: read-only at the host level when it is mounted read-only or overlaid,
-/// under an overlay when one is asked for and the mount writes. Logs how many chunks an overlay file
-/// brought back.
+/// Opens `img` as a block device: read-only at the host level when it is read-only or overlaid, under
+/// the overlay asked for (a read-only view of an overlay file is its changes as kept: what `fsck -n
+/// --overlay-file` checks). Logs how many chunks an overlay file brought back.
 pub fn open_image(hyper: &dyn Hypervisor, img: &Image<'_>, log: &dyn Fn(&str)) -> Result<Dev, MountError> {
-    let overlay = if img.readonly { &Overlay::None } else { &img.overlay };
-    let stage = |stage| move |errno| MountError { errno, reason: None, stage };
-    let base = hyper
-        .open_block_device(img.path, img.readonly || *overlay != Overlay::None)
-        .map_err(stage(MountStage::Image))?;
-    Ok(match overlay {
+    let host_ro = img.readonly || img.overlay != Overlay::None;
+    let base = hyper.open_block_device(img.path, host_ro).map_err(|errno| MountError {
+        errno,
+        reason: None,
+        stage: MountStage::Image,
+    })?;
+    Ok(match &img.overlay {
         Overlay::None => base,
         Overlay::Memory => Arc::new(OverlayDevice::new(base)),
         Overlay::File(f) => {
-            let file = hyper.open_host_file(f).map_err(stage(MountStage::OverlayFile))?;
+            let file = hyper.open_host_file(f).map_err(|errno| MountError {
+                errno,
+                reason: Some(format!("overlay file {f}: {}", errno.message())),
+                stage: MountStage::OverlayFile,
+            })?;
             let (ov, n) = OverlayDevice::with_sidecar_file(base, file, f).map_err(|e| MountError {
                 errno: Errno::EINVAL,
                 reason: Some(e.0),

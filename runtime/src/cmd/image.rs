@@ -5,8 +5,9 @@ use super::common::{fail, io_text, usage};
 use crate::cmd::CommonOpts;
 use crate::host::output::{self, Stream};
 use clap::Args;
-use kernel::dev::{Dev, FileDevice};
+use kernel::dev::Dev;
 use kernel::fs::ffs;
+use kernel::vfs::Overlay;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -19,19 +20,20 @@ pub struct InfoArgs {
     pub json: bool,
 }
 
-/// Opens a host image for the tools (the person running the command named it: no grant needed).
-fn open_image(path: &Path, readonly: bool) -> Result<Dev, String> {
+/// Opens a host image for the tools (the person running the command named it: no grant needed), under
+/// the overlay asked for, as every mount opens one.
+fn open_image(path: &Path, readonly: bool, overlay: Overlay) -> Result<Dev, String> {
     if let Err(e) = std::fs::metadata(path) {
         return Err(format!("{}: {}", path.display(), io_text(&e)));
     }
-    FileDevice::open(path, readonly)
-        .map(|d| Arc::new(d) as Dev)
-        .map_err(|e| format!("{}: {}", path.display(), e.message()))
+    let p = path.to_string_lossy();
+    let img = kernel::vfs::Image { path: &p, readonly, overlay };
+    kernel::vfs::open_image(&kernel::hyper::StdHypervisor::new(false), &img, &|_| {}).map_err(|e| e.text(&p))
 }
 
 /// `rumpjs info IMAGE`: what the partition table and the FFS superblock say — fsstat and disklabel in one.
 pub fn info(common: &CommonOpts, a: InfoArgs) -> i32 {
-    let dev = match open_image(&a.image, true) {
+    let dev = match open_image(&a.image, true, Overlay::None) {
         Ok(d) => d,
         Err(e) => return fail("info", &e),
     };
@@ -110,7 +112,7 @@ pub fn newfs(common: &CommonOpts, a: NewfsArgs) -> i32 {
             return fail("newfs", &format!("cannot create {image}: {e}"));
         }
     }
-    let dev = match open_image(&path, false) {
+    let dev = match open_image(&path, false, Overlay::None) {
         Ok(d) => d,
         Err(e) => return fail("newfs", &e),
     };
@@ -142,7 +144,7 @@ pub struct CommitArgs {
 /// `rumpjs commit FILE IMAGE`: the overlay file's changes written into the image (as OverlayDevice::commit
 /// does for an overlay in memory), the image flushed.
 pub fn commit(a: CommitArgs) -> i32 {
-    let dev = match open_image(&a.image, false) {
+    let dev = match open_image(&a.image, false, Overlay::None) {
         Ok(d) => d,
         Err(e) => return fail("commit", &e),
     };
@@ -256,30 +258,25 @@ pub fn fsck(common: &CommonOpts, a: FsckArgs) -> i32 {
         return usage("--overlay and --overlay-file together (--overlay-file is an overlay kept in a file)");
     }
     let repair = a.yes || a.preen;
-    // An overlay is the view checked: the image itself is opened read-only.
-    let overlay = common.overlay || common.overlay_file.is_some();
     let failed = |m: &str| {
         fail("fsck", m);
         FSCK_EXIT_CHECK_FAILED
     };
-    let base = match open_image(&image, !repair || overlay) {
+    if let Some(f) = &common.overlay_file {
+        if !f.exists() && !repair {
+            let m = format!("overlay file {}: No such file or directory (nothing to check but the image)", f.display());
+            return failed(&m);
+        }
+    }
+    // An overlay is the view checked: the image itself is then opened read-only.
+    let overlay = match (&common.overlay_file, common.overlay) {
+        (Some(f), _) => Overlay::File(f.to_string_lossy().into_owned()),
+        (None, true) => Overlay::Memory,
+        (None, false) => Overlay::None,
+    };
+    let dev = match open_image(&image, !repair, overlay) {
         Ok(d) => d,
         Err(e) => return failed(&e),
-    };
-    let dev: Dev = match &common.overlay_file {
-        Some(f) => {
-            if !f.exists() && !repair {
-                let m =
-                    format!("overlay file {}: No such file or directory (nothing to check but the image)", f.display());
-                return failed(&m);
-            }
-            match kernel::dev::OverlayDevice::with_sidecar(base, f) {
-                Ok((ov, _)) => Arc::new(ov),
-                Err(e) => return failed(&e.to_string()),
-            }
-        }
-        None if common.overlay => Arc::new(kernel::dev::OverlayDevice::new(base)),
-        None => base,
     };
     let opts = ffs::fsck::FsckOptions {
         repair: if a.yes { ffs::fsck::Repair::Yes } else { ffs::fsck::Repair::No },

@@ -117,11 +117,10 @@ pub(super) fn build(
     say(report.to_string().trim_end());
     say(&format!("Populating `{img_name}'"));
     let k = Kernel::boot_default(host.clone()).map_err(|e| other(format!("boot: {e}")))?;
-    k.etfs_register("/dev/image", dev as Dev).map_err(|e| other(format!("{img_name}: {e}")))?;
     let p = k.new_proc(Cred::root());
     p.mkdir(b"/mnt", 0o755).map_err(|e| other(format!("mkdir /mnt: {e}")))?;
-    p.mount("ffs", b"/mnt", 0, Some("/dev/image"), &MountOptions::default())
-        .map_err(|e| other(format!("mount {img_name}: {e}")))?;
+    p.mount_device("ffs", b"/mnt", 0, dev as Dev, &MountOptions::default())
+        .map_err(|e| other(format!("mount {img_name}: {}", e.text(img_name))))?;
     let kfs = KernelFs::new(&p);
     let clock = |m: &Meta| host.set(m.mtime);
     let bar = Bar::new(o.progress, "makefs");

@@ -154,7 +154,7 @@ pub fn mount(common: &crate::cmd::CommonOpts, a: MountArgs) -> i32 {
     }
     let readonly = mopts.readonly;
 
-    // The kernel: the image (or an overlay on it) as /dev/ffs0, the file system on /mnt.
+    // The kernel: the image (or an overlay on it) as /dev/<type>0, the file system on /mnt.
     let hyper: Arc<dyn kernel::hyper::Hypervisor> = Arc::new(kernel::hyper::StdHypervisor::new(common.verbose));
     let k = match Kernel::boot_default(hyper) {
         Ok(k) => k,
@@ -162,31 +162,25 @@ pub fn mount(common: &crate::cmd::CommonOpts, a: MountArgs) -> i32 {
     };
     let p = k.new_proc(Cred::root());
     let _ = p.mkdir(KMNT.as_bytes(), 0o755);
-    let mut spec = None;
-    if let Some(img) = &image {
-        let dev: kernel::dev::Dev = match kernel::dev::FileDevice::open(img, !common.rw) {
-            Ok(d) if common.overlay_file.is_some() => {
-                let file = common.overlay_file.as_deref().unwrap_or(Path::new(""));
-                match kernel::dev::OverlayDevice::with_sidecar(Arc::new(d), file) {
-                    Ok((ov, _)) => Arc::new(ov),
-                    Err(e) => return notify.fail(&e.to_string()),
-                }
-            }
-            Ok(d) if common.overlay => Arc::new(kernel::dev::OverlayDevice::new(Arc::new(d))),
-            Ok(d) => Arc::new(d),
-            Err(e) => return notify.fail(&format!("{}: {e}", img.display())),
-        };
-        if let Err(e) = k.etfs_register("/dev/ffs0", dev) {
-            return notify.fail(&format!("cannot register the image: {e}"));
+    let mounted = match &image {
+        Some(img) => {
+            let path = img.to_string_lossy();
+            let overlay = match (&common.overlay_file, common.overlay) {
+                (Some(f), _) => kernel::vfs::Overlay::File(f.to_string_lossy().into_owned()),
+                (None, true) => kernel::vfs::Overlay::Memory,
+                (None, false) => kernel::vfs::Overlay::None,
+            };
+            let image = kernel::vfs::Image { path: &path, readonly, overlay };
+            p.attach_image(&fstype, KMNT.as_bytes(), &image, &mopts).map(|_| ()).map_err(|e| e.text(&path))
         }
-        spec = Some("/dev/ffs0");
-    }
-    let flags = if readonly { MNT_RDONLY } else { 0 };
-    if let Err(e) = p.mount(&fstype, KMNT.as_bytes(), flags, spec, &mopts) {
-        let why: Vec<String> = k.state.msgbuf().lines().rev().take(3).map(str::to_string).collect();
+        None => {
+            let flags = if readonly { MNT_RDONLY } else { 0 };
+            p.mount_why(&fstype, KMNT.as_bytes(), flags, None, &mopts).map_err(|e| e.text(&fstype))
+        }
+    };
+    if let Err(why) = mounted {
         let src = image.as_ref().map_or(fstype.clone(), |i| i.display().to_string());
-        return notify
-            .fail(&format!("cannot mount {src}: {e} ({})", why.into_iter().rev().collect::<Vec<_>>().join("; ")));
+        return notify.fail(&format!("cannot mount {src}: {why}"));
     }
     let Some(m) = k.mounts().into_iter().find(|m| m.on == KMNT) else {
         return notify.fail("the mount vanished");
