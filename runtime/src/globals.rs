@@ -56,6 +56,7 @@ pub const LIBS: &[(&str, &str)] = &[
     ("assert.js", include_str!("../../scripts/lib/assert.js")),
     ("test.js", include_str!("../../scripts/lib/test.js")),
     ("commands.js", include_str!("../../scripts/lib/commands.js")),
+    ("format.js", include_str!("../../scripts/lib/format.js")),
     ("assert_strict.js", include_str!("../../scripts/lib/assert_strict.js")),
 ];
 

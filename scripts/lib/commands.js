@@ -7,14 +7,13 @@
 import fs from 'fs';
 import path from 'path';
 import { inspect } from './inspect.js';
+import { strmode, humanize, lsDate, major, minor, childPath } from './format.js';
 
 const S_IFMT = 0o170000;
-const TYPE_CHAR = { 0o010000: 'p', 0o020000: 'c', 0o040000: 'd', 0o060000: 'b', 0o100000: '-', 0o120000: 'l', 0o140000: 's', 0o160000: 'w' };
 const TYPE_NAME = {
   0o010000: 'fifo', 0o020000: 'character special file', 0o040000: 'directory', 0o060000: 'block special file',
   0o100000: 'regular file', 0o120000: 'symbolic link', 0o140000: 'socket',
 };
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 /// File flags as NetBSD's ls -o and stat show them (flags_to_string).
 const FLAG_NAMES = [
@@ -91,61 +90,19 @@ export function getopt(argv, spec) {
   return { opts, args: argv.slice(i) };
 }
 
-export function modeString(mode) {
-  const t = TYPE_CHAR[mode & S_IFMT] || '?';
-  const r = (b, ch) => (mode & b ? ch : '-');
-  let s = t;
-  s += r(0o400, 'r') + r(0o200, 'w');
-  s += mode & 0o4000 ? (mode & 0o100 ? 's' : 'S') : r(0o100, 'x');
-  s += r(0o040, 'r') + r(0o020, 'w');
-  s += mode & 0o2000 ? (mode & 0o010 ? 's' : 'S') : r(0o010, 'x');
-  s += r(0o004, 'r') + r(0o002, 'w');
-  s += mode & 0o1000 ? (mode & 0o001 ? 't' : 'T') : r(0o001, 'x');
-  return s;
-}
-
 export function flagsString(flags) {
   const names = FLAG_NAMES.filter(([b]) => flags & b).map(([, n]) => n);
   return names.length ? names.join(',') : '-';
-}
-
-/// humanize_number as df -h / ls -h print it: 512B, 1.5K, 12M, 3.0G.
-export function human(n) {
-  const units = ['B', 'K', 'M', 'G', 'T', 'P'];
-  let u = 0;
-  let v = n;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  if (u === 0) return `${n}B`;
-  return v < 10 ? `${v.toFixed(1)}${units[u]}` : `${Math.round(v)}${units[u]}`;
 }
 
 function pad2(n) {
   return String(n).padStart(2, '0');
 }
 
-/// ls -l's date: "Jun  1 12:00" within six months of now, "Jun  1  2012" otherwise (UTC).
-export function lsDate(ms, nowMs) {
-  const d = new Date(ms);
-  const recent = Math.abs(nowMs - ms) < 182.5 * 86400 * 1000;
-  const day = String(d.getUTCDate()).padStart(2, ' ');
-  const tail = recent ? `${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}` : ` ${d.getUTCFullYear()}`;
-  return `${MONTHS[d.getUTCMonth()]} ${day} ${tail}`;
-}
-
 function isoTime(ms, ns) {
   const d = new Date(Math.floor(ms));
   const frac = ns !== undefined ? String(ns).padStart(9, '0') : String(Math.round((ms % 1000) * 1e6)).padStart(9, '0');
   return `${d.getUTCFullYear()}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())} ${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}.${frac} +0000`;
-}
-
-function major(rdev) {
-  return (rdev & 0x000fff00) >>> 8;
-}
-function minor(rdev) {
-  return ((rdev & 0xfff00000) >>> 12) | (rdev & 0xff);
 }
 
 /// "ls: /x: No such file or directory" from an errno-carrying error.
@@ -212,14 +169,14 @@ function ls(argv, io) {
       return opts.i ? names.map((n, k) => `${entries[k][1].ino} ${n}\n`).join('') : columns(names, opts['1'] ? 0 : io.columns);
     }
     const rows = entries.map(([n, st]) => {
-      const size = st.isCharacterDevice() || st.isBlockDevice() ? `${major(st.rdev)}, ${minor(st.rdev)}` : opts.h ? human(st.size) : String(st.size);
+      const size = st.isCharacterDevice() || st.isBlockDevice() ? `${major(st.rdev)}, ${minor(st.rdev)}` : opts.h ? humanize(st.size) : String(st.size);
       let name = decorate(n, st, opts);
       if (st.isSymbolicLink()) {
         try {
           name += ' -> ' + fs.readlinkSync(dir === null ? n : path.join(dir, n));
         } catch {}
       }
-      return [opts.i ? String(st.ino) : null, modeString(st.mode), String(st.nlink), String(st.uid), String(st.gid), opts.o ? flagsString(st.flags || 0) : null, size, lsDate(st.mtimeMs, now), name];
+      return [opts.i ? String(st.ino) : null, strmode(st.mode), String(st.nlink), String(st.uid), String(st.gid), opts.o ? flagsString(st.flags || 0) : null, size, lsDate(st.mtimeMs, now), name];
     });
     const widths = [];
     for (const r of rows) r.forEach((c, k) => (widths[k] = Math.max(widths[k] || 0, c === null ? 0 : c.length)));
@@ -324,7 +281,7 @@ function stat(argv, io) {
         `  File: ${name}\n` +
           `  Size: ${String(st.size).padEnd(12)}Blocks: ${String(st.blocks).padEnd(10)}IO Block: ${String(st.blksize).padEnd(7)}${type}\n` +
           `Device: ${String(st.dev).padEnd(11)}Inode: ${String(st.ino).padEnd(11)}Links: ${st.nlink}${dev}\n` +
-          `Access: (${(st.mode & 0o7777).toString(8).padStart(4, '0')}/${modeString(st.mode)})  Uid: ${st.uid}  Gid: ${st.gid}\n` +
+          `Access: (${(st.mode & 0o7777).toString(8).padStart(4, '0')}/${strmode(st.mode)})  Uid: ${st.uid}  Gid: ${st.gid}\n` +
           ` Flags: ${flagsString(st.flags || 0)}   Gen: ${st.gen ?? '-'}\n` +
           `Access: ${isoTime(st.atimeMs, st.atimeNs)}\n` +
           `Modify: ${isoTime(st.mtimeMs, st.mtimeNs)}\n` +
@@ -386,7 +343,7 @@ function hexdump(argv, io) {
     const buf = new Uint8Array(Math.min(limit, 16 << 20));
     const n = fs.readSync(fd, buf, 0, buf.length, skip);
     io.out(hexdumpBytes(buf.subarray(0, n), skip));
-    if (opts.n === undefined && n === buf.length) io.out(`(first ${human(buf.length)} shown; use -n and -s for more)\n`);
+    if (opts.n === undefined && n === buf.length) io.out(`(first ${humanize(buf.length)} shown; use -n and -s for more)\n`);
   } finally {
     fs.closeSync(fd);
   }
@@ -509,7 +466,7 @@ function df(argv, io) {
     if (opts.i) {
       const iused = s.files - s.ffree;
       rows.push([m.from, String(iused), String(s.ffree), s.files ? Math.round((iused * 100) / s.files) + '%' : '-', m.on]);
-    } else if (opts.h) rows.push([m.from, human(size), human(used), human(avail), cap, m.on]);
+    } else if (opts.h) rows.push([m.from, humanize(size), humanize(used), humanize(avail), cap, m.on]);
     else rows.push([m.from, String(Math.floor(size / 1024)), String(Math.floor(used / 1024)), String(Math.floor(avail / 1024)), cap, m.on]);
   }
   const head = opts.i ? ['Filesystem', 'iused', 'ifree', '%iused', 'Mounted on'] : opts.h ? ['Filesystem', 'Size', 'Used', 'Avail', '%Cap', 'Mounted on'] : ['Filesystem', '1K-blocks', 'Used', 'Avail', '%Cap', 'Mounted on'];
@@ -585,7 +542,7 @@ function walk(root, visit, errs, maxDepth) {
       return;
     }
     for (const n of names) {
-      const c = p === '/' ? '/' + n : p + '/' + n;
+      const c = childPath(p, n);
       let cst;
       try {
         cst = fs.lstatSync(c);
@@ -771,7 +728,7 @@ function find(argv, io) {
         return (p, st) => {
           let name = p;
           if (st.isSymbolicLink()) name += ' -> ' + fs.readlinkSync(p);
-          io.out(`${String(st.ino).padStart(7)} ${String(Math.ceil(st.blocks / 2)).padStart(6)} ${modeString(st.mode)} ${String(st.nlink).padStart(3)} ${String(st.uid).padEnd(8)} ${String(st.gid).padEnd(8)} ${String(st.size).padStart(9)} ${lsDate(st.mtimeMs, now)} ${name}\n`);
+          io.out(`${String(st.ino).padStart(7)} ${String(Math.ceil(st.blocks / 2)).padStart(6)} ${strmode(st.mode)} ${String(st.nlink).padStart(3)} ${String(st.uid).padEnd(8)} ${String(st.gid).padEnd(8)} ${String(st.size).padStart(9)} ${lsDate(st.mtimeMs, now)} ${name}\n`);
           return true;
         };
       default:
@@ -805,7 +762,7 @@ function du(argv, io) {
   const { opts, args } = getopt(argv, 'ashkd:x');
   const roots = args.length ? args : ['.'];
   const maxDepth = opts.s ? 0 : opts.d !== undefined ? Number(opts.d) : Infinity;
-  const show = (bytes, p) => io.out(`${opts.h ? human(bytes) : Math.ceil(bytes / 1024)}\t${p}\n`);
+  const show = (bytes, p) => io.out(`${opts.h ? humanize(bytes) : Math.ceil(bytes / 1024)}\t${p}\n`);
   let status = 0;
   for (const r of roots) {
     const seen = new Set();
@@ -1153,7 +1110,7 @@ export function run(line, opts) {
   };
   // opts.commands: { name: { usage, help } } of the caller's own commands, for help NAME.
   const status = execute(line, { out: add, err: (s) => (err += s), columns: (opts && opts.columns) || 0, commands: opts && opts.commands });
-  if (truncated) out += `\n[output truncated at ${human(limit)}]\n`;
+  if (truncated) out += `\n[output truncated at ${humanize(limit)}]\n`;
   return { status, out, err };
 }
 

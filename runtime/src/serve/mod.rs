@@ -100,6 +100,7 @@ const BUDGET: u32 = 2048;
 const INDEX_HTML: &str = include_str!("../../../web/index.html");
 const STYLE_CSS: &str = include_str!("../../../web/style.css");
 const APP_JS: &str = include_str!("../../../web/app.js");
+const FORMAT_JS: &str = include_str!("../../../scripts/lib/format.js");
 const PRELUDE_JS: &str = include_str!("prelude.js");
 /// Where index.html names the token (its style and script links carry it).
 const TOKEN_PLACEHOLDER: &str = "__RUMPJS_TOKEN__";
@@ -692,6 +693,7 @@ impl App {
             ),
             "/style.css" if get => Response::new(200, "text/css; charset=utf-8", STYLE_CSS),
             "/app.js" if get => Response::new(200, "text/javascript; charset=utf-8", APP_JS),
+            "/format.js" if get => Response::new(200, "text/javascript; charset=utf-8", FORMAT_JS),
             "/api/status" if get => {
                 let mut v = api::status(&self.kernel, &self.session_text());
                 v["engine"] = self.engine.describe();
@@ -759,8 +761,8 @@ impl App {
                     Err(e) => json_error(e.status, e.message),
                 }
             }
-            "/" | "/index.html" | "/style.css" | "/app.js" | "/api/status" | "/api/list" | "/api/read"
-            | "/api/download" | "/api/info" => {
+            "/" | "/index.html" | "/style.css" | "/app.js" | "/format.js" | "/api/status" | "/api/list"
+            | "/api/read" | "/api/download" | "/api/info" => {
                 json_error(405, format!("{} is not allowed on {path} (use GET)", req.method))
                     .header("Allow", "GET, HEAD")
             }
