@@ -90,6 +90,52 @@ export function getopt(argv, spec) {
   return { opts, args: argv.slice(i) };
 }
 
+/// The options of every command, in one table: each getopt(3) spec (a letter followed by ':' takes a
+/// value), and find's primaries that take a value. The commands read their options only through it
+/// (parseOptions() below, find's parser), and the one-shot CLI parses this literal out of the embedded source
+/// (runtime's tools.rs) to tell an option's value from the IMAGE word: it stays plain JSON, and ends at
+/// the first line that is '};'.
+export const OPTION_SPECS = {
+  "getopt": {
+    "ls": "laAdiRhnoF1",
+    "cat": "",
+    "stat": "L",
+    "hexdump": "n:s:C",
+    "mount": "rt:o:w",
+    "umount": "f",
+    "df": "hikat:",
+    "info": "j",
+    "cd": "",
+    "du": "ashkd:x",
+    "tree": "aL:dl",
+    "mkdir": "pm:",
+    "rm": "rRfd",
+    "rmdir": "",
+    "cp": "rRp",
+    "mv": "f",
+    "ln": "sf",
+    "touch": "c",
+    "chmod": "h",
+    "chown": "h",
+    "readlink": "f",
+    "sha256": "",
+    "get": "",
+    "put": ""
+  },
+  "find": [
+    "-name", "-iname", "-path", "-ipath", "-type", "-size", "-mtime", "-atime", "-ctime", "-mmin", "-newer",
+    "-user", "-uid", "-group", "-gid", "-links", "-inum", "-perm", "-flags", "-maxdepth", "-mindepth"
+  ]
+};
+const FIND_TAKES_VALUE = new Set(OPTION_SPECS.find);
+
+/// A command's options, parsed with its spec in OPTION_SPECS.
+function parseOptions(name, argv) {
+  const spec = OPTION_SPECS.getopt[name];
+  if (spec === undefined) throw new Error(`commands.js: no OPTION_SPECS entry for ${name}`);
+  return getopt(argv, spec);
+}
+
 export function flagsString(flags) {
   const names = FLAG_NAMES.filter(([b]) => flags & b).map(([, n]) => n);
   return names.length ? names.join(',') : '-';
@@ -143,7 +189,7 @@ function sortNames(a, b) {
 // ---------------------------------------------------------------- the commands
 
 function ls(argv, io) {
-  const { opts, args } = getopt(argv, 'laAdiRhnoF1');
+  const { opts, args } = parseOptions('ls', argv);
   const long = opts.l || opts.n || opts.o;
   const all = opts.a;
   const almost = opts.A;
@@ -252,7 +298,7 @@ function decorate(name, st, opts) {
 }
 
 function cat(argv, io) {
-  const { args } = getopt(argv, '');
+  const { args } = parseOptions('cat', argv);
   let status = 0;
   for (const f of args.length ? args : []) {
     try {
@@ -267,7 +313,7 @@ function cat(argv, io) {
 }
 
 function stat(argv, io) {
-  const { opts, args } = getopt(argv, 'L');
+  const { opts, args } = parseOptions('stat', argv);
   if (!args.length) throw new UsageError('usage: stat [-L] file ...');
   let status = 0;
   for (const f of args) {
@@ -334,7 +380,7 @@ function parseCount(s, what) {
 }
 
 function hexdump(argv, io) {
-  const { opts, args } = getopt(argv, 'n:s:C');
+  const { opts, args } = parseOptions('hexdump', argv);
   if (args.length !== 1) throw new UsageError('usage: hexdump [-n length] [-s skip] file');
   const skip = opts.s !== undefined ? parseCount(opts.s, 'skip') : 0;
   const limit = opts.n !== undefined ? parseCount(opts.n, 'length') : 64 * 1024;
@@ -367,7 +413,7 @@ const MOUNT_OPTIONS = {
 const MOUNT_USAGE = 'usage: mount [-rw] TYPE SPEC DIR [rw] [opt[=value] ...]  (or mount [-rw] -t TYPE [-o opt,...] SPEC DIR)';
 
 function mount(argv, io) {
-  const { opts, args } = getopt(argv, 'rt:o:w');
+  const { opts, args } = parseOptions('mount', argv);
   if (args.length === 0 && !opts.t) {
     for (const m of rump.mounts()) io.out(`${m.from} on ${m.on} type ${m.type} (${mountFlags(m)})\n`);
     return 0;
@@ -433,14 +479,14 @@ function mount(argv, io) {
 }
 
 function umount(argv, io) {
-  const { opts, args } = getopt(argv, 'f');
+  const { opts, args } = parseOptions('umount', argv);
   if (args.length === 0) throw new UsageError('usage: umount [-f] DIR ...');
   for (const d of args) rump.unmount(d, opts.f ? { force: true } : undefined);
   return 0;
 }
 
 function df(argv, io) {
-  const { opts, args } = getopt(argv, 'hikat:');
+  const { opts, args } = parseOptions('df', argv);
   const rows = [];
   // With paths: the file systems holding them (statvfs names its mount); without: every mount.
   let targets;
@@ -500,7 +546,7 @@ function dmesg(argv, io) {
 }
 
 function info(argv, io) {
-  const { opts, args } = getopt(argv, 'j');
+  const { opts, args } = parseOptions('info', argv);
   const targets = args.length ? args : rump.mounts().filter((m) => m.type === 'ffs').map((m) => m.on);
   if (!targets.length) {
     io.err('info: no FFS is mounted; name a mount point or image\n');
@@ -514,7 +560,7 @@ function info(argv, io) {
 }
 
 function cd(argv, io) {
-  const { args } = getopt(argv, '');
+  const { args } = parseOptions('cd', argv);
   process.chdir(args[0] || '/');
   return 0;
 }
@@ -631,6 +677,8 @@ function find(argv, io) {
   };
   const parsePrimary = () => {
     const t = next('expression');
+    // A primary that takes a value (OPTION_SPECS.find) has it here.
+    const arg = FIND_TAKES_VALUE.has(t) ? next(t) : undefined;
     switch (t) {
       case '(': {
         const e = parseOr();
@@ -639,22 +687,22 @@ function find(argv, io) {
       }
       case '-name':
       case '-iname': {
-        const re = globToRegExp(next(t), t === '-iname');
+        const re = globToRegExp(arg, t === '-iname');
         return (p) => re.test(path.basename(p));
       }
       case '-path':
       case '-ipath': {
-        const re = globToRegExp(next(t), t === '-ipath');
+        const re = globToRegExp(arg, t === '-ipath');
         return (p) => re.test(p);
       }
       case '-type': {
-        const ty = next(t);
+        const ty = arg;
         const want = { f: 0o100000, d: 0o040000, l: 0o120000, p: 0o010000, c: 0o020000, b: 0o060000, s: 0o140000 }[ty];
         if (want === undefined) throw new UsageError(`find: -type: ${ty}: unknown type`);
         return (p, st) => (st.mode & S_IFMT) === want;
       }
       case '-size': {
-        const m = /^([+-]?)(\d+)([ckMG]?)$/.exec(next(t));
+        const m = /^([+-]?)(\d+)([ckMG]?)$/.exec(arg);
         if (!m) throw new UsageError('find: -size: bad size');
         const unit = { '': 512, c: 1, k: 1024, M: 1 << 20, G: 1 << 30 }[m[3]];
         return (p, st) => cmpNum(m[1] + m[2], Math.ceil(st.size / unit));
@@ -662,38 +710,38 @@ function find(argv, io) {
       case '-mtime':
       case '-atime':
       case '-ctime': {
-        const n = next(t);
+        const n = arg;
         const f = t.slice(1, 2) + 'timeMs';
         return (p, st) => cmpNum(n, Math.floor((now - st[f]) / 86400000));
       }
       case '-mmin': {
-        const n = next(t);
+        const n = arg;
         return (p, st) => cmpNum(n, Math.ceil((now - st.mtimeMs) / 60000));
       }
       case '-newer': {
-        const ref = fs.statSync(next(t)).mtimeMs;
+        const ref = fs.statSync(arg).mtimeMs;
         return (p, st) => st.mtimeMs > ref;
       }
       case '-user':
       case '-uid': {
-        const n = next(t);
+        const n = arg;
         return (p, st) => cmpNum(n, st.uid);
       }
       case '-group':
       case '-gid': {
-        const n = next(t);
+        const n = arg;
         return (p, st) => cmpNum(n, st.gid);
       }
       case '-links': {
-        const n = next(t);
+        const n = arg;
         return (p, st) => cmpNum(n, st.nlink);
       }
       case '-inum': {
-        const n = next(t);
+        const n = arg;
         return (p, st) => cmpNum(n, st.ino);
       }
       case '-perm': {
-        const s = next(t);
+        const s = arg;
         const any = s.startsWith('/') || s.startsWith('+');
         const all = s.startsWith('-');
         const m = parseInt(any || all ? s.slice(1) : s, 8);
@@ -701,17 +749,17 @@ function find(argv, io) {
         return (p, st) => (any ? (st.mode & m) !== 0 : all ? (st.mode & m) === m : (st.mode & 0o7777) === m);
       }
       case '-flags': {
-        const s = next(t);
+        const s = arg;
         const bits = s.split(',').reduce((acc, n) => acc | (FLAG_NAMES.find(([, fn]) => fn === n) || [0])[0], 0);
         return (p, st) => ((st.flags || 0) & bits) === bits;
       }
       case '-empty':
         return (p, st) => (st.isDirectory() ? fs.readdirSync(p).length === 0 : st.isFile() && st.size === 0);
       case '-maxdepth':
-        maxDepth = Number(next(t));
+        maxDepth = Number(arg);
         return () => true;
       case '-mindepth':
-        minDepth = Number(next(t));
+        minDepth = Number(arg);
         return () => true;
       case '-true':
         return () => true;
@@ -759,7 +807,7 @@ function find(argv, io) {
 }
 
 function du(argv, io) {
-  const { opts, args } = getopt(argv, 'ashkd:x');
+  const { opts, args } = parseOptions('du', argv);
   const roots = args.length ? args : ['.'];
   const maxDepth = opts.s ? 0 : opts.d !== undefined ? Number(opts.d) : Infinity;
   const show = (bytes, p) => io.out(`${opts.h ? humanize(bytes) : Math.ceil(bytes / 1024)}\t${p}\n`);
@@ -808,7 +856,7 @@ function du(argv, io) {
 }
 
 function tree(argv, io) {
-  const { opts, args } = getopt(argv, 'aL:dl');
+  const { opts, args } = parseOptions('tree', argv);
   const root = args[0] || '.';
   const maxDepth = opts.L !== undefined ? Number(opts.L) : Infinity;
   let dirs = 0;
@@ -855,7 +903,7 @@ function tree(argv, io) {
 }
 
 function mkdir(argv, io) {
-  const { opts, args } = getopt(argv, 'pm:');
+  const { opts, args } = parseOptions('mkdir', argv);
   if (!args.length) throw new UsageError('usage: mkdir [-p] [-m mode] dir ...');
   const mode = opts.m !== undefined ? parseInt(opts.m, 8) : 0o777;
   for (const d of args) fs.mkdirSync(d, { recursive: !!opts.p, mode });
@@ -863,7 +911,7 @@ function mkdir(argv, io) {
 }
 
 function rm(argv, io) {
-  const { opts, args } = getopt(argv, 'rRfd');
+  const { opts, args } = parseOptions('rm', argv);
   if (!args.length) throw new UsageError('usage: rm [-rf] file ...');
   let status = 0;
   for (const f of args) {
@@ -879,13 +927,13 @@ function rm(argv, io) {
 }
 
 function rmdir(argv, io) {
-  const { args } = getopt(argv, '');
+  const { args } = parseOptions('rmdir', argv);
   for (const d of args) fs.rmdirSync(d);
   return 0;
 }
 
 function cp(argv, io) {
-  const { opts, args } = getopt(argv, 'rRp');
+  const { opts, args } = parseOptions('cp', argv);
   if (args.length < 2) throw new UsageError('usage: cp [-R] [-p] source ... target');
   const target = args.pop();
   let intoDir = false;
@@ -902,7 +950,7 @@ function cp(argv, io) {
 }
 
 function mv(argv, io) {
-  const { args } = getopt(argv, 'f');
+  const { args } = parseOptions('mv', argv);
   if (args.length < 2) throw new UsageError('usage: mv source ... target');
   const target = args.pop();
   let intoDir = false;
@@ -914,7 +962,7 @@ function mv(argv, io) {
 }
 
 function ln(argv, io) {
-  const { opts, args } = getopt(argv, 'sf');
+  const { opts, args } = parseOptions('ln', argv);
   if (args.length !== 2) throw new UsageError('usage: ln [-s] [-f] target link');
   if (opts.f) fs.rmSync(args[1], { force: true });
   if (opts.s) fs.symlinkSync(args[0], args[1]);
@@ -923,7 +971,7 @@ function ln(argv, io) {
 }
 
 function touch(argv, io) {
-  const { args } = getopt(argv, 'c');
+  const { args } = parseOptions('touch', argv);
   const now = new Date();
   for (const f of args) {
     if (!fs.existsSync(f)) fs.closeSync(fs.openSync(f, 'a'));
@@ -933,7 +981,7 @@ function touch(argv, io) {
 }
 
 function chmod(argv, io) {
-  const { args } = getopt(argv, 'h');
+  const { args } = parseOptions('chmod', argv);
   if (args.length < 2) throw new UsageError('usage: chmod octal-mode file ...');
   const mode = parseInt(args[0], 8);
   if (Number.isNaN(mode)) throw new UsageError('chmod: octal mode expected');
@@ -942,7 +990,7 @@ function chmod(argv, io) {
 }
 
 function chown(argv, io) {
-  const { opts, args } = getopt(argv, 'h');
+  const { opts, args } = parseOptions('chown', argv);
   if (args.length < 2) throw new UsageError('usage: chown uid[:gid] file ...');
   const [u, g] = args[0].split(':');
   for (const f of args.slice(1)) {
@@ -967,13 +1015,13 @@ function echo(argv, io) {
 }
 
 function readlink(argv, io) {
-  const { opts, args } = getopt(argv, 'f');
+  const { opts, args } = parseOptions('readlink', argv);
   for (const f of args) io.out((opts.f ? fs.realpathSync(f) : fs.readlinkSync(f)) + '\n');
   return 0;
 }
 
 function sha256(argv, io) {
-  const { args } = getopt(argv, '');
+  const { args } = parseOptions('sha256', argv);
   let status = 0;
   for (const f of args) {
     try {
@@ -987,7 +1035,7 @@ function sha256(argv, io) {
 }
 
 function get(argv, io) {
-  const { args } = getopt(argv, '');
+  const { args } = parseOptions('get', argv);
   if (args.length !== 2) throw new UsageError('usage: get KERNEL-PATH HOST-PATH');
   let dst = args[1];
   // Into an existing host directory, under the source's own name (as cp does).
@@ -1002,7 +1050,7 @@ function get(argv, io) {
 }
 
 function put(argv, io) {
-  const { args } = getopt(argv, '');
+  const { args } = parseOptions('put', argv);
   if (args.length !== 2) throw new UsageError('usage: put HOST-PATH KERNEL-PATH');
   let dst = args[1];
   try {
