@@ -10,7 +10,7 @@ import {
   O_RDONLY, O_RDWR, O_CREAT, O_EXCL, O_DIRECTORY, S_IFMT, S_IFREG, S_IFLNK,
   F_OK, R_OK, W_OK, X_OK, F_GETLK, F_SETLK, F_RDLCK, F_WRLCK, F_UNLCK, SEEK_SET, SEEK_END,
   PC_NAME_MAX, PC_NO_TRUNC, MAXPATHLEN,
-} from './lib/vfs.js';
+} from './harness.js';
 
 fsapply('t_vnops:lookup_simple', (e) => {
   const base = path.basename(e.mp);
