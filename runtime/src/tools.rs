@@ -480,22 +480,22 @@ fn execute(s: &mut Session, words: &[String]) -> i32 {
 type Takes = std::collections::HashMap<String, Vec<String>>;
 
 /// The options of the one-shot commands that take a value, and find's primaries that do: read from
-/// commands.js's OPTION_SPECS, the table its commands take their options from (there is no copy here).
+/// cmdline.js's OPTION_SPECS, the table the commands take their options from (there is no copy here).
 fn value_options(cmd: &str) -> &'static [String] {
     static TAKES: std::sync::OnceLock<Takes> = std::sync::OnceLock::new();
-    let commands = crate::globals::LIBS.iter().find(|(n, _)| *n == "commands.js").map_or("", |(_, s)| *s);
-    TAKES.get_or_init(|| option_specs(commands).unwrap_or_default()).get(cmd).map_or(&[], Vec::as_slice)
+    let cmdline = crate::globals::LIBS.iter().find(|(n, _)| *n == "cmdline.js").map_or("", |(_, s)| *s);
+    TAKES.get_or_init(|| option_specs(cmdline).unwrap_or_default()).get(cmd).map_or(&[], Vec::as_slice)
 }
 
-/// commands.js's `OPTION_SPECS` literal (JSON: `{"getopt": {cmd: spec}, "find": [primary, …]}`) as the
+/// cmdline.js's `OPTION_SPECS` literal (JSON: `{"getopt": {cmd: spec}, "find": [primary, …]}`) as the
 /// options that take a value: for each command the letters its getopt spec follows with ':', and for
 /// `find` the primaries listed.
-fn option_specs(commands_js: &str) -> Result<Takes, String> {
+fn option_specs(cmdline_js: &str) -> Result<Takes, String> {
     const START: &str = "export const OPTION_SPECS = ";
-    let at = commands_js.find(START).ok_or("commands.js has no OPTION_SPECS")? + START.len();
-    let len = commands_js[at..].find("\n};").ok_or("OPTION_SPECS has no closing '};' line")? + 2;
+    let at = cmdline_js.find(START).ok_or("cmdline.js has no OPTION_SPECS")? + START.len();
+    let len = cmdline_js[at..].find("\n};").ok_or("OPTION_SPECS has no closing '};' line")? + 2;
     let v: serde_json::Value =
-        serde_json::from_str(&commands_js[at..at + len]).map_err(|e| format!("OPTION_SPECS: {e}"))?;
+        serde_json::from_str(&cmdline_js[at..at + len]).map_err(|e| format!("OPTION_SPECS: {e}"))?;
     let mut takes = Takes::new();
     for (cmd, spec) in v["getopt"].as_object().ok_or("OPTION_SPECS.getopt is not an object")? {
         let spec: Vec<char> = spec.as_str().ok_or("a getopt spec is not a string")?.chars().collect();
@@ -650,14 +650,14 @@ fn parent_or_dot(p: &Path) -> PathBuf {
 mod tests {
     use super::*;
 
-    /// The table is commands.js's own (the one its getopt calls read), so the two cannot disagree;
+    /// The table is cmdline.js's own (the one the commands' getopt calls read), so the two cannot disagree;
     /// what can go wrong is the literal itself: it must parse, and name every one-shot command.
     #[test]
-    fn option_specs_come_from_commands_js() {
-        let commands = crate::globals::LIBS.iter().find(|(n, _)| *n == "commands.js").map(|(_, s)| *s).unwrap();
-        let specs = option_specs(commands).unwrap();
+    fn option_specs_come_from_cmdline_js() {
+        let cmdline = crate::globals::LIBS.iter().find(|(n, _)| *n == "cmdline.js").map(|(_, s)| *s).unwrap();
+        let specs = option_specs(cmdline).unwrap();
         for (cmd, _) in ONESHOT {
-            assert!(specs.contains_key(*cmd), "{cmd} has no OPTION_SPECS entry in commands.js");
+            assert!(specs.contains_key(*cmd), "{cmd} has no OPTION_SPECS entry in cmdline.js");
         }
         assert_eq!(value_options("tree"), ["L"]);
         assert_eq!(value_options("hexdump"), ["n", "s"]);

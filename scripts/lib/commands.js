@@ -2,164 +2,25 @@
 // the REPL (`.ls -l /ffs`), the one-shot CLI (`rumpjs ls IMAGE /`) and the web page. Each command takes
 // its arguments and an `io` ({ out(text | Uint8Array), err(text), columns, commands }) and returns an exit
 // status (`commands`: the caller's own commands, { name: { usage, help } }, that help NAME describes).
-// They use only the kernel's `fs`, `path` and `rump` objects.
+// They reach the kernel only through its `fs`, `path` and `rump` objects. Their command line is read by
+// cmdline.js (OPTION_SPECS holds every command's options), find is find.js, and what they print of a
+// file (modes, sizes, times) is format.js's.
 
 import fs from 'fs';
 import path from 'path';
 import { inspect } from './inspect.js';
-import { strmode, humanize, lsDate, major, minor, childPath } from './format.js';
+import { S_IFMT, strmode, flagsString, humanize, statTime, lsDate, major, minor } from './format.js';
+import { UsageError, tokenize, getopt, parseOptions, errLine, sortNames } from './cmdline.js';
+import { find } from './find.js';
 
-const S_IFMT = 0o170000;
+export { UsageError, tokenize, getopt };
+
 const TYPE_NAME = {
   0o010000: 'fifo', 0o020000: 'character special file', 0o040000: 'directory', 0o060000: 'block special file',
   0o100000: 'regular file', 0o120000: 'symbolic link', 0o140000: 'socket',
 };
 
-/// File flags as NetBSD's ls -o and stat show them (flags_to_string).
-const FLAG_NAMES = [
-  [0x00000001, 'nodump'], [0x00000002, 'uchg'], [0x00000004, 'uappnd'], [0x00000008, 'opaque'],
-  [0x00010000, 'arch'], [0x00020000, 'schg'], [0x00040000, 'sappnd'], [0x00200000, 'snap'],
-];
-
-export class UsageError extends Error {}
-
 // ---------------------------------------------------------------- helpers
-
-/// Splits a command line into words: quotes ('…', "…") and backslash escapes as a shell does.
-export function tokenize(line) {
-  const words = [];
-  let cur = null;
-  let i = 0;
-  while (i < line.length) {
-    const c = line[i];
-    if (c === ' ' || c === '\t' || c === '\n') {
-      if (cur !== null) words.push(cur);
-      cur = null;
-      i++;
-    } else if (c === "'") {
-      const j = line.indexOf("'", i + 1);
-      if (j < 0) throw new UsageError('unterminated quote');
-      cur = (cur ?? '') + line.slice(i + 1, j);
-      i = j + 1;
-    } else if (c === '"') {
-      let s = '';
-      i++;
-      while (i < line.length && line[i] !== '"') {
-        if (line[i] === '\\' && i + 1 < line.length && '"\\$`'.includes(line[i + 1])) i++;
-        s += line[i++];
-      }
-      if (i >= line.length) throw new UsageError('unterminated quote');
-      cur = (cur ?? '') + s;
-      i++;
-    } else if (c === '\\' && i + 1 < line.length) {
-      cur = (cur ?? '') + line[i + 1];
-      i += 2;
-    } else {
-      cur = (cur ?? '') + c;
-      i++;
-    }
-  }
-  if (cur !== null) words.push(cur);
-  return words;
-}
-
-/// getopt(3): `spec` lists flag letters, a letter followed by ':' takes a value. Returns { opts, args }.
-export function getopt(argv, spec) {
-  const opts = {};
-  let i = 0;
-  for (; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--') {
-      i++;
-      break;
-    }
-    if (!a.startsWith('-') || a === '-') break;
-    for (let j = 1; j < a.length; j++) {
-      const ch = a[j];
-      const k = spec.indexOf(ch);
-      if (k < 0) throw new UsageError(`unknown option -- ${ch}`);
-      if (spec[k + 1] === ':') {
-        const v = j + 1 < a.length ? a.slice(j + 1) : argv[++i];
-        if (v === undefined) throw new UsageError(`option requires an argument -- ${ch}`);
-        opts[ch] = v;
-        break;
-      }
-      opts[ch] = (opts[ch] || 0) + 1;
-    }
-  }
-  return { opts, args: argv.slice(i) };
-}
-
-/// The options of every command, in one table: each getopt(3) spec (a letter followed by ':' takes a
-/// value), and find's primaries that take a value. The commands read their options only through it
-/// (parseOptions() below, find's parser), and the one-shot CLI parses this literal out of the embedded source
-/// (runtime's tools.rs) to tell an option's value from the IMAGE word: it stays plain JSON, and ends at
-/// the first line that is '};'.
-export const OPTION_SPECS = {
-  "getopt": {
-    "ls": "laAdiRhnoF1",
-    "cat": "",
-    "stat": "L",
-    "hexdump": "n:s:C",
-    "mount": "rt:o:w",
-    "umount": "f",
-    "df": "hikat:",
-    "info": "j",
-    "cd": "",
-    "du": "ashkd:x",
-    "tree": "aL:dl",
-    "mkdir": "pm:",
-    "rm": "rRfd",
-    "rmdir": "",
-    "cp": "rRp",
-    "mv": "f",
-    "ln": "sf",
-    "touch": "c",
-    "chmod": "h",
-    "chown": "h",
-    "readlink": "f",
-    "sha256": "",
-    "get": "",
-    "put": ""
-  },
-  "find": [
-    "-name", "-iname", "-path", "-ipath", "-type", "-size", "-mtime", "-atime", "-ctime", "-mmin", "-newer",
-    "-user", "-uid", "-group", "-gid", "-links", "-inum", "-perm", "-flags", "-maxdepth", "-mindepth"
-  ]
-};
-const FIND_TAKES_VALUE = new Set(OPTION_SPECS.find);
-
-/// A command's options, parsed with its spec in OPTION_SPECS.
-function parseOptions(name, argv) {
-  const spec = OPTION_SPECS.getopt[name];
-  if (spec === undefined) throw new Error(`commands.js: no OPTION_SPECS entry for ${name}`);
-  return getopt(argv, spec);
-}
-
-export function flagsString(flags) {
-  const names = FLAG_NAMES.filter(([b]) => flags & b).map(([, n]) => n);
-  return names.length ? names.join(',') : '-';
-}
-
-function pad2(n) {
-  return String(n).padStart(2, '0');
-}
-
-function isoTime(ms, ns) {
-  const d = new Date(Math.floor(ms));
-  const frac = ns !== undefined ? String(ns).padStart(9, '0') : String(Math.round((ms % 1000) * 1e6)).padStart(9, '0');
-  return `${d.getUTCFullYear()}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())} ${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}.${frac} +0000`;
-}
-
-/// "ls: /x: No such file or directory" from an errno-carrying error.
-function errLine(cmd, e, p) {
-  if (e && e.code && typeof e.message === 'string') {
-    let m = e.message.replace(/^[A-Z0-9]+: /, '').replace(/, \w+ '.*'$/, '');
-    m = m.charAt(0).toUpperCase() + m.slice(1);
-    return `${cmd}: ${p !== undefined ? p + ': ' : ''}${m}\n`;
-  }
-  return `${cmd}: ${p !== undefined ? p + ': ' : ''}${e && e.message ? e.message : String(e)}\n`;
-}
 
 function text(s) {
   return s.endsWith('\n') ? s : s + '\n';
@@ -180,10 +41,6 @@ function columns(names, width) {
     out += line.trimEnd() + '\n';
   }
   return out;
-}
-
-function sortNames(a, b) {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 // ---------------------------------------------------------------- the commands
@@ -329,10 +186,10 @@ function stat(argv, io) {
           `Device: ${String(st.dev).padEnd(11)}Inode: ${String(st.ino).padEnd(11)}Links: ${st.nlink}${dev}\n` +
           `Access: (${(st.mode & 0o7777).toString(8).padStart(4, '0')}/${strmode(st.mode)})  Uid: ${st.uid}  Gid: ${st.gid}\n` +
           ` Flags: ${flagsString(st.flags || 0)}   Gen: ${st.gen ?? '-'}\n` +
-          `Access: ${isoTime(st.atimeMs, st.atimeNs)}\n` +
-          `Modify: ${isoTime(st.mtimeMs, st.mtimeNs)}\n` +
-          `Change: ${isoTime(st.ctimeMs, st.ctimeNs)}\n` +
-          ` Birth: ${isoTime(st.birthtimeMs, st.birthtimeNs)}\n`,
+          `Access: ${statTime(st.atimeMs)}\n` +
+          `Modify: ${statTime(st.mtimeMs)}\n` +
+          `Change: ${statTime(st.ctimeMs)}\n` +
+          ` Birth: ${statTime(st.birthtimeMs)}\n`,
       );
     } catch (e) {
       io.err(errLine('stat', e, f));
@@ -568,242 +425,6 @@ function cd(argv, io) {
 function pwd(argv, io) {
   io.out(process.cwd() + '\n');
   return 0;
-}
-
-/// Walks `root` depth first (pre-order), calling visit(path, stats, depth); children sorted by name.
-/// Does not follow symbolic links; never enters a directory twice (corrupt images can loop).
-function walk(root, visit, errs, maxDepth) {
-  const seen = new Set();
-  const go = (p, st, depth) => {
-    if (visit(p, st, depth) === false) return;
-    if (!st.isDirectory() || depth >= maxDepth) return;
-    const key = `${st.dev}:${st.ino}`;
-    if (seen.has(key)) return;
-    seen.add(key);
-    let names;
-    try {
-      names = fs.readdirSync(p).sort(sortNames);
-    } catch (e) {
-      errs(e, p);
-      return;
-    }
-    for (const n of names) {
-      const c = childPath(p, n);
-      let cst;
-      try {
-        cst = fs.lstatSync(c);
-      } catch (e) {
-        errs(e, c);
-        continue;
-      }
-      go(c, cst, depth + 1);
-    }
-  };
-  go(root, fs.lstatSync(root), 0);
-}
-
-function globToRegExp(glob, icase) {
-  let re = '^';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i];
-    if (c === '*') re += '.*';
-    else if (c === '?') re += '.';
-    else if (c === '[') {
-      const j = glob.indexOf(']', i + 2);
-      if (j < 0) re += '\\[';
-      else {
-        let cls = glob.slice(i + 1, j);
-        if (cls.startsWith('!')) cls = '^' + cls.slice(1);
-        re += '[' + cls.replace(/\\/g, '\\\\') + ']';
-        i = j;
-      }
-    } else if (c === '\\' && i + 1 < glob.length) re += '\\' + glob[++i];
-    else re += c.replace(/[.+^${}()|\\]/g, '\\$&');
-  }
-  return new RegExp(re + '$', icase ? 'is' : 's');
-}
-
-/// find's numeric argument: "+N" more than, "-N" less than, "N" exactly.
-function cmpNum(spec, value) {
-  if (spec.startsWith('+')) return value > Number(spec.slice(1));
-  if (spec.startsWith('-')) return value < Number(spec.slice(1));
-  return value === Number(spec);
-}
-
-function find(argv, io) {
-  let i = 0;
-  const roots = [];
-  while (i < argv.length && !argv[i].startsWith('-') && argv[i] !== '!' && argv[i] !== '(') roots.push(argv[i++]);
-  if (!roots.length) roots.push('.');
-  const toks = argv.slice(i);
-  let pos = 0;
-  let maxDepth = Infinity;
-  let minDepth = 0;
-  let hasAction = false;
-  const now = Date.now();
-  const peek = () => toks[pos];
-  const next = (what) => {
-    if (pos >= toks.length) throw new UsageError(`find: ${what} needs an argument`);
-    return toks[pos++];
-  };
-  // expr := or ; or := and ('-o' and)* ; and := not (['-a'] not)* ; not := ('!'|'-not') not | primary
-  const parseOr = () => {
-    let l = parseAnd();
-    while (peek() === '-o' || peek() === '-or') {
-      pos++;
-      const r = parseAnd();
-      const a = l;
-      l = (p, st) => a(p, st) || r(p, st);
-    }
-    return l;
-  };
-  const parseAnd = () => {
-    let l = parseNot();
-    while (pos < toks.length && peek() !== '-o' && peek() !== '-or' && peek() !== ')') {
-      if (peek() === '-a' || peek() === '-and') pos++;
-      const r = parseNot();
-      const a = l;
-      l = (p, st) => a(p, st) && r(p, st);
-    }
-    return l;
-  };
-  const parseNot = () => {
-    if (peek() === '!' || peek() === '-not') {
-      pos++;
-      const e = parseNot();
-      return (p, st) => !e(p, st);
-    }
-    return parsePrimary();
-  };
-  const parsePrimary = () => {
-    const t = next('expression');
-    // A primary that takes a value (OPTION_SPECS.find) has it here.
-    const arg = FIND_TAKES_VALUE.has(t) ? next(t) : undefined;
-    switch (t) {
-      case '(': {
-        const e = parseOr();
-        if (next(')') !== ')') throw new UsageError('find: missing )');
-        return e;
-      }
-      case '-name':
-      case '-iname': {
-        const re = globToRegExp(arg, t === '-iname');
-        return (p) => re.test(path.basename(p));
-      }
-      case '-path':
-      case '-ipath': {
-        const re = globToRegExp(arg, t === '-ipath');
-        return (p) => re.test(p);
-      }
-      case '-type': {
-        const ty = arg;
-        const want = { f: 0o100000, d: 0o040000, l: 0o120000, p: 0o010000, c: 0o020000, b: 0o060000, s: 0o140000 }[ty];
-        if (want === undefined) throw new UsageError(`find: -type: ${ty}: unknown type`);
-        return (p, st) => (st.mode & S_IFMT) === want;
-      }
-      case '-size': {
-        const m = /^([+-]?)(\d+)([ckMG]?)$/.exec(arg);
-        if (!m) throw new UsageError('find: -size: bad size');
-        const unit = { '': 512, c: 1, k: 1024, M: 1 << 20, G: 1 << 30 }[m[3]];
-        return (p, st) => cmpNum(m[1] + m[2], Math.ceil(st.size / unit));
-      }
-      case '-mtime':
-      case '-atime':
-      case '-ctime': {
-        const n = arg;
-        const f = t.slice(1, 2) + 'timeMs';
-        return (p, st) => cmpNum(n, Math.floor((now - st[f]) / 86400000));
-      }
-      case '-mmin': {
-        const n = arg;
-        return (p, st) => cmpNum(n, Math.ceil((now - st.mtimeMs) / 60000));
-      }
-      case '-newer': {
-        const ref = fs.statSync(arg).mtimeMs;
-        return (p, st) => st.mtimeMs > ref;
-      }
-      case '-user':
-      case '-uid': {
-        const n = arg;
-        return (p, st) => cmpNum(n, st.uid);
-      }
-      case '-group':
-      case '-gid': {
-        const n = arg;
-        return (p, st) => cmpNum(n, st.gid);
-      }
-      case '-links': {
-        const n = arg;
-        return (p, st) => cmpNum(n, st.nlink);
-      }
-      case '-inum': {
-        const n = arg;
-        return (p, st) => cmpNum(n, st.ino);
-      }
-      case '-perm': {
-        const s = arg;
-        const any = s.startsWith('/') || s.startsWith('+');
-        const all = s.startsWith('-');
-        const m = parseInt(any || all ? s.slice(1) : s, 8);
-        if (Number.isNaN(m)) throw new UsageError('find: -perm: octal mode expected');
-        return (p, st) => (any ? (st.mode & m) !== 0 : all ? (st.mode & m) === m : (st.mode & 0o7777) === m);
-      }
-      case '-flags': {
-        const s = arg;
-        const bits = s.split(',').reduce((acc, n) => acc | (FLAG_NAMES.find(([, fn]) => fn === n) || [0])[0], 0);
-        return (p, st) => ((st.flags || 0) & bits) === bits;
-      }
-      case '-empty':
-        return (p, st) => (st.isDirectory() ? fs.readdirSync(p).length === 0 : st.isFile() && st.size === 0);
-      case '-maxdepth':
-        maxDepth = Number(arg);
-        return () => true;
-      case '-mindepth':
-        minDepth = Number(arg);
-        return () => true;
-      case '-true':
-        return () => true;
-      case '-false':
-        return () => false;
-      case '-print':
-        hasAction = true;
-        return (p) => (io.out(p + '\n'), true);
-      case '-print0':
-        hasAction = true;
-        return (p) => (io.out(p + '\0'), true);
-      case '-ls':
-        hasAction = true;
-        return (p, st) => {
-          let name = p;
-          if (st.isSymbolicLink()) name += ' -> ' + fs.readlinkSync(p);
-          io.out(`${String(st.ino).padStart(7)} ${String(Math.ceil(st.blocks / 2)).padStart(6)} ${strmode(st.mode)} ${String(st.nlink).padStart(3)} ${String(st.uid).padEnd(8)} ${String(st.gid).padEnd(8)} ${String(st.size).padStart(9)} ${lsDate(st.mtimeMs, now)} ${name}\n`);
-          return true;
-        };
-      default:
-        throw new UsageError(`find: ${t}: unknown primary or operator`);
-    }
-  };
-  const expr = toks.length ? parseOr() : () => true;
-  if (pos < toks.length) throw new UsageError(`find: unexpected ${toks[pos]}`);
-  let status = 0;
-  const errs = (e, p) => {
-    io.err(errLine('find', e, p));
-    status = 1;
-  };
-  for (const r of roots) {
-    try {
-      walk(r, (p, st, depth) => {
-        if (depth >= minDepth && depth <= maxDepth) {
-          const ok = expr(p, st);
-          if (ok && !hasAction) io.out(p + '\n');
-        }
-        return depth < maxDepth;
-      }, errs, maxDepth);
-    } catch (e) {
-      errs(e, r);
-    }
-  }
-  return status;
 }
 
 function du(argv, io) {

@@ -1,8 +1,9 @@
-// File facts as NetBSD's tools print them, and the two path helpers every listing needs. Pure functions
-// with no imports: the shell-like commands (commands.js), the example scripts (as 'rumpjs:format') and
-// the web page (served as /format.js, loaded with no build step) share this one copy.
+// File facts as NetBSD's tools print them (mode strings, file flags, sizes, times, device numbers), and
+// the two path helpers every listing needs. Pure functions with no imports: the shell-like commands
+// (commands.js, find.js), the example scripts (as 'rumpjs:format') and the web page (served as
+// /format.js, loaded with no build step) share this one copy.
 
-const S_IFMT = 0o170000;
+export const S_IFMT = 0o170000;
 /// strmode(3)'s file-type letters (S_IFWHT is a whiteout).
 const TYPE_LETTER = {
   0o010000: 'p', 0o020000: 'c', 0o040000: 'd', 0o060000: 'b', 0o100000: '-', 0o120000: 'l', 0o140000: 's',
@@ -23,6 +24,18 @@ export function strmode(mode) {
     r(0o400, 'r') + r(0o200, 'w') + x(0o100, 0o4000, 's') +
     r(0o040, 'r') + r(0o020, 'w') + x(0o010, 0o2000, 's') +
     r(0o004, 'r') + r(0o002, 'w') + x(0o001, 0o1000, 't');
+}
+
+/// File flags as NetBSD's ls -o and stat show them (flags_to_string).
+export const FLAG_NAMES = [
+  [0x00000001, 'nodump'], [0x00000002, 'uchg'], [0x00000004, 'uappnd'], [0x00000008, 'opaque'],
+  [0x00010000, 'arch'], [0x00020000, 'schg'], [0x00040000, 'sappnd'], [0x00200000, 'snap'],
+];
+
+/// The flags as ls -o and stat show them: their names joined by commas, '-' for none.
+export function flagsString(flags) {
+  const names = FLAG_NAMES.filter(([b]) => flags & b).map(([, n]) => n);
+  return names.length ? names.join(',') : '-';
 }
 
 /// A byte count as ls -h, df -h and du -h print it: humanize_number(3) into their 5-byte buffer with
@@ -64,6 +77,13 @@ export function lsDate(ms, nowMs) {
   const day = String(d.getUTCDate()).padStart(2, ' ');
   const tail = recent ? `${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}` : ` ${d.getUTCFullYear()}`;
   return `${MONTHS[d.getUTCMonth()]} ${day} ${tail}`;
+}
+
+/// stat's time, from milliseconds: '2012-06-01 00:00:00.000000000 +0000' (UTC).
+export function statTime(ms) {
+  const d = new Date(Math.floor(ms));
+  const frac = String(Math.round((ms % 1000) * 1e6)).padStart(9, '0');
+  return `${d.getUTCFullYear()}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())} ${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}.${frac} +0000`;
 }
 
 /// NetBSD's major() of a dev_t: bits 8–19.

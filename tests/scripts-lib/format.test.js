@@ -1,10 +1,11 @@
 // scripts/lib/format.js against what NetBSD prints: humanize_number(3) as ls -h, df -h and du -h call it
 // (each value worked through its C arithmetic by hand), strmode(3) for every file type and special bit,
-// ls's six-month rule for dates, major()/minor() of a dev_t, and the two path helpers.
+// the file flags' names, ls's six-month rule for dates, stat's time, major()/minor() of a dev_t, and the
+// two path helpers.
 
 import { test, describe } from 'rumpjs:test';
 import assert from 'assert';
-import { strmode, humanize, lsDate, major, minor, childPath, parentPath } from 'rumpjs:format';
+import { strmode, flagsString, humanize, lsDate, statTime, major, minor, childPath, parentPath } from 'rumpjs:format';
 
 describe('humanize: humanize_number(3) into 5 bytes, HN_DECIMAL | HN_B | HN_NOSPACE', () => {
   const cases = (list) => {
@@ -42,6 +43,13 @@ describe('strmode', () => {
   });
 });
 
+test("flagsString: flags_to_string's names, '-' for none", () => {
+  assert.strictEqual(flagsString(0), '-');
+  assert.strictEqual(flagsString(0x00000002), 'uchg');
+  assert.strictEqual(flagsString(0x00000001 | 0x00020000 | 0x00200000), 'nodump,schg,snap');
+  assert.strictEqual(flagsString(0x00001000), '-', 'a bit with no name');
+});
+
 describe("lsDate: ls -l's printtime, in UTC", () => {
   const now = Date.UTC(2024, 0, 15, 12, 0, 30);
   const day = 86400 * 1000;
@@ -55,6 +63,11 @@ describe("lsDate: ls -l's printtime, in UTC", () => {
     assert.strictEqual(lsDate(now + 182 * day, now), 'Jul 15  2024');
     assert.strictEqual(lsDate(Date.UTC(2012, 5, 1), now), 'Jun  1  2012');
   });
+});
+
+test("statTime: stat's time in UTC, to the nanosecond the milliseconds hold", () => {
+  assert.strictEqual(statTime(Date.UTC(2012, 5, 1)), '2012-06-01 00:00:00.000000000 +0000');
+  assert.strictEqual(statTime(Date.UTC(2024, 0, 15, 12, 0, 30) + 123.5), '2024-01-15 12:00:30.123500000 +0000');
 });
 
 test("major and minor: NetBSD's dev_t split (minor's high bits above bit 19)", () => {
