@@ -6,7 +6,7 @@ cd "$(dirname "$0")"
 rm -f demo.img demo.img.gz
 # Every timestamp set to 2012-06-01 (the -T of Debian's makefs only covers nodes the spec adds); UFS1 (as The Sleuth Kit reads it too), 8 KiB blocks.
 # A git checkout loses the hard link between data/primes.txt and data/primes.hardlink (the manifest,
-# tests/fixtures/js/demo.manifest.js, says nlink 2): build from a copy that has it again.
+# tests/demo/fixtures/demo.manifest.js, says nlink 2): build from a copy that has it again.
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cp -a tree "$work/tree"

@@ -1,6 +1,8 @@
 // find with predicates: -name GLOB, -path GLOB, -type f|d|l|b|c|p|s, -size [+-]N[ckMG], -mtime [+-]DAYS,
 // -newer FILE, -user UID, -perm MODE, -empty; all must hold (an AND, as find's default).
 // rumpjs --image disk.img run scripts/find.js /ffs -type f -name '*.txt' -size +1k
+import { childPath } from 'rumpjs:format';
+
 const [root = '/ffs', ...args] = process.argv.slice(2);
 const glob = (g) => new RegExp('^' + g.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$');
 const TYPES = { f: 0o100000, d: 0o040000, l: 0o120000, b: 0o060000, c: 0o020000, p: 0o010000, s: 0o140000 };
@@ -31,6 +33,6 @@ for (let i = 0; i < args.length; i++) {
 function walk(p) {
   const st = fs.lstatSync(p);
   if (preds.every((f) => f(p, st))) console.log(p);
-  if (st.isDirectory()) for (const name of fs.readdirSync(p).sort()) walk(p === '/' ? `/${name}` : `${p}/${name}`);
+  if (st.isDirectory()) for (const name of fs.readdirSync(p).sort()) walk(childPath(p, name));
 }
 walk(root);

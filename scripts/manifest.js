@@ -1,12 +1,14 @@
 // A checksum manifest: one JSON line per file under PATH, in path order —
 // {path, type, mode, uid, gid, size, mtime, sha256} for files, {…, target} for symbolic links.
 // rumpjs --image disk.img run scripts/manifest.js [/ffs] > manifest.jsonl
+import { childPath } from 'rumpjs:format';
+
 const root = process.argv[2] ?? '/ffs';
 const TYPES = { 0o010000: 'fifo', 0o020000: 'char', 0o040000: 'dir', 0o060000: 'block', 0o100000: 'file', 0o120000: 'link', 0o140000: 'socket' };
 
 export function* entries(dir) {
   for (const name of fs.readdirSync(dir).sort()) {
-    const p = dir === '/' ? `/${name}` : `${dir}/${name}`;
+    const p = childPath(dir, name);
     const st = fs.lstatSync(p);
     yield [p, st];
     if (st.isDirectory()) yield* entries(p);

@@ -1,8 +1,9 @@
 // The rumpjs web page: no framework, no build step. Every request carries the token the page was opened
-// with (?token=…), as a header for API calls and in the query for download links.
-'use strict';
+// with (?token=…), as a header for API calls and in the query for download links and for format.js, the
+// formatters the shell commands use too (scripts/lib/format.js), imported here as the module it is.
 
 const token = new URLSearchParams(location.search).get('token') || '';
+const { humanize, childPath, parentPath } = await import(`./format.js?token=${encodeURIComponent(token)}`);
 const $ = (sel) => document.querySelector(sel);
 // How long to wait for an answer: the server answers within its request timeout plus a grace (status
 // says how long); a little more here so that its own message (busy, stopped) is what the page shows.
@@ -53,16 +54,6 @@ async function apiJson(path, body) {
 
 // ---------------------------------------------------------------- status: boot log and mounts
 
-function human(n) {
-  const u = ['B', 'K', 'M', 'G', 'T'];
-  let i = 0;
-  while (n >= 1024 && i < u.length - 1) {
-    n /= 1024;
-    i++;
-  }
-  return i === 0 ? `${n}B` : `${n < 10 ? n.toFixed(1) : Math.round(n)}${u[i]}`;
-}
-
 async function loadStatus() {
   try {
     const s = await apiJson('/api/status');
@@ -82,7 +73,7 @@ async function loadStatus() {
       if (m.type === 'ffs') actions.append(el('button', { class: 'small', onclick: () => showInfo(m.dir) }, 'info'));
       const dir = el('td', { class: 'name' }, el('a', { title: 'browse ' + m.dir, onclick: () => browse(m.dir) }, m.dir));
       tb.append(el('tr', {}, el('td', {}, m.spec), dir, el('td', {}, m.type), el('td', {}, m.readonly ? 'read-only' : 'read-write'),
-        el('td', { class: 'num' }, m.size !== undefined ? human(m.size) : '-'), el('td', { class: 'num' }, m.free !== undefined ? human(m.free) : '-'), actions));
+        el('td', { class: 'num' }, m.size !== undefined ? humanize(m.size) : '-'), el('td', { class: 'num' }, m.free !== undefined ? humanize(m.free) : '-'), actions));
     }
   } catch (e) {
     $('#dmesg').textContent = 'error: ' + e.message;
@@ -172,10 +163,6 @@ function historyKeys(ev) {
 let cwd = '/';
 let viewing = null;
 
-function joinPath(dir, name) {
-  return dir === '/' ? '/' + name : dir + '/' + name;
-}
-
 function crumbs(p) {
   const nav = $('#crumbs');
   nav.replaceChildren();
@@ -198,11 +185,11 @@ async function browse(p) {
     const r = await apiJson('/api/list?path=' + encodeURIComponent(p));
     tb.replaceChildren();
     if (p !== '/') {
-      const up = p.replace(/\/[^/]+$/, '') || '/';
+      const up = parentPath(p);
       tb.append(el('tr', {}, el('td', {}, 'd'), el('td'), el('td'), el('td'), el('td'), el('td', { class: 'name' }, el('a', { onclick: () => browse(up) }, '..')), el('td')));
     }
     for (const e of r.entries) {
-      const full = joinPath(p, e.name);
+      const full = childPath(p, e.name);
       let name;
       if (e.type === 'd') name = el('a', { onclick: () => browse(full) }, e.name + '/');
       else if (e.type === 'f' || (e.type === 'l' && e.targetType === 'f')) name = el('a', { onclick: () => openFile(full, 'auto') }, e.name);
@@ -267,7 +254,8 @@ async function openFile(p, how) {
   }
 }
 
-document.addEventListener('DOMContentLoaded', () => {
+// A module runs once the document is parsed (DOMContentLoaded may be over by the time format.js is in).
+function start() {
   $('#command-form').addEventListener('submit', runInput);
   $('#command').addEventListener('keydown', historyKeys);
   $('#refresh-dmesg').addEventListener('click', (e) => {
@@ -280,4 +268,6 @@ document.addEventListener('DOMContentLoaded', () => {
   if (!token) print('This page was opened without its token: requests will be refused. Open the URL rumpjs serve printed.\n', 'err');
   loadStatus();
   browse('/');
-});
+}
+
+start();

@@ -1,5 +1,5 @@
 //! The rumpjs binary driven as a user would: exit codes, stack traces, error shapes, the permission model,
-//! limits, images, and the JavaScript suites in tests/js (every binding reached; wrong arguments to every
+//! limits, images, and the JavaScript suites in tests/bindings (every binding reached; wrong arguments to every
 //! binding).
 
 #[path = "../../tests/support/skip.rs"]
@@ -36,7 +36,7 @@ fn scratch(name: &str) -> PathBuf {
 }
 
 fn js_suite(file: &str) -> Output {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/js").join(file);
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/bindings").join(file);
     rumpjs(&["--timeout", "120", "run", p.to_str().unwrap()])
 }
 
@@ -553,7 +553,7 @@ fn partition_option_picks_an_mbr_partition() {
     assert!(err(&o).contains(r#"partition "3" not found"#), "{}", err(&o));
 }
 
-/// tests/js/globals.js: errno constants against NetBSD's errno.h and on real errors, `path` against
+/// tests/bindings/globals.js: errno constants against NetBSD's errno.h and on real errors, `path` against
 /// Node's results, the node: module forms, console's streams and table, and rump.mount of partitions
 /// a and e of the disklabel fixture (read-only and on an overlay) leaving the image as it was.
 #[test]
@@ -565,7 +565,7 @@ fn globals_errno_path_console_and_partitions_from_javascript() {
     flate2::read::GzDecoder::new(std::fs::File::open(&src).unwrap()).read_to_end(&mut disk).unwrap();
     let img = d.join("disk.img");
     std::fs::write(&img, &disk).unwrap();
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/js/globals.js");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/bindings/globals.js");
     let o = rumpjs(&[
         "--allow-host",
         d.to_str().unwrap(),

@@ -1,6 +1,7 @@
-//! Runs our JavaScript suites (tests/*.test.js at the top of the workspace: NetBSD's VFS conformance cases
-//! on tmpfs and FFS, the 2012 demo end to end) with `rumpjs test`, so `cargo test --workspace` covers
-//! them: any failing case fails this test, with the runner's report in the panic message.
+//! Runs our JavaScript suites (the *.test.js files under tests/ at the top of the workspace: NetBSD's VFS
+//! conformance cases on tmpfs and FFS in tests/vfs, the 2012 demo end to end in tests/demo, the built-in
+//! libraries in tests/scripts-lib) with `rumpjs test`, so `cargo test --workspace` covers them: any
+//! failing case fails this test, with the runner's report in the panic message.
 
 use std::path::Path;
 use std::process::Command;
@@ -26,8 +27,19 @@ fn javascript_suites_pass() {
         .next()
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("unexpected closing line {last:?}\n{out}"));
-    assert!(passed >= 200, "only {passed} JavaScript cases passed:\n{out}");
-    for f in ["t_vnops", "t_vfsops", "t_ro", "t_unpriv", "t_io", "demo2012"] {
+    assert!(passed >= 300, "only {passed} JavaScript cases passed:\n{out}");
+    let suites = [
+        "vfs/t_vnops",
+        "vfs/t_vfsops",
+        "vfs/t_ro",
+        "vfs/t_unpriv",
+        "vfs/t_io",
+        "vfs/differential",
+        "demo/demo2012",
+        "scripts-lib/assert",
+        "scripts-lib/format",
+    ];
+    for f in suites {
         assert!(out.contains(&format!("tests/{f}.test.js")), "tests/{f}.test.js did not run:\n{out}");
     }
 }

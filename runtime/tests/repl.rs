@@ -86,7 +86,7 @@ fn repl_on_an_image_with_the_other_commands() {
     std::fs::create_dir_all(&home).unwrap();
     let script = home.join("defs.js");
     std::fs::write(&script, "globalThis.loadedValue = 6 * 7;\n").unwrap();
-    let img = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/js/t_ro-ufs2-le.img");
+    let img = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vfs/fixtures/t_ro-ufs2-le.img");
     let before = std::fs::read(&img).unwrap();
     let mut cmd = Command::new(BIN);
     cmd.args(["repl", "--image", img.to_str().unwrap()]);
@@ -280,13 +280,13 @@ fn repl_keeps_declarations_runs_timers_at_the_prompt_and_stops_loops() {
     assert_eq!(status, expectrl::WaitStatus::Exited(p.get_process().pid(), 130));
 }
 
-/// The image `rumpjs` embeds is the demo tree its manifest describes (tests/fixtures/js/demo.manifest.js,
+/// The image `rumpjs` embeds is the demo tree its manifest describes (tests/demo/fixtures/demo.manifest.js,
 /// written from the host tree and demo/spec, not by rumpjs): every node's type, mode, owner, time, size,
 /// link count, device numbers, link target and content hash, read at the REPL (stdin not a terminal).
 #[test]
 fn the_embedded_demo_image_holds_what_its_manifest_says() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let text = std::fs::read_to_string(root.join("tests/fixtures/js/demo.manifest.js")).unwrap();
+    let text = std::fs::read_to_string(root.join("tests/demo/fixtures/demo.manifest.js")).unwrap();
     let json = text.split_once("export default").unwrap().1.trim().trim_end_matches(';');
     let manifest: serde_json::Value = serde_json::from_str(json).unwrap();
     let n = manifest["entries"].as_object().unwrap().len();

@@ -26,7 +26,7 @@ fn the_url_carries_a_random_token_and_every_request_needs_it() {
     assert_ne!(s.token, other.token);
 
     // Without the token: refused, with a clear text for pages and JSON for the API.
-    for path in ["/", "/index.html", "/app.js", "/style.css", "/favicon.ico"] {
+    for path in ["/", "/index.html", "/app.js", "/format.js", "/style.css", "/favicon.ico"] {
         let a = s.request("GET", path, &[], b"");
         assert_eq!(a.status, 403, "{path}");
         assert_eq!(a.header("x-content-type-options"), Some("nosniff"));
@@ -71,6 +71,9 @@ fn the_url_carries_a_random_token_and_every_request_needs_it() {
     assert_eq!(js.status, 200);
     assert!(js.header("content-type").unwrap().starts_with("text/javascript"));
     assert!(js.text().contains("X-Rumpjs-Token"));
+    // The module app.js imports (with the token): the formatters the shell commands use.
+    let format = s.request("GET", &format!("/format.js?token={}", s.token), &[], b"");
+    assert!(format.status == 200 && format.text().contains("export function humanize"), "{}", format.text());
     let css = s.request("GET", &format!("/style.css?token={}", s.token), &[], b"");
     assert_eq!((css.status, css.header("content-type").unwrap()), (200, "text/css; charset=utf-8"));
     let head = s.request("HEAD", &format!("/?token={}", s.token), &[], b"");

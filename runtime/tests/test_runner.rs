@@ -1,4 +1,4 @@
-//! Tests of `rumpjs test` itself, on the fixture files in runtime/tests/runner/ (named `*.js`, not
+//! Tests of `rumpjs test` itself, on the fixture files in tests/runner-fixtures/ (named `*.js`, not
 //! `*.test.js`, so that discovery never picks them up; they are passed to the runner by name): failures
 //! and their report (expected/actual, file:line), thrown errors and rejected promises, skip/only/todo,
 //! --filter, timeouts (asynchronous, and a synchronous endless loop stopped from outside), hooks, TAP
@@ -11,10 +11,10 @@ use std::time::{Duration, Instant};
 const BIN: &str = env!("CARGO_BIN_EXE_rumpjs");
 
 fn runner_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/runner")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/runner-fixtures")
 }
 
-/// `rumpjs test ARGS…` run from runtime/tests/runner (so reports name the fixtures by their short paths).
+/// `rumpjs test ARGS…` run from tests/runner-fixtures (so reports name the fixtures by their short paths).
 fn rumpjs_test(args: &[&str]) -> Output {
     Command::new(BIN)
         .current_dir(runner_dir())
@@ -67,7 +67,7 @@ fn block<'a>(report: &'a str, test: &str) -> Vec<&'a str> {
     v
 }
 
-/// Line number of the first line of runner/FILE containing `needle` (1-based).
+/// Line number of the first line of runner-fixtures/FILE containing `needle` (1-based).
 fn line_of(file: &str, needle: &str) -> usize {
     let text = std::fs::read_to_string(runner_dir().join(file)).unwrap();
     text.lines().position(|l| l.contains(needle)).unwrap_or_else(|| panic!("{needle:?} not in {file}")) + 1
@@ -218,8 +218,10 @@ fn a_timed_out_test_does_not_keep_the_run_waiting_for_its_timers() {
     assert!(t0.elapsed() < Duration::from_secs(15), "took {:?}", t0.elapsed());
 }
 
-/// Processes running `rumpjs test --child` on a path ending in `file`.
+/// Processes running `rumpjs test --child FILE` in the fixture directory, as `rumpjs_test` starts them (a
+/// zombie shows neither its command line nor its directory, and is gone once reaped).
 fn children_running(file: &str) -> Vec<String> {
+    let dir = runner_dir().canonicalize().unwrap();
     let mut found = Vec::new();
     for e in std::fs::read_dir("/proc").unwrap().flatten() {
         if !e.file_name().to_string_lossy().chars().all(|c| c.is_ascii_digit()) {
@@ -227,8 +229,8 @@ fn children_running(file: &str) -> Vec<String> {
         }
         let Ok(cmd) = std::fs::read(e.path().join("cmdline")) else { continue };
         let args: Vec<String> = cmd.split(|&b| b == 0).map(|a| String::from_utf8_lossy(a).into_owned()).collect();
-        if args.iter().any(|a| a == "--child") && args.iter().any(|a| a.ends_with(file)) {
-            // A zombie not yet reaped is gone for our purpose only once reaped: count it too.
+        let here = std::fs::read_link(e.path().join("cwd")).is_ok_and(|c| c == dir);
+        if here && args.iter().any(|a| a == "--child") && args.iter().any(|a| a == file) {
             found.push(format!("{}: {}", e.file_name().to_string_lossy(), args.join(" ")));
         }
     }
@@ -250,8 +252,7 @@ fn a_synchronous_endless_loop_is_stopped_and_reported_and_no_process_lingers() {
     assert!(!report.contains("never reached"), "{report}");
     // Stopped at the timeout plus the runner's grace (5 s), not later.
     assert!(took < Duration::from_secs(15), "took {took:?}");
-    assert_eq!(children_running("runner/loop.js"), Vec::<String>::new(), "a test process outlived the run");
-    assert_eq!(children_running("/loop.js"), Vec::<String>::new(), "a test process outlived the run");
+    assert_eq!(children_running("loop.js"), Vec::<String>::new(), "a test process outlived the run");
 }
 
 #[test]
@@ -503,7 +504,7 @@ fn the_test_directory_is_readable_not_writable() {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("test_runner-grant");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    let image = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/js/ufs1-le.img");
+    let image = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vfs/fixtures/ufs1-le.img");
     let before = std::fs::read(&image).unwrap();
     std::fs::write(dir.join("image.img"), &before).unwrap();
     std::fs::copy(runner_dir().join("grant.js"), dir.join("grant.js")).unwrap();
@@ -521,7 +522,7 @@ fn images_from_the_command_line_read_only_overlay_and_read_write() {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("test_runner-image");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/js/ufs2-be.img");
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vfs/fixtures/ufs2-be.img");
     let image = dir.join("scratch.img");
     let before = std::fs::read(&fixture).unwrap();
     std::fs::write(&image, &before).unwrap();

@@ -2,161 +2,25 @@
 // the REPL (`.ls -l /ffs`), the one-shot CLI (`rumpjs ls IMAGE /`) and the web page. Each command takes
 // its arguments and an `io` ({ out(text | Uint8Array), err(text), columns, commands }) and returns an exit
 // status (`commands`: the caller's own commands, { name: { usage, help } }, that help NAME describes).
-// They use only the kernel's `fs`, `path` and `rump` objects.
+// They reach the kernel only through its `fs`, `path` and `rump` objects. Their command line is read by
+// cmdline.js (OPTION_SPECS holds every command's options), find is find.js, and what they print of a
+// file (modes, sizes, times) is format.js's.
 
 import fs from 'fs';
 import path from 'path';
 import { inspect } from './inspect.js';
+import { S_IFMT, strmode, flagsString, humanize, statTime, lsDate, major, minor } from './format.js';
+import { UsageError, tokenize, getopt, parseOptions, errLine, sortNames } from './cmdline.js';
+import { find } from './find.js';
 
-const S_IFMT = 0o170000;
-const TYPE_CHAR = { 0o010000: 'p', 0o020000: 'c', 0o040000: 'd', 0o060000: 'b', 0o100000: '-', 0o120000: 'l', 0o140000: 's', 0o160000: 'w' };
+export { UsageError, tokenize, getopt };
+
 const TYPE_NAME = {
   0o010000: 'fifo', 0o020000: 'character special file', 0o040000: 'directory', 0o060000: 'block special file',
   0o100000: 'regular file', 0o120000: 'symbolic link', 0o140000: 'socket',
 };
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-
-/// File flags as NetBSD's ls -o and stat show them (flags_to_string).
-const FLAG_NAMES = [
-  [0x00000001, 'nodump'], [0x00000002, 'uchg'], [0x00000004, 'uappnd'], [0x00000008, 'opaque'],
-  [0x00010000, 'arch'], [0x00020000, 'schg'], [0x00040000, 'sappnd'], [0x00200000, 'snap'],
-];
-
-export class UsageError extends Error {}
 
 // ---------------------------------------------------------------- helpers
-
-/// Splits a command line into words: quotes ('…', "…") and backslash escapes as a shell does.
-export function tokenize(line) {
-  const words = [];
-  let cur = null;
-  let i = 0;
-  while (i < line.length) {
-    const c = line[i];
-    if (c === ' ' || c === '\t' || c === '\n') {
-      if (cur !== null) words.push(cur);
-      cur = null;
-      i++;
-    } else if (c === "'") {
-      const j = line.indexOf("'", i + 1);
-      if (j < 0) throw new UsageError('unterminated quote');
-      cur = (cur ?? '') + line.slice(i + 1, j);
-      i = j + 1;
-    } else if (c === '"') {
-      let s = '';
-      i++;
-      while (i < line.length && line[i] !== '"') {
-        if (line[i] === '\\' && i + 1 < line.length && '"\\$`'.includes(line[i + 1])) i++;
-        s += line[i++];
-      }
-      if (i >= line.length) throw new UsageError('unterminated quote');
-      cur = (cur ?? '') + s;
-      i++;
-    } else if (c === '\\' && i + 1 < line.length) {
-      cur = (cur ?? '') + line[i + 1];
-      i += 2;
-    } else {
-      cur = (cur ?? '') + c;
-      i++;
-    }
-  }
-  if (cur !== null) words.push(cur);
-  return words;
-}
-
-/// getopt(3): `spec` lists flag letters, a letter followed by ':' takes a value. Returns { opts, args }.
-export function getopt(argv, spec) {
-  const opts = {};
-  let i = 0;
-  for (; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--') {
-      i++;
-      break;
-    }
-    if (!a.startsWith('-') || a === '-') break;
-    for (let j = 1; j < a.length; j++) {
-      const ch = a[j];
-      const k = spec.indexOf(ch);
-      if (k < 0) throw new UsageError(`unknown option -- ${ch}`);
-      if (spec[k + 1] === ':') {
-        const v = j + 1 < a.length ? a.slice(j + 1) : argv[++i];
-        if (v === undefined) throw new UsageError(`option requires an argument -- ${ch}`);
-        opts[ch] = v;
-        break;
-      }
-      opts[ch] = (opts[ch] || 0) + 1;
-    }
-  }
-  return { opts, args: argv.slice(i) };
-}
-
-export function modeString(mode) {
-  const t = TYPE_CHAR[mode & S_IFMT] || '?';
-  const r = (b, ch) => (mode & b ? ch : '-');
-  let s = t;
-  s += r(0o400, 'r') + r(0o200, 'w');
-  s += mode & 0o4000 ? (mode & 0o100 ? 's' : 'S') : r(0o100, 'x');
-  s += r(0o040, 'r') + r(0o020, 'w');
-  s += mode & 0o2000 ? (mode & 0o010 ? 's' : 'S') : r(0o010, 'x');
-  s += r(0o004, 'r') + r(0o002, 'w');
-  s += mode & 0o1000 ? (mode & 0o001 ? 't' : 'T') : r(0o001, 'x');
-  return s;
-}
-
-export function flagsString(flags) {
-  const names = FLAG_NAMES.filter(([b]) => flags & b).map(([, n]) => n);
-  return names.length ? names.join(',') : '-';
-}
-
-/// humanize_number as df -h / ls -h print it: 512B, 1.5K, 12M, 3.0G.
-export function human(n) {
-  const units = ['B', 'K', 'M', 'G', 'T', 'P'];
-  let u = 0;
-  let v = n;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  if (u === 0) return `${n}B`;
-  return v < 10 ? `${v.toFixed(1)}${units[u]}` : `${Math.round(v)}${units[u]}`;
-}
-
-function pad2(n) {
-  return String(n).padStart(2, '0');
-}
-
-/// ls -l's date: "Jun  1 12:00" within six months of now, "Jun  1  2012" otherwise (UTC).
-export function lsDate(ms, nowMs) {
-  const d = new Date(ms);
-  const recent = Math.abs(nowMs - ms) < 182.5 * 86400 * 1000;
-  const day = String(d.getUTCDate()).padStart(2, ' ');
-  const tail = recent ? `${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}` : ` ${d.getUTCFullYear()}`;
-  return `${MONTHS[d.getUTCMonth()]} ${day} ${tail}`;
-}
-
-function isoTime(ms, ns) {
-  const d = new Date(Math.floor(ms));
-  const frac = ns !== undefined ? String(ns).padStart(9, '0') : String(Math.round((ms % 1000) * 1e6)).padStart(9, '0');
-  return `${d.getUTCFullYear()}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())} ${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}.${frac} +0000`;
-}
-
-function major(rdev) {
-  return (rdev & 0x000fff00) >>> 8;
-}
-function minor(rdev) {
-  return ((rdev & 0xfff00000) >>> 12) | (rdev & 0xff);
-}
-
-/// "ls: /x: No such file or directory" from an errno-carrying error.
-function errLine(cmd, e, p) {
-  if (e && e.code && typeof e.message === 'string') {
-    let m = e.message.replace(/^[A-Z0-9]+: /, '').replace(/, \w+ '.*'$/, '');
-    m = m.charAt(0).toUpperCase() + m.slice(1);
-    return `${cmd}: ${p !== undefined ? p + ': ' : ''}${m}\n`;
-  }
-  return `${cmd}: ${p !== undefined ? p + ': ' : ''}${e && e.message ? e.message : String(e)}\n`;
-}
 
 function text(s) {
   return s.endsWith('\n') ? s : s + '\n';
@@ -179,14 +43,10 @@ function columns(names, width) {
   return out;
 }
 
-function sortNames(a, b) {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 // ---------------------------------------------------------------- the commands
 
 function ls(argv, io) {
-  const { opts, args } = getopt(argv, 'laAdiRhnoF1');
+  const { opts, args } = parseOptions('ls', argv);
   const long = opts.l || opts.n || opts.o;
   const all = opts.a;
   const almost = opts.A;
@@ -212,14 +72,14 @@ function ls(argv, io) {
       return opts.i ? names.map((n, k) => `${entries[k][1].ino} ${n}\n`).join('') : columns(names, opts['1'] ? 0 : io.columns);
     }
     const rows = entries.map(([n, st]) => {
-      const size = st.isCharacterDevice() || st.isBlockDevice() ? `${major(st.rdev)}, ${minor(st.rdev)}` : opts.h ? human(st.size) : String(st.size);
+      const size = st.isCharacterDevice() || st.isBlockDevice() ? `${major(st.rdev)}, ${minor(st.rdev)}` : opts.h ? humanize(st.size) : String(st.size);
       let name = decorate(n, st, opts);
       if (st.isSymbolicLink()) {
         try {
           name += ' -> ' + fs.readlinkSync(dir === null ? n : path.join(dir, n));
         } catch {}
       }
-      return [opts.i ? String(st.ino) : null, modeString(st.mode), String(st.nlink), String(st.uid), String(st.gid), opts.o ? flagsString(st.flags || 0) : null, size, lsDate(st.mtimeMs, now), name];
+      return [opts.i ? String(st.ino) : null, strmode(st.mode), String(st.nlink), String(st.uid), String(st.gid), opts.o ? flagsString(st.flags || 0) : null, size, lsDate(st.mtimeMs, now), name];
     });
     const widths = [];
     for (const r of rows) r.forEach((c, k) => (widths[k] = Math.max(widths[k] || 0, c === null ? 0 : c.length)));
@@ -295,7 +155,7 @@ function decorate(name, st, opts) {
 }
 
 function cat(argv, io) {
-  const { args } = getopt(argv, '');
+  const { args } = parseOptions('cat', argv);
   let status = 0;
   for (const f of args.length ? args : []) {
     try {
@@ -310,7 +170,7 @@ function cat(argv, io) {
 }
 
 function stat(argv, io) {
-  const { opts, args } = getopt(argv, 'L');
+  const { opts, args } = parseOptions('stat', argv);
   if (!args.length) throw new UsageError('usage: stat [-L] file ...');
   let status = 0;
   for (const f of args) {
@@ -324,12 +184,12 @@ function stat(argv, io) {
         `  File: ${name}\n` +
           `  Size: ${String(st.size).padEnd(12)}Blocks: ${String(st.blocks).padEnd(10)}IO Block: ${String(st.blksize).padEnd(7)}${type}\n` +
           `Device: ${String(st.dev).padEnd(11)}Inode: ${String(st.ino).padEnd(11)}Links: ${st.nlink}${dev}\n` +
-          `Access: (${(st.mode & 0o7777).toString(8).padStart(4, '0')}/${modeString(st.mode)})  Uid: ${st.uid}  Gid: ${st.gid}\n` +
+          `Access: (${(st.mode & 0o7777).toString(8).padStart(4, '0')}/${strmode(st.mode)})  Uid: ${st.uid}  Gid: ${st.gid}\n` +
           ` Flags: ${flagsString(st.flags || 0)}   Gen: ${st.gen ?? '-'}\n` +
-          `Access: ${isoTime(st.atimeMs, st.atimeNs)}\n` +
-          `Modify: ${isoTime(st.mtimeMs, st.mtimeNs)}\n` +
-          `Change: ${isoTime(st.ctimeMs, st.ctimeNs)}\n` +
-          ` Birth: ${isoTime(st.birthtimeMs, st.birthtimeNs)}\n`,
+          `Access: ${statTime(st.atimeMs)}\n` +
+          `Modify: ${statTime(st.mtimeMs)}\n` +
+          `Change: ${statTime(st.ctimeMs)}\n` +
+          ` Birth: ${statTime(st.birthtimeMs)}\n`,
       );
     } catch (e) {
       io.err(errLine('stat', e, f));
@@ -377,7 +237,7 @@ function parseCount(s, what) {
 }
 
 function hexdump(argv, io) {
-  const { opts, args } = getopt(argv, 'n:s:C');
+  const { opts, args } = parseOptions('hexdump', argv);
   if (args.length !== 1) throw new UsageError('usage: hexdump [-n length] [-s skip] file');
   const skip = opts.s !== undefined ? parseCount(opts.s, 'skip') : 0;
   const limit = opts.n !== undefined ? parseCount(opts.n, 'length') : 64 * 1024;
@@ -386,7 +246,7 @@ function hexdump(argv, io) {
     const buf = new Uint8Array(Math.min(limit, 16 << 20));
     const n = fs.readSync(fd, buf, 0, buf.length, skip);
     io.out(hexdumpBytes(buf.subarray(0, n), skip));
-    if (opts.n === undefined && n === buf.length) io.out(`(first ${human(buf.length)} shown; use -n and -s for more)\n`);
+    if (opts.n === undefined && n === buf.length) io.out(`(first ${humanize(buf.length)} shown; use -n and -s for more)\n`);
   } finally {
     fs.closeSync(fd);
   }
@@ -410,7 +270,7 @@ const MOUNT_OPTIONS = {
 const MOUNT_USAGE = 'usage: mount [-rw] TYPE SPEC DIR [rw] [opt[=value] ...]  (or mount [-rw] -t TYPE [-o opt,...] SPEC DIR)';
 
 function mount(argv, io) {
-  const { opts, args } = getopt(argv, 'rt:o:w');
+  const { opts, args } = parseOptions('mount', argv);
   if (args.length === 0 && !opts.t) {
     for (const m of rump.mounts()) io.out(`${m.from} on ${m.on} type ${m.type} (${mountFlags(m)})\n`);
     return 0;
@@ -476,14 +336,14 @@ function mount(argv, io) {
 }
 
 function umount(argv, io) {
-  const { opts, args } = getopt(argv, 'f');
+  const { opts, args } = parseOptions('umount', argv);
   if (args.length === 0) throw new UsageError('usage: umount [-f] DIR ...');
   for (const d of args) rump.unmount(d, opts.f ? { force: true } : undefined);
   return 0;
 }
 
 function df(argv, io) {
-  const { opts, args } = getopt(argv, 'hikat:');
+  const { opts, args } = parseOptions('df', argv);
   const rows = [];
   // With paths: the file systems holding them (statvfs names its mount); without: every mount.
   let targets;
@@ -509,7 +369,7 @@ function df(argv, io) {
     if (opts.i) {
       const iused = s.files - s.ffree;
       rows.push([m.from, String(iused), String(s.ffree), s.files ? Math.round((iused * 100) / s.files) + '%' : '-', m.on]);
-    } else if (opts.h) rows.push([m.from, human(size), human(used), human(avail), cap, m.on]);
+    } else if (opts.h) rows.push([m.from, humanize(size), humanize(used), humanize(avail), cap, m.on]);
     else rows.push([m.from, String(Math.floor(size / 1024)), String(Math.floor(used / 1024)), String(Math.floor(avail / 1024)), cap, m.on]);
   }
   const head = opts.i ? ['Filesystem', 'iused', 'ifree', '%iused', 'Mounted on'] : opts.h ? ['Filesystem', 'Size', 'Used', 'Avail', '%Cap', 'Mounted on'] : ['Filesystem', '1K-blocks', 'Used', 'Avail', '%Cap', 'Mounted on'];
@@ -543,7 +403,7 @@ function dmesg(argv, io) {
 }
 
 function info(argv, io) {
-  const { opts, args } = getopt(argv, 'j');
+  const { opts, args } = parseOptions('info', argv);
   const targets = args.length ? args : rump.mounts().filter((m) => m.type === 'ffs').map((m) => m.on);
   if (!targets.length) {
     io.err('info: no FFS is mounted; name a mount point or image\n');
@@ -557,7 +417,7 @@ function info(argv, io) {
 }
 
 function cd(argv, io) {
-  const { args } = getopt(argv, '');
+  const { args } = parseOptions('cd', argv);
   process.chdir(args[0] || '/');
   return 0;
 }
@@ -567,245 +427,11 @@ function pwd(argv, io) {
   return 0;
 }
 
-/// Walks `root` depth first (pre-order), calling visit(path, stats, depth); children sorted by name.
-/// Does not follow symbolic links; never enters a directory twice (corrupt images can loop).
-function walk(root, visit, errs, maxDepth) {
-  const seen = new Set();
-  const go = (p, st, depth) => {
-    if (visit(p, st, depth) === false) return;
-    if (!st.isDirectory() || depth >= maxDepth) return;
-    const key = `${st.dev}:${st.ino}`;
-    if (seen.has(key)) return;
-    seen.add(key);
-    let names;
-    try {
-      names = fs.readdirSync(p).sort(sortNames);
-    } catch (e) {
-      errs(e, p);
-      return;
-    }
-    for (const n of names) {
-      const c = p === '/' ? '/' + n : p + '/' + n;
-      let cst;
-      try {
-        cst = fs.lstatSync(c);
-      } catch (e) {
-        errs(e, c);
-        continue;
-      }
-      go(c, cst, depth + 1);
-    }
-  };
-  go(root, fs.lstatSync(root), 0);
-}
-
-function globToRegExp(glob, icase) {
-  let re = '^';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i];
-    if (c === '*') re += '.*';
-    else if (c === '?') re += '.';
-    else if (c === '[') {
-      const j = glob.indexOf(']', i + 2);
-      if (j < 0) re += '\\[';
-      else {
-        let cls = glob.slice(i + 1, j);
-        if (cls.startsWith('!')) cls = '^' + cls.slice(1);
-        re += '[' + cls.replace(/\\/g, '\\\\') + ']';
-        i = j;
-      }
-    } else if (c === '\\' && i + 1 < glob.length) re += '\\' + glob[++i];
-    else re += c.replace(/[.+^${}()|\\]/g, '\\$&');
-  }
-  return new RegExp(re + '$', icase ? 'is' : 's');
-}
-
-/// find's numeric argument: "+N" more than, "-N" less than, "N" exactly.
-function cmpNum(spec, value) {
-  if (spec.startsWith('+')) return value > Number(spec.slice(1));
-  if (spec.startsWith('-')) return value < Number(spec.slice(1));
-  return value === Number(spec);
-}
-
-function find(argv, io) {
-  let i = 0;
-  const roots = [];
-  while (i < argv.length && !argv[i].startsWith('-') && argv[i] !== '!' && argv[i] !== '(') roots.push(argv[i++]);
-  if (!roots.length) roots.push('.');
-  const toks = argv.slice(i);
-  let pos = 0;
-  let maxDepth = Infinity;
-  let minDepth = 0;
-  let hasAction = false;
-  const now = Date.now();
-  const peek = () => toks[pos];
-  const next = (what) => {
-    if (pos >= toks.length) throw new UsageError(`find: ${what} needs an argument`);
-    return toks[pos++];
-  };
-  // expr := or ; or := and ('-o' and)* ; and := not (['-a'] not)* ; not := ('!'|'-not') not | primary
-  const parseOr = () => {
-    let l = parseAnd();
-    while (peek() === '-o' || peek() === '-or') {
-      pos++;
-      const r = parseAnd();
-      const a = l;
-      l = (p, st) => a(p, st) || r(p, st);
-    }
-    return l;
-  };
-  const parseAnd = () => {
-    let l = parseNot();
-    while (pos < toks.length && peek() !== '-o' && peek() !== '-or' && peek() !== ')') {
-      if (peek() === '-a' || peek() === '-and') pos++;
-      const r = parseNot();
-      const a = l;
-      l = (p, st) => a(p, st) && r(p, st);
-    }
-    return l;
-  };
-  const parseNot = () => {
-    if (peek() === '!' || peek() === '-not') {
-      pos++;
-      const e = parseNot();
-      return (p, st) => !e(p, st);
-    }
-    return parsePrimary();
-  };
-  const parsePrimary = () => {
-    const t = next('expression');
-    switch (t) {
-      case '(': {
-        const e = parseOr();
-        if (next(')') !== ')') throw new UsageError('find: missing )');
-        return e;
-      }
-      case '-name':
-      case '-iname': {
-        const re = globToRegExp(next(t), t === '-iname');
-        return (p) => re.test(path.basename(p));
-      }
-      case '-path':
-      case '-ipath': {
-        const re = globToRegExp(next(t), t === '-ipath');
-        return (p) => re.test(p);
-      }
-      case '-type': {
-        const ty = next(t);
-        const want = { f: 0o100000, d: 0o040000, l: 0o120000, p: 0o010000, c: 0o020000, b: 0o060000, s: 0o140000 }[ty];
-        if (want === undefined) throw new UsageError(`find: -type: ${ty}: unknown type`);
-        return (p, st) => (st.mode & S_IFMT) === want;
-      }
-      case '-size': {
-        const m = /^([+-]?)(\d+)([ckMG]?)$/.exec(next(t));
-        if (!m) throw new UsageError('find: -size: bad size');
-        const unit = { '': 512, c: 1, k: 1024, M: 1 << 20, G: 1 << 30 }[m[3]];
-        return (p, st) => cmpNum(m[1] + m[2], Math.ceil(st.size / unit));
-      }
-      case '-mtime':
-      case '-atime':
-      case '-ctime': {
-        const n = next(t);
-        const f = t.slice(1, 2) + 'timeMs';
-        return (p, st) => cmpNum(n, Math.floor((now - st[f]) / 86400000));
-      }
-      case '-mmin': {
-        const n = next(t);
-        return (p, st) => cmpNum(n, Math.ceil((now - st.mtimeMs) / 60000));
-      }
-      case '-newer': {
-        const ref = fs.statSync(next(t)).mtimeMs;
-        return (p, st) => st.mtimeMs > ref;
-      }
-      case '-user':
-      case '-uid': {
-        const n = next(t);
-        return (p, st) => cmpNum(n, st.uid);
-      }
-      case '-group':
-      case '-gid': {
-        const n = next(t);
-        return (p, st) => cmpNum(n, st.gid);
-      }
-      case '-links': {
-        const n = next(t);
-        return (p, st) => cmpNum(n, st.nlink);
-      }
-      case '-inum': {
-        const n = next(t);
-        return (p, st) => cmpNum(n, st.ino);
-      }
-      case '-perm': {
-        const s = next(t);
-        const any = s.startsWith('/') || s.startsWith('+');
-        const all = s.startsWith('-');
-        const m = parseInt(any || all ? s.slice(1) : s, 8);
-        if (Number.isNaN(m)) throw new UsageError('find: -perm: octal mode expected');
-        return (p, st) => (any ? (st.mode & m) !== 0 : all ? (st.mode & m) === m : (st.mode & 0o7777) === m);
-      }
-      case '-flags': {
-        const s = next(t);
-        const bits = s.split(',').reduce((acc, n) => acc | (FLAG_NAMES.find(([, fn]) => fn === n) || [0])[0], 0);
-        return (p, st) => ((st.flags || 0) & bits) === bits;
-      }
-      case '-empty':
-        return (p, st) => (st.isDirectory() ? fs.readdirSync(p).length === 0 : st.isFile() && st.size === 0);
-      case '-maxdepth':
-        maxDepth = Number(next(t));
-        return () => true;
-      case '-mindepth':
-        minDepth = Number(next(t));
-        return () => true;
-      case '-true':
-        return () => true;
-      case '-false':
-        return () => false;
-      case '-print':
-        hasAction = true;
-        return (p) => (io.out(p + '\n'), true);
-      case '-print0':
-        hasAction = true;
-        return (p) => (io.out(p + '\0'), true);
-      case '-ls':
-        hasAction = true;
-        return (p, st) => {
-          let name = p;
-          if (st.isSymbolicLink()) name += ' -> ' + fs.readlinkSync(p);
-          io.out(`${String(st.ino).padStart(7)} ${String(Math.ceil(st.blocks / 2)).padStart(6)} ${modeString(st.mode)} ${String(st.nlink).padStart(3)} ${String(st.uid).padEnd(8)} ${String(st.gid).padEnd(8)} ${String(st.size).padStart(9)} ${lsDate(st.mtimeMs, now)} ${name}\n`);
-          return true;
-        };
-      default:
-        throw new UsageError(`find: ${t}: unknown primary or operator`);
-    }
-  };
-  const expr = toks.length ? parseOr() : () => true;
-  if (pos < toks.length) throw new UsageError(`find: unexpected ${toks[pos]}`);
-  let status = 0;
-  const errs = (e, p) => {
-    io.err(errLine('find', e, p));
-    status = 1;
-  };
-  for (const r of roots) {
-    try {
-      walk(r, (p, st, depth) => {
-        if (depth >= minDepth && depth <= maxDepth) {
-          const ok = expr(p, st);
-          if (ok && !hasAction) io.out(p + '\n');
-        }
-        return depth < maxDepth;
-      }, errs, maxDepth);
-    } catch (e) {
-      errs(e, r);
-    }
-  }
-  return status;
-}
-
 function du(argv, io) {
-  const { opts, args } = getopt(argv, 'ashkd:x');
+  const { opts, args } = parseOptions('du', argv);
   const roots = args.length ? args : ['.'];
   const maxDepth = opts.s ? 0 : opts.d !== undefined ? Number(opts.d) : Infinity;
-  const show = (bytes, p) => io.out(`${opts.h ? human(bytes) : Math.ceil(bytes / 1024)}\t${p}\n`);
+  const show = (bytes, p) => io.out(`${opts.h ? humanize(bytes) : Math.ceil(bytes / 1024)}\t${p}\n`);
   let status = 0;
   for (const r of roots) {
     const seen = new Set();
@@ -851,7 +477,7 @@ function du(argv, io) {
 }
 
 function tree(argv, io) {
-  const { opts, args } = getopt(argv, 'aL:dl');
+  const { opts, args } = parseOptions('tree', argv);
   const root = args[0] || '.';
   const maxDepth = opts.L !== undefined ? Number(opts.L) : Infinity;
   let dirs = 0;
@@ -898,7 +524,7 @@ function tree(argv, io) {
 }
 
 function mkdir(argv, io) {
-  const { opts, args } = getopt(argv, 'pm:');
+  const { opts, args } = parseOptions('mkdir', argv);
   if (!args.length) throw new UsageError('usage: mkdir [-p] [-m mode] dir ...');
   const mode = opts.m !== undefined ? parseInt(opts.m, 8) : 0o777;
   for (const d of args) fs.mkdirSync(d, { recursive: !!opts.p, mode });
@@ -906,7 +532,7 @@ function mkdir(argv, io) {
 }
 
 function rm(argv, io) {
-  const { opts, args } = getopt(argv, 'rRfd');
+  const { opts, args } = parseOptions('rm', argv);
   if (!args.length) throw new UsageError('usage: rm [-rf] file ...');
   let status = 0;
   for (const f of args) {
@@ -922,13 +548,13 @@ function rm(argv, io) {
 }
 
 function rmdir(argv, io) {
-  const { args } = getopt(argv, '');
+  const { args } = parseOptions('rmdir', argv);
   for (const d of args) fs.rmdirSync(d);
   return 0;
 }
 
 function cp(argv, io) {
-  const { opts, args } = getopt(argv, 'rRp');
+  const { opts, args } = parseOptions('cp', argv);
   if (args.length < 2) throw new UsageError('usage: cp [-R] [-p] source ... target');
   const target = args.pop();
   let intoDir = false;
@@ -945,7 +571,7 @@ function cp(argv, io) {
 }
 
 function mv(argv, io) {
-  const { args } = getopt(argv, 'f');
+  const { args } = parseOptions('mv', argv);
   if (args.length < 2) throw new UsageError('usage: mv source ... target');
   const target = args.pop();
   let intoDir = false;
@@ -957,7 +583,7 @@ function mv(argv, io) {
 }
 
 function ln(argv, io) {
-  const { opts, args } = getopt(argv, 'sf');
+  const { opts, args } = parseOptions('ln', argv);
   if (args.length !== 2) throw new UsageError('usage: ln [-s] [-f] target link');
   if (opts.f) fs.rmSync(args[1], { force: true });
   if (opts.s) fs.symlinkSync(args[0], args[1]);
@@ -966,7 +592,7 @@ function ln(argv, io) {
 }
 
 function touch(argv, io) {
-  const { args } = getopt(argv, 'c');
+  const { args } = parseOptions('touch', argv);
   const now = new Date();
   for (const f of args) {
     if (!fs.existsSync(f)) fs.closeSync(fs.openSync(f, 'a'));
@@ -976,7 +602,7 @@ function touch(argv, io) {
 }
 
 function chmod(argv, io) {
-  const { args } = getopt(argv, 'h');
+  const { args } = parseOptions('chmod', argv);
   if (args.length < 2) throw new UsageError('usage: chmod octal-mode file ...');
   const mode = parseInt(args[0], 8);
   if (Number.isNaN(mode)) throw new UsageError('chmod: octal mode expected');
@@ -985,7 +611,7 @@ function chmod(argv, io) {
 }
 
 function chown(argv, io) {
-  const { opts, args } = getopt(argv, 'h');
+  const { opts, args } = parseOptions('chown', argv);
   if (args.length < 2) throw new UsageError('usage: chown uid[:gid] file ...');
   const [u, g] = args[0].split(':');
   for (const f of args.slice(1)) {
@@ -1010,13 +636,13 @@ function echo(argv, io) {
 }
 
 function readlink(argv, io) {
-  const { opts, args } = getopt(argv, 'f');
+  const { opts, args } = parseOptions('readlink', argv);
   for (const f of args) io.out((opts.f ? fs.realpathSync(f) : fs.readlinkSync(f)) + '\n');
   return 0;
 }
 
 function sha256(argv, io) {
-  const { args } = getopt(argv, '');
+  const { args } = parseOptions('sha256', argv);
   let status = 0;
   for (const f of args) {
     try {
@@ -1030,7 +656,7 @@ function sha256(argv, io) {
 }
 
 function get(argv, io) {
-  const { args } = getopt(argv, '');
+  const { args } = parseOptions('get', argv);
   if (args.length !== 2) throw new UsageError('usage: get KERNEL-PATH HOST-PATH');
   let dst = args[1];
   // Into an existing host directory, under the source's own name (as cp does).
@@ -1045,7 +671,7 @@ function get(argv, io) {
 }
 
 function put(argv, io) {
-  const { args } = getopt(argv, '');
+  const { args } = parseOptions('put', argv);
   if (args.length !== 2) throw new UsageError('usage: put HOST-PATH KERNEL-PATH');
   let dst = args[1];
   try {
@@ -1153,7 +779,7 @@ export function run(line, opts) {
   };
   // opts.commands: { name: { usage, help } } of the caller's own commands, for help NAME.
   const status = execute(line, { out: add, err: (s) => (err += s), columns: (opts && opts.columns) || 0, commands: opts && opts.commands });
-  if (truncated) out += `\n[output truncated at ${human(limit)}]\n`;
+  if (truncated) out += `\n[output truncated at ${humanize(limit)}]\n`;
   return { status, out, err };
 }
 

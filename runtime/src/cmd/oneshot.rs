@@ -116,40 +116,36 @@ fn execute(s: &mut Session, words: &[String]) -> i32 {
     }
 }
 
-/// The options of the one-shot commands that take a value (their getopt specs in commands.js), and
-/// find's primaries that do.
-fn value_options(cmd: &str) -> &'static [&'static str] {
-    match cmd {
-        "hexdump" => &["n", "s"],
-        "du" => &["d"],
-        "df" => &["t"],
-        "tree" => &["L"],
-        "mkdir" => &["m"],
-        "find" => &[
-            "-name",
-            "-iname",
-            "-path",
-            "-ipath",
-            "-type",
-            "-size",
-            "-mtime",
-            "-atime",
-            "-ctime",
-            "-mmin",
-            "-newer",
-            "-user",
-            "-uid",
-            "-group",
-            "-gid",
-            "-links",
-            "-inum",
-            "-perm",
-            "-flags",
-            "-maxdepth",
-            "-mindepth",
-        ],
-        _ => &[],
+/// The options that take a value, by command.
+type Takes = std::collections::HashMap<String, Vec<String>>;
+
+/// The options of the one-shot commands that take a value, and find's primaries that do: read from
+/// cmdline.js's OPTION_SPECS, the table the commands take their options from (there is no copy here).
+fn value_options(cmd: &str) -> &'static [String] {
+    static TAKES: std::sync::OnceLock<Takes> = std::sync::OnceLock::new();
+    let cmdline = crate::host::globals::LIBS.iter().find(|(n, _)| *n == "cmdline.js").map_or("", |(_, s)| *s);
+    TAKES.get_or_init(|| option_specs(cmdline).unwrap_or_default()).get(cmd).map_or(&[], Vec::as_slice)
+}
+
+/// cmdline.js's `OPTION_SPECS` literal (JSON: `{"getopt": {cmd: spec}, "find": [primary, …]}`) as the
+/// options that take a value: for each command the letters its getopt spec follows with ':', and for
+/// `find` the primaries listed.
+fn option_specs(cmdline_js: &str) -> Result<Takes, String> {
+    const START: &str = "export const OPTION_SPECS = ";
+    let at = cmdline_js.find(START).ok_or("cmdline.js has no OPTION_SPECS")? + START.len();
+    let len = cmdline_js[at..].find("\n};").ok_or("OPTION_SPECS has no closing '};' line")? + 2;
+    let v: serde_json::Value =
+        serde_json::from_str(&cmdline_js[at..at + len]).map_err(|e| format!("OPTION_SPECS: {e}"))?;
+    let mut takes = Takes::new();
+    for (cmd, spec) in v["getopt"].as_object().ok_or("OPTION_SPECS.getopt is not an object")? {
+        let spec: Vec<char> = spec.as_str().ok_or("a getopt spec is not a string")?.chars().collect();
+        let letters = spec.windows(2).filter(|w| w[0] != ':' && w[1] == ':').map(|w| w[0].to_string()).collect();
+        takes.insert(cmd.clone(), letters);
     }
+    let find = v["find"].as_array().ok_or("OPTION_SPECS.find is not an array")?;
+    let find = find.iter().map(|p| p.as_str().map(str::to_string)).collect::<Option<Vec<_>>>();
+    takes.insert("find".to_string(), find.ok_or("a find primary is not a string")?);
+    Ok(takes)
 }
 
 /// Where IMAGE is among a one-shot command's words: the first that is not an option (as getopt reads
@@ -163,7 +159,7 @@ fn image_word(cmd: &str, args: &[String]) -> Option<usize> {
             return (i + 1 < args.len()).then_some(i + 1);
         }
         if cmd == "find" {
-            if takes.contains(&w) {
+            if takes.iter().any(|t| t == w) {
                 i += 2;
                 continue;
             }
@@ -287,5 +283,32 @@ fn parent_or_dot(p: &Path) -> PathBuf {
     match p.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The table is cmdline.js's own (the one the commands' getopt calls read), so the two cannot disagree;
+    /// what can go wrong is the literal itself: it must parse, and name every one-shot command.
+    #[test]
+    fn option_specs_come_from_cmdline_js() {
+        let cmdline = crate::host::globals::LIBS.iter().find(|(n, _)| *n == "cmdline.js").map(|(_, s)| *s).unwrap();
+        let specs = option_specs(cmdline).unwrap();
+        for (cmd, _) in ONESHOT {
+            assert!(specs.contains_key(*cmd), "{cmd} has no OPTION_SPECS entry in cmdline.js");
+        }
+        assert_eq!(value_options("tree"), ["L"]);
+        assert_eq!(value_options("hexdump"), ["n", "s"]);
+        assert!(value_options("find").iter().any(|p| p == "-maxdepth"));
+        let words = |w: &[&str]| w.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(image_word("tree", &words(&["-aL", "1", "disk.img", "/"])), Some(2));
+        assert_eq!(image_word("hexdump", &words(&["-n16", "-s", "0", "disk.img", "/f"])), Some(3));
+        assert_eq!(image_word("find", &words(&["-name", "*.c", "disk.img"])), Some(2));
+        assert_eq!(
+            option_specs("export const OPTION_SPECS = {\"getopt\": {\"x\": \"ab:c:\"}, \"find\": []\n};").unwrap()["x"],
+            ["b", "c"]
+        );
     }
 }

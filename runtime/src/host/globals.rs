@@ -56,6 +56,9 @@ pub const LIBS: &[(&str, &str)] = &[
     ("assert.js", include_str!("../../../scripts/lib/assert.js")),
     ("test.js", include_str!("../../../scripts/lib/test.js")),
     ("commands.js", include_str!("../../../scripts/lib/commands.js")),
+    ("format.js", include_str!("../../../scripts/lib/format.js")),
+    ("cmdline.js", include_str!("../../../scripts/lib/cmdline.js")),
+    ("find.js", include_str!("../../../scripts/lib/find.js")),
     ("assert_strict.js", include_str!("../../../scripts/lib/assert_strict.js")),
 ];
 

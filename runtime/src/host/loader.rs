@@ -232,7 +232,7 @@ impl Loader {
 }
 
 /// Module names answered by the libraries built into the binary (scripts/lib): the test API under
-/// rumpjs's name and Node's, and Node's assert.
+/// rumpjs's name and Node's, Node's assert, and the shell commands, inspector and formatters.
 pub fn lib_alias(spec: &str) -> Option<&'static str> {
     Some(match spec {
         "rumpjs:test" | "node:test" | "test" => "test.js",
@@ -240,6 +240,7 @@ pub fn lib_alias(spec: &str) -> Option<&'static str> {
         "assert/strict" | "node:assert/strict" => "assert_strict.js",
         "rumpjs:commands" => "commands.js",
         "rumpjs:inspect" => "inspect.js",
+        "rumpjs:format" => "format.js",
         _ => return None,
     })
 }

@@ -5,7 +5,7 @@
 use super::api;
 use super::engine::{Engine, Work};
 use super::http::{Request, Response};
-use super::{APP_JS, STYLE_CSS};
+use super::{APP_JS, FORMAT_JS, STYLE_CSS};
 use kernel::vfs::Kernel;
 use serde_json::{json, Value};
 use std::net::{IpAddr, SocketAddr};
@@ -137,6 +137,7 @@ impl App {
             ),
             "/style.css" if get => Response::new(200, "text/css; charset=utf-8", STYLE_CSS),
             "/app.js" if get => Response::new(200, "text/javascript; charset=utf-8", APP_JS),
+            "/format.js" if get => Response::new(200, "text/javascript; charset=utf-8", FORMAT_JS),
             "/api/status" if get => {
                 let mut v = api::status(&self.kernel, &self.session_text());
                 v["engine"] = self.engine.describe();
@@ -204,8 +205,8 @@ impl App {
                     Err(e) => json_error(e.status, e.message),
                 }
             }
-            "/" | "/index.html" | "/style.css" | "/app.js" | "/api/status" | "/api/list" | "/api/read"
-            | "/api/download" | "/api/info" => {
+            "/" | "/index.html" | "/style.css" | "/app.js" | "/format.js" | "/api/status" | "/api/list"
+            | "/api/read" | "/api/download" | "/api/info" => {
                 json_error(405, format!("{} is not allowed on {path} (use GET)", req.method))
                     .header("Allow", "GET, HEAD")
             }

@@ -98,6 +98,7 @@ const BUDGET: u32 = 2048;
 const INDEX_HTML: &str = include_str!("../../../../web/index.html");
 const STYLE_CSS: &str = include_str!("../../../../web/style.css");
 const APP_JS: &str = include_str!("../../../../web/app.js");
+const FORMAT_JS: &str = include_str!("../../../../scripts/lib/format.js");
 const PRELUDE_JS: &str = include_str!("prelude.js");
 /// Where index.html names the token (its style and script links carry it).
 const TOKEN_PLACEHOLDER: &str = "__RUMPJS_TOKEN__";

@@ -6,7 +6,7 @@ import assert from 'assert';
 import {
   fsapply, expectErrno, sys, touch, writeFile, fixture, RW_FILESYSTEMS,
   O_RDONLY, O_RDWR, O_CREAT, MNT_RDONLY, MNT_UPDATE,
-} from './lib/vfs.js';
+} from './harness.js';
 
 fsapply('t_vfsops:tmount', (e) => {
   // The harness mounted it; it is listed with its type, and a second mount on the same directory

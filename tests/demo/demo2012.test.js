@@ -1,5 +1,5 @@
 // The 2012 demo end to end: NetBSD's rump kernel in a web page mounted an FFS image read-only at /ffs and
-// answered commands on it. Here: the demo tree (demo/tree + demo/spec, made into tests/fixtures/js/demo.img
+// answered commands on it. Here: the demo tree (demo/tree + demo/spec, made into fixtures/demo.img
 // by NetBSD's makefs, as demo/make-demo.sh makes the embedded image) is mounted read-only at /ffs; it
 // lists, reads and hashes as its manifest (written from the host tree, not by rumpjs) says; every kind
 // of write is refused with EROFS and changes nothing; kernfs answers as NetBSD's does; rump.info('/ffs')
@@ -8,8 +8,8 @@
 import { describe, test, before, after } from 'rumpjs:test';
 import assert from 'assert';
 import { run as sh } from '/rumpjs/lib/commands.js';
-import manifest from './fixtures/js/demo.manifest.js';
-import { fixture, expectErrno, expectErrnoAsync, sys, O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_TRUNC, S_IFCHR, S_IFIFO, S_IFREG, S_IFMT, MNT_RDONLY } from './lib/vfs.js';
+import manifest from './fixtures/demo.manifest.js';
+import { expectErrno, expectErrnoAsync, sys, O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_TRUNC, S_IFCHR, S_IFIFO, S_IFREG, S_IFMT, MNT_RDONLY } from '../vfs/harness.js';
 
 const T0 = 1338508800; // 2012-06-01, every time in the image
 const entries = manifest.entries;
@@ -23,7 +23,7 @@ const makedev = (major, minor) => ((major << 8) & 0x000fff00) | (minor & 0xff) |
 
 before(() => {
   fs.mkdirSync(FFS, { recursive: true });
-  rump.mount('ffs', FFS, { image: fixture('demo.img'), readonly: true });
+  rump.mount('ffs', FFS, { image: path.join(import.meta.dirname, 'fixtures', 'demo.img'), readonly: true });
 });
 
 after(() => {

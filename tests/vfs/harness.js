@@ -1,12 +1,12 @@
 // The harness of our VFS conformance suite: NetBSD's tests/fs/vfs (h_fsmacros.h's ATF_TC_FSAPPLY and
 // ATF_TC_FSAPPLY_RO) for rumpjs test. A case is written once as a function of an environment (its mount
 // point) and registered for every file system: a fresh tmpfs, or a fresh copy-on-write overlay() of a
-// committed FFS image (tests/fixtures/js, made by make-js-fixtures.sh), per test.
+// committed FFS image (fixtures/ beside it, made by tests/fixtures/make-js-fixtures.sh), per test.
 
 import { test, describe, overlay } from 'rumpjs:test';
 import assert from 'assert';
 
-export const FIXTURES = path.join(import.meta.dirname, '..', 'fixtures', 'js');
+export const FIXTURES = path.join(import.meta.dirname, 'fixtures');
 
 /// A fixture image's host path.
 export function fixture(name) {
@@ -25,7 +25,7 @@ export const NETBSD_ERRNO = {
 /// NetBSD's number for it.
 export function expectErrno(fn, code, message) {
   const errno = NETBSD_ERRNO[code];
-  if (errno === undefined) throw new Error(`expectErrno: no NetBSD number for ${code} in tests/lib/vfs.js`);
+  if (errno === undefined) throw new Error(`expectErrno: no NetBSD number for ${code} in tests/vfs/harness.js`);
   try {
     assert.throws(fn, { code, errno }, message);
   } catch (e) {
@@ -47,7 +47,7 @@ function fromCaller(e) {
   if (e && typeof e.stack === 'string') {
     e.stack = e.stack
       .split('\n')
-      .filter((l) => !/^\s+at /.test(l) || !l.includes('/tests/lib/'))
+      .filter((l) => !/^\s+at /.test(l) || !l.includes('/tests/vfs/harness.js'))
       .join('\n');
   }
   return e;

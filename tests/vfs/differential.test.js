@@ -6,7 +6,7 @@
 
 import { test } from 'rumpjs:test';
 import assert from 'assert';
-import { fixture, snapshot, RW_FILESYSTEMS } from './lib/vfs.js';
+import { fixture, snapshot, RW_FILESYSTEMS } from './harness.js';
 
 const SEEDS = Array.from({ length: 16 }, (_, i) => i + 1);
 const STEPS = 400;

@@ -12,7 +12,7 @@ import {
   fsapplyRO, expectErrno, expectErrnoAsync, sys, touch,
   O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_TRUNC, O_APPEND, S_IFCHR, S_IFIFO, S_IFREG,
   R_OK, W_OK, AT_FDCWD, AT_REMOVEDIR, MNT_RDONLY,
-} from './lib/vfs.js';
+} from './harness.js';
 
 const AFILE = 'testfile';
 const ADIR = 'testdir';

@@ -2,7 +2,7 @@
 // on a fresh tmpfs and fresh overlays of UFS1 and UFS2 images.
 
 import assert from 'assert';
-import { fsapply, expectErrno, sys, O_RDWR, O_WRONLY, O_CREAT, O_TRUNC, O_APPEND } from './lib/vfs.js';
+import { fsapply, expectErrno, sys, O_RDWR, O_WRONLY, O_CREAT, O_TRUNC, O_APPEND } from './harness.js';
 
 const PAGE = 4096;
 

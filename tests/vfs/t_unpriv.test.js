@@ -4,7 +4,7 @@
 // changes the one kernel process's credentials and the case goes back to root after (e.setuid1 / e.root).
 
 import assert from 'assert';
-import { fsapply, expectErrno, sys, touch, writeFile, O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, R_OK, W_OK, X_OK, F_OK, S_IFCHR } from './lib/vfs.js';
+import { fsapply, expectErrno, sys, touch, writeFile, O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, R_OK, W_OK, X_OK, F_OK, S_IFCHR } from './harness.js';
 
 /// rump_sys_setuid(1): uid 1, root's group and groups kept.
 function setuid1(e) {
