@@ -3,7 +3,7 @@
 // formatters the shell commands use too (scripts/lib/format.js), imported here as the module it is.
 
 const token = new URLSearchParams(location.search).get('token') || '';
-const { humanize, childPath, parentPath } = await import(`./format.js?token=${encodeURIComponent(token)}`);
+const { humanize, strmode, childPath, parentPath } = await import(`./format.js?token=${encodeURIComponent(token)}`);
 const $ = (sel) => document.querySelector(sel);
 // How long to wait for an answer: the server answers within its request timeout plus a grace (status
 // says how long); a little more here so that its own message (busy, stopped) is what the page shows.
@@ -197,7 +197,7 @@ async function browse(p) {
       const nameCell = el('td', { class: 'name' }, name);
       if (e.target !== undefined) nameCell.append(' -> ' + e.target);
       const dl = e.type === 'f' ? el('a', { class: 'small button', href: downloadUrl(full), download: e.name }, 'download') : '';
-      tb.append(el('tr', {}, el('td', {}, e.type), el('td', {}, e.mode), el('td', {}, `${e.uid}:${e.gid}`), el('td', { class: 'num' }, e.size),
+      tb.append(el('tr', {}, el('td', {}, e.type), el('td', {}, e.mode === undefined ? '' : strmode(e.mode)), el('td', {}, `${e.uid}:${e.gid}`), el('td', { class: 'num' }, e.size),
         el('td', {}, new Date(e.mtimeMs).toISOString().replace('T', ' ').slice(0, 19)), nameCell, el('td', {}, dl)));
     }
     if (r.truncated) tb.append(el('tr', {}, el('td', { colspan: 7 }, `… ${r.truncated} more entries not shown`)));

@@ -292,6 +292,8 @@ fn the_page_works_in_headless_chromium() {
     // The file browser: into /ffs, open hello.txt, see its text.
     d.click_when_there("//table[@id='listing']//a[text()='ffs/']");
     d.wait_text("#crumbs", "ffs");
+    // Modes as ls -l shows them, by the page's own format.js (the listing carries st_mode).
+    d.wait_text("#listing", "-rw-r--r--");
     d.click_when_there("//table[@id='listing']//a[text()='hello.txt']");
     let shown = d.wait_text("#viewer-body", "hello, world");
     assert_eq!(shown.trim(), "hello, world");
