@@ -11,8 +11,8 @@ use boa_engine::{
 use boa_gc::{Finalize, Trace};
 use boa_runtime::{ConsoleState, Logger};
 use kernel_bindings::args::{arg, BufView};
+use kernel_bindings::define;
 use kernel_bindings::error::invalid_arg_type;
-use kernel_bindings::{define, Op};
 
 // ---------------------------------------------------------------- console
 
@@ -268,17 +268,17 @@ pub struct ProcessInfo {
     pub argv: Vec<String>,
     pub start: std::time::Instant,
 }
-
-pub static PROCESS: &[Op] = &[
-    Op { name: "exit", length: 1, f: exit, sig: "exit(code = process.exitCode ?? 0)" },
-    Op { name: "cwd", length: 0, f: cwd, sig: "cwd() → the kernel's cwd" },
-    Op { name: "chdir", length: 1, f: chdir, sig: "chdir(path) in the kernel" },
-    Op { name: "hrtime", length: 1, f: hrtime, sig: "hrtime([prev]) → [s, ns]" },
-    Op { name: "uptime", length: 0, f: uptime, sig: "uptime() → seconds" },
-    Op { name: "umask", length: 1, f: umask, sig: "umask([mask]) → old mask" },
-    Op { name: "nextTick", length: 1, f: next_tick, sig: "nextTick(fn, ...args)" },
-    Op { name: "memoryUsage", length: 0, f: memory_usage, sig: "memoryUsage() → {rss}" },
-];
+kernel_bindings::ops! {
+    pub static PROCESS;
+    "exit", 1, exit, "exit(code = process.exitCode ?? 0)";
+    "cwd", 0, cwd, "cwd() → the kernel's cwd";
+    "chdir", 1, chdir, "chdir(path) in the kernel";
+    "hrtime", 1, hrtime, "hrtime([prev]) → [s, ns]";
+    "uptime", 0, uptime, "uptime() → seconds";
+    "umask", 1, umask, "umask([mask]) → old mask";
+    "nextTick", 1, next_tick, "nextTick(fn, ...args)";
+    "memoryUsage", 0, memory_usage, "memoryUsage() → {rss}";
+}
 
 /// Builds `process`.
 pub fn process(ctx: &mut Context, info: ProcessInfo) -> JsResult<JsObject> {
@@ -464,19 +464,14 @@ struct HashState {
     #[unsafe_ignore_trace]
     h: Option<Box<Hasher>>,
 }
-
-pub static CRYPTO: &[Op] = &[
-    Op {
-        name: "createHash",
-        length: 1,
-        f: create_hash,
-        sig: "createHash('sha256' | 'sha512' | 'sha1' | 'md5') → Hash",
-    },
-    Op { name: "getHashes", length: 0, f: get_hashes, sig: "getHashes() → names" },
-    Op { name: "randomBytes", length: 1, f: random_bytes, sig: "randomBytes(n) → Uint8Array" },
-    Op { name: "randomUUID", length: 0, f: random_uuid, sig: "randomUUID() → string" },
-    Op { name: "getRandomValues", length: 1, f: get_random_values, sig: "getRandomValues(typedArray)" },
-];
+kernel_bindings::ops! {
+    pub static CRYPTO;
+    "createHash", 1, create_hash, "createHash('sha256' | 'sha512' | 'sha1' | 'md5') → Hash";
+    "getHashes", 0, get_hashes, "getHashes() → names";
+    "randomBytes", 1, random_bytes, "randomBytes(n) → Uint8Array";
+    "randomUUID", 0, random_uuid, "randomUUID() → string";
+    "getRandomValues", 1, get_random_values, "getRandomValues(typedArray)";
+}
 
 struct HashProto(JsObject);
 

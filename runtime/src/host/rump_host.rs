@@ -4,27 +4,18 @@ use super::grants::Grants;
 use boa_engine::object::builtins::JsArray;
 use boa_engine::{js_string, Context, JsError, JsNativeError, JsObject, JsResult, JsString, JsValue};
 use kernel_bindings::args::{arg, opt, opt_bool, options, path, string};
+use kernel_bindings::define;
 use kernel_bindings::error::{coded, errno_error};
-use kernel_bindings::{define, Op};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-/// `rump.host.*`: copying between granted host paths and the kernel.
-pub static HOST: &[Op] = &[
-    Op {
-        name: "copyIn",
-        length: 2,
-        f: copy_in,
-        sig: "copyIn(hostPath, kernelPath, {progress}) → {files, dirs, links, bytes}  (recursive; keeps hard links, holes, times)",
-    },
-    Op {
-        name: "copyOut",
-        length: 2,
-        f: copy_out,
-        sig: "copyOut(kernelPath, hostPath, {progress}) → {files, dirs, links, bytes}  (recursive; keeps hard links, holes, times)",
-    },
-    Op { name: "grants", length: 0, f: grants, sig: "grants() → host paths granted with --allow-host" },
-];
+kernel_bindings::ops! {
+    /// `rump.host.*`: copying between granted host paths and the kernel.
+    pub static HOST;
+    "copyIn", 2, copy_in, "copyIn(hostPath, kernelPath, {progress}) → {files, dirs, links, bytes}  (recursive; keeps hard links, holes, times)";
+    "copyOut", 2, copy_out, "copyOut(kernelPath, hostPath, {progress}) → {files, dirs, links, bytes}  (recursive; keeps hard links, holes, times)";
+    "grants", 0, grants, "grants() → host paths granted with --allow-host";
+}
 
 /// Host state the `rump.host` functions reach.
 pub struct HostData {
