@@ -124,11 +124,8 @@ impl Proc {
         img: &Image<'_>,
         opts: &MountOptions,
     ) -> Result<String, MountError> {
+        self.takes_image(fstype, dir)?;
         let k = self.kernel().clone();
-        let ty = k.fstype(fstype).ok_or(Errno::ENODEV)?;
-        if !ty.needs_device {
-            return Err(no_image(self, fstype, dir));
-        }
         let dev = open_image(k.hyper().as_ref(), img, &|m| k.log(m))?;
         let mut opts = opts.clone();
         opts.readonly |= img.readonly;
@@ -146,11 +143,8 @@ impl Proc {
         dev: Dev,
         opts: &MountOptions,
     ) -> Result<String, MountError> {
+        self.takes_image(fstype, dir)?;
         let k = self.kernel().clone();
-        let ty = k.fstype(fstype).ok_or(Errno::ENODEV)?;
-        if !ty.needs_device {
-            return Err(no_image(self, fstype, dir));
-        }
         let key = k.free_dev_name(fstype);
         k.etfs_register(&key, dev)?;
         if let Err(e) = self.mount_why(fstype, dir, flags, Some(&key), opts) {
@@ -183,9 +177,20 @@ impl Proc {
     }
 }
 
-/// The error for an image given to a file system that takes none.
-fn no_image(p: &Proc, fstype: &str, dir: &[u8]) -> MountError {
-    let on = p.realpath(dir).unwrap_or_else(|_| dir.to_vec());
-    p.kernel().log(&format!("{fstype} {}: {fstype} takes no image", String::from_utf8_lossy(&on)));
-    MountError { errno: Errno::EINVAL, reason: Some(format!("{fstype} takes no image")), stage: MountStage::Mount }
+impl Proc {
+    /// Whether `fstype` is a type that lives on a device (ENODEV for no such type; EINVAL, said in the
+    /// log, for tmpfs and kernfs, which take no image).
+    fn takes_image(&self, fstype: &str, dir: &[u8]) -> Result<(), MountError> {
+        let ty = self.kernel().fstype(fstype).ok_or(Errno::ENODEV)?;
+        if ty.needs_device {
+            return Ok(());
+        }
+        let on = self.realpath(dir).unwrap_or_else(|_| dir.to_vec());
+        self.kernel().log(&format!("{fstype} {}: {fstype} takes no image", String::from_utf8_lossy(&on)));
+        Err(MountError {
+            errno: Errno::EINVAL,
+            reason: Some(format!("{fstype} takes no image")),
+            stage: MountStage::Mount,
+        })
+    }
 }

@@ -3,6 +3,11 @@
 use super::*;
 use crate::errno::{Errno, KResult};
 use crate::vfs::attach::{MountError, MountStage};
+
+/// What a file system says while it mounts.
+type Said = Arc<std::sync::Mutex<Vec<String>>>;
+/// A mount's outcome, with why it failed.
+type MountResult = Result<(), MountError>;
 use crate::vfs::namei::Want;
 use crate::vfs::types::*;
 use crate::vfs::*;
@@ -48,31 +53,18 @@ impl Proc {
 
     /// mount(2), saying why it failed: the errno, and what the file system logged while it tried ("no
     /// FFS superblock found …", "file system is not clean").
-    pub fn mount_why(
-        &self,
-        fstype: &str,
-        dir: &[u8],
-        flags: u64,
-        spec: Option<&str>,
-        opts: &MountOptions,
-    ) -> Result<(), MountError> {
-        let said = Arc::new(std::sync::Mutex::new(Vec::new()));
-        self.domount(fstype, dir, flags, spec, opts, &said).map_err(|errno| {
+    pub fn mount_why(&self, ty: &str, dir: &[u8], flags: u64, spec: Option<&str>, o: &MountOptions) -> MountResult {
+        let said = Said::default();
+        self.domount(ty, dir, flags, spec, o, &said).map_err(|errno| {
             let lines = said.lock().unwrap_or_else(|e| e.into_inner());
             let reason = (!lines.is_empty()).then(|| lines.join("; "));
             MountError { errno, reason, stage: MountStage::Mount }
         })
     }
 
-    fn domount(
-        &self,
-        fstype: &str,
-        dir: &[u8],
-        flags: u64,
-        spec: Option<&str>,
-        opts: &MountOptions,
-        said: &Arc<std::sync::Mutex<Vec<String>>>,
-    ) -> KResult<()> {
+    /// mount_domount, keeping in `said` what the file system logs while it mounts.
+    fn domount(&self, ty: &str, dir: &[u8], fl: u64, spec: Option<&str>, o: &MountOptions, said: &Said) -> KResult<()> {
+        let (fstype, flags, opts) = (ty, fl, o);
         let s = self.snap();
         if !s.cred.is_root() {
             return Err(Errno::EPERM);
