@@ -1,6 +1,8 @@
 //! The FFS superblock (sys/ufs/ffs/fs.h `struct fs`): finding it (NetBSD's SBLOCKSEARCH and the checks of
 //! ffs_mountfs / ffs_superblock_validate), decoding it through the endian layer, and the geometry helpers
-//! (fs.h's macros) the rest of the driver uses.
+//! (fs.h's macros) the rest of the driver uses. `off` holds the field offsets, `encode` the writing: a
+//! whole superblock for newfs, the fields that change after it (`SbMut`) for the write side and fsck, and
+//! the per-group summary array.
 
 use super::endian::{cstr, ByteOrder};
 use crate::dev::BlockDevice;
@@ -45,86 +47,19 @@ pub const FS_INTERNAL: u32 = 0x8000_0000;
 
 /// Root inode (UFS_ROOTINO).
 pub const ROOTINO: u64 = 2;
+/// Direct block pointers in an inode (UFS_NDADDR).
 pub const NDADDR: usize = 12;
+/// Indirect block pointers in an inode: single, double, triple (UFS_NIADDR).
 pub const NIADDR: usize = 3;
 
-/// Byte offsets of `struct fs` fields (the on-disk layout; pointers in the in-core part count 8 bytes).
-pub(crate) mod off {
-    pub const RPS: usize = 68;
-    pub const MAXCONTIG: usize = 88;
-    pub const NSPF: usize = 124;
-    pub const NPSECT: usize = 132;
-    pub const INTERLEAVE: usize = 136;
-    pub const NSECT: usize = 168;
-    pub const SPC: usize = 172;
-    pub const NCYL: usize = 176;
-    pub const FMOD: usize = 208;
-    pub const RONLY: usize = 210;
-    pub const AVGFILESIZE: usize = 1196;
-    pub const AVGFPDIR: usize = 1200;
-    pub const QBMASK: usize = 1336;
-    pub const QFMASK: usize = 1344;
-    pub const OLD_POSTBLFORMAT: usize = 1356;
-    pub const OLD_NRPOS: usize = 1360;
-    pub const SBLKNO: usize = 8;
-    pub const CBLKNO: usize = 12;
-    pub const IBLKNO: usize = 16;
-    pub const DBLKNO: usize = 20;
-    pub const OLD_CGOFFSET: usize = 24;
-    pub const OLD_CGMASK: usize = 28;
-    pub const OLD_TIME: usize = 32;
-    pub const OLD_SIZE: usize = 36;
-    pub const OLD_DSIZE: usize = 40;
-    pub const NCG: usize = 44;
-    pub const BSIZE: usize = 48;
-    pub const FSIZE: usize = 52;
-    pub const FRAG: usize = 56;
-    pub const MINFREE: usize = 60;
-    pub const BMASK: usize = 72;
-    pub const FMASK: usize = 76;
-    pub const BSHIFT: usize = 80;
-    pub const FSHIFT: usize = 84;
-    pub const MAXBPG: usize = 92;
-    pub const FRAGSHIFT: usize = 96;
-    pub const FSBTODB: usize = 100;
-    pub const SBSIZE: usize = 104;
-    pub const NINDIR: usize = 116;
-    pub const INOPB: usize = 120;
-    pub const OPTIM: usize = 128;
-    pub const ID: usize = 144;
-    pub const OLD_CSADDR: usize = 152;
-    pub const CSSIZE: usize = 156;
-    pub const CGSIZE: usize = 160;
-    pub const OLD_CPG: usize = 180;
-    pub const IPG: usize = 184;
-    pub const FPG: usize = 188;
-    pub const OLD_CSTOTAL: usize = 192;
-    pub const CLEAN: usize = 209;
-    pub const OLD_FLAGS: usize = 211;
-    pub const FSMNT: usize = 212;
-    pub const VOLNAME: usize = 680;
-    pub const MAXBSIZE: usize = 860;
-    pub const JOURNAL_VERSION: usize = 864;
-    pub const JOURNAL_LOCATION: usize = 865;
-    pub const JOURNAL_FLAGS: usize = 868;
-    pub const JOURNALLOCS: usize = 872;
-    pub const SBLOCKLOC: usize = 1000;
-    pub const CSTOTAL: usize = 1008;
-    pub const TIME: usize = 1072;
-    pub const SIZE: usize = 1080;
-    pub const DSIZE: usize = 1088;
-    pub const CSADDR: usize = 1096;
-    pub const PENDINGBLOCKS: usize = 1104;
-    pub const PENDINGINODES: usize = 1112;
-    pub const FLAGS: usize = 1312;
-    pub const CONTIGSUMSIZE: usize = 1316;
-    pub const MAXSYMLINKLEN: usize = 1320;
-    pub const OLD_INODEFMT: usize = 1324;
-    pub const MAXFILESIZE: usize = 1328;
-    pub const MAGIC: usize = 1372;
-    /// sizeof(struct fs).
-    pub const END: usize = 1376;
-}
+mod encode;
+/// Byte offsets of `struct fs` fields.
+mod off;
+
+pub use encode::{clear_magic, read_csum, write_csum, SbMut};
+
+/// sizeof(struct fs).
+pub const SIZEOF_FS: usize = off::END;
 
 /// Which FFS.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -225,11 +160,34 @@ pub struct Superblock {
     pub maxsymlinklen: i32,
     pub old_inodefmt: i32,
     pub maxfilesize: u64,
+    /// fs_maxfilesize as on disk.
+    pub fs_maxfilesize: u64,
+    /// fs_cstotal.cs_numclusters (new layout only; kept 0).
+    pub numclusters: i64,
+    /// The 4.4BSD disk geometry of UFS1 (fs_old_*): rotational speed, sectors per fragment,
+    /// interleave, track skew, sectors per track (physical and used), sectors per cylinder,
+    /// cylinders, the rotational-table format and positions.
+    pub old: OldGeometry,
     /// fs_maxcontig, fs_maxbpg, fs_avgfilesize, fs_avgfpdir: allocation policy parameters.
     pub maxcontig: i32,
     pub maxbpg: u32,
     pub avgfilesize: u32,
     pub avgfpdir: u32,
+}
+
+/// UFS1's fs_old_* disk geometry (NetBSD's newfs writes one cylinder per group, one rotational position).
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct OldGeometry {
+    pub rps: i32,
+    pub nspf: i32,
+    pub interleave: i32,
+    pub trackskew: i32,
+    pub npsect: i32,
+    pub nsect: i32,
+    pub spc: i32,
+    pub ncyl: i32,
+    pub postblformat: i32,
+    pub nrpos: i32,
 }
 
 /// What the superblock search found at one location and why it was not used (for the kernel log).
@@ -447,7 +405,8 @@ impl Superblock {
         let mut flags = if ufs == Ufs::Ufs1 && !updated { u32::from(old_flags) } else { o.u32(b, off::FLAGS) };
         flags &= !FS_INTERNAL;
         let old_inodefmt = o.i32(b, off::OLD_INODEFMT);
-        let mut maxfilesize = o.u64(b, off::MAXFILESIZE);
+        let fs_maxfilesize = o.u64(b, off::MAXFILESIZE);
+        let mut maxfilesize = fs_maxfilesize;
         if old_inodefmt < FS_44INODEFMT {
             maxfilesize = 1u64 << 39;
         }
@@ -508,6 +467,20 @@ impl Superblock {
             maxsymlinklen: o.i32(b, off::MAXSYMLINKLEN),
             old_inodefmt,
             maxfilesize,
+            fs_maxfilesize,
+            numclusters: if ufs == Ufs::Ufs1 && !updated { 0 } else { o.i64(b, off::NUMCLUSTERS) },
+            old: OldGeometry {
+                rps: o.i32(b, off::RPS),
+                nspf: o.i32(b, off::NSPF),
+                interleave: o.i32(b, off::INTERLEAVE),
+                trackskew: o.i32(b, off::TRACKSKEW),
+                npsect: o.i32(b, off::NPSECT),
+                nsect: o.i32(b, off::NSECT),
+                spc: o.i32(b, off::SPC),
+                ncyl: o.i32(b, off::NCYL),
+                postblformat: o.i32(b, off::OLD_POSTBLFORMAT),
+                nrpos: o.i32(b, off::OLD_NRPOS),
+            },
             maxcontig: o.i32(b, off::MAXCONTIG),
             maxbpg,
             avgfilesize: o.u32(b, off::AVGFILESIZE),
@@ -590,148 +563,4 @@ impl Superblock {
 }
 
 #[cfg(test)]
-pub(crate) mod testutil {
-    //! A superblock built in memory for unit tests of the geometry helpers.
-    use super::*;
-
-    pub fn ufs2_le(bsize: u32, fsize: u32) -> Vec<u8> {
-        let o = ByteOrder::Little;
-        let mut b = vec![0u8; SBLOCKSIZE];
-        let frag = bsize / fsize;
-        let ipg = 64 * (bsize / 256);
-        let fpg = 8 * bsize;
-        o.put_u32(&mut b, off::SBLKNO, 8192 / fsize + if 8192 % fsize == 0 { 0 } else { 1 });
-        o.put_u32(&mut b, off::CBLKNO, 16 * 1024 / fsize);
-        o.put_u32(&mut b, off::IBLKNO, 16 * 1024 / fsize + frag);
-        o.put_u32(&mut b, off::DBLKNO, 16 * 1024 / fsize + frag + (ipg / (bsize / 256)) * frag);
-        o.put_u32(&mut b, off::NCG, 1);
-        o.put_u32(&mut b, off::BSIZE, bsize);
-        o.put_u32(&mut b, off::FSIZE, fsize);
-        o.put_u32(&mut b, off::FRAG, frag);
-        o.put_u32(&mut b, off::MINFREE, 5);
-        o.put_u32(&mut b, off::BMASK, !(bsize - 1));
-        o.put_u32(&mut b, off::FMASK, !(fsize - 1));
-        o.put_u32(&mut b, off::BSHIFT, ilog2(bsize));
-        o.put_u32(&mut b, off::FSHIFT, ilog2(fsize));
-        o.put_u32(&mut b, off::MAXBPG, bsize / 8);
-        o.put_u32(&mut b, off::FRAGSHIFT, ilog2(frag));
-        o.put_u32(&mut b, off::FSBTODB, ilog2(fsize / 512));
-        o.put_u32(&mut b, off::SBSIZE, 2048);
-        o.put_u32(&mut b, off::NINDIR, bsize / 8);
-        o.put_u32(&mut b, off::INOPB, bsize / 256);
-        o.put_u32(&mut b, off::CSSIZE, fsize);
-        o.put_u32(&mut b, off::IPG, ipg);
-        o.put_u32(&mut b, off::FPG, fpg);
-        let cg = SIZEOF_CG + 4 + (ipg as u64).div_ceil(8) + (fpg as u64).div_ceil(8);
-        o.put_u32(&mut b, off::CGSIZE, (cg.div_ceil(fsize as u64) * fsize as u64) as u32);
-        b[off::OLD_FLAGS] = FS_FLAGS_UPDATED as u8;
-        o.put_u64(&mut b, off::SBLOCKLOC, 8192);
-        o.put_u64(&mut b, off::SIZE, fpg as u64);
-        o.put_u64(&mut b, off::DSIZE, fpg as u64 - 100);
-        o.put_u32(&mut b, off::MAXSYMLINKLEN, 120);
-        o.put_u32(&mut b, off::OLD_INODEFMT, 2);
-        o.put_u32(&mut b, off::MAGIC, FS_UFS2_MAGIC);
-        b
-    }
-
-    /// A UFS1 superblock in the old layout (no FS_FLAGS_UPDATED: sizes in the fs_old_* fields).
-    pub fn ufs1_old_le(bsize: u32, fsize: u32) -> Vec<u8> {
-        let o = ByteOrder::Little;
-        let mut b = ufs2_le(bsize, fsize);
-        let frag = bsize / fsize;
-        let ipg = 64 * (bsize / 256);
-        o.put_u32(&mut b, off::INOPB, bsize / 128);
-        o.put_u32(&mut b, off::NINDIR, bsize / 4);
-        o.put_u32(&mut b, off::DBLKNO, 16 * 1024 / fsize + frag + (ipg / (bsize / 128)) * frag);
-        o.put_u32(&mut b, off::OLD_SIZE, 8 * bsize);
-        o.put_u32(&mut b, off::OLD_DSIZE, 8 * bsize - 100);
-        o.put_u32(&mut b, off::OLD_CSTOTAL + 4, 77);
-        b[off::OLD_FLAGS] = 0;
-        o.put_u64(&mut b, off::SIZE, 0);
-        o.put_u64(&mut b, off::SBLOCKLOC, 0);
-        o.put_u32(&mut b, off::MAGIC, FS_UFS1_MAGIC);
-        b
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn decodes_and_checks() {
-        let b = testutil::ufs2_le(8192, 1024);
-        let sb = Superblock::decode(&b, 8192).unwrap();
-        assert_eq!(sb.ufs, Ufs::Ufs2);
-        assert_eq!(sb.frag, 8);
-        assert_eq!(sb.ino_to_fsba(2), (sb.iblkno as u64, 2));
-        // An alternate (fs_sblockloc elsewhere) is skipped.
-        assert!(Superblock::decode(&b, 65536).is_err());
-        // A bad block size is refused.
-        let mut bad = b.clone();
-        ByteOrder::Little.put_u32(&mut bad, off::BSIZE, 3000);
-        assert_eq!(Superblock::decode(&bad, 8192).unwrap_err().0, Errno::EINVAL);
-        // UFS2ea is named.
-        let mut ea = b.clone();
-        ByteOrder::Little.put_u32(&mut ea, off::MAGIC, FS_UFS2EA_MAGIC);
-        let (e, why) = Superblock::decode(&ea, 8192).unwrap_err();
-        assert_eq!(e, Errno::EFTYPE);
-        assert!(why.unwrap().contains("UFS2ea"));
-    }
-
-    fn dev_with(sbs: &[(u64, Vec<u8>)]) -> crate::dev::MemDevice {
-        let mut img = vec![0u8; 512 * 1024];
-        for (loc, sb) in sbs {
-            img[*loc as usize..*loc as usize + sb.len()].copy_from_slice(sb);
-        }
-        crate::dev::MemDevice::new(img, true)
-    }
-
-    fn at(mut sb: Vec<u8>, loc: u64) -> Vec<u8> {
-        if ByteOrder::Little.u32(&sb, off::MAGIC) == FS_UFS2_MAGIC || sb[off::OLD_FLAGS] != 0 {
-            ByteOrder::Little.put_u64(&mut sb, off::SBLOCKLOC, loc);
-        }
-        sb
-    }
-
-    #[test]
-    fn search_order_and_alternates() {
-        let u2 = testutil::ufs2_le(8192, 1024);
-        // Only at 262144 (SBLOCK_PIGGY), or only at 0 (SBLOCK_FLOPPY).
-        for loc in [SBLOCK_PIGGY, SBLOCK_FLOPPY] {
-            let d = dev_with(&[(loc, at(u2.clone(), loc))]);
-            assert_eq!(Superblock::find(&d, &mut Vec::new()).unwrap().sblockloc, loc);
-        }
-        // An alternate at 65536 (its fs_sblockloc says 8192) is passed over for the one at 8192.
-        let d = dev_with(&[(SBLOCK_UFS2, at(u2.clone(), 8192)), (SBLOCK_UFS1, at(u2.clone(), 8192))]);
-        let mut notes = Vec::new();
-        assert_eq!(Superblock::find(&d, &mut notes).unwrap().sblockloc, 8192);
-        assert!(notes[0].what.contains("an alternate"), "{notes:?}");
-        // An old-layout UFS1 superblock at 65536 is a backup: skipped; the one at 8192 is used, with the
-        // sizes and counts from the fs_old_* fields.
-        let u1 = testutil::ufs1_old_le(8192, 1024);
-        let d = dev_with(&[(SBLOCK_UFS2, u1.clone()), (SBLOCK_UFS1, u1.clone())]);
-        let mut notes = Vec::new();
-        let sb = Superblock::find(&d, &mut notes).unwrap();
-        assert_eq!((sb.ufs, sb.sblockloc, sb.size, sb.cstotal.nbfree), (Ufs::Ufs1, 8192, 8 * 8192, 77));
-        assert!(!sb.has_new_layout());
-        assert!(notes[0].what.contains("backup"), "{notes:?}");
-        // Nothing at all.
-        assert_eq!(Superblock::find(&dev_with(&[]), &mut Vec::new()).unwrap_err(), Errno::EINVAL);
-        // Big-endian: the same superblock byte-swapped field by field is found too.
-        let mut be = u2.clone();
-        for o in (0..off::END).step_by(4) {
-            let v = ByteOrder::Little.u32(&u2, o);
-            ByteOrder::Big.put_u32(&mut be, o, v);
-        }
-        // 64-bit fields swap as wholes, not as two halves.
-        for o in [off::SBLOCKLOC, off::SIZE, off::DSIZE] {
-            let v = ByteOrder::Little.u64(&u2, o);
-            ByteOrder::Big.put_u64(&mut be, o, v);
-        }
-        be[off::OLD_FLAGS] = u2[off::OLD_FLAGS];
-        let d = dev_with(&[(SBLOCK_UFS1, be)]);
-        let sb = Superblock::find(&d, &mut Vec::new()).unwrap();
-        assert_eq!((sb.order, sb.bsize, sb.size), (ByteOrder::Big, 8192, 65536));
-    }
-}
+mod tests;
