@@ -400,11 +400,16 @@ pub fn ffs_rw_fsck(data: &[u8]) {
         }
     }
     let yes = FsckOptions { repair: Repair::Yes, force, ..Default::default() };
-    if fsck(&dev, &yes, &mut |_| {}).is_err() {
+    if fsck(&dev, &yes, &kernel::hyper::DeterministicHypervisor::default_for_tests(), &mut |_| {}).is_err() {
         return;
     }
     let ro: Dev = Arc::new(MemDevice::new(mem.contents(), true));
-    let _ = fsck(&ro, &FsckOptions { repair: Repair::No, force, ..Default::default() }, &mut |_| {});
+    let _ = fsck(
+        &ro,
+        &FsckOptions { repair: Repair::No, force, ..Default::default() },
+        &kernel::hyper::DeterministicHypervisor::default_for_tests(),
+        &mut |_| {},
+    );
     let (_k, p) = kernel_with(ro);
     if p.mount("ffs", b"/mnt", MNT_RDONLY, Some("/dev/fz"), &ro_opts(force)).is_ok() {
         let mut b = Budget { entries: 1000, bytes: 1 << 20 };

@@ -40,7 +40,9 @@ pub fn run(data: &[u8], repair: Repair, partition: Option<&str>) -> (FsckReport,
     let d: Dev = dev.clone();
     let mut out = Vec::new();
     let opts = FsckOptions { repair, partition: partition.map(String::from), ..Default::default() };
-    let r = fsck(&d, &opts, &mut |l| out.push(l.to_string())).unwrap();
+    let r =
+        fsck(&d, &opts, &kernel::hyper::DeterministicHypervisor::default_for_tests(), &mut |l| out.push(l.to_string()))
+            .unwrap();
     (r, out, dev.contents())
 }
 
@@ -429,7 +431,9 @@ fn run_preen(data: &[u8], force: bool) -> (FsckReport, Vec<String>, Vec<u8>) {
     let d: Dev = dev.clone();
     let mut out = Vec::new();
     let opts = FsckOptions { preen: true, force, ..Default::default() };
-    let r = fsck(&d, &opts, &mut |l| out.push(l.to_string())).unwrap();
+    let r =
+        fsck(&d, &opts, &kernel::hyper::DeterministicHypervisor::default_for_tests(), &mut |l| out.push(l.to_string()))
+            .unwrap();
     (r, out, dev.contents())
 }
 

@@ -61,7 +61,13 @@ fn fsck_450mb_50000_files() {
         let dev: Dev = Arc::new(FileDevice::open(&img, true).unwrap());
         let t = Instant::now();
         let mut lines = Vec::new();
-        let r = fsck(&dev, &FsckOptions::default(), &mut |l| lines.push(l.to_string())).unwrap();
+        let r = fsck(
+            &dev,
+            &FsckOptions::default(),
+            &kernel::hyper::DeterministicHypervisor::default_for_tests(),
+            &mut |l| lines.push(l.to_string()),
+        )
+        .unwrap();
         let el = t.elapsed();
         assert_eq!((r.exit_code, r.problems.len()), (0, 0), "{}", lines.join("\n"));
         eprintln!("fsck -n run {run}: {el:.2?} — {}", r.summary);

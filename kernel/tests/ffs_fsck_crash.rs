@@ -74,14 +74,23 @@ impl Rng {
 fn check_trial(img: &Path, seed: u64, synced: &[u64], ctx: &str) {
     let dev: Dev = Arc::new(FileDevice::open(img, false).unwrap());
     let mut out = Vec::new();
-    let r = fsck(&dev, &FsckOptions { repair: Repair::Yes, ..Default::default() }, &mut |l| out.push(l.to_string()))
-        .unwrap();
+    let r = fsck(
+        &dev,
+        &FsckOptions { repair: Repair::Yes, ..Default::default() },
+        &kernel::hyper::DeterministicHypervisor::default_for_tests(),
+        &mut |l| out.push(l.to_string()),
+    )
+    .unwrap();
     assert!(r.exit_code == 0, "{ctx}: fsck -y exit {}:\n{}", r.exit_code, out.join("\n"));
     drop(dev);
     let data = std::fs::read(img).unwrap();
     let ro: Dev = Arc::new(MemDevice::new(data.clone(), true));
     let mut out2 = Vec::new();
-    let r2 = fsck(&ro, &FsckOptions::default(), &mut |l| out2.push(l.to_string())).unwrap();
+    let r2 =
+        fsck(&ro, &FsckOptions::default(), &kernel::hyper::DeterministicHypervisor::default_for_tests(), &mut |l| {
+            out2.push(l.to_string())
+        })
+        .unwrap();
     assert!(
         r2.exit_code == 0 && r2.problems.is_empty(),
         "{ctx}: not clean after -y:\n{}\n--- first run:\n{}",

@@ -277,6 +277,7 @@ fn unclean_image_refuses_read_write_unless_forced() {
     let r = kernel::fs::ffs::fsck::fsck(
         &(dev.clone() as Dev),
         &kernel::fs::ffs::fsck::FsckOptions { repair: kernel::fs::ffs::fsck::Repair::Yes, ..Default::default() },
+        &kernel::hyper::DeterministicHypervisor::default_for_tests(),
         &mut |_| {},
     )
     .unwrap();

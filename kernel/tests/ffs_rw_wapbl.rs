@@ -77,7 +77,13 @@ fn journal_with_records_is_replayed_to_disk_by_a_read_write_mount() {
     d2[..4].copy_from_slice(b"fsck");
     img2.data[log_at2..].copy_from_slice(&build_log(512, LOG_BYTES, &[(data_at2 as u64, d2)], &[], false, 0));
     let dev2: Dev = Arc::new(MemDevice::new(img2.data.clone(), false));
-    let rep = fsck(&dev2, &FsckOptions { repair: Repair::Yes, ..Default::default() }, &mut |_| {}).unwrap();
+    let rep = fsck(
+        &dev2,
+        &FsckOptions { repair: Repair::Yes, ..Default::default() },
+        &kernel::hyper::DeterministicHypervisor::default_for_tests(),
+        &mut |_| {},
+    )
+    .unwrap();
     assert_eq!(rep.exit_code, 0);
     let (_k2, p2, _h2) = ffs_rw_common::boot(dev2);
     ffs_rw_common::mount_rw(&p2).unwrap();

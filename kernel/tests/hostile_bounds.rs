@@ -112,7 +112,12 @@ fn mount_walk_fsck(dev: Dev) {
         p.unmount(b"/ffs", 0).unwrap();
     }
     let _ = ffs::probe_info(&dev, None).map(|i| i.to_json());
-    let _ = fsck(&dev, &FsckOptions { repair: Repair::No, ..Default::default() }, &mut |_| {});
+    let _ = fsck(
+        &dev,
+        &FsckOptions { repair: Repair::No, ..Default::default() },
+        &kernel::hyper::DeterministicHypervisor::default_for_tests(),
+        &mut |_| {},
+    );
 }
 
 fn walk(p: &Proc, path: &[u8], depth: usize, budget: &mut usize) -> usize {
@@ -197,7 +202,13 @@ fn child_four_billion_inodes() {
         let st = p.statvfs(b"/ffs").unwrap();
         assert!(st.fs.files > 4_000_000_000);
         drop((p, _k));
-        let r = fsck(&dev, &FsckOptions { repair: Repair::No, ..Default::default() }, &mut |_| {}).unwrap();
+        let r = fsck(
+            &dev,
+            &FsckOptions { repair: Repair::No, ..Default::default() },
+            &kernel::hyper::DeterministicHypervisor::default_for_tests(),
+            &mut |_| {},
+        )
+        .unwrap();
         assert_eq!(r.exit_code, 8, "{r:?}");
     });
 }

@@ -159,7 +159,7 @@ fn read_only_fixtures_are_unchanged_after_a_full_walk() {
         // fsck -n reads everything and writes nothing.
         let dev: Dev = Arc::new(FileDevice::open(&path, true).unwrap());
         let opts = FsckOptions { repair: Repair::No, ..Default::default() };
-        let _ = fsck(&dev, &opts, &mut |_| {});
+        let _ = fsck(&dev, &opts, &kernel::hyper::DeterministicHypervisor::default_for_tests(), &mut |_| {});
         assert_eq!(file_sha(&path), before, "{name}: image changed");
         assert_eq!(std::fs::metadata(&path).unwrap().modified().unwrap(), mtime, "{name}: mtime changed");
         std::fs::remove_file(&path).unwrap();

@@ -273,7 +273,7 @@ pub fn assert_fsck_clean(dev: Dev, what: &str) {
     use kernel::fs::ffs::fsck::{fsck, FsckOptions};
     let mut out = String::new();
     let opts = FsckOptions { force: true, ..Default::default() };
-    let r = fsck(&dev, &opts, &mut |l: &str| {
+    let r = fsck(&dev, &opts, &kernel::hyper::DeterministicHypervisor::default_for_tests(), &mut |l: &str| {
         out.push_str(l);
         out.push('\n');
     })

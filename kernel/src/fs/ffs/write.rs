@@ -535,30 +535,6 @@ impl Ffs {
     }
 }
 
-/// Writes what a journal replay shows (`view`, the replaying device) over the device itself (`base`),
-/// then switches logging off in the superblock there (FS_DOWAPBL and the journal's place cleared), so
-/// the file system opens without the journal. Only the bytes that differ are written.
-pub(crate) fn replay_to_disk(view: &crate::dev::Dev, base: &crate::dev::Dev, sblockloc: u64) -> KResult<()> {
-    let size = base.size().min(view.size());
-    let chunk = 1u64 << 20;
-    let (mut a, mut b) = (vec![0u8; chunk as usize], vec![0u8; chunk as usize]);
-    let mut off = 0;
-    while off < size {
-        let n = (size - off).min(chunk) as usize;
-        view.read_at(off, &mut a[..n])?;
-        base.read_at(off, &mut b[..n])?;
-        if a[..n] != b[..n] {
-            base.write_at(off, &a[..n])?;
-        }
-        off += n as u64;
-    }
-    let mut sb = Superblock::read_at(base.as_ref(), sblockloc)?;
-    let flags = sb.flags;
-    sb.raw_mut().clear_journal(flags);
-    base.write_at(sblockloc, &sb.raw)?;
-    base.flush()
-}
-
 impl Ffs {
     /// ffs_wapbl_replay_finish: inodes the journal listed as unlinked but open are freed.
     pub(crate) fn free_replayed_inodes(&self, list: &[(u32, u32)]) {
