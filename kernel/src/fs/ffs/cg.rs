@@ -441,6 +441,23 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Cg<B> {
         }
     }
 
+    /// cg_clustersum counted from the cluster map: every run of free blocks among the first `nblocks`,
+    /// by length (a run longer than `contigsumsize` counts as that long).
+    pub fn count_cluster_runs(&mut self, nblocks: u64, contigsumsize: usize) {
+        let mut run = 0usize;
+        for b in 0..nblocks {
+            if self.cluster_free(b) {
+                run += 1;
+            } else if run != 0 {
+                self.add_clustersum(run.min(contigsumsize) as u32, 1);
+                run = 0;
+            }
+        }
+        if run != 0 {
+            self.add_clustersum(run.min(contigsumsize) as u32, 1);
+        }
+    }
+
     /// One more free block in cylinder `cyl` at rotational position `rpos` of UFS1's old tables
     /// (cg_old_blktot[cyl] and cg_old_blks[cyl][rpos]); nothing past the tables of `l`.
     pub fn count_old_rotational(&mut self, l: &MapLayout, nrpos: usize, cyl: usize, rpos: usize) {

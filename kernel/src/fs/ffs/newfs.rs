@@ -534,19 +534,7 @@ fn initcg(p: &Plan, o: ByteOrder, c: u64, now: i64) -> (Vec<u8>, CsTotal) {
         }
     }
     if p.contigsumsize > 0 {
-        let css = p.contigsumsize as u64;
-        let mut run = 0u64;
-        for i in 0..nclusterblks {
-            if g.cluster_free(i) {
-                run += 1;
-            } else if run != 0 {
-                g.add_clustersum(run.min(css) as u32, 1);
-                run = 0;
-            }
-        }
-        if run != 0 {
-            g.add_clustersum(run.min(css) as u32, 1);
-        }
+        g.count_cluster_runs(nclusterblks, contig);
     }
     g.set_cs(Cs::Ndir, cs.ndir);
     g.set_cs(Cs::Nbfree, cs.nbfree);

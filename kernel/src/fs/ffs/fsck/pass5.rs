@@ -215,19 +215,7 @@ fn rebuild(f: &Fsck<'_>, c: u64, l: &MapLayout, cg: &[u8]) -> (Cg<Vec<u8>>, CsTo
         i += frag;
     }
     if contig > 0 {
-        // cg_clustersum counts the runs of free blocks by length (from 1; longer ones as `contig`).
-        let mut run = 0usize;
-        for b in 0..(ndblk / frag) as u64 {
-            if n.cluster_free(b) {
-                run += 1;
-            } else if run != 0 {
-                n.add_clustersum(run.min(contig) as u32, 1);
-                run = 0;
-            }
-        }
-        if run != 0 {
-            n.add_clustersum(run.min(contig) as u32, 1);
-        }
+        n.count_cluster_runs((ndblk / frag) as u64, contig);
     }
     n.set_cs(Cs::Ndir, cs.ndir);
     n.set_cs(Cs::Nbfree, cs.nbfree);
