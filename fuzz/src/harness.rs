@@ -1,6 +1,6 @@
-//! The bodies of the fuzz targets. `kernel/tests/fuzz_regressions.rs` includes this very file (with
-//! `#[path]`), so every input committed under tests/fixtures/fuzz/<target>/ is replayed by `cargo test`
-//! exactly as the fuzzer ran it. Nothing here may depend on more than the kernel, std and flate2.
+//! The bodies of the fuzz targets. The kernel's hostile test binary (kernel/tests/hostile/) includes
+//! this very file (with `#[path]`), so every input committed under tests/fixtures/fuzz/<target>/ is
+//! replayed by `cargo test` exactly as the fuzzer ran it. Nothing here may depend on more than the kernel, std and flate2.
 //!
 //! Images reach the targets in a sparse form (fuzz/seeds.py writes it): a little-endian u32 giving the
 //! image size in 512-byte sectors (bit 31: mount with `force`), then records — u32 first sector, u16

@@ -1,13 +1,17 @@
-//! The issue-4 benchmark (ignored by default; it writes ~2 GB of images):
+//! Reading FFS images (a benchmark, not a test; it writes ~2 GB of images; the bench profile is a
+//! release build):
 //!
-//!   cargo test --release -p rumpjs-kernel --test ffs_bench -- --ignored --nocapture
+//!   cargo bench -p rumpjs-kernel --bench ffs_read
 //!
 //! Reads every file of a makefs UFS1 image of 50,000 small files (~300 MB) and of one of 20 large files
 //! (~1.5 GB) through the kernel's syscalls (open, read, close, as the JS layer does), and prints time and
 //! peak RSS beside `tsk_recover -e` on the same image and `cat image > /dev/null`.
 
-mod ffs_common;
-use ffs_common::*;
+#[path = "../tests/common/mod.rs"]
+mod common;
+mod figures;
+
+use common::fixtures::*;
 use kernel::dev::{Dev, FileDevice};
 use kernel::vfs::*;
 use kernel::Proc;
@@ -113,8 +117,6 @@ fn bench(label: &str, image: &Path, work: &Path) {
     );
 }
 
-#[test]
-#[ignore]
 fn read_every_file_against_tsk_and_cat() {
     let work = std::env::temp_dir().join("rumpjs-ffs-bench");
     let _ = std::fs::remove_dir_all(&work);
@@ -167,4 +169,8 @@ fn read_every_file_against_tsk_and_cat() {
     std::fs::remove_dir_all(&large).unwrap();
     bench("20 large files (UFS1)", &img, &work);
     std::fs::remove_dir_all(&work).unwrap();
+}
+
+fn main() {
+    figures::run(&[("read_every_file_against_tsk_and_cat", read_every_file_against_tsk_and_cat)]);
 }

@@ -1,17 +1,18 @@
-//! Figures for FFS read-write (benchmarks, not timed tests; run in release):
+//! Figures for FFS read-write (a benchmark, not a test; the bench profile is a release build):
 //!
-//!   cargo test --release -p rumpjs-kernel --test ffs_rw_bench -- --ignored --nocapture
+//!   cargo bench -p rumpjs-kernel --bench ffs_write [-- write_one_gib|ten_thousand|hundred_thousand]
 //!
 //! - a 1 GiB file written through the syscall layer (`Proc::write`, 1 MiB at a time) to an FFS on a
 //!   host file, against `dd if=/dev/zero of=FILE bs=1M count=1024` on the same host file system;
 //! - 10,000 and 100,000 files created in one directory (then all looked up, then removed).
 //!
-//! The small test here (not ignored) checks a large directory stays fast in a debug build: 20,000
-//! names, created, looked up and removed, with the directory index and no linear scans.
+//! (tests/ffs/rw.rs checks that a large directory stays fast in a debug build.)
 
-mod ffs_rw_common;
+#[path = "../tests/common/mod.rs"]
+mod common;
+mod figures;
 
-use ffs_rw_common::*;
+use common::fresh::*;
 use kernel::dev::{Dev, FileDevice};
 use kernel::fs::ffs::newfs::{newfs, NewfsOptions};
 use kernel::hyper::DeterministicHypervisor;
@@ -32,8 +33,6 @@ fn host_image(name: &str, size: u64) -> (std::path::PathBuf, Dev) {
     (path, dev)
 }
 
-#[test]
-#[ignore = "benchmark: writes 1 GiB twice"]
 fn write_one_gib() {
     let (path, dev) = host_image("gib.img", 1300 << 20);
     let (_k, p, _h) = boot(dev.clone());
@@ -104,43 +103,18 @@ fn many_files(n: usize) {
     std::fs::remove_dir_all(path.parent().unwrap()).ok();
 }
 
-#[test]
-#[ignore = "benchmark"]
 fn ten_thousand_files() {
     many_files(10_000);
 }
 
-#[test]
-#[ignore = "benchmark"]
 fn hundred_thousand_files() {
     many_files(100_000);
 }
 
-#[test]
-fn big_directory_without_linear_scans() {
-    let dev = fresh_with(&NewfsOptions { ufs: 2, density: 1024, ..Default::default() }, 48 << 20);
-    let (_k, p, _h) = boot(dev.clone() as Dev);
-    mount_rw(&p).unwrap();
-    p.mkdir(b"/mnt/d", 0o755).unwrap();
-    let n = 20_000;
-    let t = Instant::now();
-    for i in 0..n {
-        let fd = p.open(format!("/mnt/d/f{i}").as_bytes(), O_WRONLY | O_CREAT | O_EXCL, 0o644).unwrap();
-        p.close(fd).unwrap();
-    }
-    for i in (0..n).step_by(7) {
-        assert_eq!(p.stat(format!("/mnt/d/f{i}").as_bytes()).unwrap().size, 0);
-    }
-    for i in (0..n).step_by(2) {
-        p.unlink(format!("/mnt/d/f{i}").as_bytes()).unwrap();
-    }
-    let elapsed = t.elapsed();
-    assert_eq!(p.readdir_path(b"/mnt/d").unwrap().len(), n / 2 + 2);
-    p.unmount(b"/mnt", 0).unwrap();
-    assert_fsck_clean(dev.clone() as Dev, "big directory");
-    mount_ro(&p).unwrap();
-    assert!(p.stat(b"/mnt/d/f1").is_ok() && p.stat(b"/mnt/d/f2").is_err());
-    p.unmount(b"/mnt", 0).unwrap();
-    // Linear scans would make this quadratic (hundreds of millions of entry visits).
-    assert!(elapsed.as_secs() < 60, "20,000 names took {elapsed:?}");
+fn main() {
+    figures::run(&[
+        ("write_one_gib", write_one_gib),
+        ("ten_thousand_files", ten_thousand_files),
+        ("hundred_thousand_files", hundred_thousand_files),
+    ]);
 }

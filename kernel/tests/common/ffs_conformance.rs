@@ -1,7 +1,7 @@
-//! FFS configurations for the conformance suite (kernel/tests/common's harness): a function per
+//! FFS configurations for the conformance suites (the harness in common/mod.rs): a function per
 //! configuration that makes a fresh image of FSTEST_IMGSIZE with our newfs and mounts it read-write,
-//! and macros that expand a test list into one module per configuration.
-#![allow(dead_code)]
+//! and a macro that expands a test list into one module per configuration.
+#![allow(dead_code, unused_macros)]
 
 use kernel::dev::MemDevice;
 use kernel::fs::ffs::endian::ByteOrder;
@@ -55,21 +55,27 @@ pub fn remount_ro(p: &Proc, mp: &str) -> KResult<()> {
     p.mount("ffs", mp.as_bytes(), MNT_RDONLY, Some(&spec), &MountOptions { readonly: true, ..Default::default() })
 }
 
-/// Expands a list of `fn(&Env)` tests (of the module `$m`) into one test module per configuration.
+/// Expands a list of `fn(&Env)` tests (of the module the expansion is in) into one test module per
+/// configuration; `[$c]` is the path, from inside those modules, to the harness (`common`).
 macro_rules! ffs_modules {
-    ($m:ident, $($t:ident),*) => {
+    ([$c:path] $($t:ident),*) => {
         mod ffs_ufs1_le_4k {
-            $( #[test] fn $t() { $m::common::run_rw(&$m::common::RwFs { name: "ffs", mount: $crate::ffs_conformance::ufs1_le_4k }, $m::$t) } )*
+            use $c as harness;
+            $( #[test] fn $t() { harness::run_rw(&harness::RwFs { name: "ffs", mount: harness::ffs_conformance::ufs1_le_4k }, super::$t) } )*
         }
         mod ffs_ufs1_be_16k {
-            $( #[test] fn $t() { $m::common::run_rw(&$m::common::RwFs { name: "ffs", mount: $crate::ffs_conformance::ufs1_be_16k }, $m::$t) } )*
+            use $c as harness;
+            $( #[test] fn $t() { harness::run_rw(&harness::RwFs { name: "ffs", mount: harness::ffs_conformance::ufs1_be_16k }, super::$t) } )*
         }
         mod ffs_ufs2_le_8k {
-            $( #[test] fn $t() { $m::common::run_rw(&$m::common::RwFs { name: "ffs", mount: $crate::ffs_conformance::ufs2_le_8k }, $m::$t) } )*
+            use $c as harness;
+            $( #[test] fn $t() { harness::run_rw(&harness::RwFs { name: "ffs", mount: harness::ffs_conformance::ufs2_le_8k }, super::$t) } )*
         }
         mod ffs_ufs2_be_32k {
-            $( #[test] fn $t() { $m::common::run_rw(&$m::common::RwFs { name: "ffs", mount: $crate::ffs_conformance::ufs2_be_32k }, $m::$t) } )*
+            use $c as harness;
+            $( #[test] fn $t() { harness::run_rw(&harness::RwFs { name: "ffs", mount: harness::ffs_conformance::ufs2_be_32k }, super::$t) } )*
         }
     };
 }
+#[allow(unused_imports)]
 pub(crate) use ffs_modules;

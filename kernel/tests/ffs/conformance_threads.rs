@@ -1,13 +1,11 @@
-//! The conformance suite's races (threads.rs, included as it is: renames, rmdir, lookups against
+//! The conformance suite's races (vfs/threads.rs, included as it is: renames, rmdir, lookups against
 //! removals, shared files and descriptors from several threads) on FFS read-write.
-
-mod ffs_conformance;
 
 macro_rules! rw_tests {
     ($($t:ident),* $(,)?) => {
-        $crate::ffs_conformance::ffs_modules!(super, $($t),*);
+        crate::common::ffs_conformance::ffs_modules!([crate::common] $($t),*);
     };
 }
 
-#[path = "threads.rs"]
+#[path = "../vfs/threads.rs"]
 mod threads;

@@ -1,12 +1,10 @@
-//! The VFS conformance suite's t_vfsops/t_ro/t_unpriv/t_io/t_full/t_mtime/t_rwtoro cases (t_vfs.rs,
+//! The VFS conformance suite's t_vfsops/t_ro/t_unpriv/t_io/t_full/t_mtime/t_rwtoro cases (vfs/t_vfs.rs,
 //! included as it is) on FFS read-write in four configurations; t_ro's cases on an FFS that the
 //! generator filled read-write, then mounted again read-only.
 
-mod ffs_conformance;
-
 macro_rules! rw_tests {
     ($($t:ident),* $(,)?) => {
-        $crate::ffs_conformance::ffs_modules!(super, $($t),*);
+        crate::common::ffs_conformance::ffs_modules!([crate::common] $($t),*);
     };
 }
 
@@ -18,13 +16,13 @@ macro_rules! ro_module {
                 k: &std::sync::Arc<kernel::Kernel>,
                 p: &kernel::Proc,
                 mp: &str,
-                gen: &dyn Fn(&super::common::Env),
+                gen: &dyn Fn(&crate::common::Env),
             ) -> kernel::KResult<()> {
-                $crate::ffs_conformance::$make(k, p, mp)?;
-                gen(&super::common::Env::new(k.clone(), mp, "ffs"));
-                $crate::ffs_conformance::remount_ro(p, mp)
+                crate::common::ffs_conformance::$make(k, p, mp)?;
+                gen(&crate::common::Env::new(k.clone(), mp, "ffs"));
+                crate::common::ffs_conformance::remount_ro(p, mp)
             }
-            $( #[test] fn $t() { super::common::run_ro(&super::common::RoFs { name: "ffs", mount_ro: mount }, super::$gen, super::$t) } )*
+            $( #[test] fn $t() { crate::common::run_ro(&crate::common::RoFs { name: "ffs", mount_ro: mount }, super::$gen, super::$t) } )*
         }
     };
 }
@@ -36,5 +34,5 @@ macro_rules! ro_tests {
     };
 }
 
-#[path = "t_vfs.rs"]
+#[path = "../vfs/t_vfs.rs"]
 mod t_vfs;

@@ -2,8 +2,7 @@
 //! block numbers out of range, directory loops, and random byte flips. Each gives an errno (EIO, EINVAL,
 //! EFTYPE) and a kernel-log line naming what is wrong — never a panic, a hang or a huge allocation.
 
-mod ffs_common;
-use ffs_common::*;
+use crate::common::fixtures::*;
 use kernel::errno::Errno;
 use kernel::fs::ffs::dir::{DirFormat, Entries};
 use kernel::vfs::*;

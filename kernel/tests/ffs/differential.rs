@@ -7,11 +7,9 @@
 //! Needs `makefs` (and `fls`/`icat` for the TSK part) on PATH; prints "skipped: makefs not installed"
 //! otherwise. CI installs both.
 
-#[path = "../../tests/support/skip.rs"]
-mod skip;
+use crate::common::fresh::skip;
 
-mod ffs_common;
-use ffs_common::*;
+use crate::common::fixtures::*;
 use kernel::dev::{Dev, FileDevice};
 use kernel::vfs::*;
 use kernel::Proc;

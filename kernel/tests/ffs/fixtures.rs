@@ -2,8 +2,7 @@
 //! orders, UFS1 and UFS2, the 4.2BSD formats, and whole disks with MBR, GPT and disklabel partitions —
 //! each mounted and compared with the manifest of what makefs was given.
 
-mod ffs_common;
-use ffs_common::*;
+use crate::common::fixtures::*;
 use kernel::errno::Errno;
 use kernel::fs::ffs;
 use kernel::vfs::*;

@@ -2,9 +2,7 @@
 //! superblock and cylinder group block in every group, the root directory), reproducible byte for
 //! byte under the deterministic hypervisor, mountable, fsck-clean and readable by The Sleuth Kit.
 
-mod ffs_rw_common;
-
-use ffs_rw_common::*;
+use crate::common::fresh::*;
 use kernel::dev::{BlockDevice, Dev, FileDevice, MemDevice};
 use kernel::fs::ffs::endian::ByteOrder;
 use kernel::fs::ffs::newfs::{check, newfs, NewfsOptions};

@@ -3,8 +3,7 @@
 //! byte: a read-write mount of a partition deep in a disk changes nothing near its start, and a commit
 //! over such changes would put back the overlay's stale view of the file system on top of them.
 
-mod ffs_common;
-use ffs_common::gunzip;
+use crate::common::fixtures::gunzip;
 use kernel::dev::{sidecar, BlockDevice, Dev, FileDevice, OverlayDevice, CHUNK};
 use kernel::hyper::DeterministicHypervisor;
 use kernel::vfs::*;

@@ -2,8 +2,7 @@
 //! birthtimes, file flags — made by patching makefs images through the driver's own encoders, and read
 //! back through the kernel.
 
-mod ffs_common;
-use ffs_common::*;
+use crate::common::fixtures::*;
 use kernel::errno::Errno;
 use kernel::vfs::*;
 use std::sync::atomic::Ordering;

@@ -3,11 +3,7 @@
 //! The Sleuth Kit (UFS1, which TSK finds at 8192); an FFS mounted read-write on a copy-on-write
 //! overlay over a read-only host file leaves the file byte for byte as it was.
 
-use ffs_rw_common::skip;
-
-mod ffs_rw_common;
-
-use ffs_rw_common::*;
+use crate::common::fresh::*;
 use kernel::dev::{BlockDevice, Dev, FileDevice, MemDevice, OverlayDevice};
 use kernel::vfs::*;
 use std::path::{Path, PathBuf};

@@ -4,13 +4,12 @@
 //! unmounted, checked by our fsck and mounted again. UFS1 and UFS2, both byte orders, small and
 //! large blocks; writes reach the indirect blocks and grow and shrink files through fragments.
 
-mod ffs_rw_common;
-
-use ffs_rw_common::*;
+use crate::common::fresh::*;
 use kernel::dev::Dev;
 use kernel::vfs::*;
 use kernel::KResult;
 use proptest::prelude::*;
+use proptest::test_runner::FileFailurePersistence;
 
 const NAMES: &[&str] = &["a", "b", "c"];
 
@@ -194,6 +193,9 @@ proptest! {
     #![proptest_config(ProptestConfig {
         cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(64),
         max_shrink_iters: 2000,
+        // The seeds of past failures beside this file (proptest's default would look for them in a
+        // proptest-regressions/ folder beside tests/ffs/, the folder holding main.rs).
+        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource("proptest-regressions"))),
         ..ProptestConfig::default()
     })]
 

@@ -6,10 +6,8 @@
 //! log is mounted without `-o log`; a journal inside the file system refuses read-write (its log
 //! inode would be left behind).
 
-mod ffs_common;
-mod ffs_rw_common;
-
-use ffs_common::{gunzip, Img};
+use crate::common::fixtures::{gunzip, Img};
+use crate::common::fresh;
 use kernel::dev::{Dev, MemDevice};
 use kernel::fs::ffs::fsck::{fsck, FsckOptions, Repair};
 use kernel::fs::ffs::superblock::{Superblock, FS_DOWAPBL};
@@ -41,8 +39,8 @@ fn journaled(inside: bool) -> (Img, usize, usize) {
 
 #[allow(clippy::type_complexity)]
 fn rw_mount(dev: Dev) -> (kernel::KResult<()>, Proc, Arc<kernel::hyper::DeterministicHypervisor>, Arc<kernel::Kernel>) {
-    let (k, p, h) = ffs_rw_common::boot(dev);
-    let r = ffs_rw_common::mount_rw(&p);
+    let (k, p, h) = fresh::boot(dev);
+    let r = fresh::mount_rw(&p);
     (r, p, h, k)
 }
 
@@ -54,23 +52,23 @@ fn journal_with_records_is_replayed_to_disk_by_a_read_write_mount() {
     let log = build_log(512, LOG_BYTES, &[(data_at as u64, data)], &[], false, 0);
     img.data[log_at..].copy_from_slice(&log);
     let dev: Dev = Arc::new(MemDevice::new(img.data.clone(), false));
-    let (_k, p, h) = ffs_rw_common::boot(dev.clone());
+    let (_k, p, h) = fresh::boot(dev.clone());
     // Read-only: the journal's view, nothing written.
-    ffs_rw_common::mount_ro(&p).unwrap();
-    assert_eq!(ffs_rw_common::read(&p, b"/mnt/hello.txt"), b"journal says "); // the size is unchanged
+    fresh::mount_ro(&p).unwrap();
+    assert_eq!(fresh::read(&p, b"/mnt/hello.txt"), b"journal says "); // the size is unchanged
     p.unmount(b"/mnt", 0).unwrap();
     let mut now = vec![0u8; img.data.len()];
     kernel::dev::BlockDevice::read_at(dev.as_ref(), 0, &mut now).unwrap();
     assert!(now == img.data, "a read-only mount wrote");
     // Read-write: replayed to disk, logging off.
-    ffs_rw_common::mount_rw(&p).unwrap();
+    fresh::mount_rw(&p).unwrap();
     assert!(h.console_lines().iter().any(|l| l.contains("replaying the journal to disk")), "{:?}", h.console_lines());
-    assert_eq!(ffs_rw_common::read(&p, b"/mnt/hello.txt"), b"journal says ");
-    ffs_rw_common::write(&p, b"/mnt/after", b"written after the replay");
+    assert_eq!(fresh::read(&p, b"/mnt/hello.txt"), b"journal says ");
+    fresh::write(&p, b"/mnt/after", b"written after the replay");
     p.unmount(b"/mnt", 0).unwrap();
     let sb = Superblock::find(dev.as_ref(), &mut Vec::new()).unwrap();
     assert_eq!(sb.flags & FS_DOWAPBL, 0);
-    ffs_rw_common::assert_fsck_clean(dev.clone(), "after journal");
+    fresh::assert_fsck_clean(dev.clone(), "after journal");
     // fsck -y on such an image does the same.
     let (mut img2, data_at2, log_at2) = journaled(false);
     let mut d2 = vec![0u8; 512];
@@ -85,9 +83,9 @@ fn journal_with_records_is_replayed_to_disk_by_a_read_write_mount() {
     )
     .unwrap();
     assert_eq!(rep.exit_code, 0);
-    let (_k2, p2, _h2) = ffs_rw_common::boot(dev2);
-    ffs_rw_common::mount_rw(&p2).unwrap();
-    assert_eq!(&ffs_rw_common::read(&p2, b"/mnt/hello.txt")[..4], b"fsck");
+    let (_k2, p2, _h2) = fresh::boot(dev2);
+    fresh::mount_rw(&p2).unwrap();
+    assert_eq!(&fresh::read(&p2, b"/mnt/hello.txt")[..4], b"fsck");
     p2.unmount(b"/mnt", 0).unwrap();
     let _ = Errno::EROFS;
 }
@@ -99,12 +97,12 @@ fn empty_journal_is_dropped_and_inside_journal_refused() {
     let dev: Dev = Arc::new(MemDevice::new(img.data.clone(), false));
     let (r, p, _h, _k) = rw_mount(dev.clone());
     r.unwrap();
-    ffs_rw_common::write(&p, b"/mnt/x", b"x");
+    fresh::write(&p, b"/mnt/x", b"x");
     p.unmount(b"/mnt", 0).unwrap();
     let sb = Superblock::find(dev.as_ref(), &mut Vec::new()).unwrap();
     assert_eq!(sb.flags & FS_DOWAPBL, 0, "the journal flag stays after a mount that did not log");
     assert_eq!(sb.journal_location, 0);
-    ffs_rw_common::assert_fsck_clean(dev, "journal dropped");
+    fresh::assert_fsck_clean(dev, "journal dropped");
 
     let (mut img, _, log_at) = journaled(true);
     img.data[log_at..].copy_from_slice(&build_log(512, LOG_BYTES, &[], &[], false, 0));
@@ -129,7 +127,7 @@ fn inside_journal_with_records_refuses_read_write_before_replaying_and_writes_no
     kernel::dev::BlockDevice::read_at(dev.as_ref(), 0, &mut now).unwrap();
     assert!(now == img.data, "a refused read-write mount wrote");
     // Read-only still shows the journal's view.
-    ffs_rw_common::mount_ro(&p).unwrap();
-    assert_eq!(ffs_rw_common::read(&p, b"/mnt/hello.txt"), b"journal says ");
+    fresh::mount_ro(&p).unwrap();
+    assert_eq!(fresh::read(&p, b"/mnt/hello.txt"), b"journal says ");
     p.unmount(b"/mnt", 0).unwrap();
 }

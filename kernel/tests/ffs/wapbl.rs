@@ -3,8 +3,7 @@
 //! refuses the mount unless forced. makefs writes no journal, so the tests write one as a NetBSD kernel
 //! would have left it, at the end of the partition.
 
-mod ffs_common;
-use ffs_common::*;
+use crate::common::fixtures::*;
 use kernel::errno::Errno;
 use kernel::fs::ffs;
 use kernel::fs::ffs::wapbl::build_log;

@@ -1,8 +1,8 @@
-//! Issue 10's "nothing lost": a writer process (kernel/examples/crashwriter.rs) writes and fsyncs files
+//! Nothing lost: a writer process (kernel/examples/crashwriter.rs) writes and fsyncs files
 //! on an FFS image and is killed at a random moment, many times; `fsck -y` must bring every image back
 //! to clean (a second `-n` finds nothing) with every file fsync'd before the kill intact.
 //!
-//! Run alone with `cargo test -p rumpjs-kernel --test ffs_fsck_crash`.
+//! Run alone with `cargo test -p rumpjs-kernel --test fsck crash`.
 
 use kernel::dev::{Dev, FileDevice, MemDevice};
 use kernel::fs::ffs::fsck::{fsck, FsckOptions, Repair};
@@ -12,14 +12,14 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-#[path = "../examples/crashwriter.rs"]
+#[path = "../../examples/crashwriter.rs"]
 #[allow(dead_code)]
 mod crashwriter;
 
-mod ffs_common;
+use crate::common::fixtures;
 
 fn target_dir() -> PathBuf {
-    // .../target/debug/deps/ffs_fsck_crash-HASH → .../target
+    // .../target/debug/deps/fsck-HASH → .../target
     let exe = std::env::current_exe().unwrap();
     exe.parent().unwrap().parent().unwrap().parent().unwrap().to_path_buf()
 }
@@ -97,10 +97,10 @@ fn check_trial(img: &Path, seed: u64, synced: &[u64], ctx: &str) {
         out2.join("\n"),
         out.join("\n")
     );
-    let (_k, p, _h) = ffs_common::mount(Arc::new(MemDevice::new(data, true)), &[]).unwrap();
+    let (_k, p, _h) = fixtures::mount(Arc::new(MemDevice::new(data, true)), &[]).unwrap();
     for &n in synced {
         let path = format!("/ffs/f{n}");
-        let got = ffs_common::read_all(&p, path.as_bytes()).unwrap_or_else(|e| panic!("{ctx}: {path}: {e:?}"));
+        let got = fixtures::read_all(&p, path.as_bytes()).unwrap_or_else(|e| panic!("{ctx}: {path}: {e:?}"));
         assert!(got == crashwriter::contents(seed, n), "{ctx}: {path} differs after the crash");
     }
 }

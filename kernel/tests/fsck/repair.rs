@@ -2,8 +2,7 @@
 //! nothing) and repaired by `-y` so that a second `-n` finds nothing and the driver reads every
 //! surviving file.
 
-mod ffs_common;
-use ffs_common::*;
+use crate::common::fixtures::*;
 use kernel::dev::{Dev, MemDevice};
 use kernel::fs::ffs::fsck::{fsck, FsckOptions, FsckReport, Repair};
 use std::sync::Arc;

@@ -2,9 +2,7 @@
 //! paths and paths with NUL, each with NetBSD's errno; then random arguments thrown at every syscall,
 //! which must never panic the kernel nor leave it inconsistent.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use kernel::vfs::*;
 use kernel::{Errno, KResult, Kernel};
 use proptest::prelude::*;

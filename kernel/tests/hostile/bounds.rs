@@ -1,15 +1,15 @@
-//! Bounds (issue 10): images crafted to claim absurd counts and sizes — four billion inodes, a GPT of
+//! Bounds: images crafted to claim absurd counts and sizes — four billion inodes, a GPT of
 //! four billion 4 KiB entries, a journal record naming eight million blocks — are mounted, walked,
 //! probed and fsck'd without the process allocating more than a few hundred MiB, and journals of
 //! enormous records replay (or are refused) in moments; symlink loops end in ELOOP; a walk of an image
 //! whose directories form a cycle ends, with no budget to stop it.
 //!
 //! The memory cases each run in a child process (this test binary again, one `child_*` test, with a
-//! counting allocator that refuses any single allocation over 1 GiB), so a blow-up is a failed test
-//! rather than a machine out of memory, and peaks are not mixed up with other tests running alongside.
+//! counting allocator — the binary's — that refuses any single allocation over 1 GiB), so a blow-up is
+//! a failed test rather than a machine out of memory, and peaks are not mixed up with other tests
+//! running alongside.
 
-mod ffs_common;
-use ffs_common::*;
+use crate::common::fixtures::*;
 use kernel::dev::{part, Dev, MemDevice};
 use kernel::fs::ffs;
 use kernel::fs::ffs::fsck::{fsck, FsckOptions, Repair};
@@ -78,8 +78,11 @@ static ALLOC: Counting = Counting;
 
 const CHILD_ENV: &str = "RUMPJS_HOSTILE_BOUNDS_CHILD";
 
-/// Runs the ignored test `name` in a child process and checks it passed.
+/// Runs the ignored test `name` (of this module) in a child process and checks it passed.
 fn in_child(name: &str) {
+    // Test names are paths from the binary's root: this module's path without the crate's name.
+    let module = module_path!().split_once("::").map_or("", |(_, m)| m);
+    let name = &format!("{module}::{name}");
     let out = std::process::Command::new(std::env::current_exe().unwrap())
         .args(["--ignored", "--exact", name, "--test-threads=1", "--nocapture"])
         .env(CHILD_ENV, "1")

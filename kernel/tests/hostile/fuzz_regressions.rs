@@ -1,9 +1,8 @@
-//! Every input the fuzzers (fuzz/, issue 10) found a crash, hang or memory blow-up with, committed under
+//! Every input the fuzzers (fuzz/) found a crash, hang or memory blow-up with, committed under
 //! tests/fixtures/fuzz/<target>/<name>, replayed through the very code the fuzz target runs
 //! (fuzz/src/harness.rs is included here): none may panic, and none may take long.
 
-#[path = "../../fuzz/src/harness.rs"]
-mod harness;
+use crate::harness;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};

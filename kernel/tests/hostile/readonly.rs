@@ -1,13 +1,10 @@
-//! Nothing lost (issue 10): every FFS fixture, written out as a host file, is mounted read-only through a
+//! Nothing lost: every FFS fixture, written out as a host file, is mounted read-only through a
 //! FileDevice opened read-only (a read-only mount is read-only at the host: the file is not even opened
 //! for writing), walked completely — every directory, attribute, link and file byte — unmounted, and
 //! its sha256 is the same as before. The same for damaged copies, for `fsck -n`, and for an overlay
 //! session's writes.
 
-#[path = "../../fuzz/src/harness.rs"]
-#[allow(unused_imports)]
-mod harness;
-
+use crate::harness;
 use kernel::dev::{BlockDevice, Dev, FileDevice, OverlayDevice};
 use kernel::fs::ffs::fsck::{fsck, FsckOptions, Repair};
 use kernel::vfs::*;

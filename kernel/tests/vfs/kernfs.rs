@@ -1,9 +1,7 @@
 //! kernfs (NetBSD sys/miscfs/kernfs): the kernel's state as files, and the message buffer the kernel
 //! writes to on boot, mounts, unmounts and errors.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use kernel::hyper::DeterministicHypervisor;
 use kernel::vfs::*;
 use kernel::{Errno, Kernel};

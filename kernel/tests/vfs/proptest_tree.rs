@@ -4,9 +4,7 @@
 //! the whole tree (names, types, sizes, contents, link counts, modes, which names share an inode)
 //! must be the model's.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use kernel::vfs::*;
 use kernel::{Errno, KResult};
 use proptest::prelude::*;

@@ -2,9 +2,7 @@
 //! mounts, symbolic-link limits, open flags, dup/dup2/fcntl, cwd and chroot, umask, credentials,
 //! uname/sysctl, and the block and character devices behind /dev nodes.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use kernel::dev::{BlockDevice, FileDevice, MemDevice, SliceDevice};
 use kernel::vfs::*;
 use kernel::Errno;

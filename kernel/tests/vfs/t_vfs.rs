@@ -1,9 +1,7 @@
 //! NetBSD tests/fs/vfs: t_vfsops.c, t_ro.c, t_unpriv.c, t_io.c, t_full.c, t_mtime_otrunc.c,
 //! t_mtime_write.c and t_rwtoro.c, run against every file system (t_ro against read-only mounts).
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use kernel::vfs::*;
 use kernel::Errno;
 

@@ -4,9 +4,7 @@
 //! race the tree must be consistent: every name reachable, link counts right, no directory twice,
 //! and (tmpfs) no node leaked or lost.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use kernel::vfs::*;
 use kernel::{Errno, Kernel};
 use std::collections::HashMap;

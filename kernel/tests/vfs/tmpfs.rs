@@ -1,9 +1,7 @@
 //! tmpfs beyond the shared conformance tests: NetBSD tests/fs/tmpfs (t_times, t_sizes, t_statvfs,
 //! t_mount, t_readdir, t_devices, t_pipes), size and inode limits, sparse files, file flags.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use kernel::vfs::*;
 use kernel::{Errno, Kernel};
 use std::sync::Arc;
