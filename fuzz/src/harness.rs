@@ -1,6 +1,6 @@
-//! The bodies of the fuzz targets. `kernel/tests/fuzz_regressions.rs` includes this very file (with
-//! `#[path]`), so every input committed under tests/fixtures/fuzz/<target>/ is replayed by `cargo test`
-//! exactly as the fuzzer ran it. Nothing here may depend on more than the kernel, std and flate2.
+//! The bodies of the fuzz targets. The kernel's hostile test binary (kernel/tests/hostile/) includes
+//! this very file (with `#[path]`), so every input committed under tests/fixtures/fuzz/<target>/ is
+//! replayed by `cargo test` exactly as the fuzzer ran it. Nothing here may depend on more than the kernel, std and flate2.
 //!
 //! Images reach the targets in a sparse form (fuzz/seeds.py writes it): a little-endian u32 giving the
 //! image size in 512-byte sectors (bit 31: mount with `force`), then records — u32 first sector, u16
@@ -400,11 +400,16 @@ pub fn ffs_rw_fsck(data: &[u8]) {
         }
     }
     let yes = FsckOptions { repair: Repair::Yes, force, ..Default::default() };
-    if fsck(&dev, &yes, &mut |_| {}).is_err() {
+    if fsck(&dev, &yes, &kernel::hyper::DeterministicHypervisor::default_for_tests(), &mut |_| {}).is_err() {
         return;
     }
     let ro: Dev = Arc::new(MemDevice::new(mem.contents(), true));
-    let _ = fsck(&ro, &FsckOptions { repair: Repair::No, force, ..Default::default() }, &mut |_| {});
+    let _ = fsck(
+        &ro,
+        &FsckOptions { repair: Repair::No, force, ..Default::default() },
+        &kernel::hyper::DeterministicHypervisor::default_for_tests(),
+        &mut |_| {},
+    );
     let (_k, p) = kernel_with(ro);
     if p.mount("ffs", b"/mnt", MNT_RDONLY, Some("/dev/fz"), &ro_opts(force)).is_ok() {
         let mut b = Budget { entries: 1000, bytes: 1 << 20 };

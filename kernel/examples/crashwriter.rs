@@ -1,4 +1,4 @@
-//! A writer for the crash test (kernel/tests/ffs_fsck_crash.rs): mounts the FFS image given as the first
+//! A writer for the crash test (kernel/tests/fsck/crash.rs): mounts the FFS image given as the first
 //! argument read-write and writes files `f<N>` (N from 0), each of a size and contents derived from N
 //! and the seed (second argument), fsync'ing each one and then printing `SYNCED <N>` on stdout. Between
 //! them it churns a `junk/` directory without fsync — creates, overwrites, appends, truncates (shrink

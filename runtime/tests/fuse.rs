@@ -196,7 +196,7 @@ fn new_image(path: &Path, ufs: u8, mb: u64) {
 fn fsck_image(path: &Path, repair: bool) -> (i32, Vec<String>) {
     let dev: Dev = Arc::new(FileDevice::open(path, !repair).unwrap());
     let opts = FsckOptions { repair: if repair { Repair::Yes } else { Repair::No }, ..Default::default() };
-    let r = fsck(&dev, &opts, &mut |_| {}).unwrap();
+    let r = fsck(&dev, &opts, &kernel::hyper::DeterministicHypervisor::default_for_tests(), &mut |_| {}).unwrap();
     (r.exit_code, r.problems.iter().map(|p| format!("{} {}", p.message, p.question)).collect())
 }
 

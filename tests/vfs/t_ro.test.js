@@ -160,7 +160,7 @@ fsapplyRO('t_ro:createlink', filegen, (e) => {
   e.exit();
 });
 
-// Beyond t_ro.c: the removals and renames of directories and links (kernel/tests/t_vfs.rs has them too).
+// Beyond t_ro.c: the removals and renames of directories and links (kernel/tests/vfs/t_vfs.rs has them too).
 
 fsapplyRO('t_ro:rmdir', filegen, (e) => {
   e.enter();

@@ -63,7 +63,7 @@ fsapply('t_unpriv:times', (e) => {
   e.exit();
 });
 
-// ---------------------------------------- beyond t_unpriv.c (kernel/tests/t_vfs.rs has them in Rust)
+// ---------------------------------------- beyond t_unpriv.c (kernel/tests/vfs/t_vfs.rs has them in Rust)
 
 fsapply('t_unpriv:permissions', (e) => {
   e.enter();

@@ -1,15 +1,20 @@
-//! The conformance harness: NetBSD's tests/fs/common/h_fsmacros.h in Rust. Each test is written once
-//! as `fn(&Env)` and run against every file system listed here. A file system enters the lists below
-//! with one line: a name and a function that makes a fresh mount at a path.
+//! What the kernel's test binaries share. This file is the conformance harness: NetBSD's
+//! tests/fs/common/h_fsmacros.h in Rust. Each test is written once as `fn(&Env)` and run against every
+//! file system listed here. A file system enters the lists below with one line: a name and a function
+//! that makes a fresh mount at a path. tmpfs runs every suite here; FFS runs them from
+//! `ffs_conformance` (fresh read-write images from our newfs, in four configurations: the ffs test
+//! binary and ffs_rw_conformance.rs expand the lists into a module per configuration). For t_ro, FFS
+//! also mounts a prepared image, `FFS_RO`, holding what `filegen` in vfs/t_vfs.rs makes (`testfile`
+//! with FUNTEXT, directory `testdir`, symlink `testsymlink` → `testfile`), and ignores the generator.
 //!
-//! Adding FFS once it writes: a `pub const FFS: RwFs` whose `mount` makes a fresh image of about
-//! FSTEST_IMGSIZE (newfs onto a `MemDevice`), registers it with `Kernel::etfs_register` and mounts
-//! it; then uncomment the `mod ffs` line in `rw_tests!`. For t_ro, an `RoFs` whose `mount_ro` makes
-//! the image, mounts it read-write, runs the generator, unmounts and mounts it again with
-//! MNT_RDONLY. Until FFS writes, `FFS_RO` mounts a prepared image holding what `filegen` in t_vfs.rs
-//! makes (`testfile` with FUNTEXT, directory `testdir`, symlink `testsymlink` → `testfile`) and
-//! ignores the generator.
+//! Beside it: `fixtures` (the committed FFS images and their manifests, mounting one, patching one),
+//! `fresh` (images made by our newfs, snapshots of a tree, The Sleuth Kit's view, the fsck check) and
+//! `ffs_conformance` (the FFS configurations of the conformance suites).
 #![allow(dead_code)]
+
+pub mod ffs_conformance;
+pub mod fixtures;
+pub mod fresh;
 
 use kernel::hyper::DeterministicHypervisor;
 use kernel::vfs::*;
@@ -70,14 +75,12 @@ fn mount_ffs_ro_fixture(k: &Arc<Kernel>, p: &Proc, mp: &str, _gen: &dyn Fn(&Env)
     p.mount("ffs", mp.as_bytes(), MNT_RDONLY, Some(&dev), &MountOptions::default())
 }
 
-/// Runs `$test` (a `fn(&Env)` in the calling module) against every read-write file system, one
-/// `#[test]` per file system: `tmpfs::t_vnops_rename_dir`, ...
+/// Runs `$test` (a `fn(&Env)` in the calling module) against tmpfs: `tmpfs::t_vnops_rename_dir`, ...
+/// (FFS expands the same lists with `ffs_conformance::ffs_modules`.)
 #[macro_export]
 macro_rules! rw_tests {
     ($($t:ident),* $(,)?) => {
         mod tmpfs { $( #[test] fn $t() { $crate::common::run_rw(&$crate::common::TMPFS, super::$t) } )* }
-        // FFS, once it writes:
-        // mod ffs { $( #[test] fn $t() { $crate::common::run_rw(&$crate::common::FFS, super::$t) } )* }
     };
 }
 

@@ -119,12 +119,7 @@ pub fn newfs(common: &CommonOpts, a: NewfsArgs) -> i32 {
     if let Err(e) = ffs::newfs::check(&opts, dev.size()) {
         return fail("newfs", &format!("{image}: {e}"));
     }
-    let hyper: Arc<dyn kernel::hyper::Hypervisor> = if common.deterministic {
-        Arc::new(kernel::hyper::DeterministicHypervisor::default_for_tests())
-    } else {
-        Arc::new(kernel::hyper::StdHypervisor::new(false))
-    };
-    match ffs::newfs::newfs(dev.as_ref(), &opts, hyper.as_ref()) {
+    match ffs::newfs::newfs(dev.as_ref(), &opts, tool_clock(common).as_ref()) {
         Ok(report) => {
             output::write(Stream::Stdout, report.to_string().as_bytes());
             0
@@ -231,6 +226,16 @@ fn fsck_words(mut a: FsckArgs, common: &CommonOpts) -> Result<(FsckArgs, CommonO
     Ok((a, common))
 }
 
+/// The clock (and randomness) newfs and fsck write into an image: the host's, or under
+/// `--deterministic` the session's fixed one, so the same command makes the same bytes.
+fn tool_clock(common: &CommonOpts) -> Arc<dyn kernel::hyper::Hypervisor> {
+    if common.deterministic {
+        Arc::new(kernel::hyper::DeterministicHypervisor::default_for_tests())
+    } else {
+        Arc::new(kernel::hyper::StdHypervisor::new(false))
+    }
+}
+
 /// `rumpjs fsck [-n|-y|-p] [--overlay-file CHANGES] IMAGE`: fsck_ffs's phases; its messages and exit
 /// codes (0 clean or fixed, 1 usage, 2 problems left, 8 the check failed).
 pub fn fsck(common: &CommonOpts, a: FsckArgs) -> i32 {
@@ -306,7 +311,7 @@ pub fn fsck(common: &CommonOpts, a: FsckArgs) -> i32 {
         _ => output::line(Stream::Stdout, &format!("** {}", image.display())),
     }
     let mut log = |l: &str| output::line(Stream::Stdout, l);
-    let code = match ffs::fsck::fsck(&dev, &opts, &mut log) {
+    let code = match ffs::fsck::fsck(&dev, &opts, tool_clock(common).as_ref(), &mut log) {
         Ok(r) => r.exit_code,
         Err(e) => {
             output::flush();

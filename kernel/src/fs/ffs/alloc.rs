@@ -9,21 +9,15 @@
 //! The write state lives in `WState` behind the mount's lock; cylinder group blocks are held here
 //! (not in the buffer cache) and written by `sync` after the inodes.
 
-use super::cg::{self, CgMut, Cs};
+use super::cg::{self, Cg, CgMut, Cs, Rotor};
 use super::superblock::{CsTotal, Superblock, Ufs};
 use super::Ffs;
 use crate::errno::{Errno, KResult};
 use crate::vfs::types::{Ino, Timespec};
 use std::collections::BTreeMap;
 
-/// One group's summary (struct csum), as fs_csp holds it.
-#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
-pub struct Csum {
-    pub ndir: i64,
-    pub nbfree: i64,
-    pub nifree: i64,
-    pub nffree: i64,
-}
+/// One group's summary (struct csum), as fs_csp holds it: the same four counts as the totals.
+pub type Csum = CsTotal;
 
 /// A cylinder group block held for changing.
 pub(crate) struct CgBuf {
@@ -228,17 +222,17 @@ impl Ffs {
             self.corrupt(&format!("cylinder group {c} is in the pre-4.4BSD format: not writable"));
             return Err(Errno::EROFS);
         }
-        let o = self.sb.order;
-        let freeoff = o.u32(&b, cg::off::FREEOFF) as u64;
-        let iusedoff = o.u32(&b, cg::off::IUSEDOFF) as u64;
+        let g = Cg { b: &b[..], o: self.sb.order };
+        let freeoff = g.freeoff() as u64;
+        let iusedoff = g.iusedoff() as u64;
         let len = b.len() as u64;
         if iusedoff + (self.sb.ipg as u64).div_ceil(8) > len || freeoff + (self.sb.fpg as u64).div_ceil(8) > len {
             self.corrupt(&format!("cylinder group {c}: maps outside the group block"));
             return Err(Errno::EIO);
         }
         if self.sb.contigsumsize > 0 {
-            let sumoff = o.u32(&b, cg::off::CLUSTERSUMOFF) as u64;
-            let cloff = o.u32(&b, cg::off::CLUSTEROFF) as u64;
+            let sumoff = g.clustersumoff() as u64;
+            let cloff = g.clusteroff() as u64;
             if sumoff + 4 * (self.sb.contigsumsize as u64 + 1) > len
                 || cloff + ((self.sb.fpg >> self.sb.fragshift) as u64).div_ceil(8) > len
             {
@@ -262,7 +256,7 @@ impl Ffs {
         let now = st.now.sec;
         let newl = self.ufs2_layout();
         let cgb = st.cgs.get_mut(&c).ok_or(Errno::EIO)?;
-        let mut cg = CgMut { b: &mut cgb.data, o: self.sb.order };
+        let mut cg = Cg { b: &mut cgb.data[..], o: self.sb.order };
         let mut d = Delta::default();
         let r = f(self, &mut cg, &mut d)?;
         if r.is_some() || d != Delta::default() {
@@ -302,34 +296,7 @@ impl Ffs {
 
     /// ffs_clusteracct: block `blkno` of the group became free (cnt 1) or used (cnt -1).
     fn clusteracct(&self, cg: &mut CgMut<'_>, blkno: u64, cnt: i64) {
-        let css = self.sb.contigsumsize;
-        if css <= 0 {
-            return;
-        }
-        let css = css as u64;
-        cg.set_cluster_free(blkno, cnt > 0);
-        let nclusterblks = cg.get(cg::off::NICLUSTER) as u64;
-        let end = (blkno + 1 + css).min(nclusterblks);
-        let mut i = blkno + 1;
-        while i < end && cg.cluster_free(i) {
-            i += 1;
-        }
-        let forw = i.saturating_sub(blkno + 1);
-        let lo = blkno.saturating_sub(css);
-        let mut back = 0;
-        let mut j = blkno;
-        while j > lo && cg.cluster_free(j - 1) {
-            j -= 1;
-            back += 1;
-        }
-        let total = (back + forw + 1).min(css);
-        cg.add_clustersum(total as u32, cnt);
-        if back > 0 {
-            cg.add_clustersum(back as u32, -cnt);
-        }
-        if forw > 0 {
-            cg.add_clustersum(forw as u32, -cnt);
-        }
+        cg.cluster_account(self.sb.contigsumsize, blkno, cnt)
     }
 
     /// ffs_mapsearch: a run of exactly `allocsiz` free fragments in the group, searching from `start`
@@ -338,7 +305,7 @@ impl Ffs {
     fn mapsearch(&self, cg: &mut CgMut<'_>, start: u64, allocsiz: u32) -> Option<u64> {
         let frag = self.sb.frag;
         let fpg = self.sb.fpg as u64;
-        let start = if start != 0 { start } else { cg.get(cg::off::FROTOR) as u64 };
+        let start = if start != 0 { start } else { cg.rotor(Rotor::Frag) as u64 };
         let nbytes = fpg.div_ceil(8);
         let sbyte = (start / 8).min(nbytes.saturating_sub(1));
         let tbl = &FRAGTBL[frag.trailing_zeros().min(3) as usize];
@@ -383,7 +350,7 @@ impl Ffs {
         let found = scan(cg, sbyte, nbytes).or_else(|| scan(cg, 0, sbyte + 1));
         match found {
             Some((byte, f)) => {
-                cg.set(cg::off::FROTOR, (byte * 8) as u32);
+                cg.set_rotor(Rotor::Frag, (byte * 8) as u32);
                 Some(f)
             }
             None => None,
@@ -401,12 +368,12 @@ impl Ffs {
                 bno = want;
             } else {
                 bno = self.mapsearch(cg, want, sb.frag)?;
-                cg.set(cg::off::ROTOR, bno as u32);
+                cg.set_rotor(Rotor::Block, bno as u32);
             }
         } else {
-            let rotor = cg.get(cg::off::ROTOR) as u64;
+            let rotor = cg.rotor(Rotor::Block) as u64;
             bno = self.mapsearch(cg, rotor, sb.frag)?;
-            cg.set(cg::off::ROTOR, bno as u32);
+            cg.set_rotor(Rotor::Block, bno as u32);
         }
         let blkno = bno / frag;
         self.setblock(cg, blkno, false);
@@ -812,24 +779,24 @@ impl Ffs {
                 }
             }
             if got.is_none() {
-                let irotor = (cg.get(cg::off::IROTOR) as u64).min(ipg.saturating_sub(1));
+                let irotor = (cg.rotor(Rotor::Inode) as u64).min(ipg.saturating_sub(1));
                 let find = |from: u64, to: u64| (from..to).find(|&i| !cg.inode_used(i));
                 let Some(i) = find(irotor, ipg).or_else(|| find(0, irotor)) else {
                     fs.corrupt(&format!("cylinder group {c}: free inode count and map disagree"));
                     return Ok(None);
                 };
-                cg.set(cg::off::IROTOR, i as u32);
+                cg.set_rotor(Rotor::Inode, i as u32);
                 got = Some(i);
             }
             let i = got.unwrap_or(0);
             if sb.ufs == Ufs::Ufs2 {
-                let niblk = cg.get(cg::off::NIBLK) as u64;
-                let mut inited = cg.get(cg::off::INITEDIBLK) as u64;
+                let niblk = cg.niblk() as u64;
+                let mut inited = cg.initediblk() as u64;
                 while i + sb.inopb as u64 > inited && inited < niblk {
                     init_blocks.push(c as u64 * ipg + inited);
                     inited += sb.inopb as u64;
                 }
-                cg.set(cg::off::INITEDIBLK, inited as u32);
+                cg.set_initediblk(inited as u32);
             }
             cg.set_inode_used(i, true);
             d.nifree -= 1;
@@ -841,7 +808,7 @@ impl Ffs {
         if !init_blocks.is_empty() {
             let inited = {
                 let cgb = st.cgs.get(&c).ok_or(Errno::EIO)?;
-                self.sb.order.u32(&cgb.data, cg::off::INITEDIBLK)
+                Cg { b: &cgb.data[..], o: self.sb.order }.initediblk()
             };
             for first in init_blocks {
                 self.init_inode_block(first);
@@ -854,14 +821,12 @@ impl Ffs {
     /// Writes a fresh inode block (zeros, random generation numbers) holding inode `first`.
     pub(crate) fn init_inode_block(&self, first: u64) {
         let (fsba, _) = self.sb.ino_to_fsba(first);
-        let isz = self.sb.ufs.dinode_size() as usize;
         let mut blk = vec![0u8; self.sb.bsize as usize];
-        let gen_off = if self.sb.ufs == Ufs::Ufs2 { 80 } else { 108 };
         let mut r = vec![0u8; 4 * self.sb.inopb as usize];
         self.hyper.random(&mut r);
         for i in 0..self.sb.inopb as usize {
             let g = (u32::from_le_bytes([r[4 * i], r[4 * i + 1], r[4 * i + 2], r[4 * i + 3]]) & 0x7fff_ffff) / 2 + 1;
-            self.sb.order.put_u32(&mut blk, i * isz + gen_off, g);
+            super::inode::put_gen(&mut blk, i, self.sb.order, self.sb.ufs, g);
         }
         self.cache.write_delayed(self.sb.frag_to_bytes(fsba), blk);
     }
@@ -905,8 +870,8 @@ impl Ffs {
                 return Ok(None);
             }
             cg.set_inode_used(i, false);
-            if i < cg.get(cg::off::IROTOR) as u64 {
-                cg.set(cg::off::IROTOR, i as u32);
+            if i < cg.rotor(Rotor::Inode) as u64 {
+                cg.set_rotor(Rotor::Inode, i as u32);
             }
             d.nifree += 1;
             if is_dir {

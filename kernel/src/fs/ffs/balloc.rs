@@ -8,7 +8,7 @@
 //! directory blocks through the cache (`meta`).
 
 use super::alloc::WState;
-use super::inode::Dinode;
+use super::inode::{put_ptr, Dinode};
 use super::superblock::{NDADDR, NIADDR};
 use super::Ffs;
 use crate::errno::{Errno, KResult};
@@ -27,11 +27,7 @@ pub(crate) struct Balloc {
 
 impl Ffs {
     pub(super) fn set_ptr(&self, blk: &mut [u8], i: usize, v: u64) {
-        let o = self.sb.order;
-        match self.sb.ufs {
-            super::superblock::Ufs::Ufs1 => o.put_u32(blk, 4 * i, v as u32),
-            super::superblock::Ufs::Ufs2 => o.put_u64(blk, 8 * i, v),
-        }
+        put_ptr(blk, i, self.sb.order, self.sb.ufs, v)
     }
 
     /// Writes zeros over bytes [from, to) of the extent at fragment `addr` (data on the device,

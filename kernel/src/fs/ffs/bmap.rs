@@ -2,8 +2,8 @@
 //! triple indirect blocks. A lookup returns an extent — the longest run of logical blocks that are
 //! physically contiguous (or all holes) — so reads can move many blocks with one device request.
 
-use super::inode::Dinode;
-use super::superblock::{Ufs, NDADDR};
+use super::inode::{get_ptr, Dinode};
+use super::superblock::NDADDR;
 use super::Ffs;
 use crate::errno::{Errno, KResult};
 
@@ -17,11 +17,7 @@ pub struct Extent {
 impl Ffs {
     /// Pointer `i` of an indirect block.
     pub(super) fn ptr(&self, blk: &[u8], i: usize) -> u64 {
-        let o = self.sb.order;
-        match self.sb.ufs {
-            Ufs::Ufs1 => o.u32(blk, 4 * i) as u64,
-            Ufs::Ufs2 => o.u64(blk, 8 * i),
-        }
+        get_ptr(blk, i, self.sb.order, self.sb.ufs)
     }
 
     /// Checks a data or indirect block address: inside the file system.

@@ -10,7 +10,7 @@ pub const CG_MAGIC: u32 = 0x0009_0255;
 /// Offset of cg_magic in the pre-4.4BSD `struct ocg`.
 const OCG_MAGIC: usize = 980;
 
-pub(crate) mod off {
+mod off {
     pub const MAGIC: usize = 4;
     pub const OLD_TIME: usize = 8;
     pub const CGX: usize = 12;
@@ -53,48 +53,97 @@ pub struct CgHeader {
     pub old_format: bool,
 }
 
+/// Bytes of `struct cg` before `cg_space`, where the maps begin.
+pub const HEADER_SIZE: usize = 168;
+
 /// Decodes and checks the header of group `c` from `b` (fs_cgsize bytes).
 pub fn decode(b: &[u8], o: ByteOrder, ufs: Ufs, c: u32, ipg: u32) -> Result<CgHeader, String> {
     if b.len() < 176 {
         return Err(format!("cylinder group {c}: block of {} bytes", b.len()));
     }
-    let new_magic = o.u32(b, off::MAGIC) == CG_MAGIC;
+    let g = Cg { b, o };
+    let new_magic = g.magic() == CG_MAGIC;
     let old_magic = b.len() >= OCG_MAGIC + 4 && o.u32(b, OCG_MAGIC) == CG_MAGIC;
     if !new_magic && !old_magic {
-        return Err(format!("cylinder group {c}: bad magic 0x{:08x}", o.u32(b, off::MAGIC)));
+        return Err(format!("cylinder group {c}: bad magic 0x{:08x}", g.magic()));
     }
-    let cgx = o.u32(b, off::CGX);
+    let cgx = g.cgx();
     if cgx != c {
         return Err(format!("cylinder group {c}: header says it is group {cgx}"));
     }
-    let initediblk = if ufs == Ufs::Ufs2 && new_magic { o.u32(b, off::INITEDIBLK).min(ipg) } else { ipg };
+    let initediblk = if ufs == Ufs::Ufs2 && new_magic { g.initediblk().min(ipg) } else { ipg };
     Ok(CgHeader {
         cgx,
-        ndblk: o.u32(b, off::NDBLK),
-        ndir: o.u32(b, off::CS),
-        nbfree: o.u32(b, off::CS + 4),
-        nifree: o.u32(b, off::CS + 8),
-        nffree: o.u32(b, off::CS + 12),
-        iusedoff: if new_magic { o.u32(b, off::IUSEDOFF) } else { 0 },
-        freeoff: if new_magic { o.u32(b, off::FREEOFF) } else { 0 },
-        nclusterblks: if new_magic { o.u32(b, off::NICLUSTER) } else { 0 },
+        ndblk: g.ndblk(),
+        ndir: g.get(off::CS),
+        nbfree: g.get(off::CS + 4),
+        nifree: g.get(off::CS + 8),
+        nffree: g.get(off::CS + 12),
+        iusedoff: if new_magic { g.iusedoff() } else { 0 },
+        freeoff: if new_magic { g.freeoff() } else { 0 },
+        nclusterblks: if new_magic { g.nclusterblks() } else { 0 },
         initediblk,
-        time: if ufs == Ufs::Ufs2 { o.i64(b, off::TIME) } else { o.i32(b, 8) as i64 },
+        time: if ufs == Ufs::Ufs2 { o.i64(b, off::TIME) } else { o.i32(b, off::OLD_TIME) as i64 },
         old_format: !new_magic,
     })
 }
 
-/// The niblk field (UFS2), for `info`.
-pub fn niblk(b: &[u8], o: ByteOrder) -> u32 {
-    o.u32(b, off::NIBLK)
+/// Where a group's maps lie (mkfs.c's initcg and fsck's pass5 compute them alike): the old rotational
+/// tables of UFS1 (cg_old_btotoff, cg_old_boff), the inode map, the fragment map, the cluster summary and
+/// the cluster map, each as a byte offset in the group block; `nextfreeoff` is where they end.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct MapLayout {
+    pub btotoff: usize,
+    pub boff: usize,
+    pub iusedoff: usize,
+    pub freeoff: usize,
+    /// 0 without clusters (fs_contigsumsize 0).
+    pub clustersumoff: usize,
+    pub clusteroff: usize,
+    pub nextfreeoff: usize,
 }
 
-/// A cylinder group block being changed by the allocator (fields through the endian layer, maps as
-/// bit arrays at the offsets the header names).
-pub struct CgMut<'a> {
-    pub b: &'a mut [u8],
+impl MapLayout {
+    /// The layout for `ipg` inodes and `fpg` fragments a group; UFS1 keeps `old_cpg` cylinders of
+    /// `old_nrpos` rotational positions before the maps.
+    pub fn new(
+        ufs2: bool,
+        old_cpg: usize,
+        old_nrpos: usize,
+        ipg: usize,
+        fpg: usize,
+        contig: usize,
+        fragshift: u32,
+    ) -> Self {
+        let btotoff = HEADER_SIZE;
+        let boff = btotoff + if ufs2 { 0 } else { old_cpg * 4 };
+        let iusedoff = boff + if ufs2 { 0 } else { old_cpg * old_nrpos * 2 };
+        let freeoff = iusedoff + ipg.div_ceil(8);
+        let mut nextfreeoff = freeoff + fpg.div_ceil(8);
+        let (mut clustersumoff, mut clusteroff) = (0, 0);
+        if contig > 0 {
+            clustersumoff = (nextfreeoff - 4).next_multiple_of(4);
+            clusteroff = clustersumoff + (contig + 1) * 4;
+            nextfreeoff = clusteroff + (fpg >> fragshift).div_ceil(8);
+        }
+        MapLayout { btotoff, boff, iusedoff, freeoff, clustersumoff, clusteroff, nextfreeoff }
+    }
+
+    /// Bytes of the old rotational tables (UFS1: cg_old_blktot and cg_old_blks).
+    pub fn rotational_bytes(&self) -> usize {
+        self.iusedoff - self.btotoff
+    }
+}
+
+/// A cylinder group block read (`B` = `&[u8]`) or changed (`&mut [u8]`, `Vec<u8>`): each header field
+/// through the endian layer, the maps as bit arrays at the offsets the header names.
+pub struct Cg<B> {
+    pub b: B,
     pub o: ByteOrder,
 }
+
+/// A group block being changed (by the allocator, newfs and fsck).
+pub type CgMut<'a> = Cg<&'a mut [u8]>;
 
 /// Which counter of `cg_cs`.
 #[derive(Copy, Clone, Debug)]
@@ -105,106 +154,116 @@ pub enum Cs {
     Nffree = 3,
 }
 
-impl CgMut<'_> {
-    pub fn get(&self, at: usize) -> u32 {
-        self.o.u32(self.b, at)
+/// Which allocation rotor.
+#[derive(Copy, Clone, Debug)]
+pub enum Rotor {
+    /// cg_rotor: the last block allocated.
+    Block,
+    /// cg_frotor: the last fragment allocated.
+    Frag,
+    /// cg_irotor: the last inode allocated.
+    Inode,
+}
+
+impl Rotor {
+    fn at(self) -> usize {
+        match self {
+            Rotor::Block => off::ROTOR,
+            Rotor::Frag => off::FROTOR,
+            Rotor::Inode => off::IROTOR,
+        }
+    }
+}
+
+impl<B: AsRef<[u8]>> Cg<B> {
+    fn get(&self, at: usize) -> u32 {
+        self.o.u32(self.b.as_ref(), at)
     }
 
-    pub fn set(&mut self, at: usize, v: u32) {
-        self.o.put_u32(self.b, at, v)
+    pub fn magic(&self) -> u32 {
+        self.get(off::MAGIC)
     }
-
-    pub fn add(&mut self, at: usize, d: i64) {
-        let v = self.get(at) as i32 as i64 + d;
-        self.set(at, v as i32 as u32)
+    pub fn cgx(&self) -> u32 {
+        self.get(off::CGX)
+    }
+    pub fn ndblk(&self) -> u32 {
+        self.get(off::NDBLK)
+    }
+    /// The niblk field (UFS2).
+    pub fn niblk(&self) -> u32 {
+        self.get(off::NIBLK)
+    }
+    pub fn initediblk(&self) -> u32 {
+        self.get(off::INITEDIBLK)
+    }
+    pub fn iusedoff(&self) -> u32 {
+        self.get(off::IUSEDOFF)
+    }
+    pub fn freeoff(&self) -> u32 {
+        self.get(off::FREEOFF)
+    }
+    pub fn clustersumoff(&self) -> u32 {
+        self.get(off::CLUSTERSUMOFF)
+    }
+    pub fn clusteroff(&self) -> u32 {
+        self.get(off::CLUSTEROFF)
+    }
+    pub fn nclusterblks(&self) -> u32 {
+        self.get(off::NICLUSTER)
+    }
+    /// cg_old_ncyl (UFS1).
+    pub fn old_ncyl(&self) -> i16 {
+        self.o.u16(self.b.as_ref(), off::OLD_NCYL) as i16
+    }
+    pub fn rotor(&self, which: Rotor) -> u32 {
+        self.get(which.at())
     }
 
     pub fn cs(&self, which: Cs) -> i64 {
         self.get(off::CS + 4 * which as usize) as i32 as i64
     }
 
-    pub fn add_cs(&mut self, which: Cs, d: i64) {
-        self.add(off::CS + 4 * which as usize, d)
+    /// All of cg_cs: ndir, nbfree, nifree, nffree.
+    pub fn cs_all(&self) -> [i64; 4] {
+        [self.cs(Cs::Ndir), self.cs(Cs::Nbfree), self.cs(Cs::Nifree), self.cs(Cs::Nffree)]
     }
 
     pub fn frsum(&self, i: u32) -> i64 {
         self.get(off::FRSUM + 4 * i as usize) as i32 as i64
     }
 
-    pub fn add_frsum(&mut self, i: u32, d: i64) {
-        self.add(off::FRSUM + 4 * i as usize, d)
-    }
-
-    /// Records the time of a change (cg_old_time, and cg_time on the new layout).
-    pub fn set_time(&mut self, sec: i64, ufs2_layout: bool) {
-        self.set(off::OLD_TIME, sec as u32);
-        if ufs2_layout {
-            self.o.put_u64(self.b, off::TIME, sec as u64);
-        }
-    }
-
     fn bit(&self, base: usize, i: u64) -> bool {
         let at = base + (i / 8) as usize;
-        self.b.get(at).is_some_and(|&x| x & (1 << (i % 8)) != 0)
+        self.b.as_ref().get(at).is_some_and(|&x| x & (1 << (i % 8)) != 0)
     }
 
-    fn put_bit(&mut self, base: usize, i: u64, on: bool) {
-        let at = base + (i / 8) as usize;
-        if let Some(x) = self.b.get_mut(at) {
-            if on {
-                *x |= 1 << (i % 8);
-            } else {
-                *x &= !(1 << (i % 8));
-            }
-        }
+    /// The first `n` bytes of cg_blksfree (fewer if the block ends first).
+    pub fn free_map(&self, n: u64) -> &[u8] {
+        let b = self.b.as_ref();
+        let at = (self.freeoff() as usize).min(b.len());
+        let end = at.saturating_add(usize::try_from(n).unwrap_or(usize::MAX)).min(b.len());
+        &b[at..end]
     }
 
     /// Byte `i` of cg_blksfree: eight fragments' free bits (0 past the end of the block).
-    /// The first `n` bytes of cg_blksfree (fewer if the block ends first).
-    pub fn free_map(&self, n: u64) -> &[u8] {
-        let at = (self.get(off::FREEOFF) as usize).min(self.b.len());
-        let end = at.saturating_add(usize::try_from(n).unwrap_or(usize::MAX)).min(self.b.len());
-        &self.b[at..end]
-    }
-
     pub fn free_map_byte(&self, i: u64) -> u8 {
-        let at = (self.get(off::FREEOFF) as u64).saturating_add(i);
-        usize::try_from(at).ok().and_then(|at| self.b.get(at)).copied().unwrap_or(0)
+        let at = (self.freeoff() as u64).saturating_add(i);
+        usize::try_from(at).ok().and_then(|at| self.b.as_ref().get(at)).copied().unwrap_or(0)
     }
 
     /// Fragment `f` (relative to the group) free in cg_blksfree.
     pub fn frag_free(&self, f: u64) -> bool {
-        self.bit(self.get(off::FREEOFF) as usize, f)
-    }
-
-    pub fn set_frag_free(&mut self, f: u64, free: bool) {
-        let base = self.get(off::FREEOFF) as usize;
-        self.put_bit(base, f, free)
+        self.bit(self.freeoff() as usize, f)
     }
 
     /// Inode `i` (relative to the group) in use in cg_inosused.
     pub fn inode_used(&self, i: u64) -> bool {
-        self.bit(self.get(off::IUSEDOFF) as usize, i)
-    }
-
-    pub fn set_inode_used(&mut self, i: u64, used: bool) {
-        let base = self.get(off::IUSEDOFF) as usize;
-        self.put_bit(base, i, used)
+        self.bit(self.iusedoff() as usize, i)
     }
 
     /// Block `blk` (relative to the group) in the free cluster map.
     pub fn cluster_free(&self, blk: u64) -> bool {
-        self.bit(self.get(off::CLUSTEROFF) as usize, blk)
-    }
-
-    pub fn set_cluster_free(&mut self, blk: u64, free: bool) {
-        let base = self.get(off::CLUSTEROFF) as usize;
-        self.put_bit(base, blk, free)
-    }
-
-    pub fn add_clustersum(&mut self, i: u32, d: i64) {
-        let at = self.get(off::CLUSTERSUMOFF) as usize + 4 * i as usize;
-        self.add(at, d)
+        self.bit(self.clusteroff() as usize, blk)
     }
 
     /// The free-fragment bits of the block starting at fragment `bfrag` (ffs's blkmap), `frag` bits.
@@ -221,5 +280,195 @@ impl CgMut<'_> {
             }
         }
         m
+    }
+}
+
+impl<B: AsRef<[u8]> + AsMut<[u8]>> Cg<B> {
+    fn set(&mut self, at: usize, v: u32) {
+        self.o.put_u32(self.b.as_mut(), at, v)
+    }
+
+    fn add(&mut self, at: usize, d: i64) {
+        let v = self.get(at) as i32 as i64 + d;
+        self.set(at, v as i32 as u32)
+    }
+
+    pub fn set_magic(&mut self) {
+        self.set(off::MAGIC, CG_MAGIC)
+    }
+    pub fn set_cgx(&mut self, c: u32) {
+        self.set(off::CGX, c)
+    }
+    pub fn set_ndblk(&mut self, n: u32) {
+        self.set(off::NDBLK, n)
+    }
+    pub fn set_niblk(&mut self, n: u32) {
+        self.set(off::NIBLK, n)
+    }
+    pub fn set_initediblk(&mut self, n: u32) {
+        self.set(off::INITEDIBLK, n)
+    }
+    pub fn set_nclusterblks(&mut self, n: u32) {
+        self.set(off::NICLUSTER, n)
+    }
+    pub fn set_rotor(&mut self, which: Rotor, v: u32) {
+        self.set(which.at(), v)
+    }
+    /// UFS1's cg_old_ncyl and cg_old_niblk.
+    pub fn set_old_counts(&mut self, ncyl: u16, niblk: u16) {
+        self.o.put_u16(self.b.as_mut(), off::OLD_NCYL, ncyl);
+        self.o.put_u16(self.b.as_mut(), off::OLD_NIBLK, niblk);
+    }
+
+    /// The map offsets of `l` into the header (the rotational tables' only on UFS1, the cluster maps'
+    /// only with clusters).
+    pub fn set_layout(&mut self, l: &MapLayout, ufs2: bool) {
+        if !ufs2 {
+            self.set(off::OLD_BTOTOFF, l.btotoff as u32);
+            self.set(off::OLD_BOFF, l.boff as u32);
+        }
+        self.set(off::IUSEDOFF, l.iusedoff as u32);
+        self.set(off::FREEOFF, l.freeoff as u32);
+        self.set(off::NEXTFREEOFF, l.nextfreeoff as u32);
+        if l.clustersumoff != 0 {
+            self.set(off::CLUSTERSUMOFF, l.clustersumoff as u32);
+            self.set(off::CLUSTEROFF, l.clusteroff as u32);
+        }
+    }
+
+    pub fn set_cs(&mut self, which: Cs, v: i64) {
+        self.set(off::CS + 4 * which as usize, v as u32)
+    }
+
+    pub fn add_cs(&mut self, which: Cs, d: i64) {
+        self.add(off::CS + 4 * which as usize, d)
+    }
+
+    pub fn add_frsum(&mut self, i: u32, d: i64) {
+        self.add(off::FRSUM + 4 * i as usize, d)
+    }
+
+    /// Records the time of a change (cg_old_time, and cg_time on the new layout).
+    pub fn set_time(&mut self, sec: i64, ufs2_layout: bool) {
+        self.set_old_time(sec);
+        if ufs2_layout {
+            self.set_new_time(sec);
+        }
+    }
+
+    /// cg_old_time alone (what newfs sets on UFS1).
+    pub fn set_old_time(&mut self, sec: i64) {
+        self.set(off::OLD_TIME, sec as u32);
+    }
+
+    /// cg_time alone (what newfs sets on UFS2).
+    pub fn set_new_time(&mut self, sec: i64) {
+        self.o.put_u64(self.b.as_mut(), off::TIME, sec as u64);
+    }
+
+    /// cg_time and cg_old_time copied from `from` (`ufs2_layout`: cg_time too).
+    pub fn copy_times<C: AsRef<[u8]>>(&mut self, from: &Cg<C>, ufs2_layout: bool) {
+        let mut copy = |at: usize, n: usize| {
+            if let (Some(d), Some(s)) = (self.b.as_mut().get_mut(at..at + n), from.b.as_ref().get(at..at + n)) {
+                d.copy_from_slice(s);
+            }
+        };
+        if ufs2_layout {
+            copy(off::TIME, 8);
+        }
+        copy(off::OLD_TIME, 4);
+    }
+
+    fn put_bit(&mut self, base: usize, i: u64, on: bool) {
+        let at = base + (i / 8) as usize;
+        if let Some(x) = self.b.as_mut().get_mut(at) {
+            if on {
+                *x |= 1 << (i % 8);
+            } else {
+                *x &= !(1 << (i % 8));
+            }
+        }
+    }
+
+    pub fn set_frag_free(&mut self, f: u64, free: bool) {
+        let base = self.freeoff() as usize;
+        self.put_bit(base, f, free)
+    }
+
+    pub fn set_inode_used(&mut self, i: u64, used: bool) {
+        let base = self.iusedoff() as usize;
+        self.put_bit(base, i, used)
+    }
+
+    pub fn set_cluster_free(&mut self, blk: u64, free: bool) {
+        let base = self.clusteroff() as usize;
+        self.put_bit(base, blk, free)
+    }
+
+    pub fn add_clustersum(&mut self, i: u32, d: i64) {
+        let at = self.clustersumoff() as usize + 4 * i as usize;
+        self.add(at, d)
+    }
+
+    /// ffs_clusteracct: block `blkno` of the group became free (cnt 1) or used (cnt -1): its bit in the
+    /// cluster map, and the runs of free blocks it joins or splits in cg_clustersum (a run longer than
+    /// `contigsumsize` counts as that long). Nothing without clusters.
+    pub fn cluster_account(&mut self, contigsumsize: i32, blkno: u64, cnt: i64) {
+        if contigsumsize <= 0 {
+            return;
+        }
+        let css = contigsumsize as u64;
+        self.set_cluster_free(blkno, cnt > 0);
+        let end = (blkno + 1 + css).min(self.nclusterblks() as u64);
+        let mut i = blkno + 1;
+        while i < end && self.cluster_free(i) {
+            i += 1;
+        }
+        let forw = i.saturating_sub(blkno + 1);
+        let lo = blkno.saturating_sub(css);
+        let mut back = 0;
+        let mut j = blkno;
+        while j > lo && self.cluster_free(j - 1) {
+            j -= 1;
+            back += 1;
+        }
+        self.add_clustersum((back + forw + 1).min(css) as u32, cnt);
+        if back > 0 {
+            self.add_clustersum(back as u32, -cnt);
+        }
+        if forw > 0 {
+            self.add_clustersum(forw as u32, -cnt);
+        }
+    }
+
+    /// cg_clustersum counted from the cluster map: every run of free blocks among the first `nblocks`,
+    /// by length (a run longer than `contigsumsize` counts as that long).
+    pub fn count_cluster_runs(&mut self, nblocks: u64, contigsumsize: usize) {
+        let mut run = 0usize;
+        for b in 0..nblocks {
+            if self.cluster_free(b) {
+                run += 1;
+            } else if run != 0 {
+                self.add_clustersum(run.min(contigsumsize) as u32, 1);
+                run = 0;
+            }
+        }
+        if run != 0 {
+            self.add_clustersum(run.min(contigsumsize) as u32, 1);
+        }
+    }
+
+    /// One more free block in cylinder `cyl` at rotational position `rpos` of UFS1's old tables
+    /// (cg_old_blktot[cyl] and cg_old_blks[cyl][rpos]); nothing past the tables of `l`.
+    pub fn count_old_rotational(&mut self, l: &MapLayout, nrpos: usize, cyl: usize, rpos: usize) {
+        let t = l.btotoff + cyl * 4;
+        if t + 4 <= l.boff {
+            self.add(t, 1);
+        }
+        let b = l.boff + (cyl * nrpos + rpos) * 2;
+        if rpos < nrpos && b + 2 <= l.iusedoff {
+            let v = self.o.u16(self.b.as_ref(), b).wrapping_add(1);
+            self.o.put_u16(self.b.as_mut(), b, v);
+        }
     }
 }

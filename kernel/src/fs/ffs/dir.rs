@@ -55,15 +55,8 @@ pub fn entry_at(buf: &[u8], off: usize, fmt: DirFormat, ninodes: u64) -> Result<
     if off + DIRENT_HEADER > buf.len() || chunk_left < DIRENT_HEADER {
         return bad("entry header past the end of its chunk".into());
     }
-    let o = fmt.order;
-    let ino = o.u32(buf, off);
-    let reclen = o.u16(buf, off + 4) as usize;
-    let (dtype, namlen) = if fmt.dtype {
-        (o.u8(buf, off + 6), o.u8(buf, off + 7) as usize)
-    } else {
-        // struct odirect: a 16-bit d_namlen in the fs's byte order.
-        (DT_UNKNOWN, o.u16(buf, off + 6) as usize)
-    };
+    let e = EntryAt { b: buf, at: off, fmt };
+    let (ino, reclen, dtype, namlen) = (e.ino(), e.reclen(), e.dtype(), e.namlen());
     if reclen & 3 != 0 || reclen > chunk_left || reclen < DIRENT_HEADER || off + reclen > buf.len() {
         return bad(format!("d_reclen {reclen} (chunk has {chunk_left} bytes left)"));
     }
@@ -133,6 +126,87 @@ pub fn put_entry(buf: &mut [u8], off: usize, fmt: DirFormat, ino: u32, reclen: u
     }
     buf[off + DIRENT_HEADER..off + DIRENT_HEADER + name.len()].copy_from_slice(name);
     buf[off + DIRENT_HEADER + name.len()] = 0;
+}
+
+/// Marks the entry at `off` an empty slot of `reclen` bytes: d_ino 0, and the type, name length and
+/// first name byte cleared (fsck_readdir's salvage; a fresh chunk).
+pub fn put_empty(buf: &mut [u8], off: usize, fmt: DirFormat, reclen: u16) {
+    let o = fmt.order;
+    o.put_u32(buf, off, 0);
+    o.put_u16(buf, off + 4, reclen);
+    if let Some(b) = buf.get_mut(off + 6..off + DIRENT_HEADER + 1) {
+        b.fill(0);
+    }
+}
+
+/// The fields of the entry at `at` of a directory block, unchecked: for reading an entry `entry_at`
+/// refused (fsck repairs those) and for changing one in place. Reads past the block give zeros and
+/// writes there are dropped.
+pub struct EntryAt<B> {
+    pub b: B,
+    pub at: usize,
+    pub fmt: DirFormat,
+}
+
+impl<B: AsRef<[u8]>> EntryAt<B> {
+    pub fn ino(&self) -> u32 {
+        self.fmt.order.u32(self.b.as_ref(), self.at)
+    }
+
+    pub fn reclen(&self) -> usize {
+        self.fmt.order.u16(self.b.as_ref(), self.at + 4) as usize
+    }
+
+    /// d_type (DT_UNKNOWN in the 4.2BSD format, which has none).
+    pub fn dtype(&self) -> u8 {
+        if self.fmt.dtype {
+            self.fmt.order.u8(self.b.as_ref(), self.at + 6)
+        } else {
+            DT_UNKNOWN
+        }
+    }
+
+    /// d_namlen (struct odirect's is 16 bits in the file system's byte order, where d_type and d_namlen
+    /// now sit).
+    pub fn namlen(&self) -> usize {
+        if self.fmt.dtype {
+            self.fmt.order.u8(self.b.as_ref(), self.at + 7) as usize
+        } else {
+            self.fmt.order.u16(self.b.as_ref(), self.at + 6) as usize
+        }
+    }
+
+    /// The name: `namlen` bytes, fewer where the block ends first.
+    pub fn name(&self) -> &[u8] {
+        let b = self.b.as_ref();
+        let from = (self.at + DIRENT_HEADER).min(b.len());
+        let to = from.saturating_add(self.namlen()).min(b.len());
+        &b[from..to]
+    }
+
+    /// Whether a NUL follows the name, as every entry's name must end.
+    pub fn nul_after_name(&self) -> bool {
+        self.b.as_ref().get(self.at + DIRENT_HEADER + self.namlen()) == Some(&0)
+    }
+}
+
+impl<B: AsRef<[u8]> + AsMut<[u8]>> EntryAt<B> {
+    pub fn set_ino(&mut self, ino: u32) {
+        self.fmt.order.put_u32(self.b.as_mut(), self.at, ino)
+    }
+
+    pub fn set_reclen(&mut self, reclen: usize) {
+        self.fmt.order.put_u16(self.b.as_mut(), self.at + 4, reclen as u16)
+    }
+
+    /// d_type (nothing in the 4.2BSD format).
+    pub fn set_dtype(&mut self, t: u8) {
+        if self.fmt.dtype {
+            if let Some(x) = self.b.as_mut().get_mut(self.at + 6) {
+                *x = t;
+            }
+        }
+    }
 }
 
 #[cfg(test)]

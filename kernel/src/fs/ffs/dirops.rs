@@ -6,7 +6,7 @@
 //! empty instead). Entries never cross a DIRBLKSIZ chunk.
 
 use super::alloc::WState;
-use super::dir::{dirsiz, put_entry, DirFormat, Entries, DIRBLKSIZ};
+use super::dir::{dirsiz, put_empty, put_entry, DirFormat, Entries, EntryAt, DIRBLKSIZ};
 use super::dirhash::{parse_chunk, DirHash};
 use super::inode::Dinode;
 use super::Ffs;
@@ -33,7 +33,7 @@ fn insert_in_chunk(chunk: &mut [u8], fmt: DirFormat, ninodes: u64, name: &[u8], 
         if *eino != 0 {
             let used = dirsiz(ename.len());
             if reclen - used >= need {
-                fmt.order.put_u16(chunk, off + 4, used as u16);
+                EntryAt { b: &mut *chunk, at: *off, fmt }.set_reclen(used);
                 put_entry(chunk, off + used, fmt, ino, (reclen - used) as u16, dtype, name);
                 return true;
             }
@@ -130,8 +130,7 @@ impl Ffs {
         self.cache.modify(self.dev.as_ref(), at, len, |blk| {
             let chunk = &mut blk[boff as usize..boff as usize + DIRBLKSIZ];
             chunk.fill(0);
-            fmt.order.put_u32(chunk, 0, 0);
-            fmt.order.put_u16(chunk, 4, DIRBLKSIZ as u16);
+            put_empty(chunk, 0, fmt, DIRBLKSIZ as u16);
         })?;
         Ok(off)
     }
@@ -198,7 +197,7 @@ impl Ffs {
         let chunk = self.cache.modify(self.dev.as_ref(), at, len, |blk| {
             let chunk = &mut blk[boff..boff + DIRBLKSIZ];
             if in_chunk == 0 {
-                fmt.order.put_u32(chunk, 0, 0);
+                EntryAt { b: &mut *chunk, at: 0, fmt }.set_ino(0);
                 return Some(chunk.to_vec());
             }
             let mut prev = None;
@@ -209,7 +208,8 @@ impl Ffs {
                 }
                 if e.off == in_chunk {
                     let (poff, preclen) = prev?;
-                    fmt.order.put_u16(chunk, poff + 4, (preclen + e.reclen) as u16);
+                    let reclen = preclen + e.reclen;
+                    EntryAt { b: &mut *chunk, at: poff, fmt }.set_reclen(reclen);
                     return Some(chunk.to_vec());
                 }
             }
@@ -256,10 +256,9 @@ impl Ffs {
             let fmt = self.dirfmt;
             let eoff = boff;
             self.cache.modify(self.dev.as_ref(), at, len, |blk| {
-                fmt.order.put_u32(blk, eoff, ino as u32);
-                if fmt.dtype {
-                    blk[eoff + 6] = dtype;
-                }
+                let mut e = EntryAt { b: blk, at: eoff, fmt };
+                e.set_ino(ino as u32);
+                e.set_dtype(dtype);
             })
         })();
         if r.is_ok() {

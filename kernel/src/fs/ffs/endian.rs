@@ -1,6 +1,7 @@
 //! The one byte-order layer of the FFS driver (NetBSD's FFS_EI, `ufs_rw32` and friends). The byte order is
-//! chosen once, at mount time, from the superblock's magic; every on-disk structure is then read (and, when
-//! the write side lands, written) through these explicit field readers — never by reinterpreting raw bytes.
+//! chosen once, from the superblock's magic (or, by newfs, from its options); every on-disk structure is
+//! then read and written through these explicit field readers and writers — never by reinterpreting raw
+//! bytes. Only the layout modules (superblock, cg, inode, dir, wapbl) call them with offsets.
 //!
 //! Readers take a buffer and a byte offset. Offsets come from the structure layouts in this module's
 //! siblings and are within the fixed-size buffers they are applied to; an offset past the end reads as
@@ -93,7 +94,8 @@ impl ByteOrder {
         }
     }
 
-    /// Writers, for the write side (and for tests that build or damage images).
+    /// Writers: the write side, newfs and fsck through the layout modules, and tests that build or
+    /// damage images.
     pub fn put_u16(self, b: &mut [u8], off: usize, v: u16) {
         Self::put(b, off, if self == ByteOrder::Little { v.to_le_bytes() } else { v.to_be_bytes() })
     }

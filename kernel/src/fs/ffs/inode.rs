@@ -183,74 +183,40 @@ impl Dinode {
     /// not hold are left as they are in `b`. A fast symlink's target is written from `shortlink` when
     /// `inline_link` is set, the block pointers otherwise.
     pub fn encode(&self, b: &mut [u8], o: ByteOrder, ufs: Ufs, inline_link: bool) {
+        let mut w = DinodeMut { b, o, ufs };
+        w.set_mode(self.mode);
+        w.set_nlink(self.nlink);
+        w.set_size(self.size);
+        w.set_blocks(self.blocks);
+        w.set_gen(self.gen);
+        w.set_flags(self.flags);
+        w.set_owner(self.uid, self.gid);
+        w.set_time(Stamp::Atime, self.atime);
+        w.set_time(Stamp::Mtime, self.mtime);
+        w.set_time(Stamp::Ctime, self.ctime);
+        w.set_time(Stamp::Birthtime, self.birthtime);
+        if inline_link {
+            w.set_shortlink(&self.shortlink);
+        } else {
+            for (i, &d) in self.db.iter().enumerate() {
+                w.set_db(i, d);
+            }
+            for (i, &d) in self.ib.iter().enumerate() {
+                w.set_ib(i, d);
+            }
+        }
+        o.put_u64(w.b, if ufs == Ufs::Ufs1 { u1::MODREV } else { u2::MODREV }, self.modrev);
         match ufs {
             Ufs::Ufs1 => {
-                o.put_u16(b, u1::MODE, self.mode);
-                o.put_u16(b, u1::NLINK, self.nlink);
-                o.put_u16(b, u1::OUID, self.ouid);
-                o.put_u16(b, u1::OGID, self.ogid);
-                o.put_u64(b, u1::SIZE, self.size);
-                for (off, t) in [(u1::ATIME, self.atime), (u1::MTIME, self.mtime), (u1::CTIME, self.ctime)] {
-                    o.put_u32(b, off, t.sec as i32 as u32);
-                    o.put_u32(b, off + 4, t.nsec);
-                }
-                if inline_link {
-                    let cap = shortlink_capacity(ufs);
-                    if let Some(s) = b.get_mut(u1::DB..u1::DB + cap) {
-                        s.copy_from_slice(&self.shortlink[..cap]);
-                    }
-                } else {
-                    for (i, &d) in self.db.iter().enumerate() {
-                        o.put_u32(b, u1::DB + 4 * i, d as u32);
-                    }
-                    for (i, &d) in self.ib.iter().enumerate() {
-                        o.put_u32(b, u1::IB + 4 * i, d as u32);
-                    }
-                }
-                o.put_u32(b, u1::FLAGS, self.flags);
-                o.put_u32(b, u1::BLOCKS, self.blocks as u32);
-                o.put_u32(b, u1::GEN, self.gen);
-                o.put_u32(b, u1::UID, self.uid);
-                o.put_u32(b, u1::GID, self.gid);
-                o.put_u64(b, u1::MODREV, self.modrev);
+                o.put_u16(w.b, u1::OUID, self.ouid);
+                o.put_u16(w.b, u1::OGID, self.ogid);
             }
             Ufs::Ufs2 => {
-                o.put_u16(b, u2::MODE, self.mode);
-                o.put_u16(b, u2::NLINK, self.nlink);
-                o.put_u32(b, u2::UID, self.uid);
-                o.put_u32(b, u2::GID, self.gid);
-                o.put_u32(b, u2::BLKSIZE, self.blksize);
-                o.put_u64(b, u2::SIZE, self.size);
-                o.put_u64(b, u2::BLOCKS, self.blocks);
-                for (off, noff, t) in [
-                    (u2::ATIME, u2::ATIMENSEC, self.atime),
-                    (u2::MTIME, u2::MTIMENSEC, self.mtime),
-                    (u2::CTIME, u2::CTIMENSEC, self.ctime),
-                    (u2::BIRTHTIME, u2::BIRTHNSEC, self.birthtime),
-                ] {
-                    o.put_u64(b, off, t.sec as u64);
-                    o.put_u32(b, noff, t.nsec);
-                }
-                o.put_u32(b, u2::GEN, self.gen);
-                o.put_u32(b, u2::KERNFLAGS, self.kernflags);
-                o.put_u32(b, u2::FLAGS, self.flags);
-                o.put_u32(b, u2::EXTSIZE, self.extsize);
-                o.put_u64(b, u2::EXTB, self.extb[0]);
-                o.put_u64(b, u2::EXTB + 8, self.extb[1]);
-                if inline_link {
-                    let cap = shortlink_capacity(ufs);
-                    if let Some(s) = b.get_mut(u2::DB..u2::DB + cap) {
-                        s.copy_from_slice(&self.shortlink[..cap]);
-                    }
-                } else {
-                    for (i, &d) in self.db.iter().enumerate() {
-                        o.put_u64(b, u2::DB + 8 * i, d);
-                    }
-                    for (i, &d) in self.ib.iter().enumerate() {
-                        o.put_u64(b, u2::IB + 8 * i, d);
-                    }
-                }
-                o.put_u64(b, u2::MODREV, self.modrev);
+                o.put_u32(w.b, u2::BLKSIZE, self.blksize);
+                o.put_u32(w.b, u2::KERNFLAGS, self.kernflags);
+                o.put_u32(w.b, u2::EXTSIZE, self.extsize);
+                o.put_u64(w.b, u2::EXTB, self.extb[0]);
+                o.put_u64(w.b, u2::EXTB + 8, self.extb[1]);
             }
         }
     }
@@ -266,6 +232,158 @@ impl Dinode {
             Ufs::Ufs1 => self.db[0] & 0xffff_ffff,
             Ufs::Ufs2 => self.db[0],
         }
+    }
+}
+
+/// Which timestamp of a dinode.
+#[derive(Copy, Clone, Debug)]
+pub enum Stamp {
+    Atime,
+    Mtime,
+    Ctime,
+    /// UFS2 only (UFS1 has none: setting it changes nothing).
+    Birthtime,
+}
+
+/// A dinode's bytes (128 or 256) with a setter for each field: one field changes and every other byte
+/// stays as found (fsck's repairs, `encode`, the generation numbers of fresh inode blocks).
+pub struct DinodeMut<'a> {
+    pub b: &'a mut [u8],
+    pub o: ByteOrder,
+    pub ufs: Ufs,
+}
+
+impl DinodeMut<'_> {
+    fn pick(&self, ufs1: usize, ufs2: usize) -> usize {
+        if self.ufs == Ufs::Ufs1 {
+            ufs1
+        } else {
+            ufs2
+        }
+    }
+
+    pub fn set_mode(&mut self, m: u16) {
+        self.o.put_u16(self.b, self.pick(u1::MODE, u2::MODE), m);
+    }
+
+    pub fn set_nlink(&mut self, n: u16) {
+        self.o.put_u16(self.b, self.pick(u1::NLINK, u2::NLINK), n);
+    }
+
+    pub fn set_size(&mut self, s: u64) {
+        self.o.put_u64(self.b, self.pick(u1::SIZE, u2::SIZE), s);
+    }
+
+    /// di_blocks (512-byte units; 32 bits on UFS1).
+    pub fn set_blocks(&mut self, n: u64) {
+        match self.ufs {
+            Ufs::Ufs1 => self.o.put_u32(self.b, u1::BLOCKS, n as u32),
+            Ufs::Ufs2 => self.o.put_u64(self.b, u2::BLOCKS, n),
+        }
+    }
+
+    pub fn set_gen(&mut self, g: u32) {
+        self.o.put_u32(self.b, self.pick(u1::GEN, u2::GEN), g);
+    }
+
+    pub fn set_flags(&mut self, f: u32) {
+        self.o.put_u32(self.b, self.pick(u1::FLAGS, u2::FLAGS), f);
+    }
+
+    /// di_uid and di_gid (the 32-bit owner; UFS1's 4.2BSD 16-bit fields are left alone).
+    pub fn set_owner(&mut self, uid: u32, gid: u32) {
+        self.o.put_u32(self.b, self.pick(u1::UID, u2::UID), uid);
+        self.o.put_u32(self.b, self.pick(u1::GID, u2::GID), gid);
+    }
+
+    /// Direct block pointer `i`.
+    pub fn set_db(&mut self, i: usize, v: u64) {
+        self.set_ptr(self.pick(u1::DB, u2::DB), i, v);
+    }
+
+    /// Indirect block pointer `i` (single, double, triple).
+    pub fn set_ib(&mut self, i: usize, v: u64) {
+        self.set_ptr(self.pick(u1::IB, u2::IB), i, v);
+    }
+
+    fn set_ptr(&mut self, base: usize, i: usize, v: u64) {
+        match self.ufs {
+            Ufs::Ufs1 => self.o.put_u32(self.b, base + 4 * i, v as u32),
+            Ufs::Ufs2 => self.o.put_u64(self.b, base + 8 * i, v),
+        }
+    }
+
+    /// A fast symlink's target over the block pointers (as much as they hold).
+    pub fn set_shortlink(&mut self, target: &[u8; 120]) {
+        let cap = shortlink_capacity(self.ufs);
+        let at = self.pick(u1::DB, u2::DB);
+        if let Some(s) = self.b.get_mut(at..at + cap) {
+            s.copy_from_slice(&target[..cap]);
+        }
+    }
+
+    /// One timestamp, seconds and nanoseconds.
+    pub fn set_time(&mut self, which: Stamp, t: Timespec) {
+        let (sec, nsec) = match (self.ufs, which) {
+            (Ufs::Ufs1, Stamp::Birthtime) => return,
+            (Ufs::Ufs1, Stamp::Atime) => (u1::ATIME, u1::ATIME + 4),
+            (Ufs::Ufs1, Stamp::Mtime) => (u1::MTIME, u1::MTIME + 4),
+            (Ufs::Ufs1, Stamp::Ctime) => (u1::CTIME, u1::CTIME + 4),
+            (Ufs::Ufs2, Stamp::Atime) => (u2::ATIME, u2::ATIMENSEC),
+            (Ufs::Ufs2, Stamp::Mtime) => (u2::MTIME, u2::MTIMENSEC),
+            (Ufs::Ufs2, Stamp::Ctime) => (u2::CTIME, u2::CTIMENSEC),
+            (Ufs::Ufs2, Stamp::Birthtime) => (u2::BIRTHTIME, u2::BIRTHNSEC),
+        };
+        self.set_seconds(sec, t.sec);
+        self.o.put_u32(self.b, nsec, t.nsec);
+    }
+
+    /// Every timestamp's seconds to `sec`, the nanoseconds left as they are (fsck's new inodes).
+    pub fn set_all_seconds(&mut self, sec: i64) {
+        let offs: &[usize] = match self.ufs {
+            Ufs::Ufs1 => &[u1::ATIME, u1::MTIME, u1::CTIME],
+            Ufs::Ufs2 => &[u2::ATIME, u2::MTIME, u2::CTIME, u2::BIRTHTIME],
+        };
+        for &at in offs {
+            self.set_seconds(at, sec);
+        }
+    }
+
+    fn set_seconds(&mut self, at: usize, sec: i64) {
+        match self.ufs {
+            Ufs::Ufs1 => self.o.put_u32(self.b, at, sec as i32 as u32),
+            Ufs::Ufs2 => self.o.put_u64(self.b, at, sec as u64),
+        }
+    }
+
+    /// Every byte zero (an unallocated inode).
+    pub fn clear(&mut self) {
+        self.b.fill(0);
+    }
+}
+
+/// Block pointer `i` of an array of them (an indirect block, or the dinode's): 32 bits on UFS1, 64 on
+/// UFS2.
+pub fn get_ptr(b: &[u8], i: usize, o: ByteOrder, ufs: Ufs) -> u64 {
+    match ufs {
+        Ufs::Ufs1 => o.u32(b, 4 * i) as u64,
+        Ufs::Ufs2 => o.u64(b, 8 * i),
+    }
+}
+
+/// Sets block pointer `i` of an array of them.
+pub fn put_ptr(b: &mut [u8], i: usize, o: ByteOrder, ufs: Ufs, v: u64) {
+    match ufs {
+        Ufs::Ufs1 => o.put_u32(b, 4 * i, v as u32),
+        Ufs::Ufs2 => o.put_u64(b, 8 * i, v),
+    }
+}
+
+/// Sets the generation number of inode `i` of an inode block.
+pub fn put_gen(blk: &mut [u8], i: usize, o: ByteOrder, ufs: Ufs, gen: u32) {
+    let isz = ufs.dinode_size() as usize;
+    if let Some(b) = blk.get_mut(i * isz..(i + 1) * isz) {
+        DinodeMut { b, o, ufs }.set_gen(gen);
     }
 }
 

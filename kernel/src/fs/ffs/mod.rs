@@ -202,7 +202,7 @@ pub fn mount(ctx: &MountCtx, opts: &MountOptions) -> KResult<Arc<dyn FileSystem>
         }
         let n = o.replay.as_ref().map_or(0, |r| r.0);
         log(&format!("replaying the journal to disk ({n} blocks) before mounting read-write"));
-        write::replay_to_disk(&o.dev, &o.chosen.dev, o.sb.sblockloc)?;
+        wapbl::replay_to_disk(&o.dev, &o.chosen.dev, o.sb.sblockloc)?;
         o = open(&dev, opts.get("partition"), opts.force, &*log)?;
     }
     let sb = &o.sb;

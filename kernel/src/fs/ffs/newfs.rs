@@ -8,11 +8,13 @@
 //! (start from zeros for a reproducible image) and the hypervisor's clock and randomness: under
 //! `DeterministicHypervisor` the same options give the same bytes.
 
-use super::cg::off as cgo;
+use super::cg::{Cg, Cs, MapLayout};
 use super::dir::{dirsiz, put_entry, DirFormat, DIRBLKSIZ};
 use super::endian::ByteOrder;
-use super::superblock::{off, FS_44INODEFMT, FS_FLAGS_UPDATED, FS_ISCLEAN, FS_UFS1_MAGIC, FS_UFS2_MAGIC};
-use super::superblock::{MAXBSIZE, MAXFRAG, MAXVOLLEN, MINBSIZE, NDADDR, NIADDR, ROOTINO, SBLOCKSIZE};
+use super::inode::Dinode;
+use super::superblock::{clear_magic, write_csum, CsTotal, OldGeometry, Superblock, Ufs, SIZEOF_CG, SIZEOF_FS};
+use super::superblock::{FS_44INODEFMT, FS_FLAGS_UPDATED, FS_ISCLEAN, MAXBSIZE, MAXFRAG, MAXVOLLEN, MINBSIZE};
+use super::superblock::{NDADDR, NIADDR, ROOTINO, SBLOCKSIZE};
 use crate::dev::BlockDevice;
 use crate::errno::{Errno, KResult};
 use crate::hyper::Hypervisor;
@@ -26,8 +28,6 @@ const MINCYLGRPS: u64 = 4;
 const NFPI: u64 = 4;
 const MAXPHYS: u64 = 65536;
 const FS_MAXCONTIG: i32 = 16;
-const SIZEOF_CG: u64 = 168;
-const SIZEOF_FS: u64 = 1376;
 
 /// What `newfs` is asked for (newfs(8)'s options). Zero means "the default".
 #[derive(Clone, Debug)]
@@ -180,7 +180,7 @@ fn ilog2(x: u64) -> u32 {
 
 fn cgsize_if(old_cpg: u64, contigsumsize: i32, fragshift: u32, ipg: u64, fpg: u64) -> u64 {
     // sizeof(struct cg) is 176 with its padding (the maps start at 168, cg_space).
-    let mut s = 176 + 4 + old_cpg * 4 + old_cpg * 2 + ipg.div_ceil(8) + fpg.div_ceil(8);
+    let mut s = SIZEOF_CG + 4 + old_cpg * 4 + old_cpg * 2 + ipg.div_ceil(8) + fpg.div_ceil(8);
     if contigsumsize > 0 {
         s += contigsumsize as u64 * 4 + (fpg >> fragshift).div_ceil(8);
     }
@@ -316,7 +316,7 @@ fn plan(o: &NewfsOptions, dev_size: u64) -> Result<Plan, String> {
     let dblkno = iblkno + ipg / inopf;
     let csaddr = dblkno;
     let cssize = (ncg * 16).div_ceil(fsize) * fsize;
-    let sbsize = SIZEOF_FS.div_ceil(fsize) * fsize;
+    let sbsize = (SIZEOF_FS as u64).div_ceil(fsize) * fsize;
     let csfrags = cssize.div_ceil(fsize);
     let dsize = size - sblkno - ncg * (dblkno - sblkno) - csfrags;
     if dblkno + csfrags >= fpg.min(size) {
@@ -456,16 +456,9 @@ pub fn layout(opts: &NewfsOptions, dev_size: u64) -> Result<Layout, String> {
     })
 }
 
-struct Counts {
-    ndir: i64,
-    nbfree: i64,
-    nifree: i64,
-    nffree: i64,
-}
-
 /// Builds one cylinder group block (mkfs.c's initcg) and returns it with its summary.
-fn initcg(p: &Plan, o: ByteOrder, c: u64, now: i64) -> (Vec<u8>, Counts) {
-    let mut b = vec![0u8; p.cgsize as usize];
+fn initcg(p: &Plan, o: ByteOrder, c: u64, now: i64) -> (Vec<u8>, CsTotal) {
+    let mut g = Cg { b: vec![0u8; p.cgsize as usize], o };
     let cbase = p.fpg * c;
     let dmax = (cbase + p.fpg).min(p.size);
     let dlower = p.sblkno;
@@ -474,208 +467,162 @@ fn initcg(p: &Plan, o: ByteOrder, c: u64, now: i64) -> (Vec<u8>, Counts) {
         dupper += p.cssize.div_ceil(p.fsize);
     }
     let ndblk = dmax - cbase;
-    o.put_u32(&mut b, cgo::MAGIC, super::cg::CG_MAGIC);
-    o.put_u32(&mut b, cgo::CGX, c as u32);
-    o.put_u32(&mut b, cgo::NDBLK, ndblk as u32);
+    g.set_magic();
+    g.set_cgx(c as u32);
+    g.set_ndblk(ndblk as u32);
     let nclusterblks = if p.contigsumsize > 0 { ndblk >> p.fragshift } else { 0 };
-    o.put_u32(&mut b, cgo::NICLUSTER, nclusterblks as u32);
-    let start = SIZEOF_CG as u32;
-    let iusedoff = if p.ufs2 {
-        o.put_u64(&mut b, cgo::TIME, now as u64);
-        o.put_u32(&mut b, cgo::NIBLK, p.ipg as u32);
-        o.put_u32(&mut b, cgo::INITEDIBLK, p.ipg.min(2 * p.inopb) as u32);
-        start
+    g.set_nclusterblks(nclusterblks as u32);
+    let contig = p.contigsumsize.max(0) as usize;
+    let l = MapLayout::new(p.ufs2, p.old_cpg as usize, 1, p.ipg as usize, p.fpg as usize, contig, p.fragshift);
+    if p.ufs2 {
+        g.set_new_time(now);
+        g.set_niblk(p.ipg as u32);
+        g.set_initediblk(p.ipg.min(2 * p.inopb) as u32);
     } else {
-        o.put_u16(&mut b, cgo::OLD_NCYL, p.old_cpg as u16);
-        o.put_u32(&mut b, cgo::OLD_TIME, now as u32);
-        o.put_u16(&mut b, cgo::OLD_NIBLK, p.ipg as u16);
-        o.put_u32(&mut b, cgo::OLD_BTOTOFF, start);
-        let boff = start + (p.old_cpg * 4) as u32;
-        o.put_u32(&mut b, cgo::OLD_BOFF, boff);
-        boff + (p.old_cpg * 2) as u32
-    };
-    o.put_u32(&mut b, cgo::IUSEDOFF, iusedoff);
-    let freeoff = iusedoff + p.ipg.div_ceil(8) as u32;
-    o.put_u32(&mut b, cgo::FREEOFF, freeoff);
-    let (sumoff, cloff);
-    if p.contigsumsize <= 0 {
-        o.put_u32(&mut b, cgo::NEXTFREEOFF, freeoff + p.fpg.div_ceil(8) as u32);
-        sumoff = 0;
-        cloff = 0;
-    } else {
-        let s = (freeoff + p.fpg.div_ceil(8) as u32 - 4).div_ceil(4) * 4;
-        sumoff = s;
-        cloff = s + (p.contigsumsize as u32 + 1) * 4;
-        o.put_u32(&mut b, cgo::CLUSTERSUMOFF, sumoff);
-        o.put_u32(&mut b, cgo::CLUSTEROFF, cloff);
-        o.put_u32(&mut b, cgo::NEXTFREEOFF, cloff + (p.fpg >> p.fragshift).div_ceil(8) as u32);
+        g.set_old_counts(p.old_cpg as u16, p.ipg as u16);
+        g.set_old_time(now);
     }
-    let setbit = |b: &mut Vec<u8>, base: u32, i: u64| b[base as usize + (i / 8) as usize] |= 1 << (i % 8);
-    let mut cs = Counts { ndir: 0, nbfree: 0, nifree: p.ipg as i64, nffree: 0 };
+    g.set_layout(&l, p.ufs2);
+    let mut cs = CsTotal { ndir: 0, nbfree: 0, nifree: p.ipg as i64, nffree: 0 };
     if c == 0 {
         for i in 0..ROOTINO {
-            setbit(&mut b, iusedoff, i);
+            g.set_inode_used(i, true);
             cs.nifree -= 1;
         }
     }
-    let btot = |b: &mut Vec<u8>, p: &Plan| {
-        if !p.ufs2 {
-            // old_cg_blktot[0]++ and old_cg_blks[0][0]++ (one cylinder, one rotational position).
-            let v = o.u32(b, start as usize).wrapping_add(1);
-            o.put_u32(b, start as usize, v);
-            let at = (start + 4 * p.old_cpg as u32) as usize;
-            let v = o.u16(b, at).wrapping_add(1);
-            o.put_u16(b, at, v);
-        }
-    };
-    let setblock = |b: &mut Vec<u8>, blkno: u64, cs: &mut Counts| {
+    let setblock = |g: &mut Cg<Vec<u8>>, blkno: u64, cs: &mut CsTotal| {
         for i in 0..p.frag {
-            setbit(b, freeoff, blkno * p.frag + i);
+            g.set_frag_free(blkno * p.frag + i, true);
         }
         if p.contigsumsize > 0 {
-            setbit(b, cloff, blkno);
+            g.set_cluster_free(blkno, true);
         }
         cs.nbfree += 1;
-        btot(b, p);
+        if !p.ufs2 {
+            // One cylinder, one rotational position.
+            g.count_old_rotational(&l, 1, 0, 0);
+        }
     };
     if c > 0 {
         let mut d = 0;
         while d < dlower {
-            setblock(&mut b, d / p.frag, &mut cs);
+            setblock(&mut g, d / p.frag, &mut cs);
             d += p.frag;
         }
     }
     let i = dupper & (p.frag - 1);
     if i != 0 {
-        let at = cgo::FRSUM + 4 * (p.frag - i) as usize;
-        let v = o.u32(&b, at) + 1;
-        o.put_u32(&mut b, at, v);
+        g.add_frsum((p.frag - i) as u32, 1);
         let end = dupper + p.frag - i;
         while dupper < end {
-            setbit(&mut b, freeoff, dupper);
+            g.set_frag_free(dupper, true);
             cs.nffree += 1;
             dupper += 1;
         }
     }
     let mut d = dupper;
     while d + p.frag <= ndblk {
-        setblock(&mut b, d / p.frag, &mut cs);
+        setblock(&mut g, d / p.frag, &mut cs);
         d += p.frag;
     }
     if d < ndblk {
-        let at = cgo::FRSUM + 4 * (ndblk - d) as usize;
-        let v = o.u32(&b, at) + 1;
-        o.put_u32(&mut b, at, v);
+        g.add_frsum((ndblk - d) as u32, 1);
         while d < ndblk {
-            setbit(&mut b, freeoff, d);
+            g.set_frag_free(d, true);
             cs.nffree += 1;
             d += 1;
         }
     }
     if p.contigsumsize > 0 {
-        let css = p.contigsumsize as u64;
-        let mut run = 0u64;
-        let bump = |b: &mut Vec<u8>, run: u64| {
-            let at = (sumoff + 4 * run.min(css) as u32) as usize;
-            let v = o.u32(b, at) + 1;
-            o.put_u32(b, at, v);
-        };
-        for i in 0..nclusterblks {
-            if b[cloff as usize + (i / 8) as usize] & (1 << (i % 8)) != 0 {
-                run += 1;
-            } else if run != 0 {
-                bump(&mut b, run);
-                run = 0;
-            }
-        }
-        if run != 0 {
-            bump(&mut b, run);
-        }
+        g.count_cluster_runs(nclusterblks, contig);
     }
-    o.put_u32(&mut b, cgo::CS, cs.ndir as u32);
-    o.put_u32(&mut b, cgo::CS + 4, cs.nbfree as u32);
-    o.put_u32(&mut b, cgo::CS + 8, cs.nifree as u32);
-    o.put_u32(&mut b, cgo::CS + 12, cs.nffree as u32);
-    (b, cs)
+    g.set_cs(Cs::Ndir, cs.ndir);
+    g.set_cs(Cs::Nbfree, cs.nbfree);
+    g.set_cs(Cs::Nifree, cs.nifree);
+    g.set_cs(Cs::Nffree, cs.nffree);
+    (g.b, cs)
 }
 
 /// The superblock bytes (struct fs, then zeros to SBLOCKSIZE) for the plan.
-fn superblock(p: &Plan, o: ByteOrder, opts: &NewfsOptions, now: i64, id1: u32, cs: &Counts) -> Vec<u8> {
-    let mut b = vec![0u8; SBLOCKSIZE];
-    let p32 = |b: &mut Vec<u8>, at: usize, v: u64| o.put_u32(b, at, v as u32);
-    p32(&mut b, off::SBLKNO, p.sblkno);
-    p32(&mut b, off::CBLKNO, p.cblkno);
-    p32(&mut b, off::IBLKNO, p.iblkno);
-    p32(&mut b, off::DBLKNO, p.dblkno);
-    p32(&mut b, off::NCG, p.ncg);
-    p32(&mut b, off::BSIZE, p.bsize);
-    p32(&mut b, off::FSIZE, p.fsize);
-    p32(&mut b, off::FRAG, p.frag);
-    p32(&mut b, off::MINFREE, p.minfree as u64);
-    o.put_u32(&mut b, off::BMASK, !(p.bsize as u32 - 1));
-    o.put_u32(&mut b, off::FMASK, !(p.fsize as u32 - 1));
-    p32(&mut b, off::BSHIFT, ilog2(p.bsize) as u64);
-    p32(&mut b, off::FSHIFT, ilog2(p.fsize) as u64);
-    o.put_u32(&mut b, off::MAXCONTIG, p.maxcontig as u32);
-    p32(&mut b, off::MAXBPG, p.maxbpg as u64);
-    p32(&mut b, off::FRAGSHIFT, p.fragshift as u64);
-    p32(&mut b, off::FSBTODB, p.fsbtodb as u64);
-    p32(&mut b, off::SBSIZE, p.sbsize);
-    p32(&mut b, off::NINDIR, p.nindir);
-    p32(&mut b, off::INOPB, p.inopb);
-    o.put_u32(&mut b, off::OPTIM, p.optim as u32);
-    o.put_u32(&mut b, off::ID, now as u32);
-    o.put_u32(&mut b, off::ID + 4, id1);
-    p32(&mut b, off::CSSIZE, p.cssize);
-    p32(&mut b, off::CGSIZE, p.cgsize);
-    p32(&mut b, off::IPG, p.ipg);
-    p32(&mut b, off::FPG, p.fpg);
-    b[off::CLEAN] = FS_ISCLEAN;
-    b[off::OLD_FLAGS] = FS_FLAGS_UPDATED as u8;
-    let vol = opts.volname.as_bytes();
-    b[off::VOLNAME..off::VOLNAME + vol.len().min(MAXVOLLEN - 1)].copy_from_slice(&vol[..vol.len().min(MAXVOLLEN - 1)]);
-    p32(&mut b, off::MAXBSIZE, p.bsize);
-    o.put_u64(&mut b, off::SBLOCKLOC, p.sblockloc);
-    o.put_u64(&mut b, off::CSTOTAL, cs.ndir as u64);
-    o.put_u64(&mut b, off::CSTOTAL + 8, cs.nbfree as u64);
-    o.put_u64(&mut b, off::CSTOTAL + 16, cs.nifree as u64);
-    o.put_u64(&mut b, off::CSTOTAL + 24, cs.nffree as u64);
-    o.put_u64(&mut b, off::TIME, now as u64);
-    o.put_u64(&mut b, off::SIZE, p.size);
-    o.put_u64(&mut b, off::DSIZE, p.dsize);
-    o.put_u64(&mut b, off::CSADDR, p.csaddr);
-    p32(&mut b, off::AVGFILESIZE, opts.avgfilesize.max(1) as u64);
-    p32(&mut b, off::AVGFPDIR, opts.avgfpdir.max(1) as u64);
-    o.put_u32(&mut b, off::CONTIGSUMSIZE, p.contigsumsize as u32);
-    o.put_u32(&mut b, off::MAXSYMLINKLEN, if p.ufs2 { 120 } else { 60 });
-    o.put_u32(&mut b, off::OLD_INODEFMT, FS_44INODEFMT as u32);
-    o.put_u64(&mut b, off::MAXFILESIZE, p.maxfilesize);
-    o.put_u64(&mut b, off::QBMASK, p.bsize - 1);
-    o.put_u64(&mut b, off::QFMASK, p.fsize - 1);
-    o.put_u32(&mut b, off::MAGIC, if p.ufs2 { FS_UFS2_MAGIC } else { FS_UFS1_MAGIC });
-    if !p.ufs2 {
-        let nspf = p.fsize / SECTOR;
-        o.put_u32(&mut b, off::OLD_CGMASK, 0xffff_ffff);
-        o.put_u32(&mut b, off::OLD_TIME, now as u32);
-        p32(&mut b, off::OLD_SIZE, p.size);
-        p32(&mut b, off::OLD_DSIZE, p.dsize);
-        p32(&mut b, off::RPS, 60);
-        p32(&mut b, off::NSPF, nspf);
-        p32(&mut b, off::INTERLEAVE, 1);
-        p32(&mut b, off::OLD_CSADDR, p.csaddr);
-        p32(&mut b, off::NPSECT, p.fpg * nspf);
-        p32(&mut b, off::NSECT, p.fpg * nspf);
-        p32(&mut b, off::SPC, p.fpg * nspf);
-        p32(&mut b, off::NCYL, p.ncg);
-        p32(&mut b, off::OLD_CPG, p.old_cpg);
-        o.put_u32(&mut b, off::OLD_CSTOTAL, cs.ndir as u32);
-        o.put_u32(&mut b, off::OLD_CSTOTAL + 4, cs.nbfree as u32);
-        o.put_u32(&mut b, off::OLD_CSTOTAL + 8, cs.nifree as u32);
-        o.put_u32(&mut b, off::OLD_CSTOTAL + 12, cs.nffree as u32);
-        p32(&mut b, off::OLD_POSTBLFORMAT, 1);
-        p32(&mut b, off::OLD_NRPOS, 1);
+fn superblock(p: &Plan, o: ByteOrder, opts: &NewfsOptions, now: i64, id1: u32, cs: &CsTotal) -> Vec<u8> {
+    let nspf = (p.fsize / SECTOR) as i32;
+    let sectors = p.fpg as i32 * nspf;
+    let old = if p.ufs2 {
+        OldGeometry::default()
+    } else {
+        OldGeometry {
+            rps: 60,
+            nspf,
+            interleave: 1,
+            trackskew: 0,
+            npsect: sectors,
+            nsect: sectors,
+            spc: sectors,
+            ncyl: p.ncg as i32,
+            postblformat: 1,
+            nrpos: 1,
+        }
+    };
+    Superblock {
+        order: o,
+        ufs: if p.ufs2 { Ufs::Ufs2 } else { Ufs::Ufs1 },
+        sblockloc: p.sblockloc,
+        raw: Vec::new(),
+        sblkno: p.sblkno as u32,
+        cblkno: p.cblkno as u32,
+        iblkno: p.iblkno as u32,
+        dblkno: p.dblkno as u32,
+        old_cgoffset: 0,
+        old_cgmask: if p.ufs2 { 0 } else { -1 },
+        ncg: p.ncg as u32,
+        bsize: p.bsize as u32,
+        fsize: p.fsize as u32,
+        frag: p.frag as u32,
+        minfree: p.minfree,
+        bshift: ilog2(p.bsize),
+        fshift: ilog2(p.fsize),
+        fragshift: p.fragshift,
+        fsbtodb: p.fsbtodb,
+        sbsize: p.sbsize as u32,
+        nindir: p.nindir as u32,
+        inopb: p.inopb as u32,
+        optim: p.optim,
+        id: [now as u32, id1],
+        cssize: p.cssize as u32,
+        cgsize: p.cgsize as u32,
+        old_cpg: p.old_cpg as i32,
+        ipg: p.ipg as u32,
+        fpg: p.fpg as u32,
+        clean: FS_ISCLEAN,
+        old_flags: FS_FLAGS_UPDATED as u8,
+        fsmnt: Vec::new(),
+        volname: opts.volname.as_bytes().to_vec(),
+        maxbsize: p.bsize as i32,
+        journal_version: 0,
+        journal_location: 0,
+        journal_flags: 0,
+        journallocs: [0; 4],
+        cstotal: *cs,
+        time: now,
+        size: p.size,
+        dsize: p.dsize,
+        csaddr: p.csaddr,
+        pendingblocks: 0,
+        pendinginodes: 0,
+        flags: 0,
+        contigsumsize: p.contigsumsize,
+        maxsymlinklen: if p.ufs2 { 120 } else { 60 },
+        old_inodefmt: FS_44INODEFMT,
+        maxfilesize: p.maxfilesize,
+        fs_maxfilesize: p.maxfilesize,
+        numclusters: 0,
+        old,
+        maxcontig: p.maxcontig,
+        maxbpg: p.maxbpg,
+        avgfilesize: opts.avgfilesize.max(1),
+        avgfpdir: opts.avgfpdir.max(1),
     }
-    b
+    .encode()
 }
 
 fn random_u32(hyper: &dyn Hypervisor) -> u32 {
@@ -696,26 +643,20 @@ pub fn newfs(dev: &dyn BlockDevice, opts: &NewfsOptions, hyper: &dyn Hypervisor)
     let o = opts.order;
     let now = hyper.wall_clock();
     let fb = |f: u64| f * p.fsize;
-    let isz: u64 = if p.ufs2 { 256 } else { 128 };
-    let gen_off = if p.ufs2 { 80 } else { 108 };
+    let ufs = if p.ufs2 { Ufs::Ufs2 } else { Ufs::Ufs1 };
+    let isz = ufs.dinode_size() as u64;
 
     // Old superblocks elsewhere would confuse a later search: their magic goes.
     for loc in [65536u64, 8192, 262144] {
         if loc != p.sblockloc && loc + SBLOCKSIZE as u64 <= fb(p.size) && loc < fb(p.fpg) {
-            let mut m = [0u8; 4];
-            dev.read_at(loc + off::MAGIC as u64, &mut m)?;
-            let v = u32::from_le_bytes(m);
-            let magics = [FS_UFS1_MAGIC, FS_UFS2_MAGIC];
-            if magics.contains(&v) || magics.contains(&v.swap_bytes()) {
-                dev.write_at(loc + off::MAGIC as u64, &[0; 4])?;
-            }
+            clear_magic(dev, loc)?;
         }
     }
 
     // The groups, then the backup superblocks (with the totals newfs computed before the root
     // directory was made, as mkfs writes them).
     let mut cgs = Vec::with_capacity(p.ncg as usize);
-    let mut total = Counts { ndir: 0, nbfree: 0, nifree: 0, nffree: 0 };
+    let mut total = CsTotal::default();
     for c in 0..p.ncg {
         let (b, cs) = initcg(&p, o, c, now.sec);
         total.nbfree += cs.nbfree;
@@ -732,7 +673,7 @@ pub fn newfs(dev: &dyn BlockDevice, opts: &NewfsOptions, hyper: &dyn Hypervisor)
     for c in 0..p.ncg {
         let cstart = p.fpg * c;
         let mut head = vec![0u8; sbslot + p.bsize as usize];
-        head[..SIZEOF_FS as usize].copy_from_slice(&backup[..SIZEOF_FS as usize]);
+        head[..SIZEOF_FS].copy_from_slice(&backup[..SIZEOF_FS]);
         head[sbslot..sbslot + p.cgsize as usize].copy_from_slice(&cgs[c as usize].0);
         dev.write_at(fb(cstart + p.sblkno), &head)?;
         backups.push(fb(cstart + p.sblkno) / SECTOR);
@@ -745,7 +686,7 @@ pub fn newfs(dev: &dyn BlockDevice, opts: &NewfsOptions, hyper: &dyn Hypervisor)
             hyper.random(&mut r);
             for k in 0..(n * p.inopb) as usize {
                 let g = u32::from_le_bytes([r[4 * k], r[4 * k + 1], r[4 * k + 2], r[4 * k + 3]]) & 0x7fff_ffff;
-                o.put_u32(&mut blk, k * isz as usize + gen_off, g);
+                super::inode::put_gen(&mut blk, k, o, ufs, g);
             }
             dev.write_at(fb(cstart + p.iblkno + i * p.frag), &blk)?;
             i += n;
@@ -753,68 +694,31 @@ pub fn newfs(dev: &dyn BlockDevice, opts: &NewfsOptions, hyper: &dyn Hypervisor)
     }
 
     // The root directory: one fragment of a block from group 0 (mkfs.c's alloc and iput).
-    let mut cg0 = cgs.remove(0).0;
-    let freeoff = o.u32(&cg0, cgo::FREEOFF) as usize;
-    let ndblk = o.u32(&cg0, cgo::NDBLK) as u64;
-    let isfree = |b: &[u8], f: u64| b[freeoff + (f / 8) as usize] & (1 << (f % 8)) != 0;
+    let mut cg0 = Cg { b: cgs.remove(0).0, o };
+    let ndblk = cg0.ndblk() as u64;
     let mut d = 0;
-    while d < ndblk && !(0..p.frag).all(|i| isfree(&cg0, d + i)) {
+    while d < ndblk && !(0..p.frag).all(|i| cg0.frag_free(d + i)) {
         d += p.frag;
     }
     if d >= ndblk {
         return Err(Errno::ENOSPC);
     }
-    cg0[freeoff + (d / 8) as usize] &= !(1 << (d % 8));
-    let blk = d / p.frag;
-    let mut cs0 = Counts { ndir: 1, nbfree: -1, nifree: -1, nffree: 0 };
+    cg0.set_frag_free(d, false);
+    let mut cs0 = CsTotal { ndir: 1, nbfree: -1, nifree: -1, nffree: 0 };
     if p.frag > 1 {
-        let at = cgo::FRSUM + 4 * (p.frag - 1) as usize;
-        let v = o.u32(&cg0, at) + 1;
-        o.put_u32(&mut cg0, at, v);
+        cg0.add_frsum((p.frag - 1) as u32, 1);
         cs0.nffree += p.frag as i64 - 1;
     }
-    if p.contigsumsize > 0 {
-        // The block leaves the cluster map: its run splits (ffs_clusteracct).
-        let cloff = o.u32(&cg0, cgo::CLUSTEROFF) as usize;
-        let sumoff = o.u32(&cg0, cgo::CLUSTERSUMOFF) as usize;
-        let css = p.contigsumsize as u64;
-        let nclusterblks = o.u32(&cg0, cgo::NICLUSTER) as u64;
-        let cfree = |b: &[u8], i: u64| b[cloff + (i / 8) as usize] & (1 << (i % 8)) != 0;
-        cg0[cloff + (blk / 8) as usize] &= !(1 << (blk % 8));
-        let mut forw = 0;
-        while blk + 1 + forw < nclusterblks.min(blk + 1 + css) && cfree(&cg0, blk + 1 + forw) {
-            forw += 1;
-        }
-        let mut back = 0;
-        while back < css && blk > back && cfree(&cg0, blk - 1 - back) {
-            back += 1;
-        }
-        let add = |b: &mut Vec<u8>, i: u64, dv: i32| {
-            let at = sumoff + 4 * i as usize;
-            let v = (o.u32(b, at) as i32 + dv) as u32;
-            o.put_u32(b, at, v);
-        };
-        add(&mut cg0, (back + forw + 1).min(css), -1);
-        if back > 0 {
-            add(&mut cg0, back, 1);
-        }
-        if forw > 0 {
-            add(&mut cg0, forw, 1);
-        }
-    }
-    let iusedoff = o.u32(&cg0, cgo::IUSEDOFF) as usize;
-    cg0[iusedoff] |= 1 << ROOTINO;
-    for (k, dv) in [(0usize, cs0.ndir), (4, cs0.nbfree), (8, cs0.nifree), (12, cs0.nffree)] {
-        let v = (o.u32(&cg0, cgo::CS + k) as i64 + dv) as u32;
-        o.put_u32(&mut cg0, cgo::CS + k, v);
-    }
-    let c0 = Counts {
-        ndir: o.u32(&cg0, cgo::CS) as i64,
-        nbfree: o.u32(&cg0, cgo::CS + 4) as i64,
-        nifree: o.u32(&cg0, cgo::CS + 8) as i64,
-        nffree: o.u32(&cg0, cgo::CS + 12) as i64,
-    };
-    dev.write_at(fb(p.cblkno), &cg0)?;
+    // The block leaves the cluster map: its run splits.
+    cg0.cluster_account(p.contigsumsize, d / p.frag, -1);
+    cg0.set_inode_used(ROOTINO, true);
+    cg0.add_cs(Cs::Ndir, cs0.ndir);
+    cg0.add_cs(Cs::Nbfree, cs0.nbfree);
+    cg0.add_cs(Cs::Nifree, cs0.nifree);
+    cg0.add_cs(Cs::Nffree, cs0.nffree);
+    let [ndir, nbfree, nifree, nffree] = cg0.cs_all();
+    let c0 = CsTotal { ndir, nbfree, nifree, nffree };
+    dev.write_at(fb(p.cblkno), &cg0.b)?;
     total.ndir += cs0.ndir;
     total.nbfree += cs0.nbfree;
     total.nifree += cs0.nifree;
@@ -828,12 +732,7 @@ pub fn newfs(dev: &dyn BlockDevice, opts: &NewfsOptions, hyper: &dyn Hypervisor)
     dev.write_at(fb(d), &dirblk)?;
 
     // Its inode.
-    let mut root = super::inode::Dinode::decode(
-        &vec![0u8; isz as usize],
-        o,
-        if p.ufs2 { super::superblock::Ufs::Ufs2 } else { super::superblock::Ufs::Ufs1 },
-        false,
-    );
+    let mut root = Dinode::decode(&vec![0u8; isz as usize], o, ufs, false);
     root.mode = (S_IFDIR | 0o755) as u16;
     root.nlink = 2;
     root.uid = opts.root_uid;
@@ -848,7 +747,6 @@ pub fn newfs(dev: &dyn BlockDevice, opts: &NewfsOptions, hyper: &dyn Hypervisor)
         root.birthtime = now;
     }
     root.gen = random_u32(hyper) & 0x7fff_ffff;
-    let ufs = if p.ufs2 { super::superblock::Ufs::Ufs2 } else { super::superblock::Ufs::Ufs1 };
     let iblk_at = fb(p.iblkno);
     let mut iblk = vec![0u8; p.bsize as usize];
     dev.read_at(iblk_at, &mut iblk)?;
@@ -860,17 +758,13 @@ pub fn newfs(dev: &dyn BlockDevice, opts: &NewfsOptions, hyper: &dyn Hypervisor)
     // The summary array, then the primary superblock with the final totals.
     let mut csum = vec![0u8; p.cssize as usize];
     for c in 0..p.ncg as usize {
-        let cs = if c == 0 { &c0 } else { &cgs[c - 1].1 };
-        o.put_u32(&mut csum, 16 * c, cs.ndir as u32);
-        o.put_u32(&mut csum, 16 * c + 4, cs.nbfree as u32);
-        o.put_u32(&mut csum, 16 * c + 8, cs.nifree as u32);
-        o.put_u32(&mut csum, 16 * c + 12, cs.nffree as u32);
+        write_csum(&mut csum, o, c, if c == 0 { &c0 } else { &cgs[c - 1].1 });
     }
     dev.write_at(fb(p.csaddr), &csum)?;
     let primary = superblock(&p, o, opts, now.sec, id1, &total);
     let upto = fb(p.sblkno) - p.sblockloc;
     let mut sbuf = vec![0u8; upto as usize];
-    sbuf[..SIZEOF_FS as usize].copy_from_slice(&primary[..SIZEOF_FS as usize]);
+    sbuf[..SIZEOF_FS].copy_from_slice(&primary[..SIZEOF_FS]);
     dev.write_at(p.sblockloc, &sbuf)?;
     dev.flush()?;
     Ok(NewfsReport {

@@ -289,6 +289,37 @@ impl Replay {
     }
 }
 
+/// Writes what a replay shows (`view`, the replaying device) over the device itself (`base`): only the
+/// bytes that differ, a megabyte at a time. A read-write mount and `fsck -y` both replay this way.
+pub fn write_replay(view: &dyn BlockDevice, base: &dyn BlockDevice) -> KResult<()> {
+    let size = base.size().min(view.size());
+    let chunk = 1u64 << 20;
+    let (mut a, mut b) = (vec![0u8; chunk as usize], vec![0u8; chunk as usize]);
+    let mut off = 0;
+    while off < size {
+        let n = (size - off).min(chunk) as usize;
+        view.read_at(off, &mut a[..n])?;
+        base.read_at(off, &mut b[..n])?;
+        if a[..n] != b[..n] {
+            base.write_at(off, &a[..n])?;
+        }
+        off += n as u64;
+    }
+    Ok(())
+}
+
+/// A read-write mount's replay (ffs_mountfs's wapbl_replay_write): the replay written to `base`, then
+/// logging switched off in the superblock there (FS_DOWAPBL and the journal's place cleared), so the
+/// file system opens without the journal.
+pub(crate) fn replay_to_disk(view: &Dev, base: &Dev, sblockloc: u64) -> KResult<()> {
+    write_replay(view.as_ref(), base.as_ref())?;
+    let mut sb = Superblock::read_at(base.as_ref(), sblockloc)?;
+    let flags = sb.flags;
+    sb.raw_mut().clear_journal(flags);
+    base.write_at(sblockloc, &sb.raw)?;
+    base.flush()
+}
+
 /// The file-system device as a read-only mount sees it after an in-memory replay: reads come from the
 /// device, then every block the log holds is patched in from the log.
 pub struct ReplayDevice {

@@ -13,7 +13,8 @@ use super::alloc::{Csum, WState, FS_OPTSPACE, FS_OPTTIME};
 use super::dir::MAXNAMLEN;
 use super::inode::{shortlink_capacity, Dinode};
 use super::superblock::{
-    off, Superblock, Ufs, FS_DOQUOTA2, FS_DOWAPBL, FS_ISCLEAN, FS_WASCLEAN, NDADDR, NIADDR, ROOTINO,
+    read_csum, write_csum, SbMut, Superblock, Ufs, FS_DOQUOTA2, FS_DOWAPBL, FS_ISCLEAN, FS_WASCLEAN, NDADDR, NIADDR,
+    ROOTINO,
 };
 use super::{lock, Ffs};
 use crate::errno::{Errno, KResult};
@@ -129,14 +130,9 @@ impl Ffs {
             return Err(Errno::EROFS);
         }
         let mut flags = sb.flags;
-        let mut raw = sb.raw.clone();
-        // ffs_mount: fs_fsmnt is where the file system was last mounted (NUL-padded, one byte kept NUL).
-        let name = self.mnton.as_bytes();
-        let n = name.len().min(super::superblock::MAXMNTLEN - 1);
-        if let Some(field) = raw.get_mut(off::FSMNT..off::FSMNT + super::superblock::MAXMNTLEN) {
-            field.fill(0);
-            field[..n].copy_from_slice(&name[..n]);
-        }
+        let mut sb = sb;
+        // ffs_mount: fs_fsmnt is where the file system was last mounted.
+        sb.raw_mut().set_fsmnt(self.mnton.as_bytes());
         if sb.flags & FS_DOWAPBL != 0 {
             if sb.journal_location == super::wapbl::JOURNALLOC_IN_FILESYSTEM {
                 log("WAPBL journal inside the file system: read-write mounts are not supported (mount read-only)");
@@ -146,12 +142,7 @@ impl Ffs {
             // dropped from the superblock.
             log("WAPBL journal at the end of the partition is empty: dropped (this mount does not log)");
             flags &= !FS_DOWAPBL;
-            raw[off::JOURNAL_VERSION] = 0;
-            raw[off::JOURNAL_LOCATION] = 0;
-            sb.order.put_u32(&mut raw, off::JOURNAL_FLAGS, 0);
-            for i in 0..4 {
-                sb.order.put_u64(&mut raw, off::JOURNALLOCS + 8 * i, 0);
-            }
+            sb.raw_mut().clear_journal(flags);
         }
         if !sb.is_clean() {
             log(&format!(
@@ -171,15 +162,7 @@ impl Ffs {
         }
         let mut csraw = vec![0u8; sb.cssize as usize];
         self.dev.read_at(sb.frag_to_bytes(sb.csaddr), &mut csraw)?;
-        let o = sb.order;
-        let csp: Vec<Csum> = (0..sb.ncg as usize)
-            .map(|c| Csum {
-                ndir: o.i32(&csraw, 16 * c) as i64,
-                nbfree: o.i32(&csraw, 16 * c + 4) as i64,
-                nifree: o.i32(&csraw, 16 * c + 8) as i64,
-                nffree: o.i32(&csraw, 16 * c + 12) as i64,
-            })
-            .collect();
+        let csp: Vec<Csum> = (0..sb.ncg as usize).map(|c| read_csum(&csraw, sb.order, c)).collect();
         let sum = csp.iter().fold(Csum::default(), |a, c| Csum {
             ndir: a.ndir + c.ndir,
             nbfree: a.nbfree + c.nbfree,
@@ -208,7 +191,7 @@ impl Ffs {
             flags,
             fmod: true,
             now: self.hyper.wall_clock(),
-            sb_raw: raw,
+            sb_raw: sb.raw,
             ..Default::default()
         };
         lock(&self.cgs).clear();
@@ -253,47 +236,25 @@ impl Ffs {
 
     /// ffs_sbupdate: the superblock's changing fields into its bytes, written at fs_sblockloc.
     fn write_sb(&self, st: &mut WState) -> KResult<()> {
-        let o = self.sb.order;
-        let cs = st.cstotal;
-        let now = st.now.sec;
-        let clean = st.clean;
-        let (optim, flags) = (st.optim, st.flags);
         let pending = st.pending_frags(self.sb.fshift);
-        let raw = &mut st.sb_raw;
-        raw[off::FMOD] = 0;
-        raw[off::CLEAN] = clean;
-        raw[off::RONLY] = 0;
-        o.put_u32(raw, off::OPTIM, optim as u32);
-        o.put_u64(raw, off::TIME, now as u64);
-        o.put_u64(raw, off::CSTOTAL, cs.ndir as u64);
-        o.put_u64(raw, off::CSTOTAL + 8, cs.nbfree as u64);
-        o.put_u64(raw, off::CSTOTAL + 16, cs.nifree as u64);
-        o.put_u64(raw, off::CSTOTAL + 24, cs.nffree as u64);
-        o.put_u64(raw, off::PENDINGBLOCKS, if clean == FS_ISCLEAN { 0 } else { pending });
-        o.put_u32(raw, off::PENDINGINODES, 0);
-        o.put_u32(raw, off::FLAGS, flags);
-        if self.sb.ufs == Ufs::Ufs1 {
-            // ffs_oldfscompat_write.
-            o.put_u32(raw, off::OLD_TIME, now as u32);
-            o.put_u32(raw, off::OLD_CSTOTAL, cs.ndir as u32);
-            o.put_u32(raw, off::OLD_CSTOTAL + 4, cs.nbfree as u32);
-            o.put_u32(raw, off::OLD_CSTOTAL + 8, cs.nifree as u32);
-            o.put_u32(raw, off::OLD_CSTOTAL + 12, cs.nffree as u32);
-        }
-        self.dev.write_at(self.sb.sblockloc, raw)
+        let mut w = SbMut { b: &mut st.sb_raw, o: self.sb.order, ufs: self.sb.ufs, new_layout: true };
+        w.clear_incore_flags();
+        w.set_clean(st.clean);
+        w.set_optim(st.optim);
+        w.set_time(st.now.sec);
+        w.set_cstotal(&st.cstotal);
+        w.set_pending(if st.clean == FS_ISCLEAN { 0 } else { pending }, 0);
+        w.set_flags(st.flags);
+        self.dev.write_at(self.sb.sblockloc, &st.sb_raw)
     }
 
     /// ffs_cgupdate's summary half: fs_csp to fs_csaddr.
     fn write_csum(&self, st: &WState) -> KResult<()> {
-        let o = self.sb.order;
         let mut b = vec![0u8; self.sb.cssize as usize];
         let at = self.sb.frag_to_bytes(self.sb.csaddr);
         self.dev.read_at(at, &mut b)?;
         for (c, s) in st.csp.iter().enumerate() {
-            o.put_u32(&mut b, 16 * c, s.ndir as u32);
-            o.put_u32(&mut b, 16 * c + 4, s.nbfree as u32);
-            o.put_u32(&mut b, 16 * c + 8, s.nifree as u32);
-            o.put_u32(&mut b, 16 * c + 12, s.nffree as u32);
+            write_csum(&mut b, self.sb.order, c, s);
         }
         self.dev.write_at(at, &b)
     }
@@ -572,36 +533,6 @@ impl Ffs {
         }
         Ok(done)
     }
-}
-
-/// Writes what a journal replay shows (`view`, the replaying device) over the device itself (`base`),
-/// then switches logging off in the superblock there (FS_DOWAPBL and the journal's place cleared), so
-/// the file system opens without the journal. Only the bytes that differ are written.
-pub(crate) fn replay_to_disk(view: &crate::dev::Dev, base: &crate::dev::Dev, sblockloc: u64) -> KResult<()> {
-    let size = base.size().min(view.size());
-    let chunk = 1u64 << 20;
-    let (mut a, mut b) = (vec![0u8; chunk as usize], vec![0u8; chunk as usize]);
-    let mut off = 0;
-    while off < size {
-        let n = (size - off).min(chunk) as usize;
-        view.read_at(off, &mut a[..n])?;
-        base.read_at(off, &mut b[..n])?;
-        if a[..n] != b[..n] {
-            base.write_at(off, &a[..n])?;
-        }
-        off += n as u64;
-    }
-    let sb = Superblock::read_at(base.as_ref(), sblockloc)?;
-    let mut raw = sb.raw.clone();
-    sb.order.put_u32(&mut raw, off::FLAGS, sb.flags & !FS_DOWAPBL);
-    raw[off::JOURNAL_VERSION] = 0;
-    raw[off::JOURNAL_LOCATION] = 0;
-    sb.order.put_u32(&mut raw, off::JOURNAL_FLAGS, 0);
-    for i in 0..4 {
-        sb.order.put_u64(&mut raw, off::JOURNALLOCS + 8 * i, 0);
-    }
-    base.write_at(sblockloc, &raw)?;
-    base.flush()
 }
 
 impl Ffs {

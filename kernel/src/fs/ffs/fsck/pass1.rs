@@ -1,11 +1,11 @@
 //! Phase 1 (pass1.c): every inode read in order; block pointers checked and claimed in the block map
 //! (out of range: BAD; claimed before: DUP), sizes and types checked, di_blocks compared with what the
-//! pointers hold. Phase 1b (pass1b.c): the first claimers of duplicated blocks.
+//! pointers hold.
 
-use super::super::inode::Dinode;
-use super::super::superblock::{Ufs, NDADDR, NIADDR, ROOTINO};
 use super::*;
-use std::collections::BTreeSet;
+use crate::fs::ffs::cg::{Cg, CG_MAGIC};
+use crate::fs::ffs::inode::Dinode;
+use crate::fs::ffs::superblock::{NDADDR, NIADDR, ROOTINO};
 
 /// Inode blocks read at once in phase 1.
 const INOBUF_BYTES: u64 = 1 << 20;
@@ -32,8 +32,9 @@ pub(crate) fn pass1(f: &mut Fsck<'_>) -> FResult<()> {
         let mut inosused = ipg;
         if f.ufs == Ufs::Ufs2 {
             let cgb = f.bread(f.frag_bytes(f.sb.cgtod(c as u32)), f.sb.cgsize as usize)?;
-            if f.o.u32(&cgb, 4) == super::super::cg::CG_MAGIC {
-                inosused = (f.o.u32(&cgb, 120) as u64).min(ipg);
+            let g = Cg { b: &cgb[..], o: f.o };
+            if g.magic() == CG_MAGIC {
+                inosused = (g.initediblk() as u64).min(ipg);
             }
         }
         f.inited[c as usize] = inosused as u32;
@@ -78,7 +79,7 @@ fn checkinode(f: &mut Fsck<'_>, ino: u64, raw: &[u8], fix: &mut Fix) -> FResult<
     }
     let bsize = f.sb.bsize as u64;
     let kernmax = match f.ufs {
-        Ufs::Ufs2 => f.o.u64(&f.sb.raw, 1328),
+        Ufs::Ufs2 => f.sb.fs_maxfilesize,
         Ufs::Ufs1 => 0x8000_0000u64 * bsize - 1,
     };
     if size > kernmax || size.checked_add(bsize - 1).is_none() || (mode == IFDIR && size > MAXDIRSIZE) {
@@ -159,14 +160,14 @@ fn checkinode(f: &mut Fsck<'_>, ino: u64, raw: &[u8], fix: &mut Fix) -> FResult<
     }
     // ckinode(pass1check)
     *fix = Fix::DontKnow;
-    let claims = claims_with_trunc(f, &d, ino, fix)?;
+    let claims = f.claims(&d, Some((ino, &mut *fix)))?;
     let mut badblk = 0u32;
     let mut dupblk = 0u32;
     let mut entryno = 0u64;
     'walk: for (blk, nf) in claims {
         let anyout = f.chkrange(blk, nf);
         if anyout {
-            blkerror(f, ino, "BAD", blk)?;
+            f.blkerror(ino, "BAD", blk)?;
             let b = badblk;
             badblk += 1;
             if b >= MAXBAD {
@@ -183,7 +184,7 @@ fn checkinode(f: &mut Fsck<'_>, ino: u64, raw: &[u8], fix: &mut Fix) -> FResult<
                 f.n_blks += 1;
                 f.setbmap(b);
             } else {
-                blkerror(f, ino, "DUP", b)?;
+                f.blkerror(ino, "DUP", b)?;
                 let x = dupblk;
                 dupblk += 1;
                 if x >= MAXDUP {
@@ -212,56 +213,6 @@ fn checkinode(f: &mut Fsck<'_>, ino: u64, raw: &[u8], fix: &mut Fix) -> FResult<
     Ok(())
 }
 
-/// claims() with phase 1's check of pointers past the size in indirect blocks.
-fn claims_with_trunc(f: &mut Fsck<'_>, d: &Dinode, ino: u64, fix: &mut Fix) -> FResult<Vec<(u64, u64)>> {
-    let mut out = Vec::new();
-    if f.has_no_blocks(d) {
-        return Ok(out);
-    }
-    let bsize = f.sb.bsize as u64;
-    let mut ndb = d.size.div_ceil(bsize) as i64;
-    for &a in d.db.iter() {
-        ndb -= 1;
-        let nf = if ndb == 0 && !d.size.is_multiple_of(bsize) {
-            (d.size % bsize).div_ceil(f.sb.fsize as u64)
-        } else {
-            f.frag()
-        };
-        if a != 0 {
-            out.push((a, nf));
-        }
-    }
-    let mut remsize = d.size as i64 - (bsize * NDADDR as u64) as i64;
-    let mut sizepb = bsize as i64;
-    for level in 0..NIADDR {
-        let a = d.ib[level];
-        if a != 0 {
-            f.iblock_claims(a, level + 1, remsize, &mut out, Some((ino, &mut *fix)))?;
-        }
-        sizepb = sizepb.saturating_mul(f.sb.nindir as i64);
-        remsize = remsize.saturating_sub(sizepb);
-    }
-    Ok(out)
-}
-
-/// blkerror(): "12345 DUP I=17"; the inode is to be cleared. Said with pfatal: a preening run ends
-/// at the first bad or duplicate block.
-pub(crate) fn blkerror(f: &mut Fsck<'_>, ino: u64, what: &str, blk: u64) -> FResult<()> {
-    f.say(&format!("{blk} {what} I={ino}\n"));
-    if f.preen {
-        return Err(f.unexpected());
-    }
-    // fsck_ffs asks nothing here: the inode's clearing (phase 2 or 4) is the question that decides.
-    let fixed = f.yes;
-    f.record(fixed);
-    match f.get_state(ino) {
-        FSTATE => f.set_state(ino, FCLEAR),
-        DSTATE => f.set_state(ino, DCLEAR),
-        _ => {}
-    }
-    Ok(())
-}
-
 fn unknown(f: &mut Fsck<'_>, ino: u64) -> FResult<()> {
     f.say(&format!("UNKNOWN FILE TYPE I={ino}"));
     f.set_state(ino, FCLEAR);
@@ -270,29 +221,6 @@ fn unknown(f: &mut Fsck<'_>, ino: u64) -> FResult<()> {
         f.modify_ino(ino, |r| r.clear())?;
     } else {
         f.markclean = false;
-    }
-    Ok(())
-}
-
-/// Phase 1b: the first claimer of each duplicated block.
-pub(crate) fn pass1b(f: &mut Fsck<'_>) -> FResult<()> {
-    let mut left: BTreeSet<u64> = f.dups.keys().copied().collect();
-    for ino in ROOTINO..f.maxino {
-        if left.is_empty() {
-            break;
-        }
-        if f.get_state(ino) == USTATE {
-            continue;
-        }
-        let d = f.dinode(ino)?;
-        for (blk, nf) in f.claims(&d)? {
-            for k in 0..nf {
-                let b = blk.wrapping_add(k);
-                if left.remove(&b) {
-                    blkerror(f, ino, "DUP", b)?;
-                }
-            }
-        }
     }
     Ok(())
 }

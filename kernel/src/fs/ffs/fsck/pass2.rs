@@ -1,68 +1,25 @@
 //! Phase 2 (pass2.c): every directory's entries — `.` and `..` first and right, no extra ones, every
 //! entry naming an allocated inode of the type it says, no second name for a directory; parents are
-//! learned, `..` checked against them. Phase 3 (pass3.c): directories not reachable from the root are
-//! reconnected into lost+found.
+//! learned, `..` checked against them.
 
-use super::super::dir::{self, DirFormat, DIRBLKSIZ};
-use super::super::superblock::ROOTINO;
+use super::dir::DirEnt;
 use super::*;
+use crate::fs::ffs::dir::{dirsiz, put_entry, EntryAt, DIRBLKSIZ};
+use crate::fs::ffs::superblock::ROOTINO;
+use crate::vfs::types::{DT_DIR, DT_WHT};
 
-/// DT_DIR, DT_WHT.
-const DT_DIR: u8 = 4;
-const DT_WHT: u8 = 14;
 /// The whiteout inode (UFS_WINO).
 const WINO: u64 = 1;
 
-/// An entry's bytes at `pos` (pass2check moves `dirp` within the record when it splits it).
-struct View<'x> {
-    b: &'x mut Vec<u8>,
-    pos: usize,
-    fmt: DirFormat,
-}
+/// The entry pass2check is at: within the record's bytes, moved on when it splits the record.
+type View<'x> = EntryAt<&'x mut Vec<u8>>;
 
-impl View<'_> {
-    fn ino(&self) -> u64 {
-        self.fmt.order.u32(self.b, self.pos) as u64
-    }
-    fn set_ino(&mut self, v: u64) {
-        self.fmt.order.put_u32(self.b, self.pos, v as u32)
-    }
-    fn reclen(&self) -> usize {
-        self.fmt.order.u16(self.b, self.pos + 4) as usize
-    }
-    fn set_reclen(&mut self, v: usize) {
-        self.fmt.order.put_u16(self.b, self.pos + 4, v as u16)
-    }
-    fn namlen(&self) -> usize {
-        if self.fmt.dtype {
-            self.b[self.pos + 7] as usize
-        } else {
-            self.fmt.order.u16(self.b, self.pos + 6) as usize
-        }
-    }
-    fn dtype(&self) -> u8 {
-        if self.fmt.dtype {
-            self.b[self.pos + 6]
-        } else {
-            0
-        }
-    }
-    fn set_dtype(&mut self, t: u8) {
-        if self.fmt.dtype {
-            self.b[self.pos + 6] = t;
-        }
-    }
-    fn name(&self) -> Vec<u8> {
-        let n = self.namlen().min(self.b.len().saturating_sub(self.pos + 8));
-        self.b[self.pos + 8..self.pos + 8 + n].to_vec()
-    }
-    /// Writes a `.` or `..` entry here with `reclen`.
-    fn put(&mut self, ino: u64, reclen: usize, name: &[u8]) {
-        let t = if self.fmt.dtype { DT_DIR } else { 0 };
-        let end = (self.pos + dir::dirsiz(name.len())).min(self.b.len());
-        self.b[self.pos..end].fill(0);
-        dir::put_entry(self.b, self.pos, self.fmt, ino as u32, reclen as u16, t, name);
-    }
+/// Writes a `.` or `..` entry at the view's place with `reclen`.
+fn put_dot(v: &mut View<'_>, ino: u64, reclen: usize, name: &[u8]) {
+    let t = if v.fmt.dtype { DT_DIR } else { 0 };
+    let end = (v.at + dirsiz(name.len())).min(v.b.len());
+    v.b[v.at..end].fill(0);
+    put_entry(v.b, v.at, v.fmt, ino as u32, reclen as u16, t, name);
 }
 
 pub(crate) fn pass2(f: &mut Fsck<'_>) -> FResult<()> {
@@ -119,7 +76,9 @@ pub(crate) fn pass2(f: &mut Fsck<'_>) -> FResult<()> {
         if info.isize < MINDIRSIZE {
             f.direrror(dino, "DIRECTORY TOO SHORT")?;
             let ns = MINDIRSIZE.next_multiple_of(DIRBLKSIZ as u64);
-            f.dirs.get_mut(&dino).unwrap().isize = ns;
+            if let Some(i) = f.dirs.get_mut(&dino) {
+                i.isize = ns;
+            }
             if f.reply("FIX")? {
                 f.modify_ino(dino, |r| r.set_size(ns))?;
             } else {
@@ -129,7 +88,9 @@ pub(crate) fn pass2(f: &mut Fsck<'_>) -> FResult<()> {
             let p = f.getpathname(dino, dino);
             f.say(&format!("DIRECTORY {p}: LENGTH {} NOT MULTIPLE OF {DIRBLKSIZ}", info.isize));
             let ns = info.isize.next_multiple_of(DIRBLKSIZ as u64);
-            f.dirs.get_mut(&dino).unwrap().isize = ns;
+            if let Some(i) = f.dirs.get_mut(&dino) {
+                i.isize = ns;
+            }
             if f.preen {
                 f.say(" (ADJUSTED)\n");
                 f.record(true);
@@ -153,7 +114,9 @@ pub(crate) fn pass2(f: &mut Fsck<'_>) -> FResult<()> {
             continue;
         }
         if info.dotdot == 0 {
-            f.dirs.get_mut(&dino).unwrap().dotdot = info.parent;
+            if let Some(i) = f.dirs.get_mut(&dino) {
+                i.dotdot = info.parent;
+            }
             f.fileerror(info.parent, dino, "MISSING '..'")?;
             if !f.reply("FIX")? {
                 f.markclean = false;
@@ -170,7 +133,9 @@ pub(crate) fn pass2(f: &mut Fsck<'_>) -> FResult<()> {
         }
         *f.lnc(info.dotdot) += 1;
         *f.lnc(info.parent) -= 1;
-        f.dirs.get_mut(&dino).unwrap().dotdot = info.parent;
+        if let Some(i) = f.dirs.get_mut(&dino) {
+            i.dotdot = info.parent;
+        }
         f.changeino(dino, b"..", info.parent)?;
     }
     f.propagate_from(ROOTINO);
@@ -183,7 +148,7 @@ fn pass2check(f: &mut Fsck<'_>, dirino: u64, e: &mut DirEnt, entryno0: u64) -> F
     let mut ret = 0u32;
     let mut bytes = std::mem::take(&mut e.bytes);
     let r = {
-        let mut v = View { b: &mut bytes, pos: 0, fmt };
+        let mut v = View { b: &mut bytes, at: 0, fmt };
         check(f, dirino, &mut v, &mut entryno, &mut ret)
     };
     e.bytes = bytes;
@@ -194,13 +159,13 @@ fn pass2check(f: &mut Fsck<'_>, dirino: u64, e: &mut DirEnt, entryno0: u64) -> F
 
 fn check(f: &mut Fsck<'_>, dirino: u64, v: &mut View<'_>, entryno: &mut u64, ret: &mut u32) -> FResult<u32> {
     let newfmt = f.fmt.dtype;
-    let entrysize = dir::dirsiz(1);
+    let entrysize = dirsiz(1);
     // `.`
     if *entryno == 0 {
         if v.ino() != 0 && v.name() == b"." {
-            if v.ino() != dirino {
+            if v.ino() as u64 != dirino {
                 f.direrror(dirino, "BAD INODE NUMBER FOR '.'")?;
-                v.set_ino(dirino);
+                v.set_ino(dirino as u32);
                 if f.reply("FIX")? {
                     *ret |= ALTERED;
                 } else {
@@ -220,14 +185,14 @@ fn check(f: &mut Fsck<'_>, dirino: u64, v: &mut View<'_>, entryno: &mut u64, ret
             f.direrror(dirino, "MISSING '.'")?;
             let reclen = v.reclen();
             if v.ino() != 0 && v.name() != b".." {
-                let n = String::from_utf8_lossy(&v.name()).into_owned();
+                let n = String::from_utf8_lossy(v.name()).into_owned();
                 f.say(&format!("CANNOT FIX, FIRST ENTRY IN DIRECTORY CONTAINS {n}\n"));
                 f.pfatal_noted()?;
             } else if reclen < entrysize {
                 f.say("CANNOT FIX, INSUFFICIENT SPACE TO ADD '.'\n");
                 f.pfatal_noted()?;
             } else if reclen < 2 * entrysize {
-                v.put(dirino, reclen, b".");
+                put_dot(v, dirino, reclen, b".");
                 if f.reply("FIX")? {
                     *ret |= ALTERED;
                 } else {
@@ -235,12 +200,12 @@ fn check(f: &mut Fsck<'_>, dirino: u64, v: &mut View<'_>, entryno: &mut u64, ret
                 }
             } else {
                 let n = reclen - entrysize;
-                v.put(dirino, entrysize, b".");
+                put_dot(v, dirino, entrysize, b".");
                 *entryno += 1;
                 *f.lnc(dirino) -= 1;
-                v.pos += entrysize;
-                let end = (v.pos + n).min(v.b.len());
-                v.b[v.pos..end].fill(0);
+                v.at += entrysize;
+                let end = (v.at + n).min(v.b.len());
+                v.b[v.at..end].fill(0);
                 v.set_reclen(n);
                 if f.reply("FIX")? {
                     *ret |= ALTERED;
@@ -255,24 +220,24 @@ fn check(f: &mut Fsck<'_>, dirino: u64, v: &mut View<'_>, entryno: &mut u64, ret
         let parent = f.dirs.get(&dirino).map(|i| i.parent).unwrap_or(0);
         let mut goto_chk2 = false;
         if *entryno == 0 {
-            let n = dir::dirsiz(v.namlen());
+            let n = dirsiz(v.namlen());
             if v.reclen() < n + entrysize {
                 goto_chk2 = true;
             } else {
                 let rest = v.reclen() - n;
                 v.set_reclen(n);
                 *entryno += 1;
-                let self_ino = v.ino();
+                let self_ino = v.ino() as u64;
                 *f.lnc(self_ino) -= 1;
-                v.pos += n;
-                let end = (v.pos + rest).min(v.b.len());
-                v.b[v.pos..end].fill(0);
+                v.at += n;
+                let end = (v.at + rest).min(v.b.len());
+                v.b[v.at..end].fill(0);
                 v.set_reclen(rest);
             }
         }
         if !goto_chk2 {
             if v.ino() != 0 && v.name() == b".." {
-                let d = v.ino();
+                let d = v.ino() as u64;
                 if let Some(i) = f.dirs.get_mut(&dirino) {
                     i.dotdot = d;
                 }
@@ -288,7 +253,7 @@ fn check(f: &mut Fsck<'_>, dirino: u64, v: &mut View<'_>, entryno: &mut u64, ret
             } else {
                 if v.ino() != 0 && v.name() != b"." {
                     f.fileerror(parent, dirino, "MISSING '..'")?;
-                    let n = String::from_utf8_lossy(&v.name()).into_owned();
+                    let n = String::from_utf8_lossy(v.name()).into_owned();
                     f.say(&format!("CANNOT FIX, SECOND ENTRY IN DIRECTORY CONTAINS {n}\n"));
                     f.pfatal_noted()?;
                     if let Some(i) = f.dirs.get_mut(&dirino) {
@@ -307,7 +272,7 @@ fn check(f: &mut Fsck<'_>, dirino: u64, v: &mut View<'_>, entryno: &mut u64, ret
                     }
                     f.fileerror(parent, dirino, "MISSING '..'")?;
                     let rl = v.reclen();
-                    v.put(parent, rl, b"..");
+                    put_dot(v, parent, rl, b"..");
                     if f.reply("FIX")? {
                         *ret |= ALTERED;
                     } else {
@@ -315,7 +280,7 @@ fn check(f: &mut Fsck<'_>, dirino: u64, v: &mut View<'_>, entryno: &mut u64, ret
                     }
                 }
                 *entryno += 1;
-                let d = v.ino();
+                let d = v.ino() as u64;
                 if d != 0 {
                     *f.lnc(d) -= 1;
                 }
@@ -324,11 +289,11 @@ fn check(f: &mut Fsck<'_>, dirino: u64, v: &mut View<'_>, entryno: &mut u64, ret
         }
     }
     // chk2: every other entry.
-    let d = v.ino();
+    let d = v.ino() as u64;
     if d == 0 {
         return Ok(*ret | KEEPON);
     }
-    let name = v.name();
+    let name = v.name().to_vec();
     if name.len() <= 2 && name.first() == Some(&b'.') && *entryno >= 2 {
         if name.len() == 1 {
             f.direrror(dirino, "EXTRA '.' ENTRY")?;
@@ -361,7 +326,7 @@ fn check(f: &mut Fsck<'_>, dirino: u64, v: &mut View<'_>, entryno: &mut u64, ret
         }
     } else if f.fmt.dtype && ((d == WINO && v.dtype() != DT_WHT) || (d != WINO && v.dtype() == DT_WHT)) {
         f.fileerror(dirino, d, "BAD WHITEOUT ENTRY")?;
-        v.set_ino(WINO);
+        v.set_ino(WINO as u32);
         v.set_dtype(DT_WHT);
         if f.reply("FIX")? {
             *ret |= ALTERED;
@@ -463,69 +428,6 @@ fn type_check(f: &mut Fsck<'_>, dirino: u64, v: &mut View<'_>, d: u64, ret: &mut
             *ret |= ALTERED;
         } else {
             f.markclean = false;
-        }
-    }
-    Ok(())
-}
-
-/// Phase 3: directories not found from the root go to lost+found.
-pub(crate) fn pass3(f: &mut Fsck<'_>) -> FResult<()> {
-    let order = f.dirorder.clone();
-    for &start in order.iter().rev() {
-        let Some(info) = f.dirs.get(&start).cloned() else { continue };
-        let state = f.get_state(start);
-        if start == ROOTINO || (info.parent != 0 && state != DSTATE) {
-            continue;
-        }
-        if state == DCLEAR || state == USTATE || state == DFOUND {
-            continue;
-        }
-        let mut cur = start;
-        let mut loopcnt = 0u64;
-        let orphan;
-        loop {
-            let p = f.dirs.get(&cur).map(|i| i.parent).unwrap_or(0);
-            if p == 0 || f.get_state(p) != DSTATE || loopcnt > f.countdirs {
-                orphan = cur;
-                break;
-            }
-            cur = p;
-            loopcnt += 1;
-        }
-        if loopcnt <= f.countdirs {
-            let dotdot = f.dirs.get(&orphan).map(|i| i.dotdot).unwrap_or(0);
-            if f.linkup(orphan, dotdot, None)? {
-                let lf = f.lfdir;
-                *f.lnc(lf) -= 1;
-            }
-            continue;
-        }
-        f.say(&format!("ORPHANED DIRECTORY LOOP DETECTED I={orphan}"));
-        if !f.reply("RECONNECT")? {
-            f.markclean = false;
-            continue;
-        }
-        let parent = f.dirs.get(&orphan).map(|i| i.parent).unwrap_or(0);
-        let name = f.findname(parent, orphan)?;
-        if name.is_none() {
-            f.say("COULD NOT FIND NAME IN PARENT DIRECTORY");
-            f.pfatal_noted()?;
-        }
-        if f.linkup(orphan, parent, name.as_deref())? {
-            // clearentry: the loop's entry goes.
-            let mut fix = Fix::DontKnow;
-            let r = f.dirscan(parent, &mut fix, &mut |_, e, n| {
-                if e.ino != orphan || n < 2 || e.name == b"." || e.name == b".." {
-                    return Ok(KEEPON);
-                }
-                e.ino = 0;
-                Ok(STOP | FOUND | ALTERED)
-            })?;
-            if r & FOUND != 0 {
-                *f.lnc(orphan) += 1;
-            }
-            let lf = f.lfdir;
-            *f.lnc(lf) -= 1;
         }
     }
     Ok(())

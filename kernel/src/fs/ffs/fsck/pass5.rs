@@ -1,356 +1,81 @@
 //! Phase 5 (pass5.c): each cylinder group rebuilt from what phases 1–4 found — inode and fragment
 //! bitmaps, the cluster map and its summary, cg_cs and cg_frsum, the old rotational tables of UFS1 —
 //! and compared with the one on disk; the summary array and fs_cstotal compared with the sums; the
-//! alternate superblocks compared with the primary. Also the writing of the superblock and summaries.
+//! alternate superblocks compared with the primary.
 
-use super::super::cg::CG_MAGIC;
-use super::super::superblock::{Ufs, ROOTINO};
 use super::*;
+use crate::fs::ffs::cg::{Cg, Cs, MapLayout, Rotor, CG_MAGIC, HEADER_SIZE};
+use crate::fs::ffs::superblock::{read_csum, write_csum, CsTotal, ROOTINO};
 
-/// sizeof the fixed part of struct cg (up to cg_space).
-const BASESIZE: usize = 168;
-
-mod cgo {
-    pub const MAGIC: usize = 4;
-    pub const OLD_TIME: usize = 8;
-    pub const CGX: usize = 12;
-    pub const OLD_NCYL: usize = 16;
-    pub const OLD_NIBLK: usize = 18;
-    pub const NDBLK: usize = 20;
-    pub const CS: usize = 24;
-    pub const ROTOR: usize = 40;
-    pub const FROTOR: usize = 44;
-    pub const IROTOR: usize = 48;
-    pub const FRSUM: usize = 52;
-    pub const OLD_BTOTOFF: usize = 84;
-    pub const OLD_BOFF: usize = 88;
-    pub const IUSEDOFF: usize = 92;
-    pub const FREEOFF: usize = 96;
-    pub const NEXTFREEOFF: usize = 100;
-    pub const CLUSTERSUMOFF: usize = 104;
-    pub const CLUSTEROFF: usize = 108;
-    pub const NCLUSTERBLKS: usize = 112;
-    pub const NIBLK: usize = 116;
-    pub const INITEDIBLK: usize = 120;
-    pub const TIME: usize = 136;
-}
-
-/// Superblock fields the alternates must agree on (cmpsblks).
-const SB_GEOMETRY: [usize; 21] =
-    [8, 12, 16, 20, 44, 48, 52, 56, 72, 76, 80, 84, 96, 100, 104, 116, 120, 156, 184, 188, 1372];
-
-fn setbit(b: &mut [u8], i: usize) {
-    b[i / 8] |= 1 << (i % 8);
-}
-
-fn isset(b: &[u8], i: usize) -> bool {
-    b[i / 8] & (1 << (i % 8)) != 0
+/// The answers remembered across groups (pass5's idesc[0..3].id_fix).
+struct Fixes {
+    /// Free counts in the summary array and fs_cstotal.
+    counts: Fix,
+    /// The bitmaps.
+    maps: Fix,
+    /// The group headers ("SUMMARY INFORMATION BAD").
+    summary: Fix,
+    /// The alternate superblocks.
+    alternates: Fix,
 }
 
 pub(crate) fn pass5(f: &mut Fsck<'_>) -> FResult<()> {
-    let o = f.o;
     let ufs2 = f.ufs == Ufs::Ufs2;
-    let upd = updated(&f.sb);
-    let raw = f.sb.raw.clone();
-    let old_cpg = if ufs2 { 0 } else { o.i32(&raw, 180).max(0) as usize };
-    let old_nrpos = if ufs2 { 0 } else { o.i32(&raw, 1360).max(0) as usize };
+    let old_cpg = if ufs2 { 0 } else { f.sb.old_cpg.max(0) as usize };
+    let old_nrpos = if ufs2 { 0 } else { f.sb.old.nrpos.max(0) as usize };
     let contig = f.sb.contigsumsize.max(0) as usize;
-    let ipg = f.sb.ipg as usize;
-    let fpg = f.sb.fpg as usize;
-    let frag = f.sb.frag as usize;
-    let cgsize = f.sb.cgsize as usize;
+    let (ipg, fpg, cgsize) = (f.sb.ipg as usize, f.sb.fpg as usize, f.sb.cgsize as usize);
     f.set_state(1, USTATE);
-
-    let iusedoff = if ufs2 { BASESIZE } else { BASESIZE + old_cpg * 4 + old_cpg * old_nrpos * 2 };
-    let freeoff = iusedoff + ipg.div_ceil(8);
-    let mut nextfreeoff = freeoff + fpg.div_ceil(8);
-    let (mut clustersumoff, mut clusteroff) = (0usize, 0usize);
-    if contig > 0 {
-        clustersumoff = (nextfreeoff - 4).next_multiple_of(4);
-        clusteroff = clustersumoff + (contig + 1) * 4;
-        nextfreeoff = clusteroff + (fpg >> f.sb.fragshift).div_ceil(8);
-    }
-    if nextfreeoff > cgsize {
+    let l = MapLayout::new(ufs2, old_cpg, old_nrpos, ipg, fpg, contig, f.sb.fragshift);
+    if l.nextfreeoff > cgsize {
         return Err(Fatal(format!(
-            "BAD SUPER BLOCK: cylinder group maps end at {nextfreeoff}, past fs_cgsize {cgsize}"
+            "BAD SUPER BLOCK: cylinder group maps end at {}, past fs_cgsize {cgsize}",
+            l.nextfreeoff
         )));
     }
-    let mapsize = nextfreeoff - iusedoff;
-    let sumsize = if !ufs2 && !upd { iusedoff - BASESIZE } else { 0 };
-    let btotoff = BASESIZE;
-    let boff = BASESIZE + old_cpg * 4;
-    let old_spc = o.i32(&raw, 172).max(0) as u64;
-    let fsbtodb = f.sb.fsbtodb;
-
     // Fragments past the end of the file system, in its last block, are not free.
     let fs_size = f.sb.size;
-    let dmax_all = fs_size.div_ceil(f.frag()) * f.frag();
-    for d in fs_size..dmax_all {
+    for d in fs_size..fs_size.div_ceil(f.frag()) * f.frag() {
         f.setbmap(d);
     }
-    let mut fix0 = Fix::DontKnow; // free counts
-    let mut fix1 = Fix::DontKnow; // bitmaps
-    let mut fix2 = Fix::DontKnow; // summary information
-    let mut fix3 = Fix::DontKnow; // alternate superblocks
-    let mut tot = [0i64; 4]; // ndir, nbfree, nifree, nffree
-    let sbsize = f.sb.sbsize as usize;
+    let mut fixes =
+        Fixes { counts: Fix::DontKnow, maps: Fix::DontKnow, summary: Fix::DontKnow, alternates: Fix::DontKnow };
+    let mut tot = CsTotal::default();
     for c in 0..f.sb.ncg as u64 {
         let cgoff = f.frag_bytes(f.sb.cgtod(c as u32));
-        let mut cg = f.bread(cgoff, cgsize)?;
-        if o.u32(&cg, cgo::MAGIC) != CG_MAGIC {
+        let cg = f.bread(cgoff, cgsize)?.to_vec();
+        if (Cg { b: &cg[..], o: f.o }).magic() != CG_MAGIC {
             f.say(&format!("CG {c}: PASS5: BAD MAGIC NUMBER\n"));
             if f.preen {
                 return Err(f.unexpected());
             }
             f.record(f.yes);
         }
-        // The alternate superblock of this group.
-        let asb_off = f.frag_bytes(f.cgsblock(c));
-        if asb_off != f.sb.sblockloc && asb_off + sbsize as u64 <= f.dev.size() {
-            let asb = f.bread(asb_off, sbsize)?;
-            let differs = SB_GEOMETRY.iter().any(|&x| o.u32(&asb, x) != o.u32(&f.sb.raw, x));
-            if differs && f.dofix(&mut fix3, "ALTERNATE SUPERBLK(S) ARE INCORRECT", None)? {
-                let p = f.sb.raw.clone();
-                f.bwrite(asb_off, p);
-            }
-        }
-        let dbase = f.cgbase(c);
-        let dmax = (dbase + fpg as u64).min(fs_size);
-        let ndblk = (dmax - dbase) as usize;
-        let mut n = vec![0u8; cgsize];
-        o.put_u32(&mut n, cgo::MAGIC, CG_MAGIC);
-        if ufs2 || upd {
-            n[cgo::TIME..cgo::TIME + 8].copy_from_slice(&cg[cgo::TIME..cgo::TIME + 8]);
-        }
-        n[cgo::OLD_TIME..cgo::OLD_TIME + 4].copy_from_slice(&cg[cgo::OLD_TIME..cgo::OLD_TIME + 4]);
-        o.put_u32(&mut n, cgo::CGX, c as u32);
-        o.put_u32(&mut n, cgo::NDBLK, ndblk as u32);
-        o.put_u32(&mut n, cgo::NIBLK, ipg as u32);
-        if !ufs2 {
-            let per = fpg.checked_div(old_cpg).unwrap_or(0);
-            let howmany = if per > 0 { ndblk.div_ceil(per) as i32 } else { 0 };
-            let ncyl = if c == f.sb.ncg as u64 - 1 {
-                if !upd {
-                    // fsck_ffs wants fs_old_ncyl % fs_old_cpg here (old fsck's value); newfs and makefs
-                    // write the count of cylinders. Either is accepted: the field is used nowhere else.
-                    let sb_ncyl = o.i32(&raw, 176);
-                    let old = if old_cpg > 0 { sb_ncyl % old_cpg as i32 } else { 0 };
-                    let disk = o.u16(&cg, cgo::OLD_NCYL) as i16 as i32;
-                    if disk == howmany {
-                        howmany
-                    } else {
-                        old
-                    }
-                } else {
-                    howmany
-                }
-            } else {
-                old_cpg as i32
-            };
-            o.put_u16(&mut n, cgo::OLD_NCYL, ncyl as u16);
-            o.put_u16(&mut n, cgo::OLD_NIBLK, ipg as u16);
-            o.put_u32(&mut n, cgo::NIBLK, 0);
-            o.put_u32(&mut n, cgo::OLD_BTOTOFF, btotoff as u32);
-            o.put_u32(&mut n, cgo::OLD_BOFF, boff as u32);
-        }
-        o.put_u32(&mut n, cgo::IUSEDOFF, iusedoff as u32);
-        o.put_u32(&mut n, cgo::FREEOFF, freeoff as u32);
-        o.put_u32(&mut n, cgo::NEXTFREEOFF, nextfreeoff as u32);
-        if contig > 0 {
-            o.put_u32(&mut n, cgo::CLUSTERSUMOFF, clustersumoff as u32);
-            o.put_u32(&mut n, cgo::CLUSTEROFF, clusteroff as u32);
-            o.put_u32(&mut n, cgo::NCLUSTERBLKS, (ndblk / frag) as u32);
-        }
-        for (off, lim) in [(cgo::ROTOR, ndblk), (cgo::FROTOR, ndblk), (cgo::IROTOR, ipg)] {
-            let r = o.i32(&cg, off);
-            o.put_u32(&mut n, off, if r >= 0 && (r as usize) < lim { r as u32 } else { 0 });
-        }
-        if ufs2 {
-            o.put_u32(&mut n, cgo::INITEDIBLK, f.inited[c as usize].min(ipg as u32));
-        }
-        // Inodes.
-        let (mut ndir, mut nbfree, mut nifree, mut nffree) = (0i64, 0i64, ipg as i64, 0i64);
-        for i in 0..ipg {
-            let j = c * ipg as u64 + i as u64;
-            match f.state.get(j as usize).copied().unwrap_or(0) {
-                DSTATE | DCLEAR | DFOUND => {
-                    ndir += 1;
-                    nifree -= 1;
-                    setbit(&mut n[iusedoff..], i);
-                }
-                FSTATE | FCLEAR => {
-                    nifree -= 1;
-                    setbit(&mut n[iusedoff..], i);
-                }
-                _ => {}
-            }
-        }
-        if c == 0 {
-            for i in 0..ROOTINO as usize {
-                if !isset(&n[iusedoff..], i) {
-                    setbit(&mut n[iusedoff..], i);
-                    nifree -= 1;
-                }
-            }
-        }
-        // Fragments.
-        let mut frsum = [0i32; 8];
-        let mut i = 0usize;
-        while dbase + (i as u64) < dmax {
-            let d = dbase + i as u64;
-            let mut frags = 0usize;
-            let mut run = 0usize;
-            for j in 0..frag {
-                if f.testbmap(d + j as u64) {
-                    if run > 0 && run < frag {
-                        frsum[run] += 1;
-                    }
-                    run = 0;
-                    continue;
-                }
-                setbit(&mut n[freeoff..], i + j);
-                frags += 1;
-                run += 1;
-            }
-            if frags == frag {
-                nbfree += 1;
-                if sumsize > 0 {
-                    let db = (i as u64) << fsbtodb;
-                    let cyl = db.checked_div(old_spc).unwrap_or(0) as usize;
-                    let rpos = cbtorpos(&raw, o, db, old_nrpos);
-                    if cyl < old_cpg {
-                        let t = btotoff + cyl * 4;
-                        let v = o.i32(&n, t) + 1;
-                        o.put_u32(&mut n, t, v as u32);
-                        let b = boff + (cyl * old_nrpos + rpos) * 2;
-                        if rpos < old_nrpos && b + 2 <= iusedoff {
-                            let v = o.u16(&n, b).wrapping_add(1);
-                            o.put_u16(&mut n, b, v);
-                        }
-                    }
-                }
-                if contig > 0 {
-                    setbit(&mut n[clusteroff..], i / frag);
-                }
-            } else if frags > 0 {
-                nffree += frags as i64;
-                if run > 0 && run < frag {
-                    frsum[run] += 1;
-                }
-            }
-            i += frag;
-        }
-        for (k, v) in frsum.iter().enumerate() {
-            o.put_u32(&mut n, cgo::FRSUM + 4 * k, *v as u32);
-        }
-        if contig > 0 {
-            let nclus = ndblk / frag;
-            let mut run = 0usize;
-            let mut sums = vec![0u32; contig + 1];
-            for b in 0..nclus {
-                if isset(&n[clusteroff..], b) {
-                    run += 1;
-                } else if run != 0 {
-                    sums[run.min(contig)] += 1;
-                    run = 0;
-                }
-            }
-            if run != 0 {
-                sums[run.min(contig)] += 1;
-            }
-            // cg_clustersum is indexed from 1: its slot 0 is the end of the free map (as newfs lays it).
-            for (k, v) in sums.iter().enumerate().skip(1) {
-                o.put_u32(&mut n, clustersumoff + 4 * k, *v);
-            }
-        }
-        for (k, v) in [ndir, nbfree, nifree, nffree].iter().enumerate() {
-            o.put_u32(&mut n, cgo::CS + 4 * k, *v as u32);
-        }
-        tot[0] += ndir;
-        tot[1] += nbfree;
-        tot[2] += nifree;
-        tot[3] += nffree;
+        check_alternate(f, c, &mut fixes)?;
+        let (n, cs) = rebuild(f, c, &l, &cg);
+        tot.ndir += cs.ndir;
+        tot.nbfree += cs.nbfree;
+        tot.nifree += cs.nifree;
+        tot.nffree += cs.nffree;
         // The summary array's entry for this group.
-        let cso = c as usize * 16;
-        if f.csum[cso..cso + 16] != n[cgo::CS..cgo::CS + 16] {
-            if f.dofix(&mut fix0, "FREE BLK COUNT(S) WRONG IN SUPERBLK", None)? {
-                f.csum[cso..cso + 16].copy_from_slice(&n[cgo::CS..cgo::CS + 16]);
+        if read_csum(&f.csum, f.o, c as usize) != cs {
+            if f.dofix(&mut fixes.counts, "FREE BLK COUNT(S) WRONG IN SUPERBLK", None)? {
+                write_csum(&mut f.csum, f.o, c as usize, &cs);
                 f.csdirty = true;
             } else {
                 f.markclean = false;
             }
         }
-        let mut cgdirty = false;
-        // The old rotational tables: compared when the group keeps them. Modern kernels and makefs leave
-        // them zero ("reserved for old kernels, not maintained"), which is accepted as it is.
-        let kept = cg[btotoff..btotoff + sumsize].iter().any(|&b| b != 0);
-        let sum_differs = sumsize > 0 && kept && n[btotoff..btotoff + sumsize] != cg[btotoff..btotoff + sumsize];
-        if n[..BASESIZE] != cg[..BASESIZE] || sum_differs {
-            if std::env::var_os("RUMPJS_FSCK_DEBUG").is_some() {
-                for k in (0..BASESIZE).step_by(4) {
-                    if n[k..k + 4] != cg[k..k + 4] {
-                        f.say(&format!(
-                            "cg {c}: header +{k}: computed {:?} on disk {:?}\n",
-                            &n[k..k + 4],
-                            &cg[k..k + 4]
-                        ));
-                    }
-                }
-                if sum_differs {
-                    f.say(&format!(
-                        "cg {c}: rotational tables computed {:?} on disk {:?}\n",
-                        &n[btotoff..btotoff + sumsize],
-                        &cg[btotoff..btotoff + sumsize]
-                    ));
-                }
-            }
-            if f.dofix(&mut fix2, "SUMMARY INFORMATION BAD", None)? {
-                cg[..BASESIZE].copy_from_slice(&n[..BASESIZE]);
-                if sumsize > 0 {
-                    cg[btotoff..btotoff + sumsize].copy_from_slice(&n[btotoff..btotoff + sumsize]);
-                }
-                cgdirty = true;
-            } else {
-                f.markclean = false;
-            }
-        }
-        if n[iusedoff..iusedoff + mapsize] != cg[iusedoff..iusedoff + mapsize] {
-            if std::env::var_os("RUMPJS_FSCK_DEBUG").is_some() {
-                for k in 0..mapsize * 8 {
-                    let (a, b) = (isset(&n[iusedoff..], k), isset(&cg[iusedoff..], k));
-                    if a != b {
-                        let what = if k < ipg {
-                            "inode"
-                        } else if k < (freeoff - iusedoff) * 8 + fpg {
-                            "frag"
-                        } else {
-                            "cluster/sum"
-                        };
-                        let idx = if k < ipg { k } else { k - (freeoff - iusedoff) * 8 };
-                        f.say(&format!("cg {c}: {what} bit {idx}: computed {a} on disk {b}\n"));
-                    }
-                }
-            }
-            if f.dofix(&mut fix1, "BLK(S) MISSING IN BIT MAPS", None)? {
-                cg[iusedoff..iusedoff + mapsize].copy_from_slice(&n[iusedoff..iusedoff + mapsize]);
-                cgdirty = true;
-            } else {
-                f.markclean = false;
-            }
-        }
-        if cgdirty {
-            f.bwrite(cgoff, cg);
-        }
+        compare(f, c, &l, &n.b, cg, cgoff, &mut fixes)?;
     }
     let cs = f.sb.cstotal;
-    let numclusters = if updated(&f.sb) { o.i64(&f.sb.raw, 1040) } else { 0 };
-    if [cs.ndir, cs.nbfree, cs.nifree, cs.nffree] != tot || numclusters != 0 {
-        if f.dofix(&mut fix0, "FREE BLK COUNT(S) WRONG IN SUPERBLK", None)? {
-            f.sb.cstotal.ndir = tot[0];
-            f.sb.cstotal.nbfree = tot[1];
-            f.sb.cstotal.nifree = tot[2];
-            f.sb.cstotal.nffree = tot[3];
-            store_cstotal(f);
+    if cs != tot || f.sb.numclusters != 0 {
+        if f.dofix(&mut fixes.counts, "FREE BLK COUNT(S) WRONG IN SUPERBLK", None)? {
+            f.sb.cstotal = tot;
+            f.sb.numclusters = 0;
+            let mut w = f.sb.raw_mut();
+            w.set_cstotal(&tot);
+            w.set_numclusters(0);
             f.sbdirty = true;
         } else {
             f.markclean = false;
@@ -359,71 +84,237 @@ pub(crate) fn pass5(f: &mut Fsck<'_>) -> FResult<()> {
     Ok(())
 }
 
+/// The alternate superblock in group `c` against the primary (cmpsblks).
+fn check_alternate(f: &mut Fsck<'_>, c: u64, fixes: &mut Fixes) -> FResult<()> {
+    let asb_off = f.frag_bytes(f.cgsblock(c));
+    let sbsize = f.sb.sbsize as usize;
+    if asb_off == f.sb.sblockloc || asb_off + sbsize as u64 > f.dev.size() {
+        return Ok(());
+    }
+    let asb = f.bread(asb_off, sbsize)?;
+    if !f.sb.geometry_matches(&asb) && f.dofix(&mut fixes.alternates, "ALTERNATE SUPERBLK(S) ARE INCORRECT", None)? {
+        let p = f.sb.raw.clone();
+        f.bwrite(asb_off, &p)?;
+    }
+    Ok(())
+}
+
+/// Group `c` as phases 1–4 found it: its block rebuilt (the header, the maps, the summaries; the times
+/// and the rotors in range kept from `cg`, the group as found) and its counts.
+fn rebuild(f: &Fsck<'_>, c: u64, l: &MapLayout, cg: &[u8]) -> (Cg<Vec<u8>>, CsTotal) {
+    let o = f.o;
+    let ufs2 = f.ufs == Ufs::Ufs2;
+    let upd = f.sb.has_new_layout();
+    let (ipg, fpg, frag) = (f.sb.ipg as usize, f.sb.fpg as usize, f.sb.frag as usize);
+    let old_cpg = if ufs2 { 0 } else { f.sb.old_cpg.max(0) as usize };
+    let old_nrpos = if ufs2 { 0 } else { f.sb.old.nrpos.max(0) as usize };
+    let contig = f.sb.contigsumsize.max(0) as usize;
+    let disk = Cg { b: cg, o };
+    let dbase = f.cgbase(c);
+    let dmax = (dbase + fpg as u64).min(f.sb.size);
+    let ndblk = (dmax - dbase) as usize;
+    let mut n = Cg { b: vec![0u8; cg.len()], o };
+    n.set_magic();
+    n.copy_times(&disk, ufs2 || upd);
+    n.set_cgx(c as u32);
+    n.set_ndblk(ndblk as u32);
+    n.set_niblk(ipg as u32);
+    if !ufs2 {
+        let per = fpg.checked_div(old_cpg).unwrap_or(0);
+        let howmany = if per > 0 { ndblk.div_ceil(per) as i32 } else { 0 };
+        let ncyl = if c != f.sb.ncg as u64 - 1 {
+            old_cpg as i32
+        } else if upd {
+            howmany
+        } else {
+            // fsck_ffs wants fs_old_ncyl % fs_old_cpg here (old fsck's value); newfs and makefs write
+            // the count of cylinders. Either is accepted: the field is used nowhere else.
+            let old = if old_cpg > 0 { f.sb.old.ncyl % old_cpg as i32 } else { 0 };
+            if disk.old_ncyl() as i32 == howmany {
+                howmany
+            } else {
+                old
+            }
+        };
+        n.set_old_counts(ncyl as u16, ipg as u16);
+        n.set_niblk(0);
+    }
+    n.set_layout(l, ufs2);
+    if contig > 0 {
+        n.set_nclusterblks((ndblk / frag) as u32);
+    }
+    for (which, lim) in [(Rotor::Block, ndblk), (Rotor::Frag, ndblk), (Rotor::Inode, ipg)] {
+        let r = disk.rotor(which) as i32;
+        n.set_rotor(which, if r >= 0 && (r as usize) < lim { r as u32 } else { 0 });
+    }
+    if ufs2 {
+        n.set_initediblk(f.inited[c as usize].min(ipg as u32));
+    }
+    // Inodes.
+    let mut cs = CsTotal { nifree: ipg as i64, ..CsTotal::default() };
+    for i in 0..ipg as u64 {
+        let j = c * ipg as u64 + i;
+        match f.state.get(j as usize).copied().unwrap_or(0) {
+            DSTATE | DCLEAR | DFOUND => {
+                cs.ndir += 1;
+                cs.nifree -= 1;
+                n.set_inode_used(i, true);
+            }
+            FSTATE | FCLEAR => {
+                cs.nifree -= 1;
+                n.set_inode_used(i, true);
+            }
+            _ => {}
+        }
+    }
+    if c == 0 {
+        for i in 0..ROOTINO {
+            if !n.inode_used(i) {
+                n.set_inode_used(i, true);
+                cs.nifree -= 1;
+            }
+        }
+    }
+    // Fragments.
+    let sumsize = if !ufs2 && !upd { l.rotational_bytes() } else { 0 };
+    let mut i = 0usize;
+    while dbase + (i as u64) < dmax {
+        let d = dbase + i as u64;
+        let mut frags = 0usize;
+        let mut run = 0usize;
+        for j in 0..frag {
+            if f.testbmap(d + j as u64) {
+                if run > 0 && run < frag {
+                    n.add_frsum(run as u32, 1);
+                }
+                run = 0;
+                continue;
+            }
+            n.set_frag_free((i + j) as u64, true);
+            frags += 1;
+            run += 1;
+        }
+        if frags == frag {
+            cs.nbfree += 1;
+            if sumsize > 0 {
+                let db = (i as u64) << f.sb.fsbtodb;
+                let cyl = db.checked_div(f.sb.old.spc.max(0) as u64).unwrap_or(0) as usize;
+                if cyl < old_cpg {
+                    n.count_old_rotational(l, old_nrpos, cyl, cbtorpos(f, db, old_nrpos));
+                }
+            }
+            if contig > 0 {
+                n.set_cluster_free((i / frag) as u64, true);
+            }
+        } else if frags > 0 {
+            cs.nffree += frags as i64;
+            if run > 0 && run < frag {
+                n.add_frsum(run as u32, 1);
+            }
+        }
+        i += frag;
+    }
+    if contig > 0 {
+        n.count_cluster_runs((ndblk / frag) as u64, contig);
+    }
+    n.set_cs(Cs::Ndir, cs.ndir);
+    n.set_cs(Cs::Nbfree, cs.nbfree);
+    n.set_cs(Cs::Nifree, cs.nifree);
+    n.set_cs(Cs::Nffree, cs.nffree);
+    (n, cs)
+}
+
+/// The group block on disk (`cg`, at `cgoff`) against the one rebuilt (`n`): its header and old
+/// rotational tables, then its maps; what is mended is written back.
+fn compare(
+    f: &mut Fsck<'_>,
+    c: u64,
+    l: &MapLayout,
+    n: &[u8],
+    mut cg: Vec<u8>,
+    cgoff: u64,
+    fixes: &mut Fixes,
+) -> FResult<()> {
+    let debug = std::env::var_os("RUMPJS_FSCK_DEBUG").is_some();
+    let mut cgdirty = false;
+    let ufs2 = f.ufs == Ufs::Ufs2;
+    let sumsize = if !ufs2 && !f.sb.has_new_layout() { l.rotational_bytes() } else { 0 };
+    let sums = l.btotoff..l.btotoff + sumsize;
+    // The old rotational tables: compared when the group keeps them. Modern kernels and makefs leave
+    // them zero ("reserved for old kernels, not maintained"), which is accepted as it is.
+    let kept = cg[sums.clone()].iter().any(|&b| b != 0);
+    let sum_differs = sumsize > 0 && kept && n[sums.clone()] != cg[sums.clone()];
+    if n[..HEADER_SIZE] != cg[..HEADER_SIZE] || sum_differs {
+        if debug {
+            for k in (0..HEADER_SIZE).step_by(4) {
+                if n[k..k + 4] != cg[k..k + 4] {
+                    f.say(&format!("cg {c}: header +{k}: computed {:?} on disk {:?}\n", &n[k..k + 4], &cg[k..k + 4]));
+                }
+            }
+            if sum_differs {
+                f.say(&format!(
+                    "cg {c}: rotational tables computed {:?} on disk {:?}\n",
+                    &n[sums.clone()],
+                    &cg[sums.clone()]
+                ));
+            }
+        }
+        if f.dofix(&mut fixes.summary, "SUMMARY INFORMATION BAD", None)? {
+            cg[..HEADER_SIZE].copy_from_slice(&n[..HEADER_SIZE]);
+            cg[sums.clone()].copy_from_slice(&n[sums]);
+            cgdirty = true;
+        } else {
+            f.markclean = false;
+        }
+    }
+    let maps = l.iusedoff..l.nextfreeoff;
+    if n[maps.clone()] != cg[maps.clone()] {
+        if debug {
+            let (ipg, fpg) = (f.sb.ipg as usize, f.sb.fpg as usize);
+            let bit = |b: &[u8], k: usize| b[l.iusedoff + k / 8] & (1 << (k % 8)) != 0;
+            for k in 0..(l.nextfreeoff - l.iusedoff) * 8 {
+                let (a, b) = (bit(n, k), bit(&cg, k));
+                if a != b {
+                    let at_free = (l.freeoff - l.iusedoff) * 8;
+                    let what = if k < ipg {
+                        "inode"
+                    } else if k < at_free + fpg {
+                        "frag"
+                    } else {
+                        "cluster/sum"
+                    };
+                    let idx = if k < ipg { k } else { k - at_free };
+                    f.say(&format!("cg {c}: {what} bit {idx}: computed {a} on disk {b}\n"));
+                }
+            }
+        }
+        if f.dofix(&mut fixes.maps, "BLK(S) MISSING IN BIT MAPS", None)? {
+            cg[maps.clone()].copy_from_slice(&n[maps]);
+            cgdirty = true;
+        } else {
+            f.markclean = false;
+        }
+    }
+    if cgdirty {
+        f.bwrite(cgoff, &cg)?;
+    }
+    Ok(())
+}
+
 /// old_cbtorpos(): the rotational position of a block (0 unless the file system keeps several).
-fn cbtorpos(raw: &[u8], o: ByteOrder, db: u64, nrpos: usize) -> usize {
+fn cbtorpos(f: &Fsck<'_>, db: u64, nrpos: usize) -> usize {
     if nrpos <= 1 {
         return 0;
     }
-    let spc = o.i32(raw, 172).max(0) as u64;
-    let nsect = o.i32(raw, 168).max(0) as u64;
-    let trackskew = o.i32(raw, 140).max(0) as u64;
-    let interleave = o.i32(raw, 136).max(0) as u64;
-    let npsect = o.i32(raw, 132).max(0) as u64;
+    let g = &f.sb.old;
+    let spc = g.spc.max(0) as u64;
+    let nsect = g.nsect.max(0) as u64;
+    let trackskew = g.trackskew.max(0) as u64;
+    let interleave = g.interleave.max(0) as u64;
+    let npsect = g.npsect.max(0) as u64;
     if spc == 0 || nsect == 0 || npsect == 0 {
         return 0;
     }
     let x = (db % spc / nsect * trackskew + db % spc % nsect * interleave) % nsect;
     (x * nrpos as u64 / npsect) as usize
-}
-
-/// fs_cstotal into the superblock bytes (and the old UFS1 copy, as ffs_oldfscompat_write keeps it).
-fn store_cstotal(f: &mut Fsck<'_>) {
-    let o = f.o;
-    let cs = f.sb.cstotal;
-    let upd = updated(&f.sb);
-    let raw = &mut f.sb.raw;
-    if upd {
-        for (k, v) in [cs.ndir, cs.nbfree, cs.nifree, cs.nffree, 0].iter().enumerate() {
-            o.put_u64(raw, 1008 + 8 * k, *v as u64);
-        }
-    }
-    if f.ufs == Ufs::Ufs1 {
-        for (k, v) in [cs.ndir, cs.nbfree, cs.nifree, cs.nffree].iter().enumerate() {
-            o.put_u32(raw, 192 + 4 * k, *v as u32);
-        }
-    }
-}
-
-/// fs_time into the superblock bytes.
-pub(crate) fn store_time(f: &mut Fsck<'_>) {
-    let o = f.o;
-    let t = f.sb.time;
-    if updated(&f.sb) {
-        o.put_u64(&mut f.sb.raw, 1072, t as u64);
-    }
-    if f.ufs == Ufs::Ufs1 {
-        o.put_u32(&mut f.sb.raw, 32, t as u32);
-    }
-    f.sbdirty = true;
-}
-
-/// Writes the superblock and the summary array when they changed (repair mode only).
-pub(crate) fn write_summaries(f: &mut Fsck<'_>) -> FResult<()> {
-    if !f.yes {
-        return Ok(());
-    }
-    if f.csdirty {
-        let off = f.frag_bytes(f.sb.csaddr);
-        let cs = f.csum.clone();
-        f.dev.write_at(off, &cs).map_err(|_| Fatal("CANNOT WRITE SUMMARY AREA".into()))?;
-        f.csdirty = false;
-        f.fsmodified = true;
-    }
-    if f.sbdirty {
-        let raw = f.sb.raw.clone();
-        f.dev.write_at(f.sb.sblockloc, &raw).map_err(|_| Fatal("CANNOT WRITE SUPERBLOCK".into()))?;
-        f.sbdirty = false;
-        f.fsmodified = true;
-    }
-    Ok(())
 }
