@@ -2,7 +2,7 @@
 
 use crate::args::{self, arg, opt, options, path, string};
 use crate::convert::plain;
-use crate::error::{coded, errno_error, invalid_arg_type, KResultExt, PathResultExt};
+use crate::error::{coded, errno_error, invalid_arg_type, invalid_arg_value, KResultExt, PathResultExt};
 use crate::sys::mount_opts;
 use crate::{define, host, Op};
 use boa_engine::object::builtins::JsArray;
@@ -234,8 +234,9 @@ fn mount(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> R {
     let overlay = overlay || overlay_file.is_some();
     let ov_spec = opt(ctx, &o, "spec")?;
     let spec = args::opt_string(ctx, &ov_spec, "options.spec")?;
-    let mut fsopts = mount_opts(ctx, &arg(a, 2), "options")?;
-    fsopts.retain(|(k, _)| !matches!(k.as_str(), "image" | "readonly" | "force" | "spec" | "overlay" | "overlayFile"));
+    let ov_newfs = opt(ctx, &o, "newfs")?;
+    let ours = ["image", "readonly", "force", "spec", "overlay", "overlayFile", "newfs"];
+    let fsopts = mount_opts(ctx, &arg(a, 2), "options", &ours)?;
     let mut flags = 0;
     if readonly {
         flags |= vfs::MNT_RDONLY;
@@ -250,6 +251,10 @@ fn mount(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> R {
         e
     };
     let r = match (image, spec) {
+        _ if !ov_newfs.is_undefined() => {
+            let dev = newfs_device(ctx, &k, &ov_newfs)?;
+            h.proc.mount_device(&ty, &dir.bytes, flags, dev, &mopts).map(|_| ())
+        }
         (Some(img), _) => {
             let grant = h.policy.image(&img, !readonly && !overlay).map_err(|m| denied(ctx, m, &img))?;
             if grant.overlay && !overlay && !readonly {
@@ -294,6 +299,51 @@ fn mount(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> R {
         return Err(err);
     }
     Ok(JsValue::undefined())
+}
+
+/// Largest file system `options.newfs` makes (it lives in memory).
+const NEWFS_MAX: u64 = 4 << 30;
+
+/// `options.newfs` of `rump.mount('ffs', …)`: a fresh FFS made in memory, as NetBSD's md(4) and
+/// newfs(8) make one — `size` (bytes, or newfs's suffixes: '16m'), `version` 1 or 2 (2), `byteOrder`
+/// 'le' or 'be' ('le'), `bsize`, `fsize`, `density`, `volname`; newfs's defaults for what is not given.
+fn newfs_device(ctx: &mut Context, k: &std::sync::Arc<kernel::Kernel>, v: &JsValue) -> JsResult<kernel::dev::Dev> {
+    use kernel::fs::ffs::{endian::ByteOrder, newfs};
+    let o = options(ctx, v, "options.newfs")?;
+    let sv = opt(ctx, &o, "size")?;
+    let size = match sv.as_string() {
+        Some(s) => vfs::parse_size(&s.to_std_string_escaped())
+            .ok_or_else(|| invalid_arg_value(ctx, "options.newfs.size", "is not a size (bytes, 16k, 64m, 2g)", &sv))?,
+        None => args::int(ctx, &sv, "options.newfs.size", 1, NEWFS_MAX as i64)? as u64,
+    };
+    if size > NEWFS_MAX {
+        return Err(invalid_arg_value(ctx, "options.newfs.size", "is over 4 GiB", &sv));
+    }
+    let mut opts = newfs::NewfsOptions::default();
+    let version = opt(ctx, &o, "version")?;
+    opts.ufs = args::int_or(ctx, &version, "options.newfs.version", 1, 2, 2)? as u8;
+    let order = opt(ctx, &o, "byteOrder")?;
+    opts.order = match args::opt_string(ctx, &order, "options.newfs.byteOrder")?.as_deref() {
+        None | Some("le") => ByteOrder::Little,
+        Some("be") => ByteOrder::Big,
+        Some(_) => return Err(invalid_arg_value(ctx, "options.newfs.byteOrder", "is not 'le' or 'be'", &order)),
+    };
+    for (key, field) in [("bsize", &mut opts.bsize), ("fsize", &mut opts.fsize), ("density", &mut opts.density)] {
+        let v = opt(ctx, &o, key)?;
+        if !v.is_undefined() {
+            *field = args::u32_arg(ctx, &v, key, false)?;
+        }
+    }
+    let vol = opt(ctx, &o, "volname")?;
+    if let Some(n) = args::opt_string(ctx, &vol, "options.newfs.volname")? {
+        opts.volname = n;
+    }
+    if let Err(why) = newfs::check(&opts, size) {
+        return Err(invalid_arg_value(ctx, "options.newfs", &why, v));
+    }
+    let dev = kernel::dev::MemDevice::zeroed(size as usize);
+    newfs::newfs(&dev, &opts, k.hyper().as_ref()).js(ctx, "newfs", None)?;
+    Ok(std::sync::Arc::new(dev))
 }
 
 /// `rump.unmount(dir, { force })`: unmount(2), and an image's device goes with its mount.

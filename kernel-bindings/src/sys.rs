@@ -700,13 +700,16 @@ fn getvfsstat(_: &JsValue, _a: &[JsValue], ctx: &mut Context) -> R {
 
 /// File-system options from an object's own enumerable properties (`{size: '16m', partition: 'a'}`);
 /// `true` becomes an option without a value (`rdonly`), `false`/undefined are left out.
-pub fn mount_opts(ctx: &mut Context, v: &JsValue, name: &str) -> JsResult<Vec<(String, String)>> {
+pub fn mount_opts(ctx: &mut Context, v: &JsValue, name: &str, skip: &[&str]) -> JsResult<Vec<(String, String)>> {
     let Some(o) = args::options(ctx, v, name)? else {
         return Ok(Vec::new());
     };
     let mut out = Vec::new();
     for k in o.own_property_keys(ctx)? {
         let key = k.to_string();
+        if skip.contains(&key.as_str()) {
+            continue;
+        }
         let val = o.get(k, ctx)?;
         if val.is_undefined() || val.as_boolean() == Some(false) {
             continue;
@@ -729,7 +732,7 @@ fn mount(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> R {
     let dir = path(ctx, &arg(a, 1), "dir")?;
     let fl = int_or(ctx, &arg(a, 2), "flags", 0, MAX_SAFE, 0)? as u64;
     let spec = args::opt_string(ctx, &arg(a, 3), "spec")?;
-    let opts = MountOptions { opts: mount_opts(ctx, &arg(a, 4), "options")?, ..Default::default() };
+    let opts = MountOptions { opts: mount_opts(ctx, &arg(a, 4), "options", &[])?, ..Default::default() };
     h.proc.mount(&ty, &dir.bytes, fl, spec.as_deref(), &opts).jp(ctx, "mount", &dir).map(undef)
 }
 

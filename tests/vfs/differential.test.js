@@ -91,6 +91,10 @@ function runOn(fsys, ops, t) {
     mp = `/mnt/diff-tmpfs`;
     fs.mkdirSync(mp, { recursive: true });
     rump.mount('tmpfs', mp);
+  } else if (fsys.newfs) {
+    mp = `/mnt/diff-${fsys.newfs.version}-${fsys.newfs.byteOrder}-${fsys.newfs.bsize}`;
+    fs.mkdirSync(mp, { recursive: true });
+    rump.mount('ffs', mp, { newfs: fsys.newfs });
   } else {
     mp = t.overlay(fixture(fsys.image));
   }
@@ -107,12 +111,13 @@ function runOn(fsys, ops, t) {
   if (fsys.type === 'tmpfs') {
     rump.unmount(mp);
   } else {
-    // What FFS keeps is on the device: unmounted (the syscall leaves the overlay device registered) and
+    // What FFS keeps is on the device: unmounted (the syscall leaves the device registered) and
     // mounted again read-only from it, the tree is the same.
     const dev = rump.mounts().find((x) => x.on === mp).from;
     rump.sys.unmount(mp, 0);
     rump.mount('ffs', mp, { spec: dev, readonly: true });
     assert.deepStrictEqual(snapshot(mp), tree, `${fsys.name}: the tree after an unmount and a mount`);
+    if (fsys.newfs) rump.unmount(mp);
   }
   return { results, tree };
 }

@@ -108,13 +108,19 @@ export function snapshot(root) {
   return out;
 }
 
-/// The file systems the read-write cases run on. `ffs` ones are a fresh overlay of an image made by
-/// NetBSD's makefs; `inodes` is what the image has (create_many scales to it, as NetBSD scales it for
-/// msdosfs and sysvbfs).
+/// The file systems the read-write cases run on: tmpfs; a fresh overlay of an image made by NetBSD's
+/// makefs (`image`; `inodes` is what it has: create_many scales to it, as NetBSD scales it for msdosfs
+/// and sysvbfs); a fresh file system of FSTEST_IMGSIZE made by our newfs in memory (`newfs`), in each
+/// version and byte order and from small blocks to large.
+const newfs = (version, byteOrder, bsize, fsize) => ({ size: 10 << 20, version, byteOrder, bsize, fsize, density: 2048 });
 export const RW_FILESYSTEMS = [
   { name: 'tmpfs', type: 'tmpfs' },
   { name: 'ffs (UFS1, little-endian)', type: 'ffs', image: 'ufs1-le.img', inodes: 1024 },
   { name: 'ffs (UFS2, big-endian)', type: 'ffs', image: 'ufs2-be.img', inodes: 1024 },
+  { name: 'ffs (newfs UFS1, little-endian, 4K)', type: 'ffs', newfs: newfs(1, 'le', 4096, 512) },
+  { name: 'ffs (newfs UFS1, big-endian, 16K)', type: 'ffs', newfs: newfs(1, 'be', 16384, 2048) },
+  { name: 'ffs (newfs UFS2, little-endian, 8K)', type: 'ffs', newfs: newfs(2, 'le', 8192, 1024) },
+  { name: 'ffs (newfs UFS2, big-endian, 32K)', type: 'ffs', newfs: newfs(2, 'be', 32768, 4096) },
 ];
 
 /// The read-only fixtures: t_ro.c's filegen made by makefs.
@@ -173,6 +179,12 @@ export class Env {
 /// Mounts a fresh file system of the kind `fsys` describes and returns its mount point.
 function mountFresh(fsys, t, opts) {
   const dir = `/mnt/${fsys.image ? fsys.image.replace(/\.img$/, '') : fsys.type}.${mounts++}`;
+  if (fsys.newfs) {
+    // Its device stays registered across the unmount cleanup() checks with; rump.unmount releases it.
+    fs.mkdirSync(dir, { recursive: true });
+    rump.mount(fsys.type, dir, { newfs: fsys.newfs });
+    return { dir, own: false, release: true };
+  }
   if (fsys.type === 'tmpfs') {
     fs.mkdirSync(dir, { recursive: true });
     rump.mount('tmpfs', dir, Object.assign({}, opts && opts.tmpfsOptions));
@@ -187,6 +199,21 @@ function mountFresh(fsys, t, opts) {
   return { dir: overlay(fixture(fsys.image), { type: fsys.type, dir }), own: false };
 }
 
+/// After a passing case on a device: it unmounts without force (anything left open is EBUSY), and the
+/// device mounted again read-only shows the same tree.
+function checkOnDevice(m) {
+  const tree = snapshot(m.dir);
+  const dev = rump.mounts().find((x) => x.on === m.dir).from;
+  try {
+    sys.unmount(m.dir, 0);
+  } catch (e) {
+    if (e.code === 'EBUSY') e.message += ' (the case left the file system busy: a descriptor still open?)';
+    throw e;
+  }
+  rump.mount('ffs', m.dir, { spec: dev, readonly: true });
+  assert.deepStrictEqual(snapshot(m.dir), tree, 'the tree after an unmount and a mount of the device');
+}
+
 /// Undoes what a case may have left: credentials, umask, cwd; unmounts what mountFresh mounted itself.
 /// After a passing case the unmount must succeed without force (NetBSD's FSTEST_DESTRUCTOR fails a
 /// case that leaves the file system busy).
@@ -194,20 +221,13 @@ function cleanup(m, passed) {
   rump.setCredentials({ uid: 0, gid: 0, groups: [0] });
   sys.chdir('/');
   if (!m.own) {
-    // An overlay (FFS): what the case left must be on the device. Unmounted with the syscall (which,
-    // unlike rump.unmount, leaves the overlay device registered) and mounted again read-only from it,
-    // the tree is the same; overlay()'s own cleanup unmounts it after.
-    if (passed) {
-      const tree = snapshot(m.dir);
-      const dev = rump.mounts().find((x) => x.on === m.dir).from;
-      try {
-        sys.unmount(m.dir, 0);
-      } catch (e) {
-        if (e.code === 'EBUSY') e.message += ' (the case left the file system busy: a descriptor still open?)';
-        throw e;
-      }
-      rump.mount('ffs', m.dir, { spec: dev, readonly: true });
-      assert.deepStrictEqual(snapshot(m.dir), tree, 'the tree after an unmount and a mount of the device');
+    // An overlay or a fresh FFS: what the case left must be on the device. Unmounted with the syscall
+    // (which, unlike rump.unmount, leaves the device registered) and mounted again read-only from it,
+    // the tree is the same; overlay()'s own cleanup, or ours for a fresh FFS, unmounts it after.
+    try {
+      if (passed) checkOnDevice(m);
+    } finally {
+      if (m.release) rump.unmount(m.dir, { force: true });
     }
     return;
   }

@@ -413,7 +413,7 @@ fsapply('t_vnops:fcntl_lock', (e) => {
   sys.fcntl(fd, F_SETLK, l);
   // NetBSD forks here (rump_pub_lwproc_rfork) and expects EAGAIN from the second process; a script has
   // one kernel process, whose own locks never block it: F_GETLK finds nothing in its way. (The forked
-  // part runs in kernel/tests/t_vnops.rs.)
+  // part runs in kernel/tests/vfs/locks.rs.)
   const g = sys.fcntl(fd, F_GETLK, { type: F_WRLCK, whence: SEEK_SET, start: 0, len: 0 });
   assert.strictEqual(g.type, F_UNLCK);
   const fd2 = sys.open('afile', O_RDWR, 0);
@@ -425,7 +425,7 @@ fsapply('t_vnops:fcntl_lock', (e) => {
   e.exit();
 });
 
-test.todo('t_vnops:fcntl_getlock_pids — needs five kernel processes (rump_pub_lwproc_rfork), a script has one: kernel/tests/t_vnops.rs runs it');
+test.todo('t_vnops:fcntl_getlock_pids — needs five kernel processes (rump_pub_lwproc_rfork), a script has one: kernel/tests/vfs/locks.rs runs it');
 
 fsapply('t_vnops:access_simple', (e) => {
   e.enter();

@@ -3,7 +3,7 @@
 //! file system listed here. A file system enters the lists below with one line: a name and a function
 //! that makes a fresh mount at a path. tmpfs runs every suite here; FFS runs them from
 //! `ffs_conformance` (fresh read-write images from our newfs, in four configurations: the ffs test
-//! binary and ffs_rw_conformance.rs expand the lists into a module per configuration). For t_ro, FFS
+//! binary expands the lists into a module per configuration). For t_ro, FFS
 //! also mounts a prepared image, `FFS_RO`, holding what `filegen` in vfs/t_vfs.rs makes (`testfile`
 //! with FUNTEXT, directory `testdir`, symlink `testsymlink` → `testfile`), and ignores the generator.
 //!
