@@ -24,8 +24,9 @@ pub trait Hypervisor: Send + Sync {
     fn wall_clock(&self) -> Timespec;
     /// rumpuser_clock_gettime(RUMPUSER_CLOCK_ABSMONO), in nanoseconds since an arbitrary start.
     fn monotonic_ns(&self) -> u64;
-    /// rumpuser_getrandom.
-    fn random(&self, buf: &mut [u8]);
+    /// rumpuser_getrandom: fills `buf` from the host's generator, or fails (EIO) — never with bytes
+    /// weaker than asked for.
+    fn random(&self, buf: &mut [u8]) -> KResult<()>;
     /// rumpuser_putchar, a line at a time: kernel console output.
     fn console(&self, line: &str);
 }
@@ -89,8 +90,9 @@ impl Hypervisor for DeterministicHypervisor {
         self.ticks.fetch_add(1, Ordering::Relaxed) * 1000
     }
 
-    fn random(&self, buf: &mut [u8]) {
+    fn random(&self, buf: &mut [u8]) -> KResult<()> {
         fill_splitmix(&self.seed, buf);
+        Ok(())
     }
 
     fn console(&self, line: &str) {
@@ -140,8 +142,8 @@ mod tests {
         let a = DeterministicHypervisor::default_for_tests();
         let b = DeterministicHypervisor::default_for_tests();
         let (mut x, mut y) = ([0u8; 37], [0u8; 37]);
-        a.random(&mut x);
-        b.random(&mut y);
+        a.random(&mut x).unwrap();
+        b.random(&mut y).unwrap();
         assert_eq!(x, y);
         assert_ne!(x, [0u8; 37]);
         assert_eq!(a.wall_clock(), b.wall_clock());

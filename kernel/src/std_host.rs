@@ -49,12 +49,10 @@ impl Hypervisor for StdHypervisor {
         self.start.elapsed().as_nanos() as u64
     }
 
-    fn random(&self, buf: &mut [u8]) {
-        // The OS's generator. A host without one cannot run this kernel: generation numbers and
-        // /dev/random must not come from a guessable stream without anyone knowing.
-        if let Err(e) = getrandom::fill(buf) {
-            panic!("the host's random number generator failed: {e}");
-        }
+    fn random(&self, buf: &mut [u8]) -> KResult<()> {
+        // The OS's generator, or an error: generation numbers and /dev/random never come from a
+        // guessable stream without anyone knowing.
+        getrandom::fill(buf).map_err(|_| Errno::EIO)
     }
 
     fn console(&self, line: &str) {

@@ -118,7 +118,7 @@ pub(super) fn mkdtemp_sync(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> R {
     const CHARS: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
     for _ in 0..100 {
         let mut rnd = [0u8; 6];
-        h.proc.kernel().hyper().random(&mut rnd);
+        h.proc.kernel().hyper().random(&mut rnd).js(ctx, "getrandom", None)?;
         let mut name = p.bytes.clone();
         name.extend(rnd.iter().map(|b| CHARS[*b as usize % CHARS.len()]));
         match h.proc.mkdir(&name, 0o700) {

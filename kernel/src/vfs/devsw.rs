@@ -78,7 +78,7 @@ impl CharDev for Zero {
 
 impl CharDev for Random {
     fn read(&self, hyper: &dyn Hypervisor, buf: &mut [u8]) -> KResult<usize> {
-        hyper.random(buf);
+        hyper.random(buf)?;
         Ok(buf.len())
     }
     fn write(&self, buf: &[u8]) -> KResult<usize> {

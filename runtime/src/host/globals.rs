@@ -13,6 +13,7 @@ use boa_runtime::{ConsoleState, Logger};
 use kernel_bindings::args::{arg, BufView};
 use kernel_bindings::define;
 use kernel_bindings::error::invalid_arg_type;
+use kernel_bindings::error::KResultExt;
 
 // ---------------------------------------------------------------- console
 
@@ -584,13 +585,13 @@ fn hash_digest(this: &JsValue, a: &[JsValue], ctx: &mut Context) -> JsResult<JsV
 fn random_bytes(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
     let n = kernel_bindings::args::int(ctx, &arg(a, 0), "size", 0, 1 << 30)? as usize;
     let mut v = kernel_bindings::convert::alloc(ctx, n)?;
-    kernel_bindings::host(ctx)?.proc.kernel().hyper().random(&mut v);
+    kernel_bindings::host(ctx)?.proc.kernel().hyper().random(&mut v).js(ctx, "getrandom", None)?;
     kernel_bindings::convert::uint8array(ctx, v)
 }
 
 fn random_uuid(_: &JsValue, _a: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
     let mut b = [0u8; 16];
-    kernel_bindings::host(ctx)?.proc.kernel().hyper().random(&mut b);
+    kernel_bindings::host(ctx)?.proc.kernel().hyper().random(&mut b).js(ctx, "getrandom", None)?;
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     let h = kernel_bindings::encodings::hex_encode(&b);
@@ -610,7 +611,8 @@ fn get_random_values(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> JsResult<
         ));
     }
     let h = kernel_bindings::host(ctx)?;
-    h.proc.kernel().hyper().random(&mut view.data_mut(ctx)?);
+    let r = h.proc.kernel().hyper().random(&mut view.data_mut(ctx)?);
+    r.js(ctx, "getrandom", None)?;
     Ok(v)
 }
 

@@ -101,7 +101,7 @@ impl Hypervisor for HostHypervisor {
     fn monotonic_ns(&self) -> u64 {
         self.inner.monotonic_ns()
     }
-    fn random(&self, buf: &mut [u8]) {
+    fn random(&self, buf: &mut [u8]) -> KResult<()> {
         self.inner.random(buf)
     }
     fn console(&self, line: &str) {

@@ -704,9 +704,13 @@ impl Ffs {
         let avgndir = st.cstotal.ndir / ncg;
         let cs = |c: i64| st.csp[c as usize];
         if parent_is_root {
+            // Where the search starts only spreads directories out: without the host's randomness it
+            // starts at group 0, as it would for a file system of one group.
             let mut r = [0u8; 4];
-            self.hyper.random(&mut r);
-            let prefcg = (u32::from_le_bytes(r) as i64) % ncg;
+            let prefcg = match self.hyper.random(&mut r) {
+                Ok(()) => (u32::from_le_bytes(r) as i64) % ncg,
+                Err(_) => 0,
+            };
             let mut mincg = prefcg;
             let mut minndir = ipg;
             for c in (prefcg..ncg).chain(0..prefcg) {
@@ -811,7 +815,7 @@ impl Ffs {
                 Cg { b: &cgb.data[..], o: self.sb.order }.initediblk()
             };
             for first in init_blocks {
-                self.init_inode_block(first);
+                self.init_inode_block(first)?;
             }
             self.set_cg_inited(c, inited);
         }
@@ -819,16 +823,17 @@ impl Ffs {
     }
 
     /// Writes a fresh inode block (zeros, random generation numbers) holding inode `first`.
-    pub(crate) fn init_inode_block(&self, first: u64) {
+    pub(crate) fn init_inode_block(&self, first: u64) -> KResult<()> {
         let (fsba, _) = self.sb.ino_to_fsba(first);
         let mut blk = vec![0u8; self.sb.bsize as usize];
         let mut r = vec![0u8; 4 * self.sb.inopb as usize];
-        self.hyper.random(&mut r);
+        self.hyper.random(&mut r)?;
         for i in 0..self.sb.inopb as usize {
             let g = (u32::from_le_bytes([r[4 * i], r[4 * i + 1], r[4 * i + 2], r[4 * i + 3]]) & 0x7fff_ffff) / 2 + 1;
             super::inode::put_gen(&mut blk, i, self.sb.order, self.sb.ufs, g);
         }
         self.cache.write_delayed(self.sb.frag_to_bytes(fsba), blk);
+        Ok(())
     }
 
     /// ffs_valloc: a new inode for a node of the given kind in directory `dir`.

@@ -625,10 +625,10 @@ fn superblock(p: &Plan, o: ByteOrder, opts: &NewfsOptions, now: i64, id1: u32, c
     .encode()
 }
 
-fn random_u32(hyper: &dyn Hypervisor) -> u32 {
+fn random_u32(hyper: &dyn Hypervisor) -> KResult<u32> {
     let mut r = [0u8; 4];
-    hyper.random(&mut r);
-    u32::from_le_bytes(r)
+    hyper.random(&mut r)?;
+    Ok(u32::from_le_bytes(r))
 }
 
 /// Lays out an empty file system on `dev` as NetBSD's newfs would.
@@ -664,7 +664,7 @@ pub fn newfs(dev: &dyn BlockDevice, opts: &NewfsOptions, hyper: &dyn Hypervisor)
         total.nffree += cs.nffree;
         cgs.push((b, cs));
     }
-    let id1 = random_u32(hyper) & 0x7fff_ffff;
+    let id1 = random_u32(hyper)? & 0x7fff_ffff;
     let backup = superblock(&p, o, opts, now.sec, id1, &total);
     let sbslot = p.bsize.max(SBLOCKSIZE as u64) as usize;
     let mut backups = Vec::new();
@@ -683,7 +683,7 @@ pub fn newfs(dev: &dyn BlockDevice, opts: &NewfsOptions, hyper: &dyn Hypervisor)
             let n = chunk.min(ino_blocks - i);
             let mut blk = vec![0u8; (n * p.bsize) as usize];
             let mut r = vec![0u8; (4 * n * p.inopb) as usize];
-            hyper.random(&mut r);
+            hyper.random(&mut r)?;
             for k in 0..(n * p.inopb) as usize {
                 let g = u32::from_le_bytes([r[4 * k], r[4 * k + 1], r[4 * k + 2], r[4 * k + 3]]) & 0x7fff_ffff;
                 super::inode::put_gen(&mut blk, k, o, ufs, g);
@@ -746,7 +746,7 @@ pub fn newfs(dev: &dyn BlockDevice, opts: &NewfsOptions, hyper: &dyn Hypervisor)
     if p.ufs2 {
         root.birthtime = now;
     }
-    root.gen = random_u32(hyper) & 0x7fff_ffff;
+    root.gen = random_u32(hyper)? & 0x7fff_ffff;
     let iblk_at = fb(p.iblkno);
     let mut iblk = vec![0u8; p.bsize as usize];
     dev.read_at(iblk_at, &mut iblk)?;

@@ -356,7 +356,7 @@ impl Ffs {
         let mut gen = old.gen.wrapping_add(1);
         if old.gen == 0 || gen == 0 || gen > 0x7fff_ffff {
             let mut r = [0u8; 4];
-            self.hyper.random(&mut r);
+            self.hyper.random(&mut r)?;
             gen = (u32::from_le_bytes(r) & 0x7fff_ffff) / 2 + 1;
         }
         d.gen = gen;

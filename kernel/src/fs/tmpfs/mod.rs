@@ -140,7 +140,7 @@ impl Tmpfs {
         }
         let now = self.now();
         let mut g = [0u8; 4];
-        self.ctx.hyper.random(&mut g);
+        self.ctx.hyper.random(&mut g)?;
         let ino = st.next_ino;
         st.next_ino += 1;
         st.nodes.insert(

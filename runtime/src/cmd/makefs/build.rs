@@ -42,8 +42,9 @@ impl Hypervisor for ImageHost {
     fn monotonic_ns(&self) -> u64 {
         self.ticks.fetch_add(1000, Ordering::Relaxed)
     }
-    fn random(&self, buf: &mut [u8]) {
+    fn random(&self, buf: &mut [u8]) -> KResult<()> {
         kernel::hyper::fill_splitmix(&self.seed, buf);
+        Ok(())
     }
     fn console(&self, line: &str) {
         if self.verbose {
