@@ -116,32 +116,22 @@ impl<T> KResultExt<T> for Result<T, Errno> {
     }
 }
 
+use crate::args::PathArg;
+
 /// Converts a kernel result whose error names a path argument (shown only when there is an error).
 pub trait PathResultExt<T> {
-    fn jp(self, ctx: &mut Context, syscall: &str, path: &crate::args::PathArg) -> JsResult<T>;
-    fn jp2(
-        self,
-        ctx: &mut Context,
-        syscall: &str,
-        path: &crate::args::PathArg,
-        dest: &crate::args::PathArg,
-    ) -> JsResult<T>;
+    fn jp(self, ctx: &mut Context, syscall: &str, path: &PathArg) -> JsResult<T>;
+    fn jp2(self, ctx: &mut Context, syscall: &str, path: &PathArg, dest: &PathArg) -> JsResult<T>;
 }
 
 impl<T> PathResultExt<T> for Result<T, Errno> {
     #[inline]
-    fn jp(self, ctx: &mut Context, syscall: &str, path: &crate::args::PathArg) -> JsResult<T> {
+    fn jp(self, ctx: &mut Context, syscall: &str, path: &PathArg) -> JsResult<T> {
         self.map_err(|e| errno_error(ctx, e, syscall, Some(&path.show()), None))
     }
 
     #[inline]
-    fn jp2(
-        self,
-        ctx: &mut Context,
-        syscall: &str,
-        path: &crate::args::PathArg,
-        dest: &crate::args::PathArg,
-    ) -> JsResult<T> {
+    fn jp2(self, ctx: &mut Context, syscall: &str, path: &PathArg, dest: &PathArg) -> JsResult<T> {
         self.map_err(|e| errno_error(ctx, e, syscall, Some(&path.show()), Some(&dest.show())))
     }
 }

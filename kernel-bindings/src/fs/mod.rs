@@ -76,14 +76,16 @@ pub const IO_MAX: u64 = (1 << 31) - 1;
 /// Node's fs.constants.COPYFILE_EXCL.
 const COPYFILE_EXCL: i64 = 1;
 
+/// The calls that have a promise and a callback form: each `*Sync` but existsSync (Node has no
+/// promise form of it, and its callback form is deprecated), by the name without `Sync`.
+fn async_forms() -> impl Iterator<Item = (&'static str, &'static crate::Op)> {
+    FS.iter().filter_map(|op| op.name.strip_suffix("Sync").filter(|n| *n != "exists").map(|n| (n, op)))
+}
+
 pub(crate) fn build(ctx: &mut Context) -> JsResult<JsObject> {
     let fs = crate::table(ctx, FS);
     let promises = JsObject::with_object_proto(ctx.intrinsics());
-    for op in FS {
-        let Some(name) = op.name.strip_suffix("Sync") else { continue };
-        if name == "exists" {
-            continue;
-        }
+    for (name, op) in async_forms() {
         let f = op.f;
         let nf = NativeFunction::from_copy_closure(move |this, a, ctx| {
             let p = match f(this, a, ctx) {
@@ -102,11 +104,7 @@ pub(crate) fn build(ctx: &mut Context) -> JsResult<JsObject> {
         f.call(&JsValue::undefined(), &[fs.clone().into()], ctx)?;
     }
     // Node's callback API, from the same table: fs.readFile(path, options, (err, value) => …).
-    for op in FS {
-        let Some(name) = op.name.strip_suffix("Sync") else { continue };
-        if name == "exists" {
-            continue;
-        }
+    for (name, op) in async_forms() {
         let f = op.f;
         let nf = NativeFunction::from_copy_closure(move |this, a, ctx| {
             let cb = a.last().and_then(|v| v.as_function());

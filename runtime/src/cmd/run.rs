@@ -30,6 +30,16 @@ pub fn run(common: &CommonOpts, script: PathBuf, args: Vec<String>) -> i32 {
     let mut argv = vec!["rumpjs".to_string(), abs.to_string_lossy().into_owned()];
     argv.extend(args);
     let opts = common.session_options(argv);
+    in_session(common, opts, move |s| s.run_module(&script))
+}
+
+/// Boots a session of `opts` on a thread with a big stack, under the watchdog, runs `body` in it, and
+/// ends it as Node ends: the exit code of the failure, or of process.exit/exitCode.
+fn in_session(
+    common: &CommonOpts,
+    opts: crate::host::session::SessionOptions,
+    body: impl FnOnce(&mut Session) -> Result<(), crate::host::session::Failure> + Send + 'static,
+) -> i32 {
     crate::host::watchdog::start(common.timeout.unwrap_or(0.0));
     with_big_stack(move || {
         let mut s = match Session::new(&opts) {
@@ -37,7 +47,7 @@ pub fn run(common: &CommonOpts, script: PathBuf, args: Vec<String>) -> i32 {
             Err(f) => return report(&f),
         };
         crate::host::watchdog::set_kernel(s.kernel.clone());
-        let code = match s.run_module(&script) {
+        let code = match body(&mut s) {
             Ok(()) => exit_code(&mut s),
             Err(f) => report(&f),
         };
@@ -60,15 +70,9 @@ pub fn eval(common: &CommonOpts, code: String, print: bool, args: Vec<String>) -
     argv.extend(args);
     let mut opts = common.session_options(argv);
     opts.imports_from_cwd = true;
-    crate::host::watchdog::start(common.timeout.unwrap_or(0.0));
-    with_big_stack(move || {
-        let mut s = match Session::new(&opts) {
-            Ok(s) => s,
-            Err(f) => return report(&f),
-        };
-        crate::host::watchdog::set_kernel(s.kernel.clone());
+    in_session(common, opts, move |s| {
         let name = PathBuf::from("[eval]");
-        let r = if looks_like_module(&code) && !print {
+        if looks_like_module(&code) && !print {
             s.run_module_source(&code, &name)
         } else {
             match s.eval_script(&code, "[eval]") {
@@ -84,12 +88,6 @@ pub fn eval(common: &CommonOpts, code: String, print: bool, args: Vec<String>) -
                 }
                 Err(f) => Err(f),
             }
-        };
-        let code = match r {
-            Ok(()) => exit_code(&mut s),
-            Err(f) => report(&f),
-        };
-        finish(s);
-        code
+        }
     })
 }

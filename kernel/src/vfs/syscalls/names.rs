@@ -268,10 +268,8 @@ impl Proc {
         self.mknodat(AT_FDCWD, path, S_IFIFO | (mode & ALLPERMS), 0)
     }
 
-    /// getdents(2): directory entries in NetBSD's `struct dirent` layout (d_fileno u64, d_reclen u16,
-    /// d_namlen u16, d_type u8, name, NUL, padded to 8), from the file offset. EINVAL if `buf` cannot
-    /// hold the next entry.
-    pub fn getdents(&self, fd: i32, buf: &mut [u8]) -> KResult<usize> {
+    /// An open directory to read entries from: ENOTDIR for anything else, EBADF unless open for reading.
+    fn dir_file(&self, fd: i32) -> KResult<Arc<OpenFile>> {
         let f = self.file(fd)?;
         if f.vtype != VType::Dir {
             return Err(Errno::ENOTDIR);
@@ -279,6 +277,14 @@ impl Proc {
         if !f.readable() {
             return Err(Errno::EBADF);
         }
+        Ok(f)
+    }
+
+    /// getdents(2): directory entries in NetBSD's `struct dirent` layout (d_fileno u64, d_reclen u16,
+    /// d_namlen u16, d_type u8, name, NUL, padded to 8), from the file offset. EINVAL if `buf` cannot
+    /// hold the next entry.
+    pub fn getdents(&self, fd: i32, buf: &mut [u8]) -> KResult<usize> {
+        let f = self.dir_file(fd)?;
         let mut off = f.lock_offset();
         let mut used = 0usize;
         let mut next = *off;
@@ -309,13 +315,7 @@ impl Proc {
 
     /// Up to `max` entries from an open directory, advancing its offset (getdents for Rust callers).
     pub fn readdir(&self, fd: i32, max: usize) -> KResult<Vec<DirEnt>> {
-        let f = self.file(fd)?;
-        if f.vtype != VType::Dir {
-            return Err(Errno::ENOTDIR);
-        }
-        if !f.readable() {
-            return Err(Errno::EBADF);
-        }
+        let f = self.dir_file(fd)?;
         let mut off = f.lock_offset();
         let mut out = Vec::new();
         let mut next = *off;
