@@ -157,22 +157,31 @@ const fn build_fragtbl() -> [[u8; 256]; 4] {
     t
 }
 
+/// The next maximal run of free fragments (set bits) in the pattern `m` of a block (`frag` bits) at
+/// or after `pos`: (start, length).
+const fn next_run(m: u32, frag: u32, mut pos: u32) -> Option<(u32, u32)> {
+    while pos < frag && m & (1 << pos) == 0 {
+        pos += 1;
+    }
+    if pos >= frag {
+        return None;
+    }
+    let start = pos;
+    while pos < frag && m & (1 << pos) != 0 {
+        pos += 1;
+    }
+    Some((start, pos - start))
+}
+
 /// Whether the free-fragment pattern `m` of a block (`frag` bits) has a run of exactly `n` free
 /// fragments; returns where it starts (the around/inside tables of ffs_tables.c, as a loop).
 const fn exact_run(m: u32, frag: u32, n: u32) -> Option<u32> {
     let mut pos = 0;
-    while pos < frag {
-        if m & (1 << pos) == 0 {
-            pos += 1;
-            continue;
-        }
-        let start = pos;
-        while pos < frag && m & (1 << pos) != 0 {
-            pos += 1;
-        }
-        if pos - start == n {
+    while let Some((start, len)) = next_run(m, frag, pos) {
+        if len == n {
             return Some(start);
         }
+        pos = start + len;
     }
     None
 }
@@ -181,19 +190,11 @@ const fn exact_run(m: u32, frag: u32, n: u32) -> Option<u32> {
 /// block in the pattern `m`.
 fn fragacct(cg: &mut CgMut<'_>, m: u32, frag: u32, cnt: i64) {
     let mut pos = 0;
-    while pos < frag {
-        if m & (1 << pos) == 0 {
-            pos += 1;
-            continue;
-        }
-        let start = pos;
-        while pos < frag && m & (1 << pos) != 0 {
-            pos += 1;
-        }
-        let len = pos - start;
+    while let Some((start, len)) = next_run(m, frag, pos) {
         if len < frag {
             cg.add_frsum(len, cnt);
         }
+        pos = start + len;
     }
 }
 

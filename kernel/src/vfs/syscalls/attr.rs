@@ -8,6 +8,32 @@ use crate::vfs::types::*;
 use crate::vfs::vnops::{self};
 
 impl Proc {
+    /// The node `path` names from `dirfd` (with AT_SYMLINK_NOFOLLOW a final link itself; any other flag
+    /// is EINVAL), handed to `change` with the caller's credentials and its attributes.
+    fn at_node<T>(
+        &self,
+        dirfd: i32,
+        path: &[u8],
+        flags: i32,
+        change: impl FnOnce(&Cred, &Vnode, &Vattr) -> KResult<T>,
+    ) -> KResult<T> {
+        if flags & !AT_SYMLINK_NOFOLLOW != 0 {
+            return Err(Errno::EINVAL);
+        }
+        let s = self.snap();
+        let nd = self.namei_at(&s, dirfd, path, Want::Node { follow: flags & AT_SYMLINK_NOFOLLOW == 0 })?;
+        let (vp, va) = nd.node()?;
+        change(&s.cred, vp, va)
+    }
+
+    /// The node open as `fd`, handed to `change` as [`Proc::at_node`] hands one.
+    fn fd_node<T>(&self, fd: i32, change: impl FnOnce(&Cred, &Vnode, &Vattr) -> KResult<T>) -> KResult<T> {
+        let s = self.snap();
+        let f = self.file(fd)?;
+        let va = f.vnode.getattr()?;
+        change(&s.cred, &f.vnode, &va)
+    }
+
     /// chmod(2): change_mode → ufs_chmod (genfs_can_chmod rules).
     pub fn chmod(&self, path: &[u8], mode: u32) -> KResult<()> {
         self.fchmodat(AT_FDCWD, path, mode, 0)
@@ -20,21 +46,12 @@ impl Proc {
 
     /// fchmodat(2).
     pub fn fchmodat(&self, dirfd: i32, path: &[u8], mode: u32, flags: i32) -> KResult<()> {
-        if flags & !AT_SYMLINK_NOFOLLOW != 0 {
-            return Err(Errno::EINVAL);
-        }
-        let s = self.snap();
-        let nd = self.namei_at(&s, dirfd, path, Want::Node { follow: flags & AT_SYMLINK_NOFOLLOW == 0 })?;
-        let (vp, va) = nd.node()?;
-        vnops::chmod(&s.cred, vp, va, mode)
+        self.at_node(dirfd, path, flags, |cred, vp, va| vnops::chmod(cred, vp, va, mode))
     }
 
     /// fchmod(2).
     pub fn fchmod(&self, fd: i32, mode: u32) -> KResult<()> {
-        let s = self.snap();
-        let f = self.file(fd)?;
-        let va = f.vnode.getattr()?;
-        vnops::chmod(&s.cred, &f.vnode, &va, mode)
+        self.fd_node(fd, |cred, vp, va| vnops::chmod(cred, vp, va, mode))
     }
 
     /// chown(2): change_owner → ufs_chown (genfs_can_chown rules; -1 leaves a field unchanged).
@@ -49,45 +66,27 @@ impl Proc {
 
     /// fchownat(2).
     pub fn fchownat(&self, dirfd: i32, path: &[u8], uid: u32, gid: u32, flags: i32) -> KResult<()> {
-        if flags & !AT_SYMLINK_NOFOLLOW != 0 {
-            return Err(Errno::EINVAL);
-        }
-        let s = self.snap();
-        let nd = self.namei_at(&s, dirfd, path, Want::Node { follow: flags & AT_SYMLINK_NOFOLLOW == 0 })?;
-        let (vp, va) = nd.node()?;
-        vnops::chown(&s.cred, vp, va, uid, gid)
+        self.at_node(dirfd, path, flags, |cred, vp, va| vnops::chown(cred, vp, va, uid, gid))
     }
 
     /// fchown(2).
     pub fn fchown(&self, fd: i32, uid: u32, gid: u32) -> KResult<()> {
-        let s = self.snap();
-        let f = self.file(fd)?;
-        let va = f.vnode.getattr()?;
-        vnops::chown(&s.cred, &f.vnode, &va, uid, gid)
+        self.fd_node(fd, |cred, vp, va| vnops::chown(cred, vp, va, uid, gid))
     }
 
     /// chflags(2): change_flags → ufs_setattr flags (genfs_can_chflags at securelevel 0).
     pub fn chflags(&self, path: &[u8], flags: u32) -> KResult<()> {
-        let s = self.snap();
-        let nd = self.namei(&s, path, Want::Node { follow: true })?;
-        let (vp, va) = nd.node()?;
-        vnops::chflags(&s.cred, vp, va, flags)
+        self.at_node(AT_FDCWD, path, 0, |cred, vp, va| vnops::chflags(cred, vp, va, flags))
     }
 
     /// lchflags(2).
     pub fn lchflags(&self, path: &[u8], flags: u32) -> KResult<()> {
-        let s = self.snap();
-        let nd = self.namei(&s, path, Want::Node { follow: false })?;
-        let (vp, va) = nd.node()?;
-        vnops::chflags(&s.cred, vp, va, flags)
+        self.at_node(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, |cred, vp, va| vnops::chflags(cred, vp, va, flags))
     }
 
     /// fchflags(2).
     pub fn fchflags(&self, fd: i32, flags: u32) -> KResult<()> {
-        let s = self.snap();
-        let f = self.file(fd)?;
-        let va = f.vnode.getattr()?;
-        vnops::chflags(&s.cred, &f.vnode, &va, flags)
+        self.fd_node(fd, |cred, vp, va| vnops::chflags(cred, vp, va, flags))
     }
 
     /// utimes(2): do_sys_utimes (None = now; microsecond times given as Timespec).
@@ -107,29 +106,17 @@ impl Proc {
 
     /// futimens(2).
     pub fn futimens(&self, fd: i32, times: Option<[UtimeSpec; 2]>) -> KResult<()> {
-        let s = self.snap();
-        let f = self.file(fd)?;
-        let va = f.vnode.getattr()?;
-        vnops::utimens(&self.kernel, &s.cred, &f.vnode, &va, times)
+        self.fd_node(fd, |cred, vp, va| vnops::utimens(&self.kernel, cred, vp, va, times))
     }
 
     /// utimensat(2): do_sys_utimensat (UTIME_NOW, UTIME_OMIT).
     pub fn utimensat(&self, dirfd: i32, path: &[u8], times: Option<[UtimeSpec; 2]>, flags: i32) -> KResult<()> {
-        if flags & !AT_SYMLINK_NOFOLLOW != 0 {
-            return Err(Errno::EINVAL);
-        }
-        let s = self.snap();
-        let nd = self.namei_at(&s, dirfd, path, Want::Node { follow: flags & AT_SYMLINK_NOFOLLOW == 0 })?;
-        let (vp, va) = nd.node()?;
-        vnops::utimens(&self.kernel, &s.cred, vp, va, times)
+        self.at_node(dirfd, path, flags, |cred, vp, va| vnops::utimens(&self.kernel, cred, vp, va, times))
     }
 
     /// truncate(2): sys_truncate (write permission needed).
     pub fn truncate(&self, path: &[u8], len: i64) -> KResult<()> {
-        let s = self.snap();
-        let nd = self.namei(&s, path, Want::Node { follow: true })?;
-        let (vp, va) = nd.node()?;
-        vnops::truncate_path(&s.cred, vp, va, len)
+        self.at_node(AT_FDCWD, path, 0, |cred, vp, va| vnops::truncate_path(cred, vp, va, len))
     }
 
     /// ftruncate(2): sys_ftruncate (EINVAL unless open for writing).

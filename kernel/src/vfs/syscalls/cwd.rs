@@ -14,10 +14,7 @@ impl Proc {
         let s = self.snap();
         let nd = self.namei(&s, path, Want::Node { follow: true })?;
         let (vp, va) = nd.node()?;
-        if va.vtype != VType::Dir {
-            return Err(Errno::ENOTDIR);
-        }
-        vaccess(vp, va, &s.cred, X_OK)?;
+        searchable(&s.cred, vp, va)?;
         let old = std::mem::replace(&mut self.lock().cwd, Arc::new(vp.clone()));
         drop(old);
         Ok(())
@@ -28,10 +25,7 @@ impl Proc {
         let s = self.snap();
         let f = self.file(fd)?;
         let va = f.vnode.getattr()?;
-        if va.vtype != VType::Dir {
-            return Err(Errno::ENOTDIR);
-        }
-        vaccess(&f.vnode, &va, &s.cred, X_OK)?;
+        searchable(&s.cred, &f.vnode, &va)?;
         let old = std::mem::replace(&mut self.lock().cwd, Arc::new(f.vnode.clone()));
         drop(old);
         Ok(())
@@ -45,10 +39,7 @@ impl Proc {
         }
         let nd = self.namei(&s, path, Want::Node { follow: true })?;
         let (vp, va) = nd.node()?;
-        if va.vtype != VType::Dir {
-            return Err(Errno::ENOTDIR);
-        }
-        vaccess(vp, va, &s.cred, X_OK)?;
+        searchable(&s.cred, vp, va)?;
         let old = std::mem::replace(&mut self.lock().root, Arc::new(vp.clone()));
         drop(old);
         Ok(())
@@ -130,4 +121,12 @@ impl Proc {
         p.extend_from_slice(&pnd.name);
         Ok(p)
     }
+}
+
+/// What chdir, fchdir and chroot take: a directory (ENOTDIR) the caller may search (EACCES).
+fn searchable(cred: &Cred, vp: &Vnode, va: &Vattr) -> KResult<()> {
+    if va.vtype != VType::Dir {
+        return Err(Errno::ENOTDIR);
+    }
+    vaccess(vp, va, cred, X_OK)
 }

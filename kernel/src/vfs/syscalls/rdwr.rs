@@ -125,12 +125,18 @@ impl Proc {
         self.lock().fds.fds()
     }
 
-    /// read(2): vn_read at the file offset, advancing it.
-    pub fn read(&self, fd: i32, buf: &mut [u8]) -> KResult<usize> {
+    /// The file open as `fd`, open for writing (`write`) or reading: EBADF otherwise.
+    fn file_open_for(&self, fd: i32, write: bool) -> KResult<Arc<OpenFile>> {
         let f = self.file(fd)?;
-        if !f.readable() {
+        if (write && !f.writable()) || (!write && !f.readable()) {
             return Err(Errno::EBADF);
         }
+        Ok(f)
+    }
+
+    /// read(2): vn_read at the file offset, advancing it.
+    pub fn read(&self, fd: i32, buf: &mut [u8]) -> KResult<usize> {
+        let f = self.file_open_for(fd, false)?;
         if let Backing::Fifo(p) = &f.backing {
             return p.read(buf, f.flags() & O_NONBLOCK != 0);
         }
@@ -142,17 +148,8 @@ impl Proc {
 
     /// pread(2): dofilereadv at an explicit offset (EINVAL if negative, ESPIPE on a fifo).
     pub fn pread(&self, fd: i32, buf: &mut [u8], offset: i64) -> KResult<usize> {
-        let f = self.file(fd)?;
-        if !f.readable() {
-            return Err(Errno::EBADF);
-        }
-        if matches!(f.backing, Backing::Fifo(_)) {
-            return Err(Errno::ESPIPE);
-        }
-        if offset < 0 {
-            return Err(Errno::EINVAL);
-        }
-        self.rw_read(&f, offset as u64, buf)
+        let f = self.file_open_for(fd, false)?;
+        self.rw_read(&f, positioned(&f, offset)?, buf)
     }
 
     fn rw_read(&self, f: &OpenFile, off: u64, buf: &mut [u8]) -> KResult<usize> {
@@ -174,10 +171,7 @@ impl Proc {
 
     /// write(2): vn_write at the file offset (or at end of file with O_APPEND), advancing it.
     pub fn write(&self, fd: i32, buf: &[u8]) -> KResult<usize> {
-        let f = self.file(fd)?;
-        if !f.writable() {
-            return Err(Errno::EBADF);
-        }
+        let f = self.file_open_for(fd, true)?;
         if let Backing::Fifo(p) = &f.backing {
             return p.write(buf, f.flags() & O_NONBLOCK != 0);
         }
@@ -190,18 +184,9 @@ impl Proc {
 
     /// pwrite(2): dofilewritev at an explicit offset (O_APPEND still appends, as NetBSD does).
     pub fn pwrite(&self, fd: i32, buf: &[u8], offset: i64) -> KResult<usize> {
-        let f = self.file(fd)?;
-        if !f.writable() {
-            return Err(Errno::EBADF);
-        }
-        if matches!(f.backing, Backing::Fifo(_)) {
-            return Err(Errno::ESPIPE);
-        }
-        if offset < 0 {
-            return Err(Errno::EINVAL);
-        }
+        let f = self.file_open_for(fd, true)?;
         let append = f.flags() & O_APPEND != 0;
-        Ok(self.rw_write(&f, offset as u64, buf, append)?.0)
+        Ok(self.rw_write(&f, positioned(&f, offset)?, buf, append)?.0)
     }
 
     fn rw_write(&self, f: &OpenFile, off: u64, buf: &[u8], append: bool) -> KResult<(usize, u64)> {
@@ -257,4 +242,12 @@ impl Proc {
     pub fn getfile(&self, fd: i32) -> KResult<Arc<OpenFile>> {
         self.file(fd)
     }
+}
+
+/// An explicit offset of pread/pwrite: ESPIPE on a fifo, EINVAL below zero.
+fn positioned(f: &OpenFile, offset: i64) -> KResult<u64> {
+    if matches!(f.backing, Backing::Fifo(_)) {
+        return Err(Errno::ESPIPE);
+    }
+    u64::try_from(offset).map_err(|_| Errno::EINVAL)
 }
