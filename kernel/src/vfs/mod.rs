@@ -187,10 +187,16 @@ impl Kernel {
         k.state.log("root file system type: rumpfs");
         let p = k.new_proc(Cred::root());
         p.mkdir(b"/dev", 0o755)?;
-        p.mknod(b"/dev/null", S_IFCHR | 0o666, makedev(CHR_MAJOR_MEM, CHR_MINOR_NULL))?;
-        p.mknod(b"/dev/zero", S_IFCHR | 0o666, makedev(CHR_MAJOR_MEM, CHR_MINOR_ZERO))?;
-        p.mknod(b"/dev/random", S_IFCHR | 0o444, makedev(CHR_MAJOR_RANDOM, 0))?;
-        p.mknod(b"/dev/urandom", S_IFCHR | 0o444, makedev(CHR_MAJOR_RANDOM, 1))?;
+        // The character devices of the device switch (devsw.rs), as MAKEDEV makes them.
+        let nodes = [
+            ("null", 0o666, CHR_MAJOR_MEM, CHR_MINOR_NULL),
+            ("zero", 0o666, CHR_MAJOR_MEM, CHR_MINOR_ZERO),
+            ("random", 0o444, CHR_MAJOR_RANDOM, 0),
+            ("urandom", 0o444, CHR_MAJOR_RANDOM, 1),
+        ];
+        for (name, perm, major, minor) in nodes {
+            p.mknod(format!("/dev/{name}").as_bytes(), S_IFCHR | perm, makedev(major, minor))?;
+        }
         Ok(k)
     }
 

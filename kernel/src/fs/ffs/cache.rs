@@ -177,7 +177,7 @@ impl BlockCache {
         if !was_dirty {
             g.dirty_bytes += len;
         }
-        let b = g.map.get_mut(&off).expect("present");
+        let b = g.map.get_mut(&off).expect("present"); // ok: `present` was checked above under this lock
         b.dirty = true;
         let r = f(Arc::make_mut(&mut b.data).as_mut_slice());
         Ok(r)

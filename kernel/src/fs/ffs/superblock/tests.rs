@@ -1,4 +1,4 @@
-//! Unit tests: decoding, the search, both byte orders.
+//! Unit tests: decoding, the search, both byte orders (built only for tests: `#[cfg(test)] mod tests`).
 
 use super::*;
 
