@@ -1,7 +1,7 @@
 //! The host side of the hypercalls: the real host (clocks, randomness, console) with the grants enforced
 //! where the kernel opens a host file as a block device.
 
-use super::grants::Grants;
+use super::grants::{Access, Grants};
 use kernel::dev::{BlockDevice, Dev, HostFile};
 use kernel::hyper::{Hypervisor, StdHypervisor};
 use kernel::vfs::Timespec;
@@ -47,24 +47,19 @@ impl Hypervisor for HostHypervisor {
             .unwrap_or_else(|e| e.into_inner())
             .check_access(Path::new(host_path), true, !readonly)
             .map_err(|_| Errno::EACCES)?;
-        // O_NONBLOCK: a fifo in the grant must not hang the open; the type is checked on what was opened.
         let mode = if readonly { libc::O_RDONLY } else { libc::O_RDWR };
-        let fd = a.open(mode | libc::O_NONBLOCK).map_err(|e| crate::host::errno::host_errno(&e))?;
-        let file = std::fs::File::from(fd);
-        let meta = file.metadata().map_err(Errno::from)?;
-        let ft = meta.file_type();
-        if ft.is_dir() {
-            return Err(Errno::EISDIR);
-        }
-        if (ft.is_block_device() || ft.is_char_device()) && !a.named() {
-            return Err(Errno::EACCES);
-        }
-        if !ft.is_file() && !ft.is_block_device() && !ft.is_char_device() {
-            return Err(Errno::ENOTBLK);
-        }
-        if unsafe { libc::fcntl(file.as_raw_fd(), libc::F_SETFL, 0) } < 0 {
-            return Err(Errno::EIO);
-        }
+        let (file, meta) = open_checked(&a, mode, |ft| {
+            let device = ft.is_block_device() || ft.is_char_device();
+            if ft.is_dir() {
+                Err(Errno::EISDIR)
+            } else if device && !a.named() {
+                Err(Errno::EACCES)
+            } else if !ft.is_file() && !device {
+                Err(Errno::ENOTBLK)
+            } else {
+                Ok(())
+            }
+        })?;
         let id = (meta.dev(), meta.ino());
         let mut attached = self.attached.lock().unwrap_or_else(|e| e.into_inner());
         attached.retain(|(_, _, d)| d.strong_count() > 0);
@@ -84,15 +79,12 @@ impl Hypervisor for HostHypervisor {
             let p = Path::new(host_path);
             g.side_file(p).map_or_else(|| g.check_access(p, false, true), Ok).map_err(|_| Errno::EACCES)?
         };
-        let fd =
-            a.open(libc::O_RDWR | libc::O_CREAT | libc::O_NONBLOCK).map_err(|e| crate::host::errno::host_errno(&e))?;
-        let file = std::fs::File::from(fd);
-        if !file.metadata().map_err(Errno::from)?.is_file() {
-            return Err(Errno::EINVAL);
-        }
-        if unsafe { libc::fcntl(file.as_raw_fd(), libc::F_SETFL, 0) } < 0 {
-            return Err(Errno::EIO);
-        }
+        let (file, _) =
+            open_checked(
+                &a,
+                libc::O_RDWR | libc::O_CREAT,
+                |ft| if ft.is_file() { Ok(()) } else { Err(Errno::EINVAL) },
+            )?;
         Ok(Box::new(file))
     }
     fn wall_clock(&self) -> Timespec {
@@ -107,4 +99,22 @@ impl Hypervisor for HostHypervisor {
     fn console(&self, line: &str) {
         self.inner.console(line)
     }
+}
+
+/// Opens `a` beneath its grant with `flags`, lets `check` refuse it by its type, and returns it with
+/// its metadata. The open is O_NONBLOCK so a fifo where a file was expected cannot hang it; the file is
+/// made blocking again once checked.
+fn open_checked(
+    a: &Access,
+    flags: libc::c_int,
+    check: impl FnOnce(&std::fs::FileType) -> KResult<()>,
+) -> KResult<(std::fs::File, std::fs::Metadata)> {
+    let fd = a.open(flags | libc::O_NONBLOCK).map_err(|e| crate::host::errno::host_errno(&e))?;
+    let file = std::fs::File::from(fd);
+    let meta = file.metadata().map_err(Errno::from)?;
+    check(&meta.file_type())?;
+    if unsafe { libc::fcntl(file.as_raw_fd(), libc::F_SETFL, 0) } < 0 {
+        return Err(Errno::EIO);
+    }
+    Ok((file, meta))
 }
