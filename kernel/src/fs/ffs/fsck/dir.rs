@@ -280,24 +280,15 @@ impl<'a> Fsck<'a> {
             self.say(&format!("LINK COUNT {what}"));
             self.pinode(ino);
             self.say(&format!(" COUNT {nlink} SHOULD BE {}", nlink - lcnt));
-            let yes = if self.preen {
-                // Preen lowers link counts by itself; one to be raised means a name was found that the
-                // count never included, which it leaves to a manual run.
-                if lcnt < 0 {
-                    self.say("\nLINK COUNT INCREASING");
-                    return Err(self.unexpected());
-                }
-                self.say(" (ADJUSTED)\n");
-                self.record(true);
-                true
-            } else {
-                self.reply("ADJUST")?
-            };
-            if yes {
+            // Preen lowers link counts by itself; one to be raised means a name was found that the count
+            // never included, which it leaves to a manual run.
+            if self.preen && lcnt < 0 {
+                self.say("\nLINK COUNT INCREASING");
+                return Err(self.unexpected());
+            }
+            if self.preen_or_ask("ADJUSTED", "ADJUST")? {
                 let v = (nlink - lcnt) as u16;
                 self.modify_ino(ino, |r| r.set_nlink(v))?;
-            } else {
-                self.markclean = false;
             }
         }
         Ok(())
@@ -371,12 +362,8 @@ impl<'a> Fsck<'a> {
             put_empty(&mut nb, at, self.fmt, DIRBLKSIZ as u16);
         }
         self.say(&format!("NO SPACE LEFT IN {name}"));
-        if self.preen {
-            self.say(" (EXPANDED)\n");
-            self.record(true);
-        } else if !self.reply("EXPAND")? {
+        if !self.preen_or_ask("EXPANDED", "EXPAND")? {
             self.freeblk(newblk, self.frag());
-            self.markclean = false;
             return Ok(false);
         }
         self.bwrite(self.frag_bytes(newblk), &nb)?;
@@ -479,8 +466,7 @@ impl<'a> Fsck<'a> {
         if self.preen {
             self.say(" (RECONNECTED)\n");
             self.record(true);
-        } else if !self.reply("RECONNECT")? {
-            self.markclean = false;
+        } else if !self.ask("RECONNECT")? {
             return Ok(false);
         }
         if parentdir != 0 && parentdir != u64::MAX {
@@ -521,8 +507,7 @@ impl<'a> Fsck<'a> {
         let lfd = self.dinode(lf)?;
         if lfd.mode & IFMT != IFDIR {
             self.say("lost+found IS NOT A DIRECTORY");
-            if !self.reply("REALLOCATE")? {
-                self.markclean = false;
+            if !self.ask("REALLOCATE")? {
                 return Ok(false);
             }
             let old = lf;

@@ -319,15 +319,7 @@ impl Fsck<'_> {
             self.say(&format!("{what} {}", if d.mode & IFMT == IFDIR { "DIR" } else { "FILE" }));
             self.pinode(ino);
         }
-        let yes = if self.preen {
-            self.say(" (CLEARED)\n");
-            self.record(true);
-            true
-        } else {
-            self.reply("CLEAR")?
-        };
-        if !yes {
-            self.markclean = false;
+        if !self.preen_or_ask("CLEARED", "CLEAR")? {
             return Ok(());
         }
         self.n_files = self.n_files.saturating_sub(1);

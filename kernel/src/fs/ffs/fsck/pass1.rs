@@ -68,10 +68,8 @@ fn checkinode(f: &mut Fsck<'_>, ino: u64, raw: &[u8], fix: &mut Fix) -> FResult<
     if mode == 0 {
         if d.db.iter().any(|&x| x != 0) || d.ib.iter().any(|&x| x != 0) || size != 0 {
             f.say(&format!("PARTIALLY ALLOCATED INODE I={ino}"));
-            if f.reply("CLEAR")? {
+            if f.ask("CLEAR")? {
                 f.modify_ino(ino, |r| r.clear())?;
-            } else {
-                f.markclean = false;
             }
         }
         f.set_state(ino, USTATE);
@@ -168,11 +166,7 @@ fn checkinode(f: &mut Fsck<'_>, ino: u64, raw: &[u8], fix: &mut Fix) -> FResult<
         let anyout = f.chkrange(blk, nf);
         if anyout {
             f.blkerror(ino, "BAD", blk)?;
-            let b = badblk;
-            badblk += 1;
-            if b >= MAXBAD {
-                f.say(&format!("EXCESSIVE BAD BLKS I={ino}"));
-                f.reply("CONTINUE")?;
+            if excessive(f, &mut badblk, MAXBAD, "BAD", ino)? {
                 break 'walk;
             }
         }
@@ -185,11 +179,7 @@ fn checkinode(f: &mut Fsck<'_>, ino: u64, raw: &[u8], fix: &mut Fix) -> FResult<
                 f.setbmap(b);
             } else {
                 f.blkerror(ino, "DUP", b)?;
-                let x = dupblk;
-                dupblk += 1;
-                if x >= MAXDUP {
-                    f.say(&format!("EXCESSIVE DUP BLKS I={ino}"));
-                    f.reply("CONTINUE")?;
+                if excessive(f, &mut dupblk, MAXDUP, "DUP", ino)? {
                     break 'walk;
                 }
                 *f.dups.entry(b).or_insert(0) += 1;
@@ -200,27 +190,32 @@ fn checkinode(f: &mut Fsck<'_>, ino: u64, raw: &[u8], fix: &mut Fix) -> FResult<
     let want = entryno * (f.sb.fsize as u64 / 512);
     if d.blocks != want {
         f.say(&format!("INCORRECT BLOCK COUNT I={ino} ({} should be {want})", d.blocks));
-        if f.preen {
-            f.say(" (CORRECTED)\n");
-            f.record(true);
+        if f.preen_or_ask("CORRECTED", "CORRECT")? {
             f.modify_ino(ino, |r| r.set_blocks(want))?;
-        } else if f.reply("CORRECT")? {
-            f.modify_ino(ino, |r| r.set_blocks(want))?;
-        } else {
-            f.markclean = false;
         }
     }
     Ok(())
 }
 
+/// Counts one more bad (or duplicate) block of `ino`; past `max` of them pass1check says so, asks to
+/// CONTINUE, and checks no more of this inode's blocks (true).
+fn excessive(f: &mut Fsck<'_>, seen: &mut u32, max: u32, what: &str, ino: u64) -> FResult<bool> {
+    let before = *seen;
+    *seen += 1;
+    if before < max {
+        return Ok(false);
+    }
+    f.say(&format!("EXCESSIVE {what} BLKS I={ino}"));
+    f.reply("CONTINUE")?;
+    Ok(true)
+}
+
 fn unknown(f: &mut Fsck<'_>, ino: u64) -> FResult<()> {
     f.say(&format!("UNKNOWN FILE TYPE I={ino}"));
     f.set_state(ino, FCLEAR);
-    if f.reply("CLEAR")? {
+    if f.ask("CLEAR")? {
         f.set_state(ino, USTATE);
         f.modify_ino(ino, |r| r.clear())?;
-    } else {
-        f.markclean = false;
     }
     Ok(())
 }

@@ -79,10 +79,8 @@ pub(crate) fn pass2(f: &mut Fsck<'_>) -> FResult<()> {
             if let Some(i) = f.dirs.get_mut(&dino) {
                 i.isize = ns;
             }
-            if f.reply("FIX")? {
+            if f.ask("FIX")? {
                 f.modify_ino(dino, |r| r.set_size(ns))?;
-            } else {
-                f.markclean = false;
             }
         } else if !info.isize.is_multiple_of(DIRBLKSIZ as u64) {
             let p = f.getpathname(dino, dino);
@@ -91,14 +89,8 @@ pub(crate) fn pass2(f: &mut Fsck<'_>) -> FResult<()> {
             if let Some(i) = f.dirs.get_mut(&dino) {
                 i.isize = ns;
             }
-            if f.preen {
-                f.say(" (ADJUSTED)\n");
-                f.record(true);
+            if f.preen_or_ask("ADJUSTED", "ADJUST")? {
                 f.modify_ino(dino, |r| r.set_size(ns))?;
-            } else if f.reply("ADJUST")? {
-                f.modify_ino(dino, |r| r.set_size(ns))?;
-            } else {
-                f.markclean = false;
             }
         }
         let mut fix = Fix::DontKnow;
@@ -118,8 +110,7 @@ pub(crate) fn pass2(f: &mut Fsck<'_>) -> FResult<()> {
                 i.dotdot = info.parent;
             }
             f.fileerror(info.parent, dino, "MISSING '..'")?;
-            if !f.reply("FIX")? {
-                f.markclean = false;
+            if !f.ask("FIX")? {
                 continue;
             }
             f.makeentry(dino, info.parent, b"..")?;
@@ -127,8 +118,7 @@ pub(crate) fn pass2(f: &mut Fsck<'_>) -> FResult<()> {
             continue;
         }
         f.fileerror(info.parent, dino, "BAD INODE NUMBER FOR '..'")?;
-        if !f.reply("FIX")? {
-            f.markclean = false;
+        if !f.ask("FIX")? {
             continue;
         }
         *f.lnc(info.dotdot) += 1;
@@ -166,20 +156,12 @@ fn check(f: &mut Fsck<'_>, dirino: u64, v: &mut View<'_>, entryno: &mut u64, ret
             if v.ino() as u64 != dirino {
                 f.direrror(dirino, "BAD INODE NUMBER FOR '.'")?;
                 v.set_ino(dirino as u32);
-                if f.reply("FIX")? {
-                    *ret |= ALTERED;
-                } else {
-                    f.markclean = false;
-                }
+                f.fix_entry(ret)?;
             }
             if newfmt && v.dtype() != DT_DIR {
                 f.direrror(dirino, "BAD TYPE VALUE FOR '.'")?;
                 v.set_dtype(DT_DIR);
-                if f.reply("FIX")? {
-                    *ret |= ALTERED;
-                } else {
-                    f.markclean = false;
-                }
+                f.fix_entry(ret)?;
             }
         } else {
             f.direrror(dirino, "MISSING '.'")?;
@@ -193,11 +175,7 @@ fn check(f: &mut Fsck<'_>, dirino: u64, v: &mut View<'_>, entryno: &mut u64, ret
                 f.pfatal_noted()?;
             } else if reclen < 2 * entrysize {
                 put_dot(v, dirino, reclen, b".");
-                if f.reply("FIX")? {
-                    *ret |= ALTERED;
-                } else {
-                    f.markclean = false;
-                }
+                f.fix_entry(ret)?;
             } else {
                 let n = reclen - entrysize;
                 put_dot(v, dirino, entrysize, b".");
@@ -207,11 +185,7 @@ fn check(f: &mut Fsck<'_>, dirino: u64, v: &mut View<'_>, entryno: &mut u64, ret
                 let end = (v.at + n).min(v.b.len());
                 v.b[v.at..end].fill(0);
                 v.set_reclen(n);
-                if f.reply("FIX")? {
-                    *ret |= ALTERED;
-                } else {
-                    f.markclean = false;
-                }
+                f.fix_entry(ret)?;
             }
         }
     }
@@ -244,11 +218,7 @@ fn check(f: &mut Fsck<'_>, dirino: u64, v: &mut View<'_>, entryno: &mut u64, ret
                 if newfmt && v.dtype() != DT_DIR {
                     f.direrror(dirino, "BAD TYPE VALUE FOR '..'")?;
                     v.set_dtype(DT_DIR);
-                    if f.reply("FIX")? {
-                        *ret |= ALTERED;
-                    } else {
-                        f.markclean = false;
-                    }
+                    f.fix_entry(ret)?;
                 }
             } else {
                 if v.ino() != 0 && v.name() != b"." {
@@ -273,11 +243,7 @@ fn check(f: &mut Fsck<'_>, dirino: u64, v: &mut View<'_>, entryno: &mut u64, ret
                     f.fileerror(parent, dirino, "MISSING '..'")?;
                     let rl = v.reclen();
                     put_dot(v, parent, rl, b"..");
-                    if f.reply("FIX")? {
-                        *ret |= ALTERED;
-                    } else {
-                        f.markclean = false;
-                    }
+                    f.fix_entry(ret)?;
                 }
                 *entryno += 1;
                 let d = v.ino() as u64;
@@ -298,21 +264,13 @@ fn check(f: &mut Fsck<'_>, dirino: u64, v: &mut View<'_>, entryno: &mut u64, ret
         if name.len() == 1 {
             f.direrror(dirino, "EXTRA '.' ENTRY")?;
             v.set_ino(0);
-            if f.reply("FIX")? {
-                *ret |= ALTERED;
-            } else {
-                f.markclean = false;
-            }
+            f.fix_entry(ret)?;
             return Ok(KEEPON | *ret);
         }
         if name[1] == b'.' {
             f.direrror(dirino, "EXTRA '..' ENTRY")?;
             v.set_ino(0);
-            if f.reply("FIX")? {
-                *ret |= ALTERED;
-            } else {
-                f.markclean = false;
-            }
+            f.fix_entry(ret)?;
             return Ok(KEEPON | *ret);
         }
     }
@@ -320,19 +278,12 @@ fn check(f: &mut Fsck<'_>, dirino: u64, v: &mut View<'_>, entryno: &mut u64, ret
     let mut n = false;
     if d >= f.maxino {
         f.fileerror(dirino, d, "I OUT OF RANGE")?;
-        n = f.reply("REMOVE")?;
-        if !n {
-            f.markclean = false;
-        }
+        n = f.ask("REMOVE")?;
     } else if f.fmt.dtype && ((d == WINO && v.dtype() != DT_WHT) || (d != WINO && v.dtype() == DT_WHT)) {
         f.fileerror(dirino, d, "BAD WHITEOUT ENTRY")?;
         v.set_ino(WINO as u32);
         v.set_dtype(DT_WHT);
-        if f.reply("FIX")? {
-            *ret |= ALTERED;
-        } else {
-            f.markclean = false;
-        }
+        f.fix_entry(ret)?;
     } else {
         loop {
             match f.get_state(d) {
@@ -341,10 +292,7 @@ fn check(f: &mut Fsck<'_>, dirino: u64, v: &mut View<'_>, entryno: &mut u64, ret
                         break;
                     }
                     f.fileerror(dirino, d, "UNALLOCATED")?;
-                    n = f.reply("REMOVE")?;
-                    if !n {
-                        f.markclean = false;
-                    }
+                    n = f.ask("REMOVE")?;
                     break;
                 }
                 s @ (DCLEAR | FCLEAR) => {
@@ -360,11 +308,10 @@ fn check(f: &mut Fsck<'_>, dirino: u64, v: &mut View<'_>, entryno: &mut u64, ret
                         break;
                     };
                     f.fileerror(dirino, d, msg)?;
-                    n = f.reply("REMOVE")?;
+                    n = f.ask("REMOVE")?;
                     if n {
                         break;
                     }
-                    f.markclean = false;
                     let di = f.dinode(d)?;
                     f.set_state(d, if di.mode & IFMT == IFDIR { DSTATE } else { FSTATE });
                     *f.lnc(d) = di.nlink as i16 as i32;
@@ -379,17 +326,10 @@ fn check(f: &mut Fsck<'_>, dirino: u64, v: &mut View<'_>, entryno: &mut u64, ret
                         let p = f.getpathname(dirino, dirino);
                         let q = f.getpathname(d, d);
                         f.say(&format!("{p} IS AN EXTRANEOUS HARD LINK TO DIRECTORY {q}\n"));
-                        if f.preen {
-                            f.say(" (REMOVED)\n");
-                            f.record(true);
-                            n = true;
-                            break;
-                        }
-                        n = f.reply("REMOVE")?;
+                        n = f.preen_or_ask("REMOVED", "REMOVE")?;
                         if n {
                             break;
                         }
-                        f.markclean = false;
                     }
                     if *entryno > 2 {
                         if let Some(i) = f.dirs.get_mut(&d) {
@@ -424,11 +364,7 @@ fn type_check(f: &mut Fsck<'_>, dirino: u64, v: &mut View<'_>, d: u64, ret: &mut
     if v.dtype() != want {
         f.fileerror(dirino, d, "BAD TYPE VALUE")?;
         v.set_dtype(want);
-        if f.reply("FIX")? {
-            *ret |= ALTERED;
-        } else {
-            f.markclean = false;
-        }
+        f.fix_entry(ret)?;
     }
     Ok(())
 }

@@ -37,8 +37,7 @@ pub(crate) fn pass3(f: &mut Fsck<'_>) -> FResult<()> {
             continue;
         }
         f.say(&format!("ORPHANED DIRECTORY LOOP DETECTED I={orphan}"));
-        if !f.reply("RECONNECT")? {
-            f.markclean = false;
+        if !f.ask("RECONNECT")? {
             continue;
         }
         let parent = f.dirs.get(&orphan).map(|i| i.parent).unwrap_or(0);

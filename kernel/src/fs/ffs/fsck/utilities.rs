@@ -64,6 +64,36 @@ impl Fsck<'_> {
         Ok(yes)
     }
 
+    /// `reply(question)` where a "no" leaves the file system not to be marked clean (the `else markclean
+    /// = 0` fsck_ffs writes after each such question). Returns the answer.
+    pub fn ask(&mut self, question: &str) -> FResult<bool> {
+        let yes = self.reply(question)?;
+        if !yes {
+            self.markclean = false;
+        }
+        Ok(yes)
+    }
+
+    /// The repair of a directory entry already changed in the block: "FIX?", and a yes marks the block
+    /// to be written (`*ret |= ALTERED`).
+    pub fn fix_entry(&mut self, ret: &mut u32) -> FResult<()> {
+        if self.ask("FIX")? {
+            *ret |= super::ALTERED;
+        }
+        Ok(())
+    }
+
+    /// A repair preen makes by itself, saying `preened` (" (ADJUSTED)"); otherwise asked as `question`.
+    /// Returns whether to make it (a "no" leaves the file system not to be marked clean).
+    pub fn preen_or_ask(&mut self, preened: &str, question: &str) -> FResult<bool> {
+        if self.preen {
+            self.say(&format!(" ({preened})\n"));
+            self.record(true);
+            return Ok(true);
+        }
+        self.ask(question)
+    }
+
     /// pfatal() while preening (fsutil.c's vmsg): what was just said is not one of the inconsistencies
     /// preen mends by itself, so the run ends here, before anything is written, with
     /// "UNEXPECTED INCONSISTENCY; RUN fsck_ffs MANUALLY." and exit code 8. Returns the error to pass up.
