@@ -133,6 +133,11 @@ pub struct SetAttr {
     pub flags: Option<u32>,
 }
 
+/// One field of a setattr: stores `v` when it is asked for, saying whether it was (a change marks ctime).
+pub fn set_field<T>(field: &mut T, v: Option<T>) -> bool {
+    v.map(|v| *field = v).is_some()
+}
+
 /// Attributes of a node being created; the VFS has already applied umask and chosen owner and group.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewNode {
@@ -268,9 +273,19 @@ pub const S_IFWHT: u32 = 0o160000;
 pub const S_ISUID: u32 = 0o4000;
 pub const S_ISGID: u32 = 0o2000;
 pub const S_ISTXT: u32 = 0o1000;
+pub const S_ISVTX: u32 = S_ISTXT;
+pub const S_IRWXU: u32 = 0o700;
 pub const S_IRUSR: u32 = 0o400;
 pub const S_IWUSR: u32 = 0o200;
 pub const S_IXUSR: u32 = 0o100;
+pub const S_IRWXG: u32 = 0o070;
+pub const S_IRGRP: u32 = 0o040;
+pub const S_IWGRP: u32 = 0o020;
+pub const S_IXGRP: u32 = 0o010;
+pub const S_IRWXO: u32 = 0o007;
+pub const S_IROTH: u32 = 0o004;
+pub const S_IWOTH: u32 = 0o002;
+pub const S_IXOTH: u32 = 0o001;
 pub const ACCESSPERMS: u32 = 0o777;
 pub const ALLPERMS: u32 = 0o7777;
 pub const DEFFILEMODE: u32 = 0o666;

@@ -8,9 +8,6 @@ use crate::errno::KResult;
 
 /// A mounted file system's own operations. `&self` throughout, as for vnode operations.
 pub trait VfsOps: Send + Sync {
-    /// File-system type name, as `statvfs.f_fstypename` shows it ("ffs", "tmpfs", "kernfs").
-    fn fstype(&self) -> &'static str;
-
     /// VFS_ROOT: the inode number of the root directory.
     fn root(&self) -> Ino;
 

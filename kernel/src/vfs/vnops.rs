@@ -36,6 +36,19 @@ pub fn check_name(name: &[u8]) -> KResult<()> {
     Ok(())
 }
 
+/// A name a file system is asked to enter in a directory (create, link, rename's target): EINVAL for an
+/// empty one, `.`, `..`, or one with a slash or NUL; ENAMETOOLONG past NAME_MAX (FFS's MAXNAMLEN, tmpfs's
+/// TMPFS_MAXNAMLEN: both 255).
+pub fn check_entry_name(name: &[u8]) -> KResult<()> {
+    if name.is_empty() || name == b"." || name == b".." || name.contains(&b'/') || name.contains(&0) {
+        return Err(Errno::EINVAL);
+    }
+    if name.len() > NAME_MAX {
+        return Err(Errno::ENAMETOOLONG);
+    }
+    Ok(())
+}
+
 /// One step of namei: `name` in directory `dvp` (ENOTDIR, EACCES without search permission),
 /// descending into a file system mounted on it.
 pub fn lookup(k: &Kernel, cred: &Cred, dvp: &Vnode, name: &[u8]) -> KResult<(Vnode, Vattr)> {

@@ -175,42 +175,37 @@ impl Rotor {
     }
 }
 
+/// The header's 32-bit fields: a reader for each, and a writer for those newfs and the write side set.
+macro_rules! u32_fields {
+    ($( $(#[$doc:meta])* $get:ident $(, $set:ident)? = $at:ident; )*) => {
+        impl<B: AsRef<[u8]>> Cg<B> {
+            $( $(#[$doc])* pub fn $get(&self) -> u32 { self.get(off::$at) } )*
+        }
+        impl<B: AsRef<[u8]> + AsMut<[u8]>> Cg<B> {
+            $( $( pub fn $set(&mut self, v: u32) { self.set(off::$at, v) } )? )*
+        }
+    };
+}
+
+u32_fields! {
+    magic = MAGIC;
+    cgx, set_cgx = CGX;
+    ndblk, set_ndblk = NDBLK;
+    /// The niblk field (UFS2).
+    niblk, set_niblk = NIBLK;
+    initediblk, set_initediblk = INITEDIBLK;
+    iusedoff = IUSEDOFF;
+    freeoff = FREEOFF;
+    clustersumoff = CLUSTERSUMOFF;
+    clusteroff = CLUSTEROFF;
+    nclusterblks, set_nclusterblks = NICLUSTER;
+}
+
 impl<B: AsRef<[u8]>> Cg<B> {
     fn get(&self, at: usize) -> u32 {
         self.o.u32(self.b.as_ref(), at)
     }
 
-    pub fn magic(&self) -> u32 {
-        self.get(off::MAGIC)
-    }
-    pub fn cgx(&self) -> u32 {
-        self.get(off::CGX)
-    }
-    pub fn ndblk(&self) -> u32 {
-        self.get(off::NDBLK)
-    }
-    /// The niblk field (UFS2).
-    pub fn niblk(&self) -> u32 {
-        self.get(off::NIBLK)
-    }
-    pub fn initediblk(&self) -> u32 {
-        self.get(off::INITEDIBLK)
-    }
-    pub fn iusedoff(&self) -> u32 {
-        self.get(off::IUSEDOFF)
-    }
-    pub fn freeoff(&self) -> u32 {
-        self.get(off::FREEOFF)
-    }
-    pub fn clustersumoff(&self) -> u32 {
-        self.get(off::CLUSTERSUMOFF)
-    }
-    pub fn clusteroff(&self) -> u32 {
-        self.get(off::CLUSTEROFF)
-    }
-    pub fn nclusterblks(&self) -> u32 {
-        self.get(off::NICLUSTER)
-    }
     /// cg_old_ncyl (UFS1).
     pub fn old_ncyl(&self) -> i16 {
         self.o.u16(self.b.as_ref(), off::OLD_NCYL) as i16
@@ -295,21 +290,6 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Cg<B> {
 
     pub fn set_magic(&mut self) {
         self.set(off::MAGIC, CG_MAGIC)
-    }
-    pub fn set_cgx(&mut self, c: u32) {
-        self.set(off::CGX, c)
-    }
-    pub fn set_ndblk(&mut self, n: u32) {
-        self.set(off::NDBLK, n)
-    }
-    pub fn set_niblk(&mut self, n: u32) {
-        self.set(off::NIBLK, n)
-    }
-    pub fn set_initediblk(&mut self, n: u32) {
-        self.set(off::INITEDIBLK, n)
-    }
-    pub fn set_nclusterblks(&mut self, n: u32) {
-        self.set(off::NICLUSTER, n)
     }
     pub fn set_rotor(&mut self, which: Rotor, v: u32) {
         self.set(which.at(), v)

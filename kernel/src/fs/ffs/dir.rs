@@ -11,6 +11,8 @@ use crate::vfs::types::DT_UNKNOWN;
 pub const DIRBLKSIZ: usize = 512;
 /// Longest name (FFS_MAXNAMLEN).
 pub const MAXNAMLEN: usize = 255;
+// The VFS checks names to be entered against NAME_MAX for every file system.
+const _: () = assert!(MAXNAMLEN == crate::vfs::NAME_MAX);
 /// Bytes before the name in `struct direct`.
 pub const DIRENT_HEADER: usize = 8;
 

@@ -88,6 +88,14 @@ pub struct Dinode {
     pub shortlink: [u8; 120],
 }
 
+/// `N` block pointers from byte `at`, each as wide as the file system's (32 bits on UFS1, 64 on UFS2).
+fn block_ptrs<const N: usize>(b: &[u8], o: ByteOrder, ufs: Ufs, at: usize) -> [u64; N] {
+    std::array::from_fn(|i| match ufs {
+        Ufs::Ufs1 => o.u32(b, at + 4 * i) as u64,
+        Ufs::Ufs2 => o.u64(b, at + 8 * i),
+    })
+}
+
 fn ts(sec: i64, nsec: u32) -> Timespec {
     Timespec::new(sec, nsec.min(999_999_999))
 }
@@ -96,21 +104,19 @@ impl Dinode {
     /// Decodes an inode from `b` (128 or 256 bytes). `old_ids`: the file system uses the 4.2BSD inode format
     /// (fs_old_inodefmt < FS_44INODEFMT), whose owner is in the 16-bit fields.
     pub fn decode(b: &[u8], o: ByteOrder, ufs: Ufs, old_ids: bool) -> Dinode {
+        let (db_at, ib_at) = match ufs {
+            Ufs::Ufs1 => (u1::DB, u1::IB),
+            Ufs::Ufs2 => (u2::DB, u2::IB),
+        };
         let mut shortlink = [0u8; 120];
+        let cap = shortlink_capacity(ufs);
+        if let Some(s) = b.get(db_at..db_at + cap) {
+            shortlink[..cap].copy_from_slice(s);
+        }
+        let db = block_ptrs(b, o, ufs, db_at);
+        let ib = block_ptrs(b, o, ufs, ib_at);
         match ufs {
             Ufs::Ufs1 => {
-                let cap = shortlink_capacity(ufs);
-                if let Some(s) = b.get(u1::DB..u1::DB + cap) {
-                    shortlink[..cap].copy_from_slice(s);
-                }
-                let mut db = [0u64; NDADDR];
-                for (i, d) in db.iter_mut().enumerate() {
-                    *d = o.u32(b, u1::DB + 4 * i) as u64;
-                }
-                let mut ib = [0u64; NIADDR];
-                for (i, d) in ib.iter_mut().enumerate() {
-                    *d = o.u32(b, u1::IB + 4 * i) as u64;
-                }
                 let ouid = o.u16(b, u1::OUID);
                 let ogid = o.u16(b, u1::OGID);
                 Dinode {
@@ -138,44 +144,30 @@ impl Dinode {
                     shortlink,
                 }
             }
-            Ufs::Ufs2 => {
-                let cap = shortlink_capacity(ufs);
-                if let Some(s) = b.get(u2::DB..u2::DB + cap) {
-                    shortlink[..cap].copy_from_slice(s);
-                }
-                let mut db = [0u64; NDADDR];
-                for (i, d) in db.iter_mut().enumerate() {
-                    *d = o.u64(b, u2::DB + 8 * i);
-                }
-                let mut ib = [0u64; NIADDR];
-                for (i, d) in ib.iter_mut().enumerate() {
-                    *d = o.u64(b, u2::IB + 8 * i);
-                }
-                Dinode {
-                    mode: o.u16(b, u2::MODE),
-                    nlink: o.u16(b, u2::NLINK),
-                    uid: o.u32(b, u2::UID),
-                    gid: o.u32(b, u2::GID),
-                    ouid: 0,
-                    ogid: 0,
-                    size: o.u64(b, u2::SIZE),
-                    blocks: o.u64(b, u2::BLOCKS),
-                    atime: ts(o.i64(b, u2::ATIME), o.u32(b, u2::ATIMENSEC)),
-                    mtime: ts(o.i64(b, u2::MTIME), o.u32(b, u2::MTIMENSEC)),
-                    ctime: ts(o.i64(b, u2::CTIME), o.u32(b, u2::CTIMENSEC)),
-                    birthtime: ts(o.i64(b, u2::BIRTHTIME), o.u32(b, u2::BIRTHNSEC)),
-                    flags: o.u32(b, u2::FLAGS),
-                    gen: o.u32(b, u2::GEN),
-                    kernflags: o.u32(b, u2::KERNFLAGS),
-                    blksize: o.u32(b, u2::BLKSIZE),
-                    extsize: o.u32(b, u2::EXTSIZE),
-                    extb: [o.u64(b, u2::EXTB), o.u64(b, u2::EXTB + 8)],
-                    db,
-                    ib,
-                    modrev: o.u64(b, u2::MODREV),
-                    shortlink,
-                }
-            }
+            Ufs::Ufs2 => Dinode {
+                mode: o.u16(b, u2::MODE),
+                nlink: o.u16(b, u2::NLINK),
+                uid: o.u32(b, u2::UID),
+                gid: o.u32(b, u2::GID),
+                ouid: 0,
+                ogid: 0,
+                size: o.u64(b, u2::SIZE),
+                blocks: o.u64(b, u2::BLOCKS),
+                atime: ts(o.i64(b, u2::ATIME), o.u32(b, u2::ATIMENSEC)),
+                mtime: ts(o.i64(b, u2::MTIME), o.u32(b, u2::MTIMENSEC)),
+                ctime: ts(o.i64(b, u2::CTIME), o.u32(b, u2::CTIMENSEC)),
+                birthtime: ts(o.i64(b, u2::BIRTHTIME), o.u32(b, u2::BIRTHNSEC)),
+                flags: o.u32(b, u2::FLAGS),
+                gen: o.u32(b, u2::GEN),
+                kernflags: o.u32(b, u2::KERNFLAGS),
+                blksize: o.u32(b, u2::BLKSIZE),
+                extsize: o.u32(b, u2::EXTSIZE),
+                extb: [o.u64(b, u2::EXTB), o.u64(b, u2::EXTB + 8)],
+                db,
+                ib,
+                modrev: o.u64(b, u2::MODREV),
+                shortlink,
+            },
         }
     }
 

@@ -511,10 +511,6 @@ impl Ffs {
 }
 
 impl VfsOps for Ffs {
-    fn fstype(&self) -> &'static str {
-        "ffs"
-    }
-
     fn root(&self) -> Ino {
         ROOTINO
     }

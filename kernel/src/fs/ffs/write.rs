@@ -10,7 +10,6 @@
 //! that, so the image on disk never has a live file whose blocks hold another file's data.
 
 use super::alloc::{Csum, WState, FS_OPTSPACE, FS_OPTTIME};
-use super::dir::MAXNAMLEN;
 use super::inode::{shortlink_capacity, Dinode};
 use super::superblock::{
     read_csum, write_csum, SbMut, Superblock, Ufs, FS_DOQUOTA2, FS_DOWAPBL, FS_ISCLEAN, FS_WASCLEAN, NDADDR, NIADDR,
@@ -19,6 +18,7 @@ use super::superblock::{
 use super::{lock, Ffs};
 use crate::errno::{Errno, KResult};
 use crate::vfs::types::*;
+use crate::vfs::vnops::check_entry_name;
 
 impl Ffs {
     /// Runs a modifying operation with the write state locked; EROFS on a read-only mount.
@@ -288,16 +288,6 @@ impl Ffs {
 
     // ---------------------------------------------------------------------------- helpers
 
-    fn check_name(name: &[u8]) -> KResult<()> {
-        if name.is_empty() || name == b"." || name == b".." || name.contains(&b'/') || name.contains(&0) {
-            return Err(Errno::EINVAL);
-        }
-        if name.len() > MAXNAMLEN {
-            return Err(Errno::ENAMETOOLONG);
-        }
-        Ok(())
-    }
-
     fn dtype_of(&self, v: VType) -> u8 {
         if self.dirfmt.dtype {
             v.dtype()
@@ -398,7 +388,7 @@ impl Ffs {
 
     /// The common path of create, mknod, mkdir, symlink (ufs_makeinode and friends).
     fn create_node(&self, dir: Ino, name: &[u8], attr: &NewNode, target: Option<&[u8]>) -> KResult<Ino> {
-        Self::check_name(name)?;
+        check_entry_name(name)?;
         self.op(|st| {
             let ddin = self.live_dir(dir)?;
             if self.dir_lookup(dir, &ddin, name)?.is_some() {
@@ -639,7 +629,7 @@ impl Ffs {
 
     /// ufs_link.
     pub(crate) fn w_link(&self, ino: Ino, dir: Ino, name: &[u8]) -> KResult<()> {
-        Self::check_name(name)?;
+        check_entry_name(name)?;
         self.op(|st| {
             let mut d = (*self.dinode(ino)?).clone();
             if d.vtype() == Some(VType::Dir) {
@@ -670,7 +660,7 @@ impl Ffs {
 
     /// ufs_rename (the part below the VFS's checks).
     pub(crate) fn w_rename(&self, fdir: Ino, fname: &[u8], tdir: Ino, tname: &[u8]) -> KResult<()> {
-        Self::check_name(tname)?;
+        check_entry_name(tname)?;
         if fname == b"." || fname == b".." {
             return Err(Errno::EINVAL);
         }
@@ -774,31 +764,17 @@ impl Ffs {
                     _ => return Err(Errno::EOPNOTSUPP),
                 }
             }
-            if let Some(f) = a.flags {
-                d.flags = f;
-                changed = true;
-            }
-            if let Some(u) = a.uid {
-                d.uid = u;
-                changed = true;
-            }
-            if let Some(g) = a.gid {
-                d.gid = g;
-                changed = true;
-            }
+            changed |= set_field(&mut d.flags, a.flags) | set_field(&mut d.uid, a.uid) | set_field(&mut d.gid, a.gid);
             if let Some(m) = a.mode {
                 d.mode = ((d.mode as u32 & S_IFMT) | (m & ALLPERMS)) as u16;
                 changed = true;
             }
-            if let Some(t) = a.atime {
-                d.atime = t;
+            if set_field(&mut d.atime, a.atime) {
                 lock(&self.atimes).remove(&ino);
                 changed = true;
             }
-            if let Some(t) = a.mtime {
-                d.mtime = t;
-                changed = true;
-            }
+            changed |= set_field(&mut d.mtime, a.mtime);
+            // UFS1 has no birth time to set; asking still marks ctime, as ufs_setattr does.
             if let Some(t) = a.birthtime {
                 if self.sb.ufs == Ufs::Ufs2 {
                     d.birthtime = t;

@@ -14,37 +14,38 @@ const ROOT_INO: Ino = 2;
 /// report what the host hypervisor lets tmpfs use by default).
 const PHYSMEM: u64 = 8 << 30;
 
-#[derive(Copy, Clone, PartialEq, Eq)]
-enum Node {
-    Boottime,
-    Copyright,
-    Hostname,
-    Hz,
-    Loadavg,
-    Msgbuf,
-    Osrelease,
-    Ostype,
-    Pagesize,
-    Physmem,
-    Time,
-    Version,
+/// A file of the directory: its name, its mode, and its text now (kernfs_xread).
+struct Target {
+    name: &'static str,
+    mode: u32,
+    text: fn(&KernState) -> String,
 }
 
-/// The directory, in readdir order, with each file's mode (kern_targets in kernfs_vnops.c).
-const TARGETS: &[(&str, Node, u32)] = &[
-    ("boottime", Node::Boottime, 0o444),
-    ("copyright", Node::Copyright, 0o444),
-    ("hostname", Node::Hostname, 0o644),
-    ("hz", Node::Hz, 0o444),
-    ("loadavg", Node::Loadavg, 0o444),
-    ("msgbuf", Node::Msgbuf, 0o444),
-    ("osrelease", Node::Osrelease, 0o444),
-    ("ostype", Node::Ostype, 0o444),
-    ("pagesize", Node::Pagesize, 0o444),
-    ("physmem", Node::Physmem, 0o444),
-    ("time", Node::Time, 0o444),
-    ("version", Node::Version, 0o444),
+/// The directory, in readdir order (kern_targets in kernfs_vnops.c).
+const TARGETS: &[Target] = &[
+    Target { name: "boottime", mode: 0o444, text: |k| format!("{}\n", k.boottime.sec) },
+    Target { name: "copyright", mode: 0o444, text: |_| COPYRIGHT.to_string() },
+    Target { name: "hostname", mode: 0o644, text: |k| format!("{}\n", k.hostname()) },
+    Target { name: "hz", mode: 0o444, text: |_| "100\n".to_string() },
+    Target { name: "loadavg", mode: 0o444, text: |_| "0 0 0 2048\n".to_string() },
+    Target { name: "msgbuf", mode: 0o444, text: |k| k.msgbuf() },
+    Target { name: "osrelease", mode: 0o444, text: |_| format!("{OSRELEASE}\n") },
+    Target { name: "ostype", mode: 0o444, text: |_| format!("{OSTYPE}\n") },
+    Target { name: "pagesize", mode: 0o444, text: |_| format!("{PAGESIZE}\n") },
+    Target { name: "physmem", mode: 0o444, text: |_| format!("{}\n", PHYSMEM / PAGESIZE) },
+    Target {
+        name: "time",
+        mode: 0o444,
+        text: |k| {
+            let t = k.hyper.wall_clock();
+            format!("{} {}\n", t.sec, t.nsec / 1000)
+        },
+    },
+    Target { name: "version", mode: 0o444, text: |_| format!("{VERSION}\n") },
 ];
+
+/// The one file root may write: kernfs_xwrite's KFSstring target.
+const HOSTNAME: &str = "hostname";
 
 const COPYRIGHT: &str = "Copyright (c) 1996, 1997, 1998, 1999, 2000, 2001, 2002, 2003, 2004, 2005,
     2006, 2007, 2008, 2009, 2010, 2011, 2012, 2013, 2014, 2015, 2016, 2017,
@@ -64,39 +65,17 @@ pub struct Kernfs {
 }
 
 impl Kernfs {
-    fn target(ino: Ino) -> KResult<(&'static str, Node, u32)> {
-        ino.checked_sub(ROOT_INO + 1).and_then(|i| TARGETS.get(i as usize)).copied().ok_or(Errno::ENOENT)
+    fn target(ino: Ino) -> KResult<&'static Target> {
+        ino.checked_sub(ROOT_INO + 1).and_then(|i| TARGETS.get(i as usize)).ok_or(Errno::ENOENT)
     }
 
     /// kernfs_xread: the text of a file now.
-    fn contents(&self, node: Node) -> Vec<u8> {
-        let s = match node {
-            Node::Boottime => format!("{}\n", self.kern.boottime.sec),
-            Node::Copyright => COPYRIGHT.to_string(),
-            Node::Hostname => format!("{}\n", self.kern.hostname()),
-            Node::Hz => "100\n".to_string(),
-            Node::Loadavg => "0 0 0 2048\n".to_string(),
-            Node::Msgbuf => return self.kern.msgbuf().into_bytes(),
-            Node::Osrelease => format!("{OSRELEASE}\n"),
-            Node::Ostype => format!("{OSTYPE}\n"),
-            Node::Pagesize => format!("{PAGESIZE}\n"),
-            Node::Physmem => format!("{}\n", PHYSMEM / PAGESIZE),
-            Node::Time => {
-                let t = self.kern.hyper.wall_clock();
-                format!("{} {}\n", t.sec, t.nsec / 1000)
-            }
-            Node::Version => format!("{VERSION}\n"),
-        };
-        s.into_bytes()
+    fn contents(&self, t: &Target) -> Vec<u8> {
+        (t.text)(&self.kern).into_bytes()
     }
 }
 
 impl VfsOps for Kernfs {
-    /// The name mount_kernfs registers.
-    fn fstype(&self) -> &'static str {
-        "kernfs"
-    }
-
     /// kernfs_root.
     fn root(&self) -> Ino {
         ROOT_INO
@@ -134,7 +113,7 @@ impl VnodeOps for Kernfs {
         if name == b"." || name == b".." {
             return Ok(ROOT_INO);
         }
-        TARGETS.iter().position(|(n, _, _)| n.as_bytes() == name).map(|i| ROOT_INO + 1 + i as u64).ok_or(Errno::ENOENT)
+        TARGETS.iter().position(|t| t.name.as_bytes() == name).map(|i| ROOT_INO + 1 + i as u64).ok_or(Errno::ENOENT)
     }
 
     /// kernfs_getattr: sizes are those of the text a read would give now.
@@ -142,8 +121,8 @@ impl VnodeOps for Kernfs {
         let (vtype, mode, size, nlink) = if ino == ROOT_INO {
             (VType::Dir, 0o555, DEV_BSIZE_U64, 2)
         } else {
-            let (_, node, mode) = Kernfs::target(ino)?;
-            (VType::Reg, mode, self.contents(node).len() as u64, 1)
+            let t = Kernfs::target(ino)?;
+            (VType::Reg, t.mode, self.contents(t).len() as u64, 1)
         };
         let t = if ino == ROOT_INO { self.mounted } else { self.kern.hyper.wall_clock() };
         Ok(Vattr {
@@ -176,8 +155,7 @@ impl VnodeOps for Kernfs {
         if ino == ROOT_INO {
             return Err(Errno::EISDIR);
         }
-        let (_, node, _) = Kernfs::target(ino)?;
-        let data = self.contents(node);
+        let data = self.contents(Kernfs::target(ino)?);
         if off >= data.len() as u64 {
             return Ok(0);
         }
@@ -192,14 +170,14 @@ impl VnodeOps for Kernfs {
         if ino == ROOT_INO {
             return Err(Errno::EISDIR);
         }
-        let (_, node, _) = Kernfs::target(ino)?;
+        let t = Kernfs::target(ino)?;
         if buf.is_empty() {
             return Ok((0, off));
         }
         if off != 0 {
             return Err(Errno::EINVAL);
         }
-        if node != Node::Hostname {
+        if t.name != HOSTNAME {
             return Err(Errno::EIO);
         }
         let mut name = buf;
@@ -224,7 +202,7 @@ impl VnodeOps for Kernfs {
                 return Ok(());
             }
         }
-        for (i, (name, _, _)) in TARGETS.iter().enumerate() {
+        for (i, Target { name, .. }) in TARGETS.iter().enumerate() {
             let c = i as u64 + 2;
             if cookie <= c
                 && !sink(&DirEntry { ino: ROOT_INO + 1 + i as u64, name: name.as_bytes(), dtype: DT_REG, next: c + 1 })

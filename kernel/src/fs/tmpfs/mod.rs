@@ -10,6 +10,7 @@ mod data;
 use crate::errno::{Errno, KResult};
 use crate::vfs::fxhash::FxHashMap;
 use crate::vfs::types::*;
+use crate::vfs::vnops::check_entry_name;
 use crate::vfs::{FileSystem, MountCtx, MountOptions, VfsOps, VnodeOps};
 use data::{FileData, PAGE};
 use std::collections::BTreeMap;
@@ -74,6 +75,7 @@ struct State {
 pub struct Tmpfs {
     st: Mutex<State>,
     ctx: MountCtx,
+    /// "tmpfs", or "rumpfs" for the root file system (what `info` says it is).
     name: &'static str,
     max_pages: u64,
     max_nodes: u64,
@@ -201,7 +203,7 @@ impl Tmpfs {
     }
 
     fn create_common(&self, dir: Ino, name: &[u8], attr: &NewNode, kind: Kind) -> KResult<Ino> {
-        check_name(name)?;
+        check_entry_name(name)?;
         let mut st = self.lock();
         {
             let d = dir_ref(&st, dir)?;
@@ -253,16 +255,6 @@ impl Dir {
     }
 }
 
-fn check_name(name: &[u8]) -> KResult<()> {
-    if name.is_empty() || name == b"." || name == b".." || name.contains(&b'/') || name.contains(&0) {
-        return Err(Errno::EINVAL);
-    }
-    if name.len() > NAME_MAX {
-        return Err(Errno::ENAMETOOLONG);
-    }
-    Ok(())
-}
-
 fn node(st: &State, ino: Ino) -> KResult<&Node> {
     st.nodes.get(&ino).ok_or(Errno::ENOENT)
 }
@@ -300,11 +292,6 @@ fn touch_c(st: &mut State, ino: Ino, now: Timespec) {
 }
 
 impl VfsOps for Tmpfs {
-    /// "tmpfs", or "rumpfs" for the root file system.
-    fn fstype(&self) -> &'static str {
-        self.name
-    }
-
     /// tmpfs_root.
     fn root(&self) -> Ino {
         ROOT_INO
@@ -438,34 +425,10 @@ impl VnodeOps for Tmpfs {
             }
         }
         let n = node_mut(&mut st, ino)?;
-        if let Some(f) = a.flags {
-            n.flags = f;
-            changed = true;
-        }
-        if let Some(u) = a.uid {
-            n.uid = u;
-            changed = true;
-        }
-        if let Some(g) = a.gid {
-            n.gid = g;
-            changed = true;
-        }
-        if let Some(m) = a.mode {
-            n.mode = m & ALLPERMS;
-            changed = true;
-        }
-        if let Some(t) = a.atime {
-            n.atime = t;
-            changed = true;
-        }
-        if let Some(t) = a.mtime {
-            n.mtime = t;
-            changed = true;
-        }
-        if let Some(t) = a.birthtime {
-            n.birthtime = t;
-            changed = true;
-        }
+        changed |= set_field(&mut n.flags, a.flags) | set_field(&mut n.uid, a.uid) | set_field(&mut n.gid, a.gid);
+        changed |= set_field(&mut n.mode, a.mode.map(|m| m & ALLPERMS));
+        changed |= set_field(&mut n.atime, a.atime) | set_field(&mut n.mtime, a.mtime);
+        changed |= set_field(&mut n.birthtime, a.birthtime);
         if changed {
             n.ctime = now;
         }
@@ -649,7 +612,7 @@ impl VnodeOps for Tmpfs {
 
     /// tmpfs_link.
     fn link(&self, ino: Ino, dir: Ino, name: &[u8]) -> KResult<()> {
-        check_name(name)?;
+        check_entry_name(name)?;
         let now = self.now();
         let mut st = self.lock();
         let n = node(&st, ino)?;
@@ -674,7 +637,7 @@ impl VnodeOps for Tmpfs {
 
     /// tmpfs_rename (genfs_rename's part below the VFS checks).
     fn rename(&self, fdir: Ino, fname: &[u8], tdir: Ino, tname: &[u8]) -> KResult<()> {
-        check_name(tname)?;
+        check_entry_name(tname)?;
         let now = self.now();
         let mut st = self.lock();
         let fino = {

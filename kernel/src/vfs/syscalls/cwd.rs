@@ -14,10 +14,7 @@ impl Proc {
         let s = self.snap();
         let nd = self.namei(&s, path, Want::Node { follow: true })?;
         let (vp, va) = nd.node()?;
-        searchable(&s.cred, vp, va)?;
-        let old = std::mem::replace(&mut self.lock().cwd, Arc::new(vp.clone()));
-        drop(old);
-        Ok(())
+        self.enter(&s.cred, vp, va, false)
     }
 
     /// fchdir(2).
@@ -25,10 +22,7 @@ impl Proc {
         let s = self.snap();
         let f = self.file(fd)?;
         let va = f.vnode.getattr()?;
-        searchable(&s.cred, &f.vnode, &va)?;
-        let old = std::mem::replace(&mut self.lock().cwd, Arc::new(f.vnode.clone()));
-        drop(old);
-        Ok(())
+        self.enter(&s.cred, &f.vnode, &va, false)
     }
 
     /// chroot(2): root only.
@@ -39,10 +33,7 @@ impl Proc {
         }
         let nd = self.namei(&s, path, Want::Node { follow: true })?;
         let (vp, va) = nd.node()?;
-        searchable(&s.cred, vp, va)?;
-        let old = std::mem::replace(&mut self.lock().root, Arc::new(vp.clone()));
-        drop(old);
-        Ok(())
+        self.enter(&s.cred, vp, va, true)
     }
 
     /// getcwd(2): getcwd_common — walks `..` and scans each parent for the child's name (ENOENT once
@@ -121,12 +112,21 @@ impl Proc {
         p.extend_from_slice(&pnd.name);
         Ok(p)
     }
-}
 
-/// What chdir, fchdir and chroot take: a directory (ENOTDIR) the caller may search (EACCES).
-fn searchable(cred: &Cred, vp: &Vnode, va: &Vattr) -> KResult<()> {
-    if va.vtype != VType::Dir {
-        return Err(Errno::ENOTDIR);
+    /// Makes `vp` the current directory (the root directory with `root`): what chdir, fchdir and chroot
+    /// take is a directory (ENOTDIR) the caller may search (EACCES). The one replaced is released after
+    /// the process lock is: its last reference may reach the file system.
+    fn enter(&self, cred: &Cred, vp: &Vnode, va: &Vattr, root: bool) -> KResult<()> {
+        if va.vtype != VType::Dir {
+            return Err(Errno::ENOTDIR);
+        }
+        vaccess(vp, va, cred, X_OK)?;
+        let new = Arc::new(vp.clone());
+        let old = {
+            let mut p = self.lock();
+            std::mem::replace(if root { &mut p.root } else { &mut p.cwd }, new)
+        };
+        drop(old);
+        Ok(())
     }
-    vaccess(vp, va, cred, X_OK)
 }
