@@ -50,24 +50,38 @@ pub const STAT_FIELDS: &[&str] = &[
     "gen",
 ];
 
-fn stat_field(st: &Stat, i: usize) -> JsValue {
+/// Field `i` of [`STAT_FIELDS`]: an integer, or (the `*Ms` fields) a time.
+enum Field {
+    Int(i128),
+    Time(Timespec),
+}
+
+fn stat_value(st: &Stat, i: usize) -> Field {
+    let n = |v: u64| Field::Int(v as i128);
     match i {
-        0 => JsValue::from(st.dev as f64),
-        1 => JsValue::from(st.mode),
-        2 => JsValue::from(st.nlink as f64),
-        3 => JsValue::from(st.uid),
-        4 => JsValue::from(st.gid),
-        5 => JsValue::from(st.rdev as f64),
-        6 => JsValue::from(st.blksize),
-        7 => JsValue::from(st.ino as f64),
-        8 => JsValue::from(st.size as f64),
-        9 => JsValue::from(st.blocks as f64),
-        10 => ms(st.atime),
-        11 => ms(st.mtime),
-        12 => ms(st.ctime),
-        13 => ms(st.birthtime),
-        14 => JsValue::from(st.flags),
-        _ => JsValue::from(st.gen),
+        0 => n(st.dev),
+        1 => n(st.mode as u64),
+        2 => n(st.nlink),
+        3 => n(st.uid as u64),
+        4 => n(st.gid as u64),
+        5 => n(st.rdev),
+        6 => n(st.blksize as u64),
+        7 => n(st.ino),
+        8 => n(st.size),
+        9 => n(st.blocks),
+        10 => Field::Time(st.atime),
+        11 => Field::Time(st.mtime),
+        12 => Field::Time(st.ctime),
+        13 => Field::Time(st.birthtime),
+        14 => n(st.flags as u64),
+        _ => n(st.gen as u64),
+    }
+}
+
+fn stat_field(st: &Stat, i: usize) -> JsValue {
+    match stat_value(st, i) {
+        Field::Int(v) => JsValue::from(v as f64),
+        Field::Time(t) => ms(t),
     }
 }
 
@@ -117,26 +131,17 @@ pub fn bigint_stats(h: &KernelHost, st: &Stat) -> JsValue {
     let o = JsObject::from_proto_and_data(h.protos.stats.clone(), StatData(st.clone()));
     let big = |v: i128| JsValue::from(JsBigInt::from(v));
     let ns = |t: Timespec| t.sec as i128 * 1_000_000_000 + t.nsec as i128;
-    let ints: [(&str, i128); 12] = [
-        ("dev", st.dev as i128),
-        ("mode", st.mode as i128),
-        ("nlink", st.nlink as i128),
-        ("uid", st.uid as i128),
-        ("gid", st.gid as i128),
-        ("rdev", st.rdev as i128),
-        ("blksize", st.blksize as i128),
-        ("ino", st.ino as i128),
-        ("size", st.size as i128),
-        ("blocks", st.blocks as i128),
-        ("flags", st.flags as i128),
-        ("gen", st.gen as i128),
-    ];
-    for (k, v) in ints {
-        put(&o, JsString::from(k), big(v));
+    // Node's order: the fields, then the nanosecond times.
+    for (i, name) in STAT_FIELDS.iter().enumerate() {
+        match stat_value(st, i) {
+            Field::Int(v) => put(&o, JsString::from(*name), big(v)),
+            Field::Time(t) => put(&o, JsString::from(*name), big(ns(t).div_euclid(1_000_000))),
+        }
     }
-    for (k, t) in [("atime", st.atime), ("mtime", st.mtime), ("ctime", st.ctime), ("birthtime", st.birthtime)] {
-        put(&o, JsString::from(format!("{k}Ms")), big(ns(t).div_euclid(1_000_000)));
-        put(&o, JsString::from(format!("{k}Ns")), big(ns(t)));
+    for (i, name) in STAT_FIELDS.iter().enumerate() {
+        if let Field::Time(t) = stat_value(st, i) {
+            put(&o, JsString::from(name.replace("Ms", "Ns")), big(ns(t)));
+        }
     }
     o.into()
 }
@@ -158,16 +163,15 @@ pub fn statfs(h: &KernelHost, s: &StatVfsFull) -> JsValue {
     let o = JsObject::from_proto_and_data(h.protos.statfs.clone(), OrdinaryObject);
     let f = &s.fs;
     put(&o, js_string!("type"), JsValue::from(0));
-    put(&o, js_string!("bsize"), JsValue::from(f.bsize as f64));
-    put(&o, js_string!("frsize"), JsValue::from(f.frsize as f64));
-    put(&o, js_string!("iosize"), JsValue::from(f.iosize as f64));
-    put(&o, js_string!("blocks"), JsValue::from(f.blocks as f64));
-    put(&o, js_string!("bfree"), JsValue::from(f.bfree as f64));
-    put(&o, js_string!("bavail"), JsValue::from(f.bavail as f64));
-    put(&o, js_string!("files"), JsValue::from(f.files as f64));
-    put(&o, js_string!("ffree"), JsValue::from(f.ffree as f64));
-    put(&o, js_string!("favail"), JsValue::from(f.favail as f64));
-    put(&o, js_string!("namemax"), JsValue::from(f.namemax as f64));
+    // Each statvfs count under its own name.
+    macro_rules! counts {
+        ($($field:ident),*) => {
+            [$((stringify!($field), f.$field as f64)),*]
+        };
+    }
+    for (k, v) in counts!(bsize, frsize, iosize, blocks, bfree, bavail, files, ffree, favail, namemax) {
+        put(&o, JsString::from(k), JsValue::from(v));
+    }
     put(&o, js_string!("flag"), JsValue::from(s.flag as f64));
     put(&o, js_string!("fsid"), JsValue::from(s.fsid as f64));
     put(&o, js_string!("fstypename"), JsString::from(s.fstypename.as_str()).into());
@@ -183,6 +187,11 @@ pub fn plain(ctx: &mut Context, pairs: Vec<(&'static str, JsValue)>) -> JsValue 
         put(&o, JsString::from(k), v);
     }
     o.into()
+}
+
+/// A JavaScript string.
+pub fn jstr(s: &str) -> JsValue {
+    JsString::from(s).into()
 }
 
 /// Bytes the kernel produced, as a `Buffer` (a Uint8Array) without a copy.

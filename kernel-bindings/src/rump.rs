@@ -1,7 +1,7 @@
 //! The `rump` object: `rump.sys`, mounting with host images, credentials, the kernel log, constants.
 
 use crate::args::{self, arg, opt, options, path, string};
-use crate::convert::plain;
+use crate::convert::{jstr, plain};
 use crate::error::{coded, errno_error, invalid_arg_type, invalid_arg_value, KResultExt, PathResultExt};
 use crate::sys::mount_opts;
 use crate::{define, host, Op};
@@ -95,118 +95,125 @@ pub(crate) fn build(ctx: &mut Context, sys: JsObject) -> JsResult<JsObject> {
     Ok(rump)
 }
 
+/// `(name, value)` of each constant named.
+macro_rules! named {
+    ($($c:ident),* $(,)?) => {
+        [$((stringify!($c), $c as f64)),*]
+    };
+}
+
 /// O_*, S_IF*, AT_*, F_*, MNT_*, DT_*, SEEK_*, *_OK, UF_/SF_ flags and every errno name → number.
 pub fn constants(ctx: &mut Context) -> JsObject {
     use kernel::vfs::*;
     let o = JsObject::with_object_proto(ctx.intrinsics());
-    let nums: &[(&str, f64)] = &[
-        ("O_RDONLY", O_RDONLY as f64),
-        ("O_WRONLY", O_WRONLY as f64),
-        ("O_RDWR", O_RDWR as f64),
-        ("O_ACCMODE", O_ACCMODE as f64),
-        ("O_NONBLOCK", O_NONBLOCK as f64),
-        ("O_APPEND", O_APPEND as f64),
-        ("O_SHLOCK", O_SHLOCK as f64),
-        ("O_EXLOCK", O_EXLOCK as f64),
-        ("O_ASYNC", O_ASYNC as f64),
-        ("O_SYNC", O_SYNC as f64),
-        ("O_NOFOLLOW", O_NOFOLLOW as f64),
-        ("O_CREAT", O_CREAT as f64),
-        ("O_TRUNC", O_TRUNC as f64),
-        ("O_EXCL", O_EXCL as f64),
-        ("O_NOCTTY", O_NOCTTY as f64),
-        ("O_DSYNC", O_DSYNC as f64),
-        ("O_RSYNC", O_RSYNC as f64),
-        ("O_DIRECT", O_DIRECT as f64),
-        ("O_DIRECTORY", O_DIRECTORY as f64),
-        ("O_CLOEXEC", O_CLOEXEC as f64),
-        ("O_SEARCH", O_SEARCH as f64),
-        ("O_NOSIGPIPE", O_NOSIGPIPE as f64),
-        ("O_REGULAR", O_REGULAR as f64),
-        ("S_IFMT", S_IFMT as f64),
-        ("S_IFIFO", S_IFIFO as f64),
-        ("S_IFCHR", S_IFCHR as f64),
-        ("S_IFDIR", S_IFDIR as f64),
-        ("S_IFBLK", S_IFBLK as f64),
-        ("S_IFREG", S_IFREG as f64),
-        ("S_IFLNK", S_IFLNK as f64),
-        ("S_IFSOCK", S_IFSOCK as f64),
-        ("S_IFWHT", S_IFWHT as f64),
-        ("S_ISUID", S_ISUID as f64),
-        ("S_ISGID", S_ISGID as f64),
-        ("S_ISTXT", S_ISTXT as f64),
-        ("S_ISVTX", S_ISTXT as f64),
-        ("S_IRWXU", 0o700 as f64),
-        ("S_IRUSR", 0o400 as f64),
-        ("S_IWUSR", 0o200 as f64),
-        ("S_IXUSR", 0o100 as f64),
-        ("S_IRWXG", 0o070 as f64),
-        ("S_IRGRP", 0o040 as f64),
-        ("S_IWGRP", 0o020 as f64),
-        ("S_IXGRP", 0o010 as f64),
-        ("S_IRWXO", 0o007 as f64),
-        ("S_IROTH", 0o004 as f64),
-        ("S_IWOTH", 0o002 as f64),
-        ("S_IXOTH", 0o001 as f64),
-        ("UF_NODUMP", UF_NODUMP as f64),
-        ("UF_IMMUTABLE", UF_IMMUTABLE as f64),
-        ("UF_APPEND", UF_APPEND as f64),
-        ("UF_OPAQUE", UF_OPAQUE as f64),
-        ("SF_ARCHIVED", SF_ARCHIVED as f64),
-        ("SF_IMMUTABLE", SF_IMMUTABLE as f64),
-        ("SF_APPEND", SF_APPEND as f64),
-        ("DT_UNKNOWN", DT_UNKNOWN as f64),
-        ("DT_FIFO", DT_FIFO as f64),
-        ("DT_CHR", DT_CHR as f64),
-        ("DT_DIR", DT_DIR as f64),
-        ("DT_BLK", DT_BLK as f64),
-        ("DT_REG", DT_REG as f64),
-        ("DT_LNK", DT_LNK as f64),
-        ("DT_SOCK", DT_SOCK as f64),
-        ("DT_WHT", DT_WHT as f64),
-        ("F_DUPFD", F_DUPFD as f64),
-        ("F_GETFD", F_GETFD as f64),
-        ("F_SETFD", F_SETFD as f64),
-        ("F_GETFL", F_GETFL as f64),
-        ("F_SETFL", F_SETFL as f64),
-        ("F_DUPFD_CLOEXEC", F_DUPFD_CLOEXEC as f64),
-        ("FD_CLOEXEC", FD_CLOEXEC as f64),
-        ("F_GETLK", F_GETLK as f64),
-        ("F_SETLK", F_SETLK as f64),
-        ("F_SETLKW", F_SETLKW as f64),
-        ("F_RDLCK", F_RDLCK as f64),
-        ("F_UNLCK", F_UNLCK as f64),
-        ("F_WRLCK", F_WRLCK as f64),
-        ("AT_FDCWD", AT_FDCWD as f64),
-        ("AT_EACCESS", AT_EACCESS as f64),
-        ("AT_SYMLINK_NOFOLLOW", AT_SYMLINK_NOFOLLOW as f64),
-        ("AT_SYMLINK_FOLLOW", AT_SYMLINK_FOLLOW as f64),
-        ("AT_REMOVEDIR", AT_REMOVEDIR as f64),
-        ("F_OK", F_OK as f64),
-        ("X_OK", X_OK as f64),
-        ("W_OK", W_OK as f64),
-        ("R_OK", R_OK as f64),
-        ("SEEK_SET", SEEK_SET as f64),
-        ("SEEK_CUR", SEEK_CUR as f64),
-        ("SEEK_END", SEEK_END as f64),
-        ("MNT_RDONLY", MNT_RDONLY as f64),
-        ("MNT_SYNCHRONOUS", MNT_SYNCHRONOUS as f64),
-        ("MNT_NOEXEC", MNT_NOEXEC as f64),
-        ("MNT_NOSUID", MNT_NOSUID as f64),
-        ("MNT_NODEV", MNT_NODEV as f64),
-        ("MNT_ASYNC", MNT_ASYNC as f64),
-        ("MNT_LOCAL", MNT_LOCAL as f64),
-        ("MNT_ROOTFS", MNT_ROOTFS as f64),
-        ("MNT_NOATIME", MNT_NOATIME as f64),
-        ("MNT_FORCE", MNT_FORCE as f64),
-        ("MNT_UPDATE", MNT_UPDATE as f64),
-        ("MNT_LOG", MNT_LOG as f64),
-        ("NAME_MAX", NAME_MAX as f64),
-        ("PATH_MAX", MAXPATHLEN as f64),
-        ("MAXSYMLINKS", MAXSYMLINKS as f64),
+    // Each constant under its own name; PATH_MAX is the kernel's MAXPATHLEN.
+    let nums = named![
+        O_RDONLY,
+        O_WRONLY,
+        O_RDWR,
+        O_ACCMODE,
+        O_NONBLOCK,
+        O_APPEND,
+        O_SHLOCK,
+        O_EXLOCK,
+        O_ASYNC,
+        O_SYNC,
+        O_NOFOLLOW,
+        O_CREAT,
+        O_TRUNC,
+        O_EXCL,
+        O_NOCTTY,
+        O_DSYNC,
+        O_RSYNC,
+        O_DIRECT,
+        O_DIRECTORY,
+        O_CLOEXEC,
+        O_SEARCH,
+        O_NOSIGPIPE,
+        O_REGULAR,
+        S_IFMT,
+        S_IFIFO,
+        S_IFCHR,
+        S_IFDIR,
+        S_IFBLK,
+        S_IFREG,
+        S_IFLNK,
+        S_IFSOCK,
+        S_IFWHT,
+        S_ISUID,
+        S_ISGID,
+        S_ISTXT,
+        S_ISVTX,
+        S_IRWXU,
+        S_IRUSR,
+        S_IWUSR,
+        S_IXUSR,
+        S_IRWXG,
+        S_IRGRP,
+        S_IWGRP,
+        S_IXGRP,
+        S_IRWXO,
+        S_IROTH,
+        S_IWOTH,
+        S_IXOTH,
+        UF_NODUMP,
+        UF_IMMUTABLE,
+        UF_APPEND,
+        UF_OPAQUE,
+        SF_ARCHIVED,
+        SF_IMMUTABLE,
+        SF_APPEND,
+        DT_UNKNOWN,
+        DT_FIFO,
+        DT_CHR,
+        DT_DIR,
+        DT_BLK,
+        DT_REG,
+        DT_LNK,
+        DT_SOCK,
+        DT_WHT,
+        F_DUPFD,
+        F_GETFD,
+        F_SETFD,
+        F_GETFL,
+        F_SETFL,
+        F_DUPFD_CLOEXEC,
+        FD_CLOEXEC,
+        F_GETLK,
+        F_SETLK,
+        F_SETLKW,
+        F_RDLCK,
+        F_UNLCK,
+        F_WRLCK,
+        AT_FDCWD,
+        AT_EACCESS,
+        AT_SYMLINK_NOFOLLOW,
+        AT_SYMLINK_FOLLOW,
+        AT_REMOVEDIR,
+        F_OK,
+        X_OK,
+        W_OK,
+        R_OK,
+        SEEK_SET,
+        SEEK_CUR,
+        SEEK_END,
+        MNT_RDONLY,
+        MNT_SYNCHRONOUS,
+        MNT_NOEXEC,
+        MNT_NOSUID,
+        MNT_NODEV,
+        MNT_ASYNC,
+        MNT_LOCAL,
+        MNT_ROOTFS,
+        MNT_NOATIME,
+        MNT_FORCE,
+        MNT_UPDATE,
+        MNT_LOG,
+        NAME_MAX,
+        MAXSYMLINKS,
     ];
-    for (k, v) in nums {
-        define(&o, k, JsValue::from(*v));
+    for (k, v) in nums.into_iter().chain([("PATH_MAX", MAXPATHLEN as f64)]) {
+        define(&o, k, JsValue::from(v));
     }
     for e in Errno::ALL {
         define(&o, e.name(), JsValue::from(e.0));
@@ -365,18 +372,13 @@ fn mounts(_: &JsValue, _a: &[JsValue], ctx: &mut Context) -> R {
         .iter()
         .filter(|m| !m.is_dead())
         .map(|m| {
-            let s = |x: &str| JsValue::from(JsString::from(x));
-            plain(
-                ctx,
-                vec![
-                    ("type", s(&m.fstype)),
-                    ("on", s(&m.on)),
-                    ("from", s(&m.from)),
-                    ("readonly", JsValue::from(m.is_rdonly())),
-                    ("flags", JsValue::from(m.flags() as f64)),
-                    ("fsid", JsValue::from(m.fsid as f64)),
-                ],
-            )
+            let mut v = identity(m);
+            v.extend([
+                ("readonly", JsValue::from(m.is_rdonly())),
+                ("flags", JsValue::from(m.flags() as f64)),
+                ("fsid", JsValue::from(m.fsid as f64)),
+            ]);
+            plain(ctx, v)
         })
         .collect();
     Ok(JsArray::from_iter(list, ctx).into())
@@ -442,17 +444,14 @@ fn info(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> R {
     for (k, v) in &pairs {
         fields.create_data_property_or_throw(JsString::from(k.as_str()), JsString::from(v.as_str()), ctx)?;
     }
-    let s = |x: &str| JsValue::from(JsString::from(x));
-    Ok(plain(
-        ctx,
-        vec![
-            ("type", s(&m.fstype)),
-            ("on", s(&m.on)),
-            ("from", s(&m.from)),
-            ("text", s(&text)),
-            ("fields", fields.into()),
-        ],
-    ))
+    let mut v = identity(&m);
+    v.extend([("text", jstr(&text)), ("fields", fields.into())]);
+    Ok(plain(ctx, v))
+}
+
+/// What names a mount in `mounts()` and `info()`: its type, where it is, and what is mounted.
+fn identity(m: &vfs::Mount) -> Vec<(&'static str, JsValue)> {
+    vec![("type", jstr(&m.fstype)), ("on", jstr(&m.on)), ("from", jstr(&m.from))]
 }
 
 fn fstypes(_: &JsValue, _a: &[JsValue], ctx: &mut Context) -> R {

@@ -2,7 +2,7 @@
 //! Uint8Array), buffers are Uint8Array (any TypedArray), results are numbers, strings, Stats objects.
 
 use crate::args::{self, arg, int, int_or, path, string, sys_fd, u32_arg, BufView, PathArg, MAX_SAFE};
-use crate::convert::{self, bytes_str, plain};
+use crate::convert::{self, bytes_str, jstr, plain};
 use crate::error::{invalid_arg_type, KResultExt, PathResultExt};
 use crate::host;
 use boa_engine::object::builtins::{JsArray, JsDate};
@@ -758,15 +758,14 @@ fn umask(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> R {
 fn uname(_: &JsValue, _a: &[JsValue], ctx: &mut Context) -> R {
     let h = host(ctx)?;
     let u = h.proc.uname();
-    let s = |x: &str| JsValue::from(JsString::from(x));
     Ok(plain(
         ctx,
         vec![
-            ("sysname", s(&u.sysname)),
-            ("nodename", s(&u.nodename)),
-            ("release", s(&u.release)),
-            ("version", s(&u.version)),
-            ("machine", s(&u.machine)),
+            ("sysname", jstr(&u.sysname)),
+            ("nodename", jstr(&u.nodename)),
+            ("release", jstr(&u.release)),
+            ("version", jstr(&u.version)),
+            ("machine", jstr(&u.machine)),
         ],
     ))
 }

@@ -88,13 +88,17 @@ struct Copier<'c, S: Fs, D: Fs> {
     src: &'c S,
     dst: &'c D,
     opts: &'c Options<'c>,
+    /// The directory the copy is made in: hard links are made by paths relative to it.
+    top: &'c D::Dir,
     /// Source (device, inode) → the destination path (relative to `top`) of its first name.
     links: HashMap<(u64, u64), Vec<u8>>,
     stats: Stats,
     buf: Vec<u8>,
     files_total: u64,
+    /// The paths of the node being copied: on the source, on the destination, and relative to `top`.
     spath: Vec<u8>,
     dpath: Vec<u8>,
+    rel: Vec<u8>,
 }
 
 /// Copies the scanned `tree` (from `src_path` on `src`) to `dst_path` on `dst`. A directory merges
@@ -117,18 +121,19 @@ pub fn copy<S: Fs, D: Fs>(
         src,
         dst,
         opts,
+        top: &ddir,
         links: HashMap::new(),
         stats: Stats::default(),
         buf: vec![0u8; 1 << 20],
         files_total: files,
         spath: src_path.to_vec(),
         dpath: dst_path.to_vec(),
+        rel: dname.clone(),
     };
     if let Some(p) = opts.progress {
         p.start(files, bytes);
     }
-    let mut rel = dname.clone();
-    let r = c.node(sdir.as_ref(), tree, &ddir, &ddir, &dname, &mut rel);
+    let r = c.node(sdir.as_ref(), tree, &ddir, &dname);
     if let Some(p) = opts.progress {
         p.finish();
     }
@@ -177,17 +182,8 @@ impl<S: Fs, D: Fs> Copier<'_, S, D> {
         }
     }
 
-    /// Copies node `n` (named `n.name` in `sd` on the source) to `name` in `dd`; `rel` is its path
-    /// relative to `top`.
-    fn node(
-        &mut self,
-        sd: Option<&S::Dir>,
-        n: &Node,
-        top: &D::Dir,
-        dd: &D::Dir,
-        name: &[u8],
-        rel: &mut Vec<u8>,
-    ) -> Result<(), CopyError> {
+    /// Copies node `n` (named `n.name` in `sd` on the source) to `name` in `dd`.
+    fn node(&mut self, sd: Option<&S::Dir>, n: &Node, dd: &D::Dir, name: &[u8]) -> Result<(), CopyError> {
         let m = &n.meta;
         let sd = if n.in_source { sd } else { None };
         let linked = self.opts.cp.is_none() && m.kind != Kind::Dir && n.in_source && m.nlink > 1;
@@ -197,10 +193,10 @@ impl<S: Fs, D: Fs> Copier<'_, S, D> {
                 if let Some(f) = self.opts.before_attrs {
                     f(m);
                 }
-                let r = match self.dst.link(top, &first, dd, name) {
+                let r = match self.dst.link(self.top, &first, dd, name) {
                     Err(Errno::EEXIST) => {
                         self.dst.unlink(dd, name).map_err(|e| cerr(e, "unlink", &self.dpath))?;
-                        self.dst.link(top, &first, dd, name)
+                        self.dst.link(self.top, &first, dd, name)
                     }
                     r => r,
                 };
@@ -218,7 +214,7 @@ impl<S: Fs, D: Fs> Copier<'_, S, D> {
             None => true,
         };
         match m.kind {
-            Kind::Dir => self.dir(sd, n, top, dd, name, rel, made)?,
+            Kind::Dir => self.dir(sd, n, dd, name, made)?,
             Kind::Reg => self.file(sd, n, dd, name)?,
             Kind::Lnk => {
                 let r = match self.dst.symlink(dd, name, &n.target) {
@@ -271,7 +267,7 @@ impl<S: Fs, D: Fs> Copier<'_, S, D> {
             }
         }
         if linked {
-            self.links.insert((m.dev, m.ino), rel.clone());
+            self.links.insert((m.dev, m.ino), self.rel.clone());
         }
         self.tick();
         Ok(())
@@ -338,17 +334,7 @@ impl<S: Fs, D: Fs> Copier<'_, S, D> {
         self.dst.set_attrs(dd, name, h, m, &a).map_err(|e| cerr(e, "setattr", &self.dpath))
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn dir(
-        &mut self,
-        sd: Option<&S::Dir>,
-        n: &Node,
-        top: &D::Dir,
-        dd: &D::Dir,
-        name: &[u8],
-        rel: &mut Vec<u8>,
-        made: bool,
-    ) -> Result<(), CopyError> {
+    fn dir(&mut self, sd: Option<&S::Dir>, n: &Node, dd: &D::Dir, name: &[u8], made: bool) -> Result<(), CopyError> {
         match self.dst.mkdir(dd, name, 0o700) {
             Ok(()) => {}
             Err(Errno::EEXIST) => {
@@ -365,14 +351,14 @@ impl<S: Fs, D: Fs> Copier<'_, S, D> {
             None => None,
         };
         for c in &n.children {
-            let (sl, dl, rl) = (self.spath.len(), self.dpath.len(), rel.len());
-            for p in [&mut self.spath, &mut self.dpath, &mut *rel] {
+            let lens = [self.spath.len(), self.dpath.len(), self.rel.len()];
+            for p in [&mut self.spath, &mut self.dpath, &mut self.rel] {
                 push_name(p, &c.name);
             }
-            let r = self.node(ns.as_ref(), c, top, &nd, &c.name, rel);
-            self.spath.truncate(sl);
-            self.dpath.truncate(dl);
-            rel.truncate(rl);
+            let r = self.node(ns.as_ref(), c, &nd, &c.name);
+            for (p, l) in [&mut self.spath, &mut self.dpath, &mut self.rel].into_iter().zip(lens) {
+                p.truncate(l);
+            }
             r?;
         }
         self.set_attrs(dd, name, Handle::Dir(&nd), &n.meta, made)?;

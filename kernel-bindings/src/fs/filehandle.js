@@ -31,36 +31,6 @@
       const bytesWritten = fs.writeSync(this.#use(), data, ...rest);
       return { bytesWritten, buffer: data };
     }
-    async readFile(options) {
-      return fs.readFileSync(this.#use(), options);
-    }
-    async writeFile(data, options) {
-      return fs.writeFileSync(this.#use(), data, options);
-    }
-    async appendFile(data, options) {
-      return fs.appendFileSync(this.#use(), data, options);
-    }
-    async stat(options) {
-      return fs.fstatSync(this.#use(), options);
-    }
-    async truncate(len = 0) {
-      return fs.ftruncateSync(this.#use(), len);
-    }
-    async sync() {
-      return fs.fsyncSync(this.#use());
-    }
-    async datasync() {
-      return fs.fdatasyncSync(this.#use());
-    }
-    async chmod(mode) {
-      return fs.fchmodSync(this.#use(), mode);
-    }
-    async chown(uid, gid) {
-      return fs.fchownSync(this.#use(), uid, gid);
-    }
-    async utimes(atime, mtime) {
-      return fs.futimesSync(this.#use(), atime, mtime);
-    }
     async close() {
       if (this.#fd < 0) return;
       const fd = this.#fd;
@@ -72,6 +42,18 @@
     }
     get [Symbol.toStringTag]() {
       return 'FileHandle';
+    }
+    // The rest: each the fs call named here on the descriptor, with the method's own arguments.
+    static {
+      const calls = {
+        readFile: 'readFileSync', writeFile: 'writeFileSync', appendFile: 'appendFileSync', stat: 'fstatSync',
+        truncate: 'ftruncateSync', sync: 'fsyncSync', datasync: 'fdatasyncSync', chmod: 'fchmodSync',
+        chown: 'fchownSync', utimes: 'futimesSync',
+      };
+      for (const [method, call] of Object.entries(calls)) {
+        const value = { async [method](...args) { return fs[call](this.#use(), ...args); } }[method];
+        Object.defineProperty(this.prototype, method, { value, writable: true, configurable: true });
+      }
     }
   }
   const define = (name, f) =>
