@@ -13,6 +13,20 @@ fn parse_seconds(s: &str) -> Result<f64, String> {
     }
 }
 
+/// The arguments of a command that reads its own, as the tool it follows does (newfs, makefs, and the
+/// commands on an image): all of them, as typed, after the command's name.
+#[derive(Args, Debug)]
+#[command(disable_help_flag = true)]
+pub struct PassArgs {
+    /// Print help.
+    #[arg(long, action = clap::ArgAction::Help)]
+    pub help: Option<bool>,
+    /// The command's own options and operands, as its usage above says (a command on an image takes the
+    /// image first; the paths after it are inside the image, where / is its root).
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "ARGS")]
+    pub args: Vec<String>,
+}
+
 /// Options every subcommand takes.
 #[derive(Args, Debug, Clone, Default)]
 pub struct CommonOpts {

@@ -2,7 +2,7 @@
 //! its image). The commands that work inside an image are in [`super::oneshot`].
 
 use super::common::{fail, io_text, usage};
-use crate::cmd::CommonOpts;
+use crate::cmd::{CommonOpts, PassArgs};
 use crate::host::output::{self, Stream};
 use clap::Args;
 use kernel::dev::Dev;
@@ -80,21 +80,8 @@ pub fn info(common: &CommonOpts, a: InfoArgs) -> i32 {
     }
 }
 
-#[derive(Args, Debug)]
-#[command(disable_help_flag = true)]
-pub struct NewfsArgs {
-    /// Print help.
-    #[arg(long, action = clap::ArgAction::Help)]
-    pub help: Option<bool>,
-    /// newfs's options and the image: [-O 1|2] [-b BSIZE] [-f FSIZE] [-B be|le] [-s SIZE] [-n INODES]
-    /// [-i BYTES-PER-INODE] [-m MINFREE%] [-o space|time] [-V VOLNAME] IMAGE. The image file is created at
-    /// -s SIZE if it does not exist.
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "ARGS")]
-    pub args: Vec<String>,
-}
-
 /// `rumpjs newfs …`: an empty FFS laid out as NetBSD's newfs does.
-pub fn newfs(common: &CommonOpts, a: NewfsArgs) -> i32 {
+pub fn newfs(common: &CommonOpts, a: PassArgs) -> i32 {
     let (opts, image) = match ffs::newfs::parse_args(&a.args) {
         Ok(x) => x,
         Err(e) => {

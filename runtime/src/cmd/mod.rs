@@ -1,7 +1,7 @@
 //! The command line: [`Cli`] and its [`Command`]s, each run by a module here (one file or folder per
 //! command). Every command takes the options in [`CommonOpts`] (images, grants, limits) and most start
 //! from a [`crate::Session`]; a new command adds a variant to [`Command`] and a function taking
-//! [`CommonOpts`].
+//! [`CommonOpts`] (a one-shot command on an image: a row of `oneshot::ONESHOT`).
 
 mod common;
 pub mod image;
@@ -13,9 +13,9 @@ pub mod run;
 pub mod serve;
 pub mod test;
 
-pub use common::{with_big_stack, CommonOpts, ENGINE_STACK};
+pub use common::{with_big_stack, CommonOpts, PassArgs, ENGINE_STACK};
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
@@ -74,14 +74,17 @@ pub enum Command {
     Info(image::InfoArgs),
     /// Make an empty FFS in IMAGE as NetBSD's newfs does
     ///
-    /// rumpjs newfs [-O 1|2] [-b BSIZE] [-f FSIZE] [-B be|le] [-s SIZE] [-n INODES] [-V NAME] IMAGE
-    Newfs(image::NewfsArgs),
+    /// rumpjs newfs [-O 1|2] [-b BSIZE] [-f FSIZE] [-B be|le] [-s SIZE] [-n INODES] [-i BYTES-PER-INODE]
+    /// [-m MINFREE%] [-o space|time] [-V VOLNAME] IMAGE. The image file is created at -s SIZE if it does
+    /// not exist.
+    Newfs(PassArgs),
     /// Make an FFS image from a host directory tree, as NetBSD's makefs does, reproducibly
     ///
     /// rumpjs makefs [-t ffs] [-o version=1|2,bsize=N,fsize=N,density=N,minfree=N,...] [-B be|le] [-s SIZE]
     /// [-M MIN] [-m MAX] [-b FREE-BLOCKS[%]] [-f FREE-FILES[%]] [-F MTREE-SPEC] [-T TIMESTAMP] IMAGE DIR.
     /// The same tree, options and -T give a byte-identical image on any machine.
-    Makefs(makefs::MakefsArgs),
+    #[command(after_help = makefs::HELP)]
+    Makefs(PassArgs),
     /// Check an FFS image as fsck_ffs does (-n: report only; -y: repair).
     Fsck(image::FsckArgs),
     /// Write the changes an overlay file holds (--overlay-file) into the image it was made for
@@ -89,46 +92,6 @@ pub enum Command {
     /// rumpjs commit OVERLAY-FILE IMAGE: the image must be the one the file was made for, unchanged
     /// since; afterwards the file no longer fits the image and can be removed.
     Commit(image::CommitArgs),
-    /// List a directory inside an image
-    ///
-    /// rumpjs ls IMAGE [-l] [path ...] (as fs-utils' fsu_ls).
-    Ls(oneshot::OneshotArgs),
-    /// Print files inside an image
-    ///
-    /// rumpjs cat IMAGE path ...
-    Cat(oneshot::OneshotArgs),
-    /// Inode, mode, owner, size, times and flags of files inside an image
-    ///
-    /// rumpjs stat IMAGE path ...
-    Stat(oneshot::OneshotArgs),
-    /// Walk a tree inside an image
-    ///
-    /// rumpjs find IMAGE [path] [-name P] [-type f|d|l] [-size N] ... [-ls]
-    Find(oneshot::OneshotArgs),
-    /// Disk usage inside an image
-    ///
-    /// rumpjs du IMAGE [-s] [-h] [path ...]
-    Du(oneshot::OneshotArgs),
-    /// Space and inodes of an image's file system
-    ///
-    /// rumpjs df IMAGE [-h] [-i]
-    Df(oneshot::OneshotArgs),
-    /// A directory tree inside an image
-    ///
-    /// rumpjs tree IMAGE [-L depth] [path]
-    Tree(oneshot::OneshotArgs),
-    /// Bytes of a file inside an image
-    ///
-    /// rumpjs hexdump IMAGE [-n len] [-s skip] path
-    Hexdump(oneshot::OneshotArgs),
-    /// SHA-256 of files inside an image
-    ///
-    /// rumpjs sha256 IMAGE path ...
-    Sha256(oneshot::OneshotArgs),
-    /// Symbolic link targets inside an image
-    ///
-    /// rumpjs readlink IMAGE path ...
-    Readlink(oneshot::OneshotArgs),
     /// Copy a file or tree out of an image
     ///
     /// rumpjs get IMAGE:/PATH HOSTPATH
@@ -137,38 +100,6 @@ pub enum Command {
     ///
     /// rumpjs put HOSTPATH IMAGE:/PATH
     Put(oneshot::PutArgs),
-    /// Make directories inside an image (read-write)
-    ///
-    /// rumpjs mkdir IMAGE [-p] dir ...
-    Mkdir(oneshot::OneshotArgs),
-    /// Remove files inside an image (read-write)
-    ///
-    /// rumpjs rm IMAGE [-rf] path ...
-    Rm(oneshot::OneshotArgs),
-    /// Remove empty directories inside an image (read-write)
-    ///
-    /// rumpjs rmdir IMAGE dir ...
-    Rmdir(oneshot::OneshotArgs),
-    /// Rename inside an image (read-write)
-    ///
-    /// rumpjs mv IMAGE from to
-    Mv(oneshot::OneshotArgs),
-    /// Make links inside an image (read-write)
-    ///
-    /// rumpjs ln IMAGE [-s] target link
-    Ln(oneshot::OneshotArgs),
-    /// Create files or set their times inside an image (read-write)
-    ///
-    /// rumpjs touch IMAGE path ...
-    Touch(oneshot::OneshotArgs),
-    /// Change modes inside an image (read-write)
-    ///
-    /// rumpjs chmod IMAGE octal-mode path ...
-    Chmod(oneshot::OneshotArgs),
-    /// Change owners inside an image (read-write)
-    ///
-    /// rumpjs chown IMAGE uid[:gid] path ...
-    Chown(oneshot::OneshotArgs),
     /// Serve the web page on this machine: boot log, mounts, the REPL's commands, JavaScript and a file
     /// browser, for every page one shared session (prints the URL with its access token).
     Serve(serve::ServeArgs),
@@ -179,10 +110,21 @@ pub enum Command {
     Umount(mount::UmountArgs),
 }
 
+/// What clap made of the command line, or its message and exit.
+fn parsed<T>(r: Result<T, clap::Error>) -> T {
+    r.unwrap_or_else(|e| e.exit())
+}
+
 /// Parses the command line and runs it; the process exit code.
 pub fn main() -> i32 {
-    let cli = Cli::parse();
-    crate::host::limits::install(cli.common.max_memory.unwrap_or_else(crate::host::limits::default_budget));
+    let m = Cli::command().subcommands(oneshot::subcommands()).get_matches();
+    let common = parsed(CommonOpts::from_arg_matches(&m));
+    crate::host::limits::install(common.max_memory.unwrap_or_else(crate::host::limits::default_budget));
+    // A one-shot command (the table in oneshot.rs) is not a variant of `Command`.
+    if let Some((name, sub)) = m.subcommand().filter(|(name, _)| oneshot::ONESHOT.iter().any(|o| o.name == *name)) {
+        return oneshot::oneshot(&common, name, parsed(PassArgs::from_arg_matches(sub)));
+    }
+    let cli = parsed(Cli::from_arg_matches(&m));
     match (cli.command, cli.eval, cli.print) {
         (Some(Command::Run { script, args, .. }), _, _) => run::run(&cli.common, script, args),
         (Some(Command::Serve(a)), _, _) => serve::main(&cli.common, a),
@@ -199,23 +141,5 @@ pub fn main() -> i32 {
         (Some(Command::Makefs(a)), _, _) => makefs::main(&cli.common, a),
         (Some(Command::Get(a)), _, _) => oneshot::get(&cli.common, a),
         (Some(Command::Put(a)), _, _) => oneshot::put(&cli.common, a),
-        (Some(Command::Ls(a)), _, _) => oneshot::oneshot(&cli.common, "ls", a),
-        (Some(Command::Cat(a)), _, _) => oneshot::oneshot(&cli.common, "cat", a),
-        (Some(Command::Stat(a)), _, _) => oneshot::oneshot(&cli.common, "stat", a),
-        (Some(Command::Find(a)), _, _) => oneshot::oneshot(&cli.common, "find", a),
-        (Some(Command::Du(a)), _, _) => oneshot::oneshot(&cli.common, "du", a),
-        (Some(Command::Df(a)), _, _) => oneshot::oneshot(&cli.common, "df", a),
-        (Some(Command::Tree(a)), _, _) => oneshot::oneshot(&cli.common, "tree", a),
-        (Some(Command::Hexdump(a)), _, _) => oneshot::oneshot(&cli.common, "hexdump", a),
-        (Some(Command::Sha256(a)), _, _) => oneshot::oneshot(&cli.common, "sha256", a),
-        (Some(Command::Readlink(a)), _, _) => oneshot::oneshot(&cli.common, "readlink", a),
-        (Some(Command::Mkdir(a)), _, _) => oneshot::oneshot(&cli.common, "mkdir", a),
-        (Some(Command::Rm(a)), _, _) => oneshot::oneshot(&cli.common, "rm", a),
-        (Some(Command::Rmdir(a)), _, _) => oneshot::oneshot(&cli.common, "rmdir", a),
-        (Some(Command::Mv(a)), _, _) => oneshot::oneshot(&cli.common, "mv", a),
-        (Some(Command::Ln(a)), _, _) => oneshot::oneshot(&cli.common, "ln", a),
-        (Some(Command::Touch(a)), _, _) => oneshot::oneshot(&cli.common, "touch", a),
-        (Some(Command::Chmod(a)), _, _) => oneshot::oneshot(&cli.common, "chmod", a),
-        (Some(Command::Chown(a)), _, _) => oneshot::oneshot(&cli.common, "chown", a),
     }
 }

@@ -5,7 +5,7 @@
 //! image as the root of the process.
 
 use super::common::{fail, io_text, usage};
-use crate::cmd::{with_big_stack, CommonOpts};
+use crate::cmd::{with_big_stack, CommonOpts, PassArgs};
 use crate::host::output::{self, Stream};
 use crate::host::session::{ImageSpec, Session};
 use boa_engine::object::builtins::{JsArray, JsFunction};
@@ -13,37 +13,128 @@ use boa_engine::{js_string, JsValue, Source};
 use clap::Args;
 use std::path::{Path, PathBuf};
 
-/// The one-shot commands and whether they change the image.
-pub const ONESHOT: &[(&str, bool)] = &[
-    ("ls", false),
-    ("cat", false),
-    ("stat", false),
-    ("find", false),
-    ("du", false),
-    ("df", false),
-    ("tree", false),
-    ("hexdump", false),
-    ("sha256", false),
-    ("readlink", false),
-    ("mkdir", true),
-    ("rm", true),
-    ("rmdir", true),
-    ("mv", true),
-    ("ln", true),
-    ("touch", true),
-    ("chmod", true),
-    ("chown", true),
+/// A one-shot command: its name, whether it changes the image (mounted read-write), what it does and its
+/// usage, for `--help`.
+pub struct Oneshot {
+    pub name: &'static str,
+    pub writes: bool,
+    pub about: &'static str,
+    pub usage: &'static str,
+}
+
+/// The one-shot commands run by [`oneshot`] (get and put take their own arguments).
+pub const ONESHOT: &[Oneshot] = &[
+    Oneshot {
+        name: "ls",
+        writes: false,
+        about: "List a directory inside an image",
+        usage: "rumpjs ls IMAGE [-l] [path ...] (as fs-utils' fsu_ls).",
+    },
+    Oneshot { name: "cat", writes: false, about: "Print files inside an image", usage: "rumpjs cat IMAGE path ..." },
+    Oneshot {
+        name: "stat",
+        writes: false,
+        about: "Inode, mode, owner, size, times and flags of files inside an image",
+        usage: "rumpjs stat IMAGE path ...",
+    },
+    Oneshot {
+        name: "find",
+        writes: false,
+        about: "Walk a tree inside an image",
+        usage: "rumpjs find IMAGE [path] [-name P] [-type f|d|l] [-size N] ... [-ls]",
+    },
+    Oneshot {
+        name: "du",
+        writes: false,
+        about: "Disk usage inside an image",
+        usage: "rumpjs du IMAGE [-s] [-h] [path ...]",
+    },
+    Oneshot {
+        name: "df",
+        writes: false,
+        about: "Space and inodes of an image's file system",
+        usage: "rumpjs df IMAGE [-h] [-i]",
+    },
+    Oneshot {
+        name: "tree",
+        writes: false,
+        about: "A directory tree inside an image",
+        usage: "rumpjs tree IMAGE [-L depth] [path]",
+    },
+    Oneshot {
+        name: "hexdump",
+        writes: false,
+        about: "Bytes of a file inside an image",
+        usage: "rumpjs hexdump IMAGE [-n len] [-s skip] path",
+    },
+    Oneshot {
+        name: "sha256",
+        writes: false,
+        about: "SHA-256 of files inside an image",
+        usage: "rumpjs sha256 IMAGE path ...",
+    },
+    Oneshot {
+        name: "readlink",
+        writes: false,
+        about: "Symbolic link targets inside an image",
+        usage: "rumpjs readlink IMAGE path ...",
+    },
+    Oneshot {
+        name: "mkdir",
+        writes: true,
+        about: "Make directories inside an image (read-write)",
+        usage: "rumpjs mkdir IMAGE [-p] dir ...",
+    },
+    Oneshot {
+        name: "rm",
+        writes: true,
+        about: "Remove files inside an image (read-write)",
+        usage: "rumpjs rm IMAGE [-rf] path ...",
+    },
+    Oneshot {
+        name: "rmdir",
+        writes: true,
+        about: "Remove empty directories inside an image (read-write)",
+        usage: "rumpjs rmdir IMAGE dir ...",
+    },
+    Oneshot {
+        name: "mv",
+        writes: true,
+        about: "Rename inside an image (read-write)",
+        usage: "rumpjs mv IMAGE from to",
+    },
+    Oneshot {
+        name: "ln",
+        writes: true,
+        about: "Make links inside an image (read-write)",
+        usage: "rumpjs ln IMAGE [-s] target link",
+    },
+    Oneshot {
+        name: "touch",
+        writes: true,
+        about: "Create files or set their times inside an image (read-write)",
+        usage: "rumpjs touch IMAGE path ...",
+    },
+    Oneshot {
+        name: "chmod",
+        writes: true,
+        about: "Change modes inside an image (read-write)",
+        usage: "rumpjs chmod IMAGE octal-mode path ...",
+    },
+    Oneshot {
+        name: "chown",
+        writes: true,
+        about: "Change owners inside an image (read-write)",
+        usage: "rumpjs chown IMAGE uid[:gid] path ...",
+    },
 ];
 
-#[derive(Args, Debug)]
-#[command(disable_help_flag = true)]
-pub struct OneshotArgs {
-    /// Print help.
-    #[arg(long, action = clap::ArgAction::Help)]
-    pub help: Option<bool>,
-    /// IMAGE, then the command's own options and paths (paths are inside the image: / is its root).
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "IMAGE [ARGS]")]
-    pub args: Vec<String>,
+/// The one-shot commands as subcommands of the command line, each taking its arguments as typed.
+pub fn subcommands() -> impl Iterator<Item = clap::Command> {
+    ONESHOT.iter().map(|o| {
+        let about = format!("{}\n\n{}", o.about, o.usage);
+        PassArgs::augment_args(clap::Command::new(o.name)).about(o.about).long_about(about)
+    })
 }
 
 /// Splits `IMAGE:/PATH` (the path must be absolute).
@@ -186,8 +277,8 @@ fn image_word(cmd: &str, args: &[String]) -> Option<usize> {
 }
 
 /// `rumpjs ls IMAGE [ARGS…]` and the other one-shot commands.
-pub fn oneshot(common: &CommonOpts, cmd: &str, a: OneshotArgs) -> i32 {
-    let writes = ONESHOT.iter().any(|(n, w)| *n == cmd && *w);
+pub fn oneshot(common: &CommonOpts, cmd: &str, a: PassArgs) -> i32 {
+    let writes = ONESHOT.iter().any(|o| o.name == cmd && o.writes);
     // IMAGE comes first (as with fs-utils); the command's options may come before it
     // (`rumpjs tree -L 1 IMAGE`): the image is the first word that is neither an option nor its value.
     let Some(i) = image_word(cmd, &a.args) else {
@@ -296,8 +387,8 @@ mod tests {
     fn option_specs_come_from_cmdline_js() {
         let cmdline = crate::host::globals::LIBS.iter().find(|(n, _)| *n == "cmdline.js").map(|(_, s)| *s).unwrap();
         let specs = option_specs(cmdline).unwrap();
-        for (cmd, _) in ONESHOT {
-            assert!(specs.contains_key(*cmd), "{cmd} has no OPTION_SPECS entry in cmdline.js");
+        for Oneshot { name, .. } in ONESHOT {
+            assert!(specs.contains_key(*name), "{name} has no OPTION_SPECS entry in cmdline.js");
         }
         assert_eq!(value_options("tree"), ["L"]);
         assert_eq!(value_options("hexdump"), ["n", "s"]);

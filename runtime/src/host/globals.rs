@@ -32,24 +32,18 @@ fn emit(stream: Stream, msg: &str, state: &ConsoleState) {
     }
 }
 
-impl Logger for OutputLogger {
-    fn log(&self, msg: String, state: &ConsoleState, _: &mut Context) -> JsResult<()> {
-        emit(Stream::Stdout, &msg, state);
-        Ok(())
-    }
-    fn info(&self, msg: String, state: &ConsoleState, _: &mut Context) -> JsResult<()> {
-        emit(Stream::Stdout, &msg, state);
-        Ok(())
-    }
-    fn warn(&self, msg: String, state: &ConsoleState, _: &mut Context) -> JsResult<()> {
-        emit(Stream::Stderr, &msg, state);
-        Ok(())
-    }
-    fn error(&self, msg: String, state: &ConsoleState, _: &mut Context) -> JsResult<()> {
-        emit(Stream::Stderr, &msg, state);
-        Ok(())
-    }
+/// console.log and console.info write to stdout, console.warn and console.error to stderr, as Node's do.
+macro_rules! logger_streams {
+    ($($method:ident => $stream:ident),*) => {
+        impl Logger for OutputLogger {
+            $(fn $method(&self, msg: String, state: &ConsoleState, _: &mut Context) -> JsResult<()> {
+                emit(Stream::$stream, &msg, state);
+                Ok(())
+            })*
+        }
+    };
 }
+logger_streams!(log => Stdout, info => Stdout, warn => Stderr, error => Stderr);
 
 /// The JavaScript libraries of scripts/lib, built in under [`crate::host::loader::LIB_DIR`].
 pub const LIBS: &[(&str, &str)] = &[

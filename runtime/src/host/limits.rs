@@ -54,29 +54,27 @@ fn park_over_budget(n: usize) -> ! {
     }
 }
 
+/// A new block of `n` bytes from `get`, charged to the budget (and the charge taken back when it fails).
+fn counted(n: usize, get: impl FnOnce() -> *mut u8) -> *mut u8 {
+    if !charge(n) {
+        park_over_budget(n);
+    }
+    let p = get();
+    if p.is_null() {
+        USED.fetch_sub(n, Ordering::Relaxed);
+    }
+    p
+}
+
 // SAFETY: every call goes to the system allocator with the caller's layout; the counting has no effect on
 // the memory handed out.
 unsafe impl GlobalAlloc for Budget {
     unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        if !charge(l.size()) {
-            park_over_budget(l.size());
-        }
-        let p = unsafe { System.alloc(l) };
-        if p.is_null() {
-            USED.fetch_sub(l.size(), Ordering::Relaxed);
-        }
-        p
+        counted(l.size(), || unsafe { System.alloc(l) })
     }
 
     unsafe fn alloc_zeroed(&self, l: Layout) -> *mut u8 {
-        if !charge(l.size()) {
-            park_over_budget(l.size());
-        }
-        let p = unsafe { System.alloc_zeroed(l) };
-        if p.is_null() {
-            USED.fetch_sub(l.size(), Ordering::Relaxed);
-        }
-        p
+        counted(l.size(), || unsafe { System.alloc_zeroed(l) })
     }
 
     unsafe fn dealloc(&self, p: *mut u8, l: Layout) {

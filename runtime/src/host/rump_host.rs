@@ -88,33 +88,37 @@ fn report_skipped(s: &kernel_bindings::copy::Stats) {
 }
 
 fn copy_in(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
-    let h = kernel_bindings::host(ctx)?;
-    let hp = string(ctx, &arg(a, 0), "hostPath")?;
-    let kp = path(ctx, &arg(a, 1), "kernelPath")?;
-    let asked = progress_opt(ctx, a)?;
-    let grants = data(ctx)?;
-    // Reading the host: a read-only grant is enough.
-    let src = grants.lock().unwrap_or_else(|e| e.into_inner()).check_access(Path::new(&hp), false, false);
-    let src = src.map_err(|m| denied(ctx, m, &hp))?;
-    let s = crate::host::copy::copy_in(&h.proc, &src, &kp.bytes, asked)
-        .map_err(|e| errno_error(ctx, e.errno, e.call, Some(&e.path), None))?;
-    report_skipped(&s);
-    Ok(stats_to_js(ctx, &s))
+    copy_tree(a, ctx, true)
 }
 
 fn copy_out(_: &JsValue, a: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
+    copy_tree(a, ctx, false)
+}
+
+/// copyIn(hostPath, kernelPath, options) or copyOut(kernelPath, hostPath, options): the host path checked
+/// against the grants (reading the host needs only a read-only grant), then one tree copy.
+fn copy_tree(a: &[JsValue], ctx: &mut Context, into_kernel: bool) -> JsResult<JsValue> {
     let h = kernel_bindings::host(ctx)?;
-    let kp = path(ctx, &arg(a, 0), "kernelPath")?;
-    let hp = string(ctx, &arg(a, 1), "hostPath")?;
+    let (hp, kp) = if into_kernel {
+        let hp = string(ctx, &arg(a, 0), "hostPath")?;
+        (hp, path(ctx, &arg(a, 1), "kernelPath")?)
+    } else {
+        let kp = path(ctx, &arg(a, 0), "kernelPath")?;
+        (string(ctx, &arg(a, 1), "hostPath")?, kp)
+    };
     let asked = progress_opt(ctx, a)?;
     let grants = data(ctx)?;
-    let (dst, preserve) = {
+    let (host, preserve) = {
         let g = grants.lock().unwrap_or_else(|e| e.into_inner());
-        (g.check(Path::new(&hp), false), g.preserve_all)
+        (g.check_access(Path::new(&hp), false, !into_kernel), g.preserve_all)
     };
-    let dst = dst.map_err(|m| denied(ctx, m, &hp))?;
-    let s = crate::host::copy::copy_out(&h.proc, &kp.bytes, &dst, preserve, asked)
-        .map_err(|e| errno_error(ctx, e.errno, e.call, Some(&e.path), None))?;
+    let host = host.map_err(|m| denied(ctx, m, &hp))?;
+    let s = if into_kernel {
+        crate::host::copy::copy_in(&h.proc, &host, &kp.bytes, asked)
+    } else {
+        crate::host::copy::copy_out(&h.proc, &kp.bytes, &host, preserve, asked)
+    };
+    let s = s.map_err(|e| errno_error(ctx, e.errno, e.call, Some(&e.path), None))?;
     report_skipped(&s);
     Ok(stats_to_js(ctx, &s))
 }

@@ -31,20 +31,22 @@
     return n > 1 ? (n - 1) * (sep === undefined ? 1 : len(String(sep))) : 0;
   });
   const asError = (e) => (e instanceof Error ? e : new TypeError(String(e)));
-  const guard = (C, name) => {
-    const f = C.prototype[name];
+  // Replaces obj[key] (a function) with one that throws what `convert` makes of each error it throws.
+  const rethrowing = (obj, key, convert) => {
+    const f = obj[key];
     if (typeof f !== 'function') return;
     const wrapped = {
-      [name](...args) {
+      [key](...args) {
         try {
           return f.apply(this, args);
         } catch (e) {
-          throw asError(e);
+          throw convert(e);
         }
       },
-    }[name];
-    Object.defineProperty(C.prototype, name, { value: wrapped, writable: true, configurable: true });
+    }[key];
+    Object.defineProperty(obj, key, { value: wrapped, writable: true, configurable: true, enumerable: false });
   };
+  const guard = (C, name) => rethrowing(C.prototype, name, asError);
   if (typeof TextEncoder === 'function') {
     guard(TextEncoder, 'encode');
     if (typeof TextEncoder.prototype.encodeInto !== 'function') {
@@ -140,21 +142,8 @@
     d.code = code;
     return d;
   };
-  const rethrowAs = (key, make) => {
-    const f = globalThis[key];
-    if (typeof f !== 'function') return;
-    const wrapped = {
-      [key](...args) {
-        try {
-          return f.apply(this, args);
-        } catch (e) {
-          if (e instanceof TypeError || e instanceof RangeError) throw e;
-          throw make(e);
-        }
-      },
-    }[key];
-    Object.defineProperty(globalThis, key, { value: wrapped, writable: true, configurable: true, enumerable: false });
-  };
+  const rethrowAs = (key, make) =>
+    rethrowing(globalThis, key, (e) => (e instanceof TypeError || e instanceof RangeError ? e : make(e)));
   rethrowAs('structuredClone', domException('DataCloneError', 25));
   rethrowAs('atob', domException('InvalidCharacterError', 5));
 })();

@@ -30,7 +30,6 @@ pub use args::{parse_args, MakefsOptions};
 use crate::host::copy::HostFs;
 use crate::host::output::{self, Stream};
 use build::{build, BuildError};
-use clap::Args;
 use kernel::fs::ffs::newfs;
 use kernel::vfs::Timespec;
 use kernel_bindings::copy::{self, Kind, Node};
@@ -62,20 +61,6 @@ makefs's options (as NetBSD's makefs(8) documents them for ffs):
 Sizes take b, k, m, g, t suffixes. Examples:
   rumpjs makefs disk.img ./tree
   rumpjs makefs -o version=2 -B be -T 0 -F root.spec disk.img ./destdir";
-
-#[derive(Args, Debug)]
-#[command(disable_help_flag = true, after_help = HELP)]
-pub struct MakefsArgs {
-    /// Print help.
-    #[arg(long, action = clap::ArgAction::Help)]
-    pub help: Option<bool>,
-    /// makefs's options, the image and the directory: [-t ffs] [-o version=1|2,bsize=N,fsize=N,
-    /// density=N,minfree=N,optimization=space|time,label=NAME] [-B be|le] [-s SIZE] [-M MIN] [-m MAX]
-    /// [-b FREE-BLOCKS[%]] [-f FREE-FILES[%]] [-F MTREE-SPEC [-x]] [-N USERDB-DIR] [-T TIMESTAMP|FILE]
-    /// IMAGE DIR. Sizes take b/k/m/g/t suffixes.
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "ARGS")]
-    pub args: Vec<String>,
-}
 
 /// What makefs made.
 #[derive(Clone, Debug)]
@@ -243,7 +228,7 @@ pub fn makefs(o: &MakefsOptions, say: &mut dyn FnMut(&str)) -> Result<Report, Fa
 }
 
 /// `rumpjs makefs …`.
-pub fn main(common: &crate::cmd::CommonOpts, a: MakefsArgs) -> i32 {
+pub fn main(common: &crate::cmd::CommonOpts, a: crate::cmd::PassArgs) -> i32 {
     let mut o = match parse_args(&a.args) {
         Ok(o) => o,
         Err(e) => {

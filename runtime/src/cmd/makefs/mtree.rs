@@ -335,27 +335,29 @@ impl Ids {
     }
 
     fn uid(&self, kw: &Keywords) -> Result<Option<u32>, String> {
-        if kw.uid.is_some() {
-            return Ok(kw.uid);
-        }
-        match &kw.uname {
-            None => Ok(None),
-            Some(n) => n.parse().ok().or_else(|| self.users.get(n).copied()).map(Some).ok_or_else(|| {
-                format!("uname={n}: unknown (give uid=, or the user database with -N; the host's is not used)")
-            }),
-        }
+        by_name(kw.uid, &kw.uname, &self.users, ("uname", "uid", "user"))
     }
 
     fn gid(&self, kw: &Keywords) -> Result<Option<u32>, String> {
-        if kw.gid.is_some() {
-            return Ok(kw.gid);
-        }
-        match &kw.gname {
-            None => Ok(None),
-            Some(n) => n.parse().ok().or_else(|| self.groups.get(n).copied()).map(Some).ok_or_else(|| {
-                format!("gname={n}: unknown (give gid=, or the group database with -N; the host's is not used)")
-            }),
-        }
+        by_name(kw.gid, &kw.gname, &self.groups, ("gname", "gid", "group"))
+    }
+}
+
+/// An owner or group: the number given, else the name's (a number, or one in the database given with -N).
+fn by_name(
+    id: Option<u32>,
+    name: &Option<String>,
+    db: &HashMap<String, u32>,
+    (key, id_key, what): (&str, &str, &str),
+) -> Result<Option<u32>, String> {
+    if id.is_some() {
+        return Ok(id);
+    }
+    match name {
+        None => Ok(None),
+        Some(n) => n.parse().ok().or_else(|| db.get(n).copied()).map(Some).ok_or_else(|| {
+            format!("{key}={n}: unknown (give {id_key}=, or the {what} database with -N; the host's is not used)")
+        }),
     }
 }
 

@@ -467,6 +467,13 @@ mod tests {
         }
     }
 
+    /// Sends `req` on a new connection and reads the answer until the server closes it.
+    fn ask(addr: std::net::SocketAddr, req: &[u8]) -> String {
+        let mut c = TcpStream::connect(addr).unwrap();
+        c.write_all(req).unwrap();
+        answer(&mut c)
+    }
+
     fn answer(c: &mut TcpStream) -> String {
         let _ = c.set_read_timeout(Some(Duration::from_secs(5)));
         let mut out = Vec::new();
@@ -491,9 +498,7 @@ mod tests {
         assert!(a.starts_with("HTTP/1.1 408"), "{a}");
         assert!(t.elapsed() < Duration::from_millis(1500));
         // A body that trickles too.
-        let mut c = TcpStream::connect(addr).unwrap();
-        c.write_all(b"POST / HTTP/1.1\r\nContent-Length: 100\r\n\r\nabc").unwrap();
-        assert!(answer(&mut c).starts_with("HTTP/1.1 408"));
+        assert!(ask(addr, b"POST / HTTP/1.1\r\nContent-Length: 100\r\n\r\nabc").starts_with("HTTP/1.1 408"));
     }
 
     #[test]
@@ -510,9 +515,7 @@ mod tests {
         std::thread::sleep(Duration::from_millis(700));
         drop((idle1, idle2));
         std::thread::sleep(Duration::from_millis(50));
-        let mut c = TcpStream::connect(addr).unwrap();
-        c.write_all(b"GET /x HTTP/1.1\r\nConnection: close\r\n\r\n").unwrap();
-        assert!(answer(&mut c).ends_with("ok /x \n"));
+        assert!(ask(addr, b"GET /x HTTP/1.1\r\nConnection: close\r\n\r\n").ends_with("ok /x \n"));
     }
 
     #[test]
@@ -526,13 +529,9 @@ mod tests {
         assert!(a.contains("ok /a"), "{a}");
         assert!(a.contains("HTTP/1.1 100 Continue") && a.contains("ok /b xyz"), "{a}");
         assert!(a.contains("ok /c") && a.matches("HTTP/1.1 200").count() == 3, "{a}");
-        let mut c = TcpStream::connect(addr).unwrap();
-        c.write_all(b"GET /d HTTP/1.0\r\n\r\n").unwrap();
-        let a = answer(&mut c);
+        let a = ask(addr, b"GET /d HTTP/1.0\r\n\r\n");
         assert!(a.contains("Connection: close") && a.ends_with("ok /d \n"), "{a}");
-        let mut c = TcpStream::connect(addr).unwrap();
-        c.write_all(b"GET /%zz?q=%41+b HTTP/1.1\r\nConnection: close\r\n\r\n").unwrap();
-        assert!(answer(&mut c).ends_with("ok /%zz \n"));
+        assert!(ask(addr, b"GET /%zz?q=%41+b HTTP/1.1\r\nConnection: close\r\n\r\n").ends_with("ok /%zz \n"));
     }
 
     #[test]
@@ -550,22 +549,19 @@ mod tests {
     fn two_different_content_lengths_are_refused() {
         // Request smuggling: a front end that reads the other length would see a second request in the body.
         let addr = start(Limits::default());
-        let mut c = TcpStream::connect(addr).unwrap();
-        c.write_all(b"POST /a HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 25\r\n\r\nxyzGET /b HTTP/1.1\r\n\r\n")
-            .unwrap();
-        let a = answer(&mut c);
+        let a =
+            ask(addr, b"POST /a HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 25\r\n\r\nxyzGET /b HTTP/1.1\r\n\r\n");
         assert!(a.starts_with("HTTP/1.1 400") && a.contains("Content-Length"), "{a}");
         assert!(!a.contains("ok /"), "{a}");
         for bad in ["+3", "3, 3", "0x3", ""] {
-            let mut c = TcpStream::connect(addr).unwrap();
-            c.write_all(format!("POST /a HTTP/1.1\r\nContent-Length: {bad}\r\n\r\nxyz").as_bytes()).unwrap();
-            let a = answer(&mut c);
+            let a = ask(addr, format!("POST /a HTTP/1.1\r\nContent-Length: {bad}\r\n\r\nxyz").as_bytes());
             assert!(a.starts_with("HTTP/1.1 400"), "{bad:?}: {a}");
         }
         // The same length twice is one length (RFC 9110 8.6 lets a recipient take it).
-        let mut c = TcpStream::connect(addr).unwrap();
-        c.write_all(b"POST /a HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 3\r\nConnection: close\r\n\r\nxyz")
-            .unwrap();
-        assert!(answer(&mut c).ends_with("ok /a xyz\n"));
+        assert!(ask(
+            addr,
+            b"POST /a HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 3\r\nConnection: close\r\n\r\nxyz"
+        )
+        .ends_with("ok /a xyz\n"));
     }
 }
