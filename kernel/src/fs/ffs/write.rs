@@ -821,6 +821,9 @@ impl Ffs {
                 Some(VType::Dir) => return Err(Errno::EISDIR),
                 _ => return Err(Errno::EINVAL),
             }
+            if self.size_impossible(&d) {
+                return Err(Errno::EIO);
+            }
             let off = if append { d.size } else { off };
             if buf.is_empty() {
                 return Ok((0, off));
