@@ -832,9 +832,12 @@ impl Ffs {
                 return Err(Errno::EFBIG);
             }
             let r = self.write_data(st, ino, &mut d, off, buf);
-            if matches!(r, Ok(n) if n > 0) {
-                d.mtime = st.now;
-                d.ctime = st.now;
+            if let Ok(n) = r {
+                if n > 0 {
+                    d.mtime = st.now;
+                    d.ctime = st.now;
+                }
+                d.mode = crate::vfs::mode_after_write(d.mode as u32, n) as u16;
             }
             self.put_inode(ino, &d)?;
             let n = r?;
