@@ -486,3 +486,57 @@ fn permission_matrices_agree_with_the_host() {
     }
     spot_checks(&host, "the host");
 }
+
+/// Where NetBSD and Linux differ on purpose, the mount keeps NetBSD's rules; what the host's callers
+/// see (the README's mount section says the same): the sticky bit on a file by anyone but root is
+/// NetBSD's EFTYPE, which Linux callers receive as EINVAL; set-group-ID for a group one is not in is
+/// NetBSD's EPERM, but the host checks first (default_permissions) and, as Linux does, drops the bit
+/// and carries on; a symbolic link's target of MAXPATHLEN (1,024) bytes or more is ENAMETOOLONG.
+#[test]
+fn netbsd_rules_where_linux_differs() {
+    if let Some(why) = unavailable() {
+        skip::skip(&why);
+        return;
+    }
+    let host_base = if Path::new("/dev/shm").is_dir() { PathBuf::from("/dev/shm") } else { std::env::temp_dir() };
+    let s = Scratch::new(&std::env::temp_dir(), "differences");
+    let h = Scratch::new(&host_base, "differences-host");
+    let mnt = s.0.join("mnt");
+    let m = Mounted::new(&["-t", "tmpfs", "--allow-other"], &mnt);
+    let run = |root: &Path| -> Vec<String> {
+        let f = root.join("f");
+        prepare(&f, false, 0o644, ALICE.uid, 0);
+        let long = |n: usize| CString::new(vec![b'x'; n]).unwrap();
+        let ops = [
+            ("sticky on a file", Op::Chmod(c(&f), 0o1644)),
+            ("setgid, not in the group", Op::Chmod(c(&f), 0o2644)),
+            ("symlink of 1023 bytes", Op::Symlink(long(1023), c(&root.join("l1023")))),
+            ("symlink of 1024 bytes", Op::Symlink(long(1024), c(&root.join("l1024")))),
+        ];
+        let mut v = Vec::new();
+        for (what, op) in &ops {
+            let e = run_as(ALICE, op);
+            v.push(format!("{what}: {} -> {}", errno_name(e), state(&f, true)));
+        }
+        v
+    };
+    std::fs::set_permissions(&mnt, std::fs::Permissions::from_mode(0o777)).unwrap();
+    std::fs::set_permissions(&h.0, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let host = run(&h.0);
+    let got = run(&mnt);
+    let want_host = [
+        "sticky on a file: ok -> 101644 1000:0 5 1",
+        "setgid, not in the group: ok -> 100644 1000:0 5 1",
+        "symlink of 1023 bytes: ok -> 100644 1000:0 5 1",
+        "symlink of 1024 bytes: ok -> 100644 1000:0 5 1",
+    ];
+    let want_mount = [
+        "sticky on a file: Invalid argument (os error 22) -> 100644 1000:0 5 1",
+        "setgid, not in the group: ok -> 100644 1000:0 5 1",
+        "symlink of 1023 bytes: ok -> 100644 1000:0 5 1",
+        "symlink of 1024 bytes: File name too long (os error 36) -> 100644 1000:0 5 1",
+    ];
+    assert_eq!(host, want_host, "the host's own file system");
+    assert_eq!(got, want_mount, "through the mount");
+    m.umount();
+}
