@@ -491,7 +491,8 @@ fn permission_matrices_agree_with_the_host() {
 /// see (the README's mount section says the same): the sticky bit on a file by anyone but root is
 /// NetBSD's EFTYPE, which Linux callers receive as EINVAL; set-group-ID for a group one is not in is
 /// NetBSD's EPERM, but the host checks first (default_permissions) and, as Linux does, drops the bit
-/// and carries on; a symbolic link's target of MAXPATHLEN (1,024) bytes or more is ENAMETOOLONG.
+/// and carries on; a symbolic link's target of MAXPATHLEN (1,024) bytes or more is ENAMETOOLONG; a new
+/// file takes its directory's group, a new symbolic link the creator's umask.
 #[test]
 fn netbsd_rules_where_linux_differs() {
     if let Some(why) = unavailable() {
@@ -518,8 +519,15 @@ fn netbsd_rules_where_linux_differs() {
             let e = run_as(ALICE, op);
             v.push(format!("{what}: {} -> {}", errno_name(e), state(&f, true)));
         }
+        let e = run_as(ALICE, &Op::Open(c(&root.join("new")), libc::O_CREAT | libc::O_WRONLY));
+        let md = std::fs::metadata(root.join("new")).unwrap();
+        v.push(format!("a new file: {} -> group {}", errno_name(e), md.gid()));
+        let md = std::fs::symlink_metadata(root.join("l1023")).unwrap();
+        v.push(format!("a new symlink: mode {:o}", md.mode() & 0o7777));
         v
     };
+    // SAFETY: umask has no preconditions; the children inherit 022.
+    unsafe { libc::umask(0o022) };
     std::fs::set_permissions(&mnt, std::fs::Permissions::from_mode(0o777)).unwrap();
     std::fs::set_permissions(&h.0, std::fs::Permissions::from_mode(0o777)).unwrap();
     let host = run(&h.0);
@@ -529,12 +537,16 @@ fn netbsd_rules_where_linux_differs() {
         "setgid, not in the group: ok -> 100644 1000:0 5 1",
         "symlink of 1023 bytes: ok -> 100644 1000:0 5 1",
         "symlink of 1024 bytes: ok -> 100644 1000:0 5 1",
+        "a new file: ok -> group 1000",
+        "a new symlink: mode 777",
     ];
     let want_mount = [
         "sticky on a file: Invalid argument (os error 22) -> 100644 1000:0 5 1",
         "setgid, not in the group: ok -> 100644 1000:0 5 1",
         "symlink of 1023 bytes: ok -> 100644 1000:0 5 1",
         "symlink of 1024 bytes: File name too long (os error 36) -> 100644 1000:0 5 1",
+        "a new file: ok -> group 0",
+        "a new symlink: mode 755",
     ];
     assert_eq!(host, want_host, "the host's own file system");
     assert_eq!(got, want_mount, "through the mount");
