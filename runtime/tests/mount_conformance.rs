@@ -552,3 +552,96 @@ fn netbsd_rules_where_linux_differs() {
     assert_eq!(got, want_mount, "through the mount");
     m.umount();
 }
+
+/// The pid of the server mounted at `mnt` (its FUSE source is "rumpjs@PID:…").
+fn server_pid(mnt: &Path) -> Option<u32> {
+    let mnt = std::fs::canonicalize(mnt).ok()?;
+    let info = std::fs::read_to_string("/proc/self/mountinfo").ok()?;
+    info.lines().find_map(|l| {
+        let f: Vec<&str> = l.split(' ').collect();
+        let dash = f.iter().position(|x| *x == "-")?;
+        (f.len() > dash + 2 && Path::new(f[4]) == mnt && f[dash + 1].starts_with("fuse"))
+            .then(|| f[dash + 2].strip_prefix("rumpjs@")?.split(':').next()?.parse().ok())?
+    })
+}
+
+/// A file's bytes, different for each `seed`.
+fn content(seed: u64, len: usize) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect()
+}
+
+/// SIGKILL of the server in the middle of a `cp -a` of a tree of 3,000 files: `rumpjs fsck -y`
+/// repairs the image, a second check is clean, and every file fsync'd before the kill (before the copy
+/// and while it ran) reads back intact.
+#[test]
+fn sigkill_during_cp_a_then_fsck_repairs() {
+    if let Some(why) = unavailable() {
+        skip::skip(&why);
+        return;
+    }
+    let s = Scratch::new(&std::env::temp_dir(), "sigkill");
+    let src = s.0.join("src");
+    for d in 0..30 {
+        let dir = src.join(format!("d{d:02}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        for f in 0..100u64 {
+            let seed = d * 1000 + f;
+            std::fs::write(dir.join(format!("f{f:03}")), content(seed, (seed % 7) as usize * 1500 + 10)).unwrap();
+        }
+    }
+    let img = s.0.join("ufs2.img");
+    new_image(&img, 2);
+    let mnt = s.0.join("mnt");
+    let m = Mounted::new(&["--rw", img.to_str().unwrap()], &mnt);
+    let pid = server_pid(&mnt).expect("the server's pid");
+    let mut synced: Vec<(PathBuf, Vec<u8>)> = Vec::new();
+    let mut sync_one = |name: String, seed: u64| {
+        use std::io::Write;
+        let p = mnt.join(name);
+        let data = content(seed, 20_000 + seed as usize * 333);
+        let mut f = std::fs::File::create(&p).unwrap();
+        f.write_all(&data).unwrap();
+        f.sync_all().unwrap();
+        synced.push((p.strip_prefix(&mnt).unwrap().to_path_buf(), data));
+    };
+    for i in 0..10 {
+        sync_one(format!("before-{i}"), i);
+    }
+    let mut cp = Command::new("cp").arg("-a").arg(&src).arg(mnt.join("copy")).stderr(Stdio::null()).spawn().unwrap();
+    // Files made and fsync'd while the copy runs, until part of the tree is across.
+    let mut i = 0;
+    let t = Instant::now();
+    while std::fs::read_dir(mnt.join("copy")).map_or(0, |r| r.count()) < 5 && t.elapsed().as_secs() < 60 {
+        sync_one(format!("during-{i}"), 100 + i);
+        i += 1;
+    }
+    assert!(cp.try_wait().unwrap().is_none(), "the copy ended before the kill: make the tree larger");
+    // SAFETY: kill(2) of the server this test started.
+    assert_eq!(unsafe { libc::kill(pid as i32, libc::SIGKILL) }, 0);
+    let _ = cp.wait();
+    for _ in 0..200 {
+        if !Path::new(&format!("/proc/{pid}")).exists() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    drop(m); // detaches the dead mount
+    let y = rumpjs().args(["fsck", "-y"]).arg(&img).output().unwrap();
+    let out = String::from_utf8_lossy(&y.stdout).into_owned();
+    eprintln!("fsck -y after SIGKILL during cp -a ({} files fsync'd):\n{out}", synced.len());
+    assert!(y.status.success(), "fsck -y: {:?}\n{out}{}", y.status, String::from_utf8_lossy(&y.stderr));
+    assert_fsck_clean(&img, "after fsck -y");
+    let m = Mounted::new(&[img.to_str().unwrap()], &mnt);
+    for (p, data) in &synced {
+        assert!(std::fs::read(mnt.join(p)).unwrap() == *data, "{} after SIGKILL and fsck -y", p.display());
+    }
+    m.umount();
+}
