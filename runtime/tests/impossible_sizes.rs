@@ -1,6 +1,7 @@
 //! An inode that lies about its size, on the command line: a file of a makefs image (the committed
 //! fixture) made to claim 8 PB with no blocks. `rumpjs stat` still answers, `rumpjs cat`, `sha256`, `get`
-//! and `hexdump` fail at once instead of reading petabytes of holes, and `rumpjs fsck -y`
+//! and `hexdump` fail at once instead of reading petabytes of holes (and a host `read` through
+//! `rumpjs mount`, where FUSE is available), and `rumpjs fsck -y`
 //! clears the inode as fsck_ffs does, after which the image is clean.
 
 use kernel::dev::MemDevice;
@@ -84,6 +85,22 @@ fn cat_of_a_file_claiming_eight_petabytes_fails_at_once() {
         assert!(took < Duration::from_secs(20), "{args:?} took {took:?}");
     }
     assert!(std::fs::metadata(&out).map_or(0, |m| m.len()) == 0, "get wrote no holes");
+    // Through `rumpjs mount`, where FUSE is here: stat answers, reading fails at once with EIO.
+    if Path::new("/dev/fuse").exists() && Command::new("fusermount3").arg("-V").output().is_ok() {
+        let mnt = d.join("mnt");
+        std::fs::create_dir_all(&mnt).unwrap();
+        let o = rumpjs(&["mount", i, mnt.to_str().unwrap()]);
+        assert!(o.status.success(), "rumpjs mount: {}", text(&o.stderr));
+        let md = std::fs::metadata(mnt.join("hello.txt"));
+        let t = Instant::now();
+        let r = std::fs::File::open(mnt.join("hello.txt")).and_then(|mut f| f.read(&mut [0u8; 4096]));
+        let took = t.elapsed();
+        let u = rumpjs(&["umount", mnt.to_str().unwrap()]);
+        assert_eq!(md.map(|m| m.len()).ok(), Some(size), "stat through the mount");
+        assert_eq!(r.map_err(|e| e.raw_os_error()), Err(Some(5)), "read through the mount: EIO");
+        assert!(took < Duration::from_secs(20), "read through the mount took {took:?}");
+        assert!(u.status.success(), "rumpjs umount: {}", text(&u.stderr));
+    }
     // fsck -n reports the inode as fsck_ffs's pass 1 does; -y clears it; then the image is clean.
     let n = rumpjs(&["fsck", "-n", i]);
     assert_eq!(n.status.code(), Some(2), "{}", text(&n.stdout));

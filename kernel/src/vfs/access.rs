@@ -36,7 +36,7 @@ pub fn may_use_reserved_space() -> bool {
 /// kauth's KAUTH_VNODE_RETAIN_SUID and RETAIN_SGID for the write under way (ffs_write, tmpfs_write):
 /// root's write keeps a file's set-user-ID and set-group-ID bits, anyone else's clears them; a write
 /// with no credentials (a VOP_WRITE without a_cred) changes nothing.
-pub fn write_keeps_setid() -> bool {
+fn write_keeps_setid() -> bool {
     CALLER.with(|c| c.get()).is_none_or(|uid| uid == 0)
 }
 
