@@ -492,7 +492,8 @@ fn permission_matrices_agree_with_the_host() {
 /// NetBSD's EFTYPE, which Linux callers receive as EINVAL; set-group-ID for a group one is not in is
 /// NetBSD's EPERM, but the host checks first (default_permissions) and, as Linux does, drops the bit
 /// and carries on; a symbolic link's target of MAXPATHLEN (1,024) bytes or more is ENAMETOOLONG; a new
-/// file takes its directory's group, a new symbolic link the creator's umask.
+/// file takes its directory's group, a new symbolic link the creator's umask; chown keeps set-ID bits
+/// unless the owner (set-user-ID) or group (set-group-ID) changes by someone other than root.
 #[test]
 fn netbsd_rules_where_linux_differs() {
     if let Some(why) = unavailable() {
@@ -524,6 +525,14 @@ fn netbsd_rules_where_linux_differs() {
         v.push(format!("a new file: {} -> group {}", errno_name(e), md.gid()));
         let md = std::fs::symlink_metadata(root.join("l1023")).unwrap();
         v.push(format!("a new symlink: mode {:o}", md.mode() & 0o7777));
+        // chown of set-ID files: NetBSD clears set-user-ID when the owner changes and set-group-ID
+        // when the group does, and never for root; Linux clears both on every chown.
+        let g = root.join("g");
+        prepare(&g, false, 0o6755, ALICE.uid, ALICE.gid);
+        let e = run_as(ALICE, &Op::Chown(c(&g), u32::MAX, ALICE.gid));
+        v.push(format!("alice's chgrp to her group: {} -> {}", errno_name(e), state(&g, true)));
+        let e = run_as(ROOT, &Op::Chown(c(&g), BOB.uid, u32::MAX));
+        v.push(format!("root's chown: {} -> {}", errno_name(e), state(&g, true)));
         v
     };
     // SAFETY: umask has no preconditions; the children inherit 022.
@@ -539,6 +548,8 @@ fn netbsd_rules_where_linux_differs() {
         "symlink of 1024 bytes: ok -> 100644 1000:0 5 1",
         "a new file: ok -> group 1000",
         "a new symlink: mode 777",
+        "alice's chgrp to her group: ok -> 100755 1000:1000 5 1",
+        "root's chown: ok -> 100755 1001:1000 5 1",
     ];
     let want_mount = [
         "sticky on a file: Invalid argument (os error 22) -> 100644 1000:0 5 1",
@@ -547,6 +558,8 @@ fn netbsd_rules_where_linux_differs() {
         "symlink of 1024 bytes: File name too long (os error 36) -> 100644 1000:0 5 1",
         "a new file: ok -> group 0",
         "a new symlink: mode 755",
+        "alice's chgrp to her group: ok -> 106755 1000:1000 5 1",
+        "root's chown: ok -> 106755 1001:1000 5 1",
     ];
     assert_eq!(host, want_host, "the host's own file system");
     assert_eq!(got, want_mount, "through the mount");
