@@ -33,6 +33,23 @@ pub fn may_use_reserved_space() -> bool {
     CALLER.with(|c| c.get()) == Some(0)
 }
 
+/// kauth's KAUTH_VNODE_RETAIN_SUID and RETAIN_SGID for the write under way (ffs_write, tmpfs_write):
+/// root's write keeps a file's set-user-ID and set-group-ID bits, anyone else's clears them; a write
+/// with no credentials (a VOP_WRITE without a_cred) changes nothing.
+fn write_keeps_setid() -> bool {
+    CALLER.with(|c| c.get()).is_none_or(|uid| uid == 0)
+}
+
+/// The mode after a write of `n` bytes by the caller under way: without its set-ID bits when the
+/// writer may not keep them (ffs_write and tmpfs_write clear ISUID and ISGID once data was written).
+pub fn mode_after_write(mode: u32, n: usize) -> u32 {
+    if n > 0 && mode & (S_ISUID | S_ISGID) != 0 && !write_keeps_setid() {
+        mode & !(S_ISUID | S_ISGID)
+    } else {
+        mode
+    }
+}
+
 /// genfs_can_access: may `cred` have `want` (R_OK|W_OK|X_OK) on a node with these attributes?
 /// Root passes everything except executing a non-directory with no execute bit at all.
 pub fn can_access(va: &Vattr, cred: &Cred, want: u32) -> KResult<()> {

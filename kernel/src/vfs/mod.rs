@@ -18,7 +18,7 @@ mod vfsops;
 mod vnode_if;
 pub mod vnops;
 
-pub use access::{may_use_reserved_space, with_cred};
+pub use access::{may_use_reserved_space, mode_after_write, with_cred};
 pub use attach::{open_image, Image, MountError, MountStage, Overlay};
 pub use devsw::{
     major, makedev, minor, BLK_MAJOR_ETFS, CHR_MAJOR_MEM, CHR_MAJOR_RANDOM, CHR_MINOR_NULL, CHR_MINOR_ZERO,

@@ -1,7 +1,8 @@
 //! Hostile input never crashes the kernel, hangs it or makes it allocate without bound: bad syscall
 //! arguments (badinput), images claiming absurd sizes (bounds, measured in child processes), read-only
-//! images that must stay byte for byte as they were (readonly), every input the fuzzers found
-//! (fuzz_regressions, through the fuzz targets' own code), and a host whose randomness fails (norandom).
+//! images that must stay byte for byte as they were (readonly), inodes claiming impossible sizes
+//! (sizes), every input the fuzzers found (fuzz_regressions, through the fuzz targets' own code), and a
+//! host whose randomness fails (norandom).
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -14,3 +15,4 @@ mod bounds;
 mod fuzz_regressions;
 mod norandom;
 mod readonly;
+mod sizes;

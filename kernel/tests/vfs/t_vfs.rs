@@ -317,6 +317,41 @@ fn t_unpriv_permissions(e: &Env) {
     e.exit();
 }
 
+/// ffs_write/tmpfs_write: a write by anyone but root clears set-user-ID and set-group-ID (kauth's
+/// RETAIN_SUID/RETAIN_SGID are root's); root's write and an empty write keep them.
+fn t_unpriv_setid_write(e: &Env) {
+    e.enter();
+    e.p.chmod(b".", 0o777).unwrap();
+    let alice = e.as_user(100, 100);
+    let nobody = e.as_user(65534, 65534);
+    for (name, mode) in [("u", 0o4777), ("g", 0o2777), ("ug", 0o6777)] {
+        let f = name.as_bytes();
+        write_file(&e.p, f, b"x");
+        e.p.chmod(f, mode).unwrap();
+        // Root writes: the bits stay.
+        let fd = e.p.open(f, O_WRONLY | O_APPEND, 0).unwrap();
+        e.p.write(fd, b"r").unwrap();
+        e.p.close(fd).unwrap();
+        assert_eq!(e.p.stat(f).unwrap().mode & 0o7777, mode, "{name}: root's write");
+        // Another user opens it for writing (the mode allows it): nothing written, nothing cleared.
+        let fd = nobody.open(f, O_WRONLY, 0).unwrap();
+        assert_eq!(nobody.write(fd, b""), Ok(0));
+        assert_eq!(e.p.stat(f).unwrap().mode & 0o7777, mode, "{name}: an empty write");
+        assert_eq!(nobody.write(fd, b"n"), Ok(1));
+        nobody.close(fd).unwrap();
+        assert_eq!(e.p.stat(f).unwrap().mode & 0o7777, 0o777, "{name}: another user's write");
+        // The owner, not root, clears them too.
+        e.p.chown(f, 100, 100).unwrap();
+        e.p.chmod(f, mode).unwrap();
+        let fd = alice.open(f, O_WRONLY, 0).unwrap();
+        alice.pwrite(fd, b"a", 0).unwrap();
+        alice.close(fd).unwrap();
+        assert_eq!(e.p.stat(f).unwrap().mode & 0o7777, 0o777, "{name}: the owner's write");
+        assert_eq!(read_file(&e.p, f), b"ar");
+    }
+    e.exit();
+}
+
 /// The sticky directory (genfs_can_sticky): in a 01777 directory only root, the directory's owner
 /// and the file's owner remove or rename a file.
 fn t_unpriv_sticky(e: &Env) {
@@ -589,6 +624,7 @@ rw_tests!(
     t_unpriv_times,
     t_unpriv_permissions,
     t_unpriv_sticky,
+    t_unpriv_setid_write,
     t_io_holywrite,
     t_io_extendfile,
     t_io_extendfile_append,

@@ -506,7 +506,7 @@ pub fn shutdown(kernel: &Arc<Kernel>) {
 }
 
 /// mkdir -p in the kernel (errors ignored: the mount says what went wrong).
-fn mkdir_p(proc: &Proc, dir: &str) {
+pub(crate) fn mkdir_p(proc: &Proc, dir: &str) {
     let mut cur = String::new();
     for part in dir.split('/').filter(|s| !s.is_empty()) {
         cur.push('/');

@@ -93,7 +93,7 @@ impl Ffs {
     fn dir_block(&self, dir: Ino, din: &Dinode, off: u64) -> KResult<(u64, usize, usize)> {
         let bsize = self.sb.bsize as u64;
         let lbn = off / bsize;
-        let len = (din.size - lbn * bsize).min(bsize) as usize;
+        let len = din.size.saturating_sub(lbn * bsize).min(bsize) as usize;
         let ext = self.bmap(dir, din, lbn, 1)?;
         if ext.addr == 0 {
             self.corrupt(&format!("directory {dir}: hole at byte {}", lbn * bsize));

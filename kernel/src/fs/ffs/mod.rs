@@ -347,6 +347,13 @@ impl Ffs {
             self.corrupt(&format!("inode {ino}: mode 0{:o} is no file type (unallocated inode?)", d.mode));
             return Err(Errno::EIO);
         }
+        if self.size_impossible(&d) {
+            // Said once, when the inode is read in: stat still answers, reads are refused.
+            self.corrupt(&format!(
+                "inode {ino}: size {} is past the file system's largest file ({} bytes)",
+                d.size, self.sb.maxfilesize
+            ));
+        }
         let d = Arc::new(d);
         let mut g = lock(&self.inodes);
         if g.len() >= INODE_CACHE_MAX {
@@ -354,6 +361,13 @@ impl Ffs {
         }
         g.insert(ino, d.clone());
         Ok(d)
+    }
+
+    /// A size past the largest file the file system holds (fs_maxfilesize, bounded by what the block
+    /// pointers reach and by off_t): fsck_ffs's pass 1 calls such an inode bad, and reading it would
+    /// mean petabytes of holes.
+    fn size_impossible(&self, d: &Dinode) -> bool {
+        d.size > self.sb.maxfilesize
     }
 
     /// Reads file bytes [off, off + buf.len()) clipped to the size: merged runs straight into `buf`,
@@ -693,6 +707,13 @@ impl VnodeOps for Ffs {
         let d = self.dinode(ino)?;
         match d.vtype() {
             Some(VType::Reg) => {
+                // ffs_read: no offset past the largest file; then an impossible size is damage.
+                if off > self.sb.maxfilesize {
+                    return Err(Errno::EFBIG);
+                }
+                if self.size_impossible(&d) {
+                    return Err(Errno::EIO);
+                }
                 let n = self.read_data(ino, &d, off, buf)?;
                 if !buf.is_empty() {
                     self.accessed(&g, ino, &d);

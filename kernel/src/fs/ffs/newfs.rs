@@ -12,9 +12,9 @@ use super::cg::{Cg, Cs, MapLayout};
 use super::dir::{dirsiz, put_entry, DirFormat, DIRBLKSIZ};
 use super::endian::ByteOrder;
 use super::inode::Dinode;
+use super::superblock::{addressable_bytes, ROOTINO, SBLOCKSIZE};
 use super::superblock::{clear_magic, write_csum, CsTotal, OldGeometry, Superblock, Ufs, SIZEOF_CG, SIZEOF_FS};
 use super::superblock::{FS_44INODEFMT, FS_FLAGS_UPDATED, FS_ISCLEAN, MAXBSIZE, MAXFRAG, MAXVOLLEN, MINBSIZE};
-use super::superblock::{NDADDR, NIADDR, ROOTINO, SBLOCKSIZE};
 use crate::dev::BlockDevice;
 use crate::errno::{Errno, KResult};
 use crate::hyper::Hypervisor;
@@ -253,12 +253,7 @@ fn plan(o: &NewfsOptions, dev_size: u64) -> Result<Plan, String> {
     let sblkno = (sblockloc + SBLOCKSIZE as u64).div_ceil(fsize).div_ceil(frag) * frag;
     let cblkno = sblkno + (SBLOCKSIZE as u64).div_ceil(fsize).div_ceil(frag) * frag;
     let iblkno = cblkno + frag;
-    let mut maxfilesize = bsize * NDADDR as u64 - 1;
-    let mut sizepb = bsize;
-    for _ in 0..NIADDR {
-        sizepb = sizepb.saturating_mul(nindir);
-        maxfilesize = maxfilesize.saturating_add(sizepb);
-    }
+    let maxfilesize = addressable_bytes(bsize, nindir);
     if size < iblkno + 3 * frag {
         return Err(format!("file system size {size} fragments < minimum size of {}", iblkno + 3 * frag));
     }

@@ -797,6 +797,9 @@ impl Ffs {
                 Some(VType::Dir) => return Err(Errno::EISDIR),
                 _ => return Err(Errno::EINVAL),
             }
+            if self.size_impossible(&d) {
+                return Err(Errno::EIO);
+            }
             let off = if append { d.size } else { off };
             if buf.is_empty() {
                 return Ok((0, off));
@@ -805,9 +808,12 @@ impl Ffs {
                 return Err(Errno::EFBIG);
             }
             let r = self.write_data(st, ino, &mut d, off, buf);
-            if matches!(r, Ok(n) if n > 0) {
-                d.mtime = st.now;
-                d.ctime = st.now;
+            if let Ok(n) = r {
+                if n > 0 {
+                    d.mtime = st.now;
+                    d.ctime = st.now;
+                }
+                d.mode = crate::vfs::mode_after_write(d.mode as u32, n) as u16;
             }
             self.put_inode(ino, &d)?;
             let n = r?;

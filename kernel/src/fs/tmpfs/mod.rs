@@ -481,6 +481,7 @@ impl VnodeOps for Tmpfs {
             n.mtime = now;
             n.ctime = now;
         }
+        n.mode = crate::vfs::mode_after_write(n.mode, buf.len());
         Ok((buf.len(), end))
     }
 

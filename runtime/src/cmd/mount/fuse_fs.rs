@@ -54,6 +54,10 @@ impl Filesystem for FuseFs {
         let _ = config.set_max_background(64);
         let _ = config.set_max_write(1 << 20);
         let _ = config.set_max_readahead(1 << 20);
+        // Set-ID bits are the kernel's to clear on a write or chown (ffs_write, ufs_chown decide by the
+        // caller): the host then sends no chmod of its own for them. A host without the capability
+        // sends that chmod instead, which `Server::setattr` accepts from whoever may write.
+        let _ = config.add_capabilities(fuser::consts::FUSE_HANDLE_KILLPRIV);
         Ok(())
     }
 

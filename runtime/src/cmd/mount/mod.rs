@@ -35,7 +35,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
-/// Where the served file system is mounted inside the kernel.
+/// Where the served file system is mounted inside the kernel when the host's mount point cannot be
+/// made there.
 const KMNT: &str = "/mnt";
 /// Set in the environment of a server started by a `rumpjs mount` without `-f`: report "ready" or
 /// "error: ..." on standard output once the mount is up or has failed.
@@ -154,14 +155,15 @@ pub fn mount(common: &crate::cmd::CommonOpts, a: MountArgs) -> i32 {
     }
     let readonly = mopts.readonly;
 
-    // The kernel: the image (or an overlay on it) as /dev/<type>0, the file system on /mnt.
+    // The kernel: the image (or an overlay on it) as /dev/<type>0, the file system where the host has it.
     let hyper: Arc<dyn kernel::hyper::Hypervisor> = Arc::new(kernel::hyper::StdHypervisor::new(common.verbose));
     let k = match Kernel::boot_default(hyper) {
         Ok(k) => k,
         Err(e) => return notify.fail(&format!("kernel boot failed: {e}")),
     };
     let p = k.new_proc(Cred::root());
-    let _ = p.mkdir(KMNT.as_bytes(), 0o755);
+    let kmnt = kernel_mountpoint(&k, &p, &mountpoint);
+    let kmnt = kmnt.as_str();
     let mounted = match &image {
         Some(img) => {
             let path = img.to_string_lossy();
@@ -171,18 +173,18 @@ pub fn mount(common: &crate::cmd::CommonOpts, a: MountArgs) -> i32 {
                 (None, false) => kernel::vfs::Overlay::None,
             };
             let image = kernel::vfs::Image { path: &path, readonly, overlay };
-            p.attach_image(&fstype, KMNT.as_bytes(), &image, &mopts).map(|_| ()).map_err(|e| e.text(&path))
+            p.attach_image(&fstype, kmnt.as_bytes(), &image, &mopts).map(|_| ()).map_err(|e| e.text(&path))
         }
         None => {
             let flags = if readonly { MNT_RDONLY } else { 0 };
-            p.mount_why(&fstype, KMNT.as_bytes(), flags, None, &mopts).map_err(|e| e.text(&fstype))
+            p.mount_why(&fstype, kmnt.as_bytes(), flags, None, &mopts).map_err(|e| e.text(&fstype))
         }
     };
     if let Err(why) = mounted {
         let src = image.as_ref().map_or(fstype.clone(), |i| i.display().to_string());
         return notify.fail(&format!("cannot mount {src}: {why}"));
     }
-    let Some(m) = k.mounts().into_iter().find(|m| m.on == KMNT) else {
+    let Some(m) = k.mounts().into_iter().find(|m| m.on == kmnt) else {
         return notify.fail("the mount vanished");
     };
 
@@ -227,6 +229,10 @@ pub fn mount(common: &crate::cmd::CommonOpts, a: MountArgs) -> i32 {
         MountOption::Subtype("rumpjs".into()),
         MountOption::NoDev,
         MountOption::NoSuid,
+        // The host checks the image's modes too, before it asks us: it opens FIFOs and device nodes
+        // itself, without a FUSE open we could refuse. Our own checks still run on every request
+        // and decide what only this kernel knows (file flags, NetBSD's rules).
+        MountOption::DefaultPermissions,
         if readonly { MountOption::RO } else { MountOption::RW },
     ];
     if allow_other {
@@ -236,7 +242,7 @@ pub fn mount(common: &crate::cmd::CommonOpts, a: MountArgs) -> i32 {
     let mut session = match fuser::Session::new(fs, &mountpoint, &options) {
         Ok(s) => s,
         Err(e) => {
-            let _ = p.unmount(KMNT.as_bytes(), 0);
+            let _ = p.unmount(kmnt.as_bytes(), 0);
             return notify.fail(&format!("cannot mount on {}: {e}", mountpoint.display()));
         }
     };
@@ -276,15 +282,31 @@ pub fn mount(common: &crate::cmd::CommonOpts, a: MountArgs) -> i32 {
     let nodes = std::mem::take(&mut *server.nodes.lock().unwrap_or_else(|e| e.into_inner()));
     drop(nodes);
     drop(server);
-    let r = p.sync().and_then(|()| p.unmount(KMNT.as_bytes(), 0)).or_else(|e| {
+    let r = p.sync().and_then(|()| p.unmount(kmnt.as_bytes(), 0)).or_else(|e| {
         k.log(&format!("unmount: {e}; forcing"));
-        p.unmount(KMNT.as_bytes(), MNT_FORCE)
+        p.unmount(kmnt.as_bytes(), MNT_FORCE)
     });
     if let Err(e) = r {
         eprintln!("rumpjs mount: unmounting the file system: {e}");
         code = 1;
     }
     code
+}
+
+/// Where the kernel mounts the file system: the host's mount point, made in the kernel's own root,
+/// so FFS records it in fs_fsmnt ("last mounted on") as a NetBSD mount records where it was mounted;
+/// /mnt when that path cannot be made or already holds a kernel mount.
+fn kernel_mountpoint(k: &Kernel, p: &Proc, host: &Path) -> String {
+    let want = std::fs::canonicalize(host).unwrap_or_else(|_| host.to_path_buf()).to_string_lossy().into_owned();
+    let taken = k.mounts().iter().any(|m| m.on == want);
+    if want != "/" && !taken {
+        crate::host::session::mkdir_p(p, &want);
+        if p.stat(want.as_bytes()).is_ok_and(|st| st.mode & S_IFMT == S_IFDIR) {
+            return want;
+        }
+    }
+    let _ = p.mkdir(KMNT.as_bytes(), 0o755);
+    KMNT.to_string()
 }
 
 /// Without -f: run the same command with -f as a detached process and wait until its mount is up.

@@ -166,7 +166,16 @@ impl Server {
         }
         if let Some(mode) = sa.mode {
             let va = vp.getattr()?;
-            vnops::chmod(&cred, &vp, &va, mode & ALLPERMS)?;
+            let mode = mode & ALLPERMS;
+            if kills_setid_only(&va, mode) && !cred.is_root() && cred.uid != va.uid {
+                // The host's own clearing of set-ID bits before a write by someone other than the
+                // owner (Linux's file_remove_privs, when FUSE_HANDLE_KILLPRIV is not granted): what
+                // the write itself does (ffs_write), so whoever may write may ask it.
+                vnops::access(&cred, &vp, &va, W_OK)?;
+                vnops::setattr_checked(&vp, &va, &SetAttr { mode: Some(mode), ..Default::default() })?;
+            } else {
+                vnops::chmod(&cred, &vp, &va, mode)?;
+            }
         }
         if let Some(size) = sa.size {
             let va = vp.getattr()?;
@@ -331,6 +340,12 @@ impl Server {
     pub(super) fn statfs(&self) -> KResult<StatVfs> {
         self.root.fs()?.statvfs()
     }
+}
+
+/// A new mode that differs from the node's only by set-user-ID or set-group-ID bits taken away.
+fn kills_setid_only(va: &Vattr, mode: u32) -> bool {
+    let gone = va.mode & !mode;
+    mode != va.mode && mode & !va.mode == 0 && gone & !(S_ISUID | S_ISGID) == 0
 }
 
 /// What a FUSE setattr asks for.

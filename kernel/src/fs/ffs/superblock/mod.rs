@@ -197,6 +197,18 @@ pub struct Probe {
     pub what: String,
 }
 
+/// The largest file the block pointers reach (newfs's fs_maxfilesize): the direct blocks, then one,
+/// two and three levels of indirection, less one byte.
+pub fn addressable_bytes(bsize: u64, nindir: u64) -> u64 {
+    let mut max = (bsize * NDADDR as u64).saturating_sub(1);
+    let mut sizepb = bsize;
+    for _ in 0..NIADDR {
+        sizepb = sizepb.saturating_mul(nindir);
+        max = max.saturating_add(sizepb);
+    }
+    max
+}
+
 fn is_pow2(x: u32) -> bool {
     x != 0 && x & (x - 1) == 0
 }
@@ -413,6 +425,9 @@ impl Superblock {
         if ufs == Ufs::Ufs1 {
             maxfilesize = maxfilesize.min(0x8000_0000u64 * bsize as u64 - 1);
         }
+        // No file is larger than its block pointers reach, nor than an off_t holds: a damaged
+        // fs_maxfilesize does not let an inode's size past that.
+        maxfilesize = maxfilesize.min(addressable_bytes(bsize as u64, nindir as u64)).min(i64::MAX as u64);
         let mut journallocs = [0u64; 4];
         for (i, j) in journallocs.iter_mut().enumerate() {
             *j = o.u64(b, off::JOURNALLOCS + 8 * i);
