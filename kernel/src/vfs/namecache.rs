@@ -21,7 +21,7 @@ use crate::errno::{Errno, KResult};
 use std::sync::Mutex;
 
 /// Most entries kept (NetBSD sizes its cache from desiredvnodes; a few MiB here).
-pub const NAMECACHE_MAX: usize = 1 << 16;
+pub const NAMECACHE_MAX: usize = 1 << 18;
 
 /// A directory's entries: name → inode, or None for a name known not to exist.
 type Names = FxHashMap<Box<[u8]>, Option<Ino>>;

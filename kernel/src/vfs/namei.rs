@@ -34,7 +34,8 @@ pub(crate) struct Nd {
     pub vp: Option<Vnode>,
     /// Attributes of `vp`, read during the walk.
     pub va: Option<Vattr>,
-    /// The last component (empty when the path named `/`).
+    /// The last component, for Parent lookups (empty when the path named `/`, and for Node lookups,
+    /// which need no name: not copying it spares every stat an allocation).
     pub name: Vec<u8>,
     /// The path ended in one or more slashes.
     pub trailing_slash: bool,
@@ -196,7 +197,7 @@ impl Kernel {
                 if trailing && va.vtype != VType::Dir {
                     return Err(Errno::ENOTDIR);
                 }
-                return Ok(Nd { dvp: None, vp: Some(vp), va: Some(va), name: name.to_vec(), trailing_slash: trailing });
+                return Ok(Nd { dvp: None, vp: Some(vp), va: Some(va), name: Vec::new(), trailing_slash: trailing });
             }
             cur = Cur::Owned(vp);
             cur_va = Some(va);

@@ -34,6 +34,7 @@ pub mod dirhash;
 mod dirops;
 pub mod endian;
 pub mod fsck;
+mod icache;
 pub mod info;
 pub mod inode;
 pub mod newfs;
@@ -46,6 +47,7 @@ pub use info::{probe_info, FfsInfo};
 use crate::dev::{part, BlockDevice, Dev};
 use crate::errno::{Errno, KResult};
 use crate::hyper::Hypervisor;
+use crate::vfs::fxhash::FxHashMap;
 use crate::vfs::types::*;
 use crate::vfs::{FileSystem, MountCtx, MountOptions, VfsOps, VnodeOps};
 use alloc::WState;
@@ -58,8 +60,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
 use superblock::{Superblock, Ufs, FS_DOWAPBL, FS_INTERNAL, FS_KNOWN_FLAGS, ROOTINO};
 
-/// Parsed inodes kept (each ~400 bytes).
-const INODE_CACHE_MAX: usize = 16384;
+/// Parsed inodes kept (each ~400 bytes, so at most 52 MiB): a tree of 100,000 files and directories
+/// walked again and again reads no inode block twice.
+const INODE_CACHE_MAX: usize = 1 << 17;
 /// Directories at least this large get an in-memory name index (NetBSD's dirhash starts at 5 chunks).
 const DIRINDEX_MIN_BYTES: u64 = 5 * DIRBLKSIZ as u64;
 /// Names held by all directory indexes together.
@@ -89,7 +92,7 @@ pub struct Ffs {
     mnton: String,
     dirfmt: DirFormat,
     old_ids: bool,
-    inodes: Mutex<HashMap<u64, Arc<Dinode>>>,
+    inodes: Mutex<icache::InodeCache>,
     /// Checked cylinder groups: Ok(inodes initialised) or the complaint.
     cgs: Mutex<HashMap<u32, Result<u32, String>>>,
     dirindex: Mutex<DirIndexes>,
@@ -105,7 +108,7 @@ pub struct Ffs {
     replayed: bool,
     /// Access times of reads on a read-write mount, kept here (NetBSD's IN_ACCESS) and written into
     /// the inodes at the next sync, so reading needs no exclusive lock: inode → (generation, time).
-    atimes: Mutex<HashMap<Ino, (u32, Timespec)>>,
+    atimes: Mutex<FxHashMap<Ino, (u32, Timespec)>>,
     /// Mounted with MNT_NOATIME.
     noatime: bool,
 }
@@ -236,7 +239,7 @@ pub fn mount(ctx: &MountCtx, opts: &MountOptions) -> KResult<Arc<dyn FileSystem>
         cache: BlockCache::new(cache_bytes),
         log: log.clone(),
         mnton: ctx.mnton.clone(),
-        inodes: Mutex::new(HashMap::new()),
+        inodes: Mutex::new(icache::InodeCache::new(INODE_CACHE_MAX)),
         cgs: Mutex::new(HashMap::new()),
         dirindex: Mutex::new(DirIndexes::default()),
         parents: Mutex::new(HashMap::new()),
@@ -245,7 +248,7 @@ pub fn mount(ctx: &MountCtx, opts: &MountOptions) -> KResult<Arc<dyn FileSystem>
         w: RwLock::new(WState::default()),
         hyper: ctx.hyper.clone(),
         replayed: o.replay.as_ref().is_some_and(|(n, _)| *n > 0),
-        atimes: Mutex::new(HashMap::new()),
+        atimes: Mutex::new(FxHashMap::default()),
         noatime: opts.get("noatime").is_some(),
     };
     let root = fs.dinode(ROOTINO)?;
@@ -321,8 +324,8 @@ impl Ffs {
     /// Inode `ino` as on disk (through the inode cache). EIO for a number out of range, a damaged
     /// cylinder group, or an inode with no valid type (unallocated or garbage).
     fn dinode(&self, ino: Ino) -> KResult<Arc<Dinode>> {
-        if let Some(d) = lock(&self.inodes).get(&ino) {
-            return Ok(d.clone());
+        if let Some(d) = lock(&self.inodes).get(ino) {
+            return Ok(d);
         }
         if ino < ROOTINO || ino >= self.sb.ninodes() {
             self.corrupt(&format!("inode number {ino} out of range (2..{})", self.sb.ninodes()));
@@ -355,11 +358,7 @@ impl Ffs {
             ));
         }
         let d = Arc::new(d);
-        let mut g = lock(&self.inodes);
-        if g.len() >= INODE_CACHE_MAX {
-            g.clear();
-        }
-        g.insert(ino, d.clone());
+        lock(&self.inodes).insert(ino, d.clone());
         Ok(d)
     }
 

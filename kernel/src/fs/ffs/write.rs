@@ -64,7 +64,7 @@ impl Ffs {
         if d.vtype().is_some() {
             g.insert(ino, std::sync::Arc::new(d.clone()));
         } else {
-            g.remove(&ino);
+            g.remove(ino);
         }
         Ok(())
     }
@@ -823,6 +823,14 @@ impl Ffs {
 
     /// VOP_INACTIVE: frees an inode nothing names once the last reference is gone.
     pub(crate) fn w_inactive(&self, ino: Ino) {
+        // Every vrele ends here: only an inode whose last name went while it was in use (an orphan of a
+        // read-write mount) has anything to do, and that is known without the write lock.
+        {
+            let st = self.w.read().unwrap_or_else(|e| e.into_inner());
+            if !st.active || !st.orphans.contains(&ino) {
+                return;
+            }
+        }
         let mut st = self.w.write().unwrap_or_else(|e| e.into_inner());
         if !st.active {
             return;
