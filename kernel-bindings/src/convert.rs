@@ -3,8 +3,10 @@
 use crate::KernelHost;
 use boa_engine::builtins::object::OrdinaryObject;
 use boa_engine::object::builtins::{AlignedVec, JsArrayBuffer, JsUint8Array};
+use boa_engine::object::FunctionObjectBuilder;
 use boa_engine::property::PropertyDescriptor;
-use boa_engine::{js_string, Context, JsNativeError, JsObject, JsResult, JsString, JsValue};
+use boa_engine::property::PropertyKey;
+use boa_engine::{js_string, Context, JsNativeError, JsObject, JsResult, JsString, JsSymbol, JsValue, NativeFunction};
 use kernel::vfs::{Stat, StatVfsFull, Timespec};
 
 /// Objects the prelude made, kept for the bindings.
@@ -12,7 +14,6 @@ pub struct Protos {
     pub stats: JsObject,
     pub dirent: JsObject,
     pub statfs: JsObject,
-    pub ktype: boa_engine::JsSymbol,
     pub classes: JsObject,
 }
 
@@ -89,32 +90,53 @@ fn stat_field(st: &Stat, i: usize) -> JsValue {
 /// (creating a Stats costs one allocation, not sixteen property definitions); a setter makes the field
 /// an own data property, as assigning to a Node Stats field does.
 pub fn stats_accessors(ctx: &mut Context, proto: &JsObject) -> JsResult<()> {
-    use boa_engine::object::FunctionObjectBuilder;
-    use boa_engine::NativeFunction;
     for (i, name) in STAT_FIELDS.iter().enumerate() {
         let get = NativeFunction::from_copy_closure(move |this, _, _| {
             let v = this.as_object().and_then(|o| o.downcast_ref::<StatData>().map(|d| stat_field(&d.0, i)));
             Ok(v.unwrap_or_default())
         });
-        let set = NativeFunction::from_copy_closure(move |this, a, ctx| {
-            if let Some(o) = this.as_object() {
-                let v = a.first().cloned().unwrap_or_default();
-                o.define_property_or_throw(
-                    JsString::from(STAT_FIELDS[i]),
-                    PropertyDescriptor::builder().value(v).writable(true).enumerable(true).configurable(true),
-                    ctx,
-                )?;
-            }
-            Ok(JsValue::undefined())
-        });
-        let get = FunctionObjectBuilder::new(ctx.realm(), get).name(JsString::from(format!("get {name}"))).build();
-        let set = FunctionObjectBuilder::new(ctx.realm(), set).name(JsString::from(format!("set {name}"))).build();
-        proto.define_property_or_throw(
-            JsString::from(*name),
-            PropertyDescriptor::builder().get(get).set(set).enumerable(true).configurable(true),
+        field_accessor(
             ctx,
+            proto,
+            (JsString::from(*name).into(), name),
+            get,
+            Some(own_property_setter(STAT_FIELDS, i)),
         )?;
     }
+    Ok(())
+}
+
+/// A setter that makes field `fields[i]` an own data property of the object assigned to.
+fn own_property_setter(fields: &'static [&'static str], i: usize) -> NativeFunction {
+    NativeFunction::from_copy_closure(move |this, a, ctx| {
+        if let Some(o) = this.as_object() {
+            let v = a.first().cloned().unwrap_or_default();
+            o.define_property_or_throw(
+                JsString::from(fields[i]),
+                PropertyDescriptor::builder().value(v).writable(true).enumerable(true).configurable(true),
+                ctx,
+            )?;
+        }
+        Ok(JsValue::undefined())
+    })
+}
+
+/// Defines `key` on a prototype as an enumerable accessor (`label` names its functions).
+fn field_accessor(
+    ctx: &mut Context,
+    proto: &JsObject,
+    (key, label): (PropertyKey, &str),
+    get: NativeFunction,
+    set: Option<NativeFunction>,
+) -> JsResult<()> {
+    let named = |f: NativeFunction, what: &str, ctx: &mut Context| {
+        FunctionObjectBuilder::new(ctx.realm(), f).name(JsString::from(format!("{what} {label}"))).build()
+    };
+    let mut d = PropertyDescriptor::builder().get(named(get, "get", ctx)).enumerable(true).configurable(true);
+    if let Some(set) = set {
+        d = d.set(named(set, "set", ctx));
+    }
+    proto.define_property_or_throw(key, d, ctx)?;
     Ok(())
 }
 
@@ -146,16 +168,47 @@ pub fn bigint_stats(h: &KernelHost, st: &Stat) -> JsValue {
     o.into()
 }
 
+/// What a `Dirent` holds: its name (a string, or a Buffer when asked for), the directory it is in, and
+/// its d_type, read by accessors on `Dirent.prototype` (one allocation a Dirent).
+#[derive(boa_gc::Trace, boa_gc::Finalize, boa_engine::JsData)]
+pub struct DirentData {
+    name: JsValue,
+    parent: JsValue,
+    #[unsafe_ignore_trace]
+    dtype: u8,
+}
+
+/// The fields of `Dirent` (Node's `path` is a getter for `parentPath` in the prelude).
+const DIRENT_FIELDS: &[&str] = &["name", "parentPath"];
+
+/// Puts `name`, `parentPath` and the d_type (under the prelude's kType symbol, which its is*() methods
+/// read) on `Dirent.prototype`, as [`stats_accessors`] does for Stats.
+pub fn dirent_accessors(ctx: &mut Context, proto: &JsObject, ktype: &JsSymbol) -> JsResult<()> {
+    for (i, name) in DIRENT_FIELDS.iter().enumerate() {
+        let get = NativeFunction::from_copy_closure(move |this, _, _| {
+            let v = this.as_object().and_then(|o| {
+                o.downcast_ref::<DirentData>().map(|d| if i == 0 { d.name.clone() } else { d.parent.clone() })
+            });
+            Ok(v.unwrap_or_default())
+        });
+        field_accessor(
+            ctx,
+            proto,
+            (JsString::from(*name).into(), name),
+            get,
+            Some(own_property_setter(DIRENT_FIELDS, i)),
+        )?;
+    }
+    let get = NativeFunction::from_copy_closure(|this, _, _| {
+        let t = this.as_object().and_then(|o| o.downcast_ref::<DirentData>().map(|d| d.dtype));
+        Ok(t.map(JsValue::from).unwrap_or_default())
+    });
+    field_accessor(ctx, proto, (ktype.clone().into(), "[type]"), get, None)
+}
+
 /// A `Dirent` (name, parentPath; is*() from the d_type).
 pub fn dirent(h: &KernelHost, name: JsValue, parent: JsValue, dtype: u8) -> JsValue {
-    let o = JsObject::from_proto_and_data(h.protos.dirent.clone(), OrdinaryObject);
-    put(&o, js_string!("name"), name);
-    put(&o, js_string!("parentPath"), parent);
-    o.insert_property(
-        h.protos.ktype.clone(),
-        PropertyDescriptor::builder().value(JsValue::from(dtype)).writable(true).enumerable(false).configurable(true),
-    );
-    o.into()
+    JsObject::from_proto_and_data(h.protos.dirent.clone(), DirentData { name, parent, dtype }).into()
 }
 
 /// A `StatFs` (Node's fields, plus NetBSD's names for the rest of statvfs).

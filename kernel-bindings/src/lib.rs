@@ -131,11 +131,12 @@ pub fn install(ctx: &mut Context, proc: Arc<Proc>, policy: Rc<dyn HostPolicy>) -
     let ktype = classes.get(js_string!("kType"), ctx)?.as_symbol().ok_or_else(JsNativeError::error)?;
     let stats_proto = proto(ctx, "Stats")?;
     convert::stats_accessors(ctx, &stats_proto)?;
+    let dirent_proto = proto(ctx, "Dirent")?;
+    convert::dirent_accessors(ctx, &dirent_proto, &ktype)?;
     let protos = convert::Protos {
         stats: stats_proto,
-        dirent: proto(ctx, "Dirent")?,
+        dirent: dirent_proto,
         statfs: proto(ctx, "StatFs")?,
-        ktype,
         classes: classes.clone(),
     };
     ctx.insert_data(Rc::new(KernelHost { proc, policy, protos, tables: RefCell::new(Vec::new()) }));

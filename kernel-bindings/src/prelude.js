@@ -51,7 +51,13 @@
     isCharacterDevice() { return this[kType] === 2; }
     isSocket() { return this[kType] === 12; }
     get path() { return this.parentPath; }
+    // name, parentPath and the type are accessors on this prototype (see convert.rs), as for Stats.
+    toJSON() { return { name: this.name, parentPath: this.parentPath, path: this.parentPath }; }
+    [Symbol.for('nodejs.util.inspect.custom')]() {
+      return Object.assign(new DirentView(), this.toJSON(), { [kType]: this[kType] });
+    }
   }
+  const DirentView = { Dirent: class Dirent {} }.Dirent;
   class StatFs {}
 
   const dv = (b) => new DataView(b.buffer, b.byteOffset, b.byteLength);
