@@ -117,33 +117,42 @@ impl Fs for HostFs {
         })
     }
 
+    /// The names in directory `d`, read with getdents64 on the descriptor itself from its start (no
+    /// duplicate descriptor and DIR stream: makefs lists every directory of the tree).
     fn list(&self, d: &OwnedFd) -> R<Vec<Vec<u8>>> {
-        let fd = unsafe { libc::fcntl(d.as_raw_fd(), libc::F_DUPFD_CLOEXEC, 0) };
-        if fd < 0 {
+        let fd = d.as_raw_fd();
+        if unsafe { libc::lseek(fd, 0, libc::SEEK_SET) } < 0 {
             return Err(last());
         }
-        let dir = unsafe { libc::fdopendir(fd) };
-        if dir.is_null() {
-            let e = last();
-            unsafe { libc::close(fd) };
-            return Err(e);
-        }
-        unsafe { libc::rewinddir(dir) };
         let mut out = Vec::new();
-        let r = loop {
-            unsafe { *libc::__errno_location() = 0 };
-            let ent = unsafe { libc::readdir64(dir) };
-            if ent.is_null() {
-                let e = unsafe { *libc::__errno_location() };
-                break if e == 0 { Ok(()) } else { Err(host_errno(&std::io::Error::from_raw_os_error(e))) };
+        let mut buf = vec![0u8; 32 * 1024];
+        loop {
+            let n = unsafe { libc::syscall(libc::SYS_getdents64, fd, buf.as_mut_ptr(), buf.len()) };
+            if n < 0 {
+                let e = std::io::Error::last_os_error();
+                if e.kind() == std::io::ErrorKind::Interrupted {
+                    continue;
+                }
+                return Err(host_errno(&e));
             }
-            let name = unsafe { std::ffi::CStr::from_ptr((*ent).d_name.as_ptr()) }.to_bytes();
-            if name != b"." && name != b".." {
-                out.push(name.to_vec());
+            if n == 0 {
+                return Ok(out);
             }
-        };
-        unsafe { libc::closedir(dir) };
-        r.map(|_| out)
+            // struct linux_dirent64: d_ino u64, d_off i64, d_reclen u16, d_type u8, d_name NUL-terminated.
+            let mut at = 0usize;
+            while at + 19 <= n as usize {
+                let reclen = u16::from_ne_bytes([buf[at + 16], buf[at + 17]]) as usize;
+                if reclen < 19 || at + reclen > n as usize {
+                    return Err(Errno::EIO);
+                }
+                let raw = &buf[at + 19..at + reclen];
+                let name = &raw[..raw.iter().position(|&c| c == 0).unwrap_or(raw.len())];
+                if name != b"." && name != b".." {
+                    out.push(name.to_vec());
+                }
+                at += reclen;
+            }
+        }
     }
 
     fn readlink(&self, d: &OwnedFd, name: &[u8]) -> R<Vec<u8>> {

@@ -2,6 +2,7 @@
 //! makefs puts it mounts it and the tree is copied in.
 
 use super::args::MakefsOptions;
+use super::image_dev::ImageDevice;
 use crate::host::copy::{Bar, HostFs};
 use crate::host::output::{self, Stream};
 use kernel::dev::{BlockDevice, Dev};
@@ -12,7 +13,6 @@ use kernel::{Errno, KResult, Kernel};
 use kernel_bindings::copy::{self, KernelFs, Meta, Node};
 use std::fs::File;
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::FileExt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -53,37 +53,6 @@ impl Hypervisor for ImageHost {
     }
 }
 
-/// The image file as a disk: no fsync at every flush (the image is a file being made, as makefs writes
-/// it; the host's page cache holds it).
-struct ImageDevice {
-    file: File,
-    size: u64,
-    name: String,
-}
-
-impl BlockDevice for ImageDevice {
-    fn read_at(&self, off: u64, buf: &mut [u8]) -> KResult<()> {
-        kernel::dev::check_range(off, buf.len(), self.size)?;
-        self.file.read_exact_at(buf, off).map_err(|_| Errno::EIO)
-    }
-    fn write_at(&self, off: u64, buf: &[u8]) -> KResult<()> {
-        kernel::dev::check_range(off, buf.len(), self.size)?;
-        self.file.write_all_at(buf, off).map_err(|e| crate::host::errno::host_errno(&e))
-    }
-    fn size(&self) -> u64 {
-        self.size
-    }
-    fn flush(&self) -> KResult<()> {
-        Ok(())
-    }
-    fn readonly(&self) -> bool {
-        false
-    }
-    fn describe(&self) -> String {
-        self.name.clone()
-    }
-}
-
 pub(super) enum BuildError {
     Full,
     Other(String),
@@ -103,11 +72,8 @@ pub(super) fn build(
     let other = |m: String| BuildError::Other(m);
     // From zeros: nothing of an earlier image survives.
     file.set_len(0).and_then(|_| file.set_len(size)).map_err(|e| other(format!("{img_name}: {e}")))?;
-    let dev = Arc::new(ImageDevice {
-        file: file.try_clone().map_err(|e| other(format!("{img_name}: {e}")))?,
-        size,
-        name: img_name.to_string(),
-    });
+    let file = file.try_clone().map_err(|e| other(format!("{img_name}: {e}")))?;
+    let dev = Arc::new(ImageDevice::new(file, size, img_name.to_string()));
     let host = Arc::new(ImageHost {
         now: Mutex::new(now),
         seed: AtomicU64::new((now.sec as u64) ^ 0x6d61_6b65_6673_0000),
@@ -120,7 +86,7 @@ pub(super) fn build(
     let k = Kernel::boot_default(host.clone()).map_err(|e| other(format!("boot: {e}")))?;
     let p = k.new_proc(Cred::root());
     p.mkdir(b"/mnt", 0o755).map_err(|e| other(format!("mkdir /mnt: {e}")))?;
-    p.mount_device("ffs", b"/mnt", 0, dev as Dev, &MountOptions::default())
+    p.mount_device("ffs", b"/mnt", 0, dev.clone() as Dev, &MountOptions::default())
         .map_err(|e| other(format!("mount {img_name}: {}", e.text(img_name))))?;
     let kfs = KernelFs::new(&p);
     let clock = |m: &Meta| host.set(m.mtime);
@@ -135,7 +101,8 @@ pub(super) fn build(
     };
     let r = copy::copy(&HostFs::new(), o.dir.as_os_str().as_bytes(), tree, &kfs, b"/mnt", &opts);
     host.set(now);
-    let u = p.unmount(b"/mnt", 0);
+    // The unmount writes everything and flushes the device; the last joined write is on the host then.
+    let u = p.unmount(b"/mnt", 0).and_then(|_| dev.flush());
     match r {
         Ok(stats) => {
             u.map_err(|e| other(format!("unmount {img_name}: {e}")))?;

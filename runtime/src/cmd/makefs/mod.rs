@@ -22,6 +22,7 @@
 
 mod args;
 mod build;
+mod image_dev;
 pub mod mtree;
 mod size;
 
