@@ -91,10 +91,7 @@ fn stat_field(st: &Stat, i: usize) -> JsValue {
 /// an own data property, as assigning to a Node Stats field does.
 pub fn stats_accessors(ctx: &mut Context, proto: &JsObject) -> JsResult<()> {
     for (i, name) in STAT_FIELDS.iter().enumerate() {
-        let get = NativeFunction::from_copy_closure(move |this, _, _| {
-            let v = this.as_object().and_then(|o| o.downcast_ref::<StatData>().map(|d| stat_field(&d.0, i)));
-            Ok(v.unwrap_or_default())
-        });
+        let get = data_getter(move |d: &StatData| stat_field(&d.0, i));
         field_accessor(
             ctx,
             proto,
@@ -104,6 +101,13 @@ pub fn stats_accessors(ctx: &mut Context, proto: &JsObject) -> JsResult<()> {
         )?;
     }
     Ok(())
+}
+
+/// A getter of what `read` takes from the object's native data (undefined on any other object).
+fn data_getter<T: boa_engine::NativeObject>(read: impl Fn(&T) -> JsValue + Copy + 'static) -> NativeFunction {
+    NativeFunction::from_copy_closure(move |this, _, _| {
+        Ok(this.as_object().and_then(|o| o.downcast_ref::<T>().map(|d| read(&d))).unwrap_or_default())
+    })
 }
 
 /// A setter that makes field `fields[i]` an own data property of the object assigned to.
@@ -185,12 +189,7 @@ const DIRENT_FIELDS: &[&str] = &["name", "parentPath"];
 /// read) on `Dirent.prototype`, as [`stats_accessors`] does for Stats.
 pub fn dirent_accessors(ctx: &mut Context, proto: &JsObject, ktype: &JsSymbol) -> JsResult<()> {
     for (i, name) in DIRENT_FIELDS.iter().enumerate() {
-        let get = NativeFunction::from_copy_closure(move |this, _, _| {
-            let v = this.as_object().and_then(|o| {
-                o.downcast_ref::<DirentData>().map(|d| if i == 0 { d.name.clone() } else { d.parent.clone() })
-            });
-            Ok(v.unwrap_or_default())
-        });
+        let get = data_getter(move |d: &DirentData| if i == 0 { d.name.clone() } else { d.parent.clone() });
         field_accessor(
             ctx,
             proto,
@@ -199,10 +198,7 @@ pub fn dirent_accessors(ctx: &mut Context, proto: &JsObject, ktype: &JsSymbol) -
             Some(own_property_setter(DIRENT_FIELDS, i)),
         )?;
     }
-    let get = NativeFunction::from_copy_closure(|this, _, _| {
-        let t = this.as_object().and_then(|o| o.downcast_ref::<DirentData>().map(|d| d.dtype));
-        Ok(t.map(JsValue::from).unwrap_or_default())
-    });
+    let get = data_getter(|d: &DirentData| JsValue::from(d.dtype));
     field_accessor(ctx, proto, (ktype.clone().into(), "[type]"), get, None)
 }
 

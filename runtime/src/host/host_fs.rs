@@ -65,6 +65,20 @@ fn ok_or(r: libc::c_int) -> R<()> {
     }
 }
 
+/// A system call that returns a count or -1, made again when a signal interrupted it.
+pub(crate) fn retrying(mut call: impl FnMut() -> i64) -> R<usize> {
+    loop {
+        let r = call();
+        if r >= 0 {
+            return Ok(r as usize);
+        }
+        let e = std::io::Error::last_os_error();
+        if e.kind() != std::io::ErrorKind::Interrupted {
+            return Err(host_errno(&e));
+        }
+    }
+}
+
 fn ts_host(t: Timespec) -> libc::timespec {
     libc::timespec { tv_sec: t.sec as libc::time_t, tv_nsec: t.nsec as _ }
 }
@@ -127,22 +141,15 @@ impl Fs for HostFs {
         let mut out = Vec::new();
         let mut buf = vec![0u8; 32 * 1024];
         loop {
-            let n = unsafe { libc::syscall(libc::SYS_getdents64, fd, buf.as_mut_ptr(), buf.len()) };
-            if n < 0 {
-                let e = std::io::Error::last_os_error();
-                if e.kind() == std::io::ErrorKind::Interrupted {
-                    continue;
-                }
-                return Err(host_errno(&e));
-            }
+            let n = retrying(|| unsafe { libc::syscall(libc::SYS_getdents64, fd, buf.as_mut_ptr(), buf.len()) })?;
             if n == 0 {
                 return Ok(out);
             }
             // struct linux_dirent64: d_ino u64, d_off i64, d_reclen u16, d_type u8, d_name NUL-terminated.
             let mut at = 0usize;
-            while at + 19 <= n as usize {
+            while at + 19 <= n {
                 let reclen = u16::from_ne_bytes([buf[at + 16], buf[at + 17]]) as usize;
-                if reclen < 19 || at + reclen > n as usize {
+                if reclen < 19 || at + reclen > n {
                     return Err(Errno::EIO);
                 }
                 let raw = &buf[at + 19..at + reclen];
@@ -209,16 +216,7 @@ impl Fs for HostFs {
     }
 
     fn read_at(&self, f: &OwnedFd, off: u64, buf: &mut [u8]) -> R<usize> {
-        loop {
-            let r = unsafe { libc::pread(f.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), off as libc::off_t) };
-            if r >= 0 {
-                return Ok(r as usize);
-            }
-            let e = std::io::Error::last_os_error();
-            if e.kind() != std::io::ErrorKind::Interrupted {
-                return Err(host_errno(&e));
-            }
-        }
+        retrying(|| unsafe { libc::pread(f.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), off as libc::off_t) } as i64)
     }
 
     fn mkdir(&self, d: &OwnedFd, name: &[u8], perm: u32) -> R<()> {
@@ -240,19 +238,14 @@ impl Fs for HostFs {
 
     fn write_at(&self, f: &OwnedFd, mut off: u64, mut buf: &[u8]) -> R<()> {
         while !buf.is_empty() {
-            let r = unsafe { libc::pwrite(f.as_raw_fd(), buf.as_ptr().cast(), buf.len(), off as libc::off_t) };
-            if r < 0 {
-                let e = std::io::Error::last_os_error();
-                if e.kind() == std::io::ErrorKind::Interrupted {
-                    continue;
-                }
-                return Err(host_errno(&e));
-            }
+            let r = retrying(|| unsafe {
+                libc::pwrite(f.as_raw_fd(), buf.as_ptr().cast(), buf.len(), off as libc::off_t) as i64
+            })?;
             if r == 0 {
                 return Err(Errno::EIO);
             }
             off += r as u64;
-            buf = &buf[r as usize..];
+            buf = &buf[r..];
         }
         Ok(())
     }

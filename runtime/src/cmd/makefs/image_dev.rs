@@ -4,6 +4,7 @@
 //! entry each where they belong, spread over the cylinder groups; the host sees a few thousand large
 //! writes instead of one or two a file.
 
+use crate::host::host_fs::retrying;
 use kernel::dev::BlockDevice;
 use kernel::{Errno, KResult};
 use std::collections::BTreeMap;
@@ -91,15 +92,10 @@ impl ImageDevice {
             part[0].iov_base = (part[0].iov_base as usize + skip) as *mut _;
             part[0].iov_len -= skip;
             // SAFETY: every iovec points into a page held in `run`, alive for the call.
-            let n = unsafe { libc::pwritev(self.file.as_raw_fd(), part.as_ptr(), part.len() as i32, off as i64) };
-            if n < 0 {
-                let e = std::io::Error::last_os_error();
-                if e.kind() == std::io::ErrorKind::Interrupted {
-                    continue;
-                }
-                return Err(crate::host::errno::host_errno(&e));
-            }
-            let mut n = n as usize;
+            let n = retrying(|| unsafe {
+                libc::pwritev(self.file.as_raw_fd(), part.as_ptr(), part.len() as i32, off as i64) as i64
+            })?;
+            let mut n = n;
             if n == 0 {
                 return Err(Errno::EIO);
             }
