@@ -90,15 +90,20 @@ fn stat_field(st: &Stat, i: usize) -> JsValue {
 /// (creating a Stats costs one allocation, not sixteen property definitions); a setter makes the field
 /// an own data property, as assigning to a Node Stats field does.
 pub fn stats_accessors(ctx: &mut Context, proto: &JsObject) -> JsResult<()> {
-    for (i, name) in STAT_FIELDS.iter().enumerate() {
-        let get = data_getter(move |d: &StatData| stat_field(&d.0, i));
-        field_accessor(
-            ctx,
-            proto,
-            (JsString::from(*name).into(), name),
-            get,
-            Some(own_property_setter(STAT_FIELDS, i)),
-        )?;
+    data_fields(ctx, proto, STAT_FIELDS, |d: &StatData, i| stat_field(&d.0, i))
+}
+
+/// An accessor on `proto` for each of `fields`: the getter gives `read(data, i)` for field `i` of the
+/// object's native data, the setter makes the field an own data property.
+fn data_fields<T: boa_engine::NativeObject>(
+    ctx: &mut Context,
+    proto: &JsObject,
+    fields: &'static [&'static str],
+    read: fn(&T, usize) -> JsValue,
+) -> JsResult<()> {
+    for (i, name) in fields.iter().enumerate() {
+        let get = data_getter(move |d: &T| read(d, i));
+        field_accessor(ctx, proto, (JsString::from(*name).into(), name), get, Some(own_property_setter(fields, i)))?;
     }
     Ok(())
 }
@@ -188,16 +193,7 @@ const DIRENT_FIELDS: &[&str] = &["name", "parentPath"];
 /// Puts `name`, `parentPath` and the d_type (under the prelude's kType symbol, which its is*() methods
 /// read) on `Dirent.prototype`, as [`stats_accessors`] does for Stats.
 pub fn dirent_accessors(ctx: &mut Context, proto: &JsObject, ktype: &JsSymbol) -> JsResult<()> {
-    for (i, name) in DIRENT_FIELDS.iter().enumerate() {
-        let get = data_getter(move |d: &DirentData| if i == 0 { d.name.clone() } else { d.parent.clone() });
-        field_accessor(
-            ctx,
-            proto,
-            (JsString::from(*name).into(), name),
-            get,
-            Some(own_property_setter(DIRENT_FIELDS, i)),
-        )?;
-    }
+    data_fields(ctx, proto, DIRENT_FIELDS, |d: &DirentData, i| if i == 0 { d.name.clone() } else { d.parent.clone() })?;
     let get = data_getter(|d: &DirentData| JsValue::from(d.dtype));
     field_accessor(ctx, proto, (ktype.clone().into(), "[type]"), get, None)
 }
