@@ -666,11 +666,13 @@ impl VnodeOps for Ffs {
     }
 
     fn getattr(&self, ino: Ino) -> KResult<Vattr> {
-        let _g = self.rlock();
+        let g = self.rlock();
         let d = self.dinode(ino)?;
         let vtype = d.vtype().ok_or(Errno::EIO)?;
-        let atime = match lock(&self.atimes).get(&ino) {
-            Some(&(gen, t)) if gen == d.gen => t,
+        // Access times wait for the next sync only on a read-write mount that keeps them (`accessed`).
+        let pending = if g.active && !self.noatime { lock(&self.atimes).get(&ino).copied() } else { None };
+        let atime = match pending {
+            Some((gen, t)) if gen == d.gen => t,
             _ => d.atime,
         };
         Ok(Vattr {
