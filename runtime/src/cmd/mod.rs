@@ -36,8 +36,9 @@ pub struct Cli {
     /// Evaluate CODE and print its value.
     #[arg(short = 'p', long = "print", value_name = "CODE")]
     pub print: Option<String>,
-    /// Arguments for -e/-p (process.argv after 'rumpjs').
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
+    /// A script and its arguments: `rumpjs script.js a b` runs it as `rumpjs run script.js a b` does (as
+    /// `node script.js a b`); with -e/-p, the arguments (process.argv after 'rumpjs').
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "SCRIPT.js ARGS")]
     pub rest: Vec<String>,
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -115,6 +116,43 @@ fn parsed<T>(r: Result<T, clap::Error>) -> T {
     r.unwrap_or_else(|e| e.exit())
 }
 
+/// `rumpjs WORD ARGS…` where WORD is no command: a script to run as `node script.js a b` runs it (a word
+/// naming a file, or ending in .js/.mjs/.cjs), anything else a mistyped command: clap's usage error
+/// naming the nearest command, exit 2.
+fn script_or_typo(common: &CommonOpts, mut rest: Vec<String>) -> i32 {
+    let first = rest.remove(0);
+    let path = PathBuf::from(&first);
+    let scriptish = [".js", ".mjs", ".cjs"].iter().any(|e| first.ends_with(e));
+    if scriptish || path.is_file() {
+        return run::run(common, path, rest);
+    }
+    let mut cli = Cli::command().subcommands(oneshot::subcommands());
+    let names: Vec<String> = cli.get_subcommands().map(|c| c.get_name().to_string()).collect();
+    let nearest = names.iter().map(|n| (edit_distance(&first, n), n)).filter(|(d, _)| *d <= 2).min();
+    let tip = match nearest {
+        Some((_, n)) => format!("\n\n  tip: a similar command exists: '{n}'"),
+        None => String::new(),
+    };
+    let msg = format!("'{first}' is neither a command nor a script file (SCRIPT.js){tip}");
+    cli.error(clap::error::ErrorKind::InvalidSubcommand, msg).exit()
+}
+
+/// Levenshtein distance: how many one-letter edits turn `a` into `b`.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for j in 0..b.len() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != b[j])).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
 /// Parses the command line and runs it; the process exit code.
 pub fn main() -> i32 {
     let m = Cli::command().subcommands(oneshot::subcommands()).get_matches();
@@ -132,6 +170,7 @@ pub fn main() -> i32 {
         (Some(Command::Umount(a)), _, _) => mount::umount(a),
         (None, Some(code), _) => run::eval(&cli.common, code, false, cli.rest),
         (None, None, Some(code)) => run::eval(&cli.common, code, true, cli.rest),
+        (None, None, None) if !cli.rest.is_empty() => script_or_typo(&cli.common, cli.rest),
         (Some(Command::Repl), _, _) | (None, None, None) => repl::main(&cli.common),
         (Some(Command::Test(a)), _, _) => test::main(&cli.common, a),
         (Some(Command::Info(a)), _, _) => image::info(&cli.common, a),

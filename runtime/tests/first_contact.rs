@@ -1,0 +1,120 @@
+//! What a Node, Deno or BSD user types in their first minutes, driven as they type it: `rumpjs script.js a
+//! b`, a mistyped command, `-p`, lines typed (or pasted) faster than the prompt returns, a bracketed paste,
+//! the terminal's width in the REPL.
+
+use expectrl::{Regex, Session};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::Duration;
+
+const BIN: &str = env!("CARGO_BIN_EXE_rumpjs");
+
+fn rumpjs(args: &[&str]) -> Output {
+    Command::new(BIN).args(args).output().expect("run rumpjs")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// A fresh scratch directory for one test.
+fn scratch(name: &str) -> PathBuf {
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join("first-contact").join(name);
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+#[test]
+fn a_script_runs_as_with_node_and_a_typo_names_the_nearest_command() {
+    let d = scratch("script");
+    let script = d.join("hello.js");
+    std::fs::write(&script, "console.log(process.argv.slice(2).join('|'));\n").unwrap();
+    let o = rumpjs(&[script.to_str().unwrap(), "a", "--b", "c d"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(text(&o.stdout), "a|--b|c d\n");
+    // A file without the .js ending runs too, as `node FILE` does.
+    let plain = d.join("tool");
+    std::fs::write(&plain, "console.log('plain', process.argv.length)\n").unwrap();
+    let o = rumpjs(&[plain.to_str().unwrap(), "x"]);
+    assert_eq!((o.status.code(), text(&o.stdout)), (Some(0), "plain 3\n".to_string()), "{}", text(&o.stderr));
+
+    let o = rumpjs(&["lss", "disk.img"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(o.stdout.is_empty(), "no REPL banner: {}", text(&o.stdout));
+    let e = text(&o.stderr);
+    assert!(e.contains("'lss'") && e.contains("similar command exists: 'ls'"), "{e}");
+    let o = rumpjs(&["nwefs"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("'newfs'"), "{}", text(&o.stderr));
+    // A script that is not there is the script's error, as Node's (exit 1 or 2, never the REPL).
+    let o = rumpjs(&[d.join("missing.js").to_str().unwrap()]);
+    assert_ne!(o.status.code(), Some(0));
+    assert!(o.stdout.is_empty());
+}
+
+#[test]
+fn print_shows_values_as_the_inspector_does() {
+    let o = rumpjs(&["-p", "({a:1,b:[1,2,3]})"]);
+    assert_eq!(text(&o.stdout), "{ a: 1, b: [ 1, 2, 3 ] }\n", "{}", text(&o.stderr));
+    let o = rumpjs(&["-p", "'as is'"]);
+    assert_eq!(text(&o.stdout), "as is\n");
+    let o = rumpjs(&["-p", "new Map([[1, 'x']])"]);
+    assert_eq!(text(&o.stdout), "Map(1) { 1 => 'x' }\n");
+}
+
+fn repl(name: &str, cols: u16) -> Session {
+    let home = scratch(name);
+    let mut cmd = Command::new(BIN);
+    cmd.env("HOME", &home).env_remove("XDG_STATE_HOME").env("TERM", "xterm").env("NO_COLOR", "1");
+    cmd.env_remove("COLUMNS");
+    let mut p = Session::spawn(cmd).expect("spawn the REPL on a pty");
+    p.get_process_mut().set_window_size(cols, 40).unwrap();
+    p.set_expect_timeout(Some(Duration::from_secs(30)));
+    p.expect("rump:/> ").unwrap();
+    p
+}
+
+/// Three lines in one write, as `tmux send-keys` or a terminal without bracketed paste delivers them:
+/// every one evaluated, in order, each result after its own line.
+#[test]
+fn lines_typed_ahead_of_the_prompt_are_all_evaluated_in_order() {
+    let mut p = repl("typeahead", 100);
+    p.send("1+1\r2+2\r3+3\r").unwrap();
+    p.expect(Regex("1\\+1\\S*\r\n2\r\n")).unwrap();
+    p.expect(Regex("2\\+2\\S*\r\n4\r\n")).unwrap();
+    p.expect(Regex("3\\+3\\S*\r\n6\r\n")).unwrap();
+    // An unfinished statement typed ahead goes on at `... `.
+    p.send("function f(x) {\r  return x * 7\r}\rf(6)\r").unwrap();
+    p.expect("... ").unwrap();
+    p.expect("undefined").unwrap();
+    p.expect("42").unwrap();
+    p.send_line(".exit").unwrap();
+    p.expect(expectrl::Eof).unwrap();
+}
+
+/// A bracketed paste of several statements: each printed again at its prompt, continuation lines at
+/// `... `, each result after its statement, as Node's REPL shows a paste.
+#[test]
+fn a_bracketed_paste_is_evaluated_statement_by_statement() {
+    let mut p = repl("paste", 100);
+    p.send("\x1b[200~let a = 20\rfunction twice(x) {\r  return x * 2\r}\rtwice(a) + 2\r\x1b[201~\r").unwrap();
+    p.expect(Regex("undefined\r\nrump:/> function twice\\(x\\) \\{\r\n\\.\\.\\.   return x \\* 2\r\n\\.\\.\\. \\}\r\nundefined\r\n"))
+        .unwrap();
+    p.expect(Regex("rump:/> twice\\(a\\) \\+ 2\r\n42\r\n")).unwrap();
+    p.send_line(".exit").unwrap();
+    p.expect(expectrl::Eof).unwrap();
+}
+
+/// The REPL and process.stdout.columns take the width from the terminal (bash does not export $COLUMNS).
+#[test]
+fn the_repl_knows_the_terminals_width() {
+    let mut p = repl("width", 132);
+    p.send_line("process.stdout.columns").unwrap();
+    p.expect(Regex("\r\n132\r\n")).unwrap();
+    // 100 characters on one line fit 132 columns: no break into one item per line.
+    p.send_line("Array.from({length: 10}, (_, i) => 'item' + i)").unwrap();
+    p.expect("[ 'item0', 'item1', 'item2', 'item3', 'item4', 'item5', 'item6', 'item7', 'item8', 'item9' ]").unwrap();
+    p.send_line(".exit").unwrap();
+    p.expect(expectrl::Eof).unwrap();
+}
