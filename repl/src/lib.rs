@@ -207,7 +207,7 @@ fn read_input(
         let line = match st.queued.pop_front() {
             Some(l) => {
                 let p = if color { format!("\x1b[1;32m{shown}\x1b[0m") } else { shown.to_string() };
-                print!("{p}{l}\n");
+                println!("{p}{l}");
                 let _ = std::io::stdout().flush();
                 l
             }

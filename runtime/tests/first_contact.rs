@@ -118,3 +118,35 @@ fn the_repl_knows_the_terminals_width() {
     p.send_line(".exit").unwrap();
     p.expect(expectrl::Eof).unwrap();
 }
+
+/// NetBSD's `newfs -O2 -v vol -s 131072 disk.img`: format 2, volume name `vol`, 131,072 sectors of 512
+/// bytes; read back by `rumpjs info` and by The Sleuth Kit's fsstat. Usage errors exit 1, as newfs's do.
+#[test]
+fn newfs_takes_netbsds_flags() {
+    let d = scratch("newfs");
+    let img = d.join("disk.img");
+    let i = img.to_str().unwrap();
+    let o = rumpjs(&["newfs", "-O2", "-v", "vol", "-s", "131072", i]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("(131072 sectors)"), "{}", text(&o.stdout));
+    assert_eq!(std::fs::metadata(&img).unwrap().len(), 131072 * 512);
+    let info = text(&rumpjs(&["info", "--json", i]).stdout);
+    for want in ["\"version\":\"FFSv2\"", "\"volume_name\":\"vol\"", "\"size_bytes\":67108864"] {
+        assert!(info.contains(want), "{want} in {info}");
+    }
+    if Command::new("fsstat").arg("-V").output().is_ok() {
+        let f = text(&Command::new("fsstat").arg(i).output().unwrap().stdout);
+        assert!(f.contains("File System Type: UFS 2") && f.contains("Volume Name: vol"), "{f}");
+    }
+    // Joined flags, a size with a suffix (bytes), -V 0 quiet.
+    let small = d.join("small.img");
+    let o = rumpjs(&["newfs", "-FO1", "-V0", "-s8m", small.to_str().unwrap()]);
+    assert_eq!((o.status.code(), o.stdout.is_empty()), (Some(0), true), "{}", text(&o.stderr));
+    assert_eq!(std::fs::metadata(&small).unwrap().len(), 8 << 20);
+    assert!(text(&rumpjs(&["info", "--json", small.to_str().unwrap()]).stdout).contains("\"version\":\"FFSv1\""));
+    for bad in [&["newfs", "-V", "vol", i][..], &["newfs", "-q", i], &["newfs", "-s", "12x", i], &["newfs"]] {
+        let o = rumpjs(bad);
+        assert_eq!(o.status.code(), Some(1), "{bad:?}: {}", text(&o.stderr));
+        assert!(text(&o.stderr).contains("usage: rumpjs newfs"), "{}", text(&o.stderr));
+    }
+}

@@ -1,8 +1,8 @@
-//! Image tools on the command line: `info`, `newfs`, `fsck` and `commit` (an overlay file written into
-//! its image). The commands that work inside an image are in [`super::oneshot`].
+//! Image tools on the command line: `info`, `fsck` and `commit` (an overlay file written into its image);
+//! `newfs` is in [`super::newfs`], the commands that work inside an image in [`super::oneshot`].
 
-use super::common::{fail, io_text, usage};
-use crate::cmd::{CommonOpts, PassArgs};
+use super::common::{fail, io_text};
+use crate::cmd::CommonOpts;
 use crate::host::output::{self, Stream};
 use clap::Args;
 use kernel::dev::Dev;
@@ -22,7 +22,7 @@ pub struct InfoArgs {
 
 /// Opens a host image for the tools (the person running the command named it: no grant needed), under
 /// the overlay asked for, as every mount opens one.
-fn open_image(path: &Path, readonly: bool, overlay: Overlay) -> Result<Dev, String> {
+pub(super) fn open_image(path: &Path, readonly: bool, overlay: Overlay) -> Result<Dev, String> {
     if let Err(e) = std::fs::metadata(path) {
         return Err(format!("{}: {}", path.display(), io_text(&e)));
     }
@@ -77,41 +77,6 @@ pub fn info(common: &CommonOpts, a: InfoArgs) -> i32 {
             0
         }
         Err(e) => fail("info", &format!("{}: {e}", a.image.display())),
-    }
-}
-
-/// `rumpjs newfs …`: an empty FFS laid out as NetBSD's newfs does.
-pub fn newfs(common: &CommonOpts, a: PassArgs) -> i32 {
-    let (opts, image) = match ffs::newfs::parse_args(&a.args) {
-        Ok(x) => x,
-        Err(e) => {
-            output::line(Stream::Stderr, &format!("rumpjs newfs: {e}\nusage: rumpjs {}", ffs::newfs::USAGE));
-            return 2;
-        }
-    };
-    let path = PathBuf::from(&image);
-    if !path.exists() {
-        if opts.size == 0 {
-            return usage("newfs", &format!("{image} does not exist: give its size with -s (e.g. -s 64m)"));
-        }
-        let r = std::fs::File::create(&path).and_then(|f| f.set_len(opts.size));
-        if let Err(e) = r {
-            return fail("newfs", &format!("cannot create {image}: {e}"));
-        }
-    }
-    let dev = match open_image(&path, false, Overlay::None) {
-        Ok(d) => d,
-        Err(e) => return fail("newfs", &e),
-    };
-    if let Err(e) = ffs::newfs::check(&opts, dev.size()) {
-        return fail("newfs", &format!("{image}: {e}"));
-    }
-    match ffs::newfs::newfs(dev.as_ref(), &opts, tool_clock(common).as_ref()) {
-        Ok(report) => {
-            output::write(Stream::Stdout, report.to_string().as_bytes());
-            0
-        }
-        Err(e) => fail("newfs", &format!("{image}: {e}")),
     }
 }
 
@@ -215,7 +180,7 @@ fn fsck_words(mut a: FsckArgs, common: &CommonOpts) -> Result<(FsckArgs, CommonO
 
 /// The clock (and randomness) newfs and fsck write into an image: the host's, or under
 /// `--deterministic` the session's fixed one, so the same command makes the same bytes.
-fn tool_clock(common: &CommonOpts) -> Arc<dyn kernel::hyper::Hypervisor> {
+pub(super) fn tool_clock(common: &CommonOpts) -> Arc<dyn kernel::hyper::Hypervisor> {
     if common.deterministic {
         Arc::new(kernel::hyper::DeterministicHypervisor::default_for_tests())
     } else {

@@ -7,6 +7,7 @@ mod common;
 pub mod image;
 pub mod makefs;
 pub mod mount;
+pub mod newfs;
 pub mod oneshot;
 pub mod repl;
 pub mod run;
@@ -75,9 +76,13 @@ pub enum Command {
     Info(image::InfoArgs),
     /// Make an empty FFS in IMAGE as NetBSD's newfs does
     ///
-    /// rumpjs newfs [-O 1|2] [-b BSIZE] [-f FSIZE] [-B be|le] [-s SIZE] [-n INODES] [-i BYTES-PER-INODE]
-    /// [-m MINFREE%] [-o space|time] [-V VOLNAME] IMAGE. The image file is created at -s SIZE if it does
-    /// not exist.
+    /// NetBSD's newfs(8) flags and meanings: -O 1|2 (format), -v VOLNAME, -V 0-4 (verbosity), -B be|le,
+    /// -b, -f, -i, -m, -n, -o space|time, -a, -e, -g, -h, -S; -s SIZE in sectors (512 bytes, or -S), or in
+    /// bytes with a suffix b, k, m or g (-s 131072 and -s 64m are the same). Flags may be joined (-O2).
+    /// The image file is created at -s SIZE if it does not exist. Usage errors exit 1, as newfs's do.
+    #[command(
+        override_usage = "rumpjs newfs [-FIZ] [-B be|le] [-O 1|2] [-S SECSIZE] [-V VERBOSE] [-b BSIZE] [-f FSIZE] [-i BYTES-PER-INODE] [-m FREE%] [-n INODES] [-o space|time] [-s SIZE] [-v VOLNAME] IMAGE"
+    )]
     Newfs(PassArgs),
     /// Make an FFS image from a host directory tree, as NetBSD's makefs does, reproducibly
     ///
@@ -174,7 +179,7 @@ pub fn main() -> i32 {
         (Some(Command::Repl), _, _) | (None, None, None) => repl::main(&cli.common),
         (Some(Command::Test(a)), _, _) => test::main(&cli.common, a),
         (Some(Command::Info(a)), _, _) => image::info(&cli.common, a),
-        (Some(Command::Newfs(a)), _, _) => image::newfs(&cli.common, a),
+        (Some(Command::Newfs(a)), _, _) => newfs::newfs(&cli.common, a),
         (Some(Command::Fsck(a)), _, _) => image::fsck(&cli.common, a),
         (Some(Command::Commit(a)), _, _) => image::commit(a),
         (Some(Command::Makefs(a)), _, _) => makefs::main(&cli.common, a),
