@@ -150,3 +150,83 @@ fn newfs_takes_netbsds_flags() {
         assert!(text(&o.stderr).contains("usage: rumpjs newfs"), "{}", text(&o.stderr));
     }
 }
+
+/// fs-utils' order, `rumpjs get IMAGE PATH DEST`, beside `IMAGE:/PATH DEST`.
+#[test]
+fn get_takes_fs_utils_order() {
+    let d = scratch("get");
+    let img = d.join("disk.img");
+    let i = img.to_str().unwrap();
+    assert_eq!(rumpjs(&["newfs", "-V0", "-s", "8m", i]).status.code(), Some(0));
+    let src = d.join("rc.conf");
+    std::fs::write(&src, "hostname=rump\n").unwrap();
+    assert_eq!(rumpjs(&["mkdir", i, "/etc"]).status.code(), Some(0));
+    assert_eq!(rumpjs(&["put", src.to_str().unwrap(), &format!("{i}:/etc/rc.conf")]).status.code(), Some(0));
+    let out = d.join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    let o = rumpjs(&["get", i, "/etc/rc.conf", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(std::fs::read_to_string(out.join("rc.conf")).unwrap(), "hostname=rump\n");
+    let o = rumpjs(&["get", &format!("{i}:/etc/rc.conf"), out.join("again").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(std::fs::read_to_string(out.join("again")).unwrap(), "hostname=rump\n");
+    let o = rumpjs(&["get", i]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+/// `rumpjs test` hands --force, --overlay-file, --max-memory and -v to the process that runs each file.
+#[test]
+fn test_passes_the_session_options_on() {
+    let d = scratch("test-options");
+    let img = d.join("disk.img");
+    let i = img.to_str().unwrap();
+    assert_eq!(rumpjs(&["newfs", "-V0", "-s", "8m", i]).status.code(), Some(0));
+    let write = d.join("a.test.js");
+    std::fs::write(
+        &write,
+        "import { test } from 'node:test';\ntest('w', () => fs.writeFileSync('/ffs/marker', 'x'));\n",
+    )
+    .unwrap();
+    let read = d.join("b.test.js");
+    std::fs::write(
+        &read,
+        "import { test } from 'node:test';\nimport assert from 'node:assert';\n\
+         test('r', () => assert.equal(fs.readFileSync('/ffs/marker', 'utf8'), 'x'));\n",
+    )
+    .unwrap();
+    let ov = d.join("changes.ov");
+    let run = |extra: &[&str], file: &Path| {
+        let mut a = vec!["test", "--image", i];
+        a.extend_from_slice(extra);
+        a.push(file.to_str().unwrap());
+        rumpjs(&a)
+    };
+    // --overlay-file: the first file's write is kept in the file, the second file sees it; the image not.
+    let o = run(&["--overlay-file", ov.to_str().unwrap()], &write);
+    assert_eq!(o.status.code(), Some(0), "{}{}", text(&o.stdout), text(&o.stderr));
+    assert!(ov.exists());
+    let o = run(&["--overlay-file", ov.to_str().unwrap()], &read);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stdout));
+    assert_ne!(run(&["--overlay"], &read).status.code(), Some(0), "the image itself is unchanged");
+    // --force: an image not marked clean mounts read-write (fs_clean of the UFS2 superblock to 0).
+    let mut b = std::fs::read(&img).unwrap();
+    b[65536 + 209] = 0;
+    std::fs::write(&img, &b).unwrap();
+    assert_ne!(run(&["--rw"], &write).status.code(), Some(0));
+    let o = run(&["--rw", "--force"], &write);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stdout));
+    // -v: the kernel's console, shown with the file's output.
+    let o = run(&["-v", "--show-output"], &read);
+    assert!(text(&o.stdout).contains("NetBSD 10.1 (RUMPJS)"), "{}", text(&o.stdout));
+    // --max-memory: the limit holds in the test's process.
+    let big = d.join("big.test.js");
+    std::fs::write(
+        &big,
+        "import { test } from 'node:test';\ntest('big', () => { const a = []; \
+         for (let i = 0; i < 64; i++) a.push(new Uint8Array(1 << 20).fill(1)); });\n",
+    )
+    .unwrap();
+    let o = rumpjs(&["test", "--max-memory", "16M", big.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stdout).contains("--max-memory"), "{}", text(&o.stdout));
+}

@@ -100,7 +100,7 @@ pub enum Command {
     Commit(image::CommitArgs),
     /// Copy a file or tree out of an image
     ///
-    /// rumpjs get IMAGE:/PATH HOSTPATH
+    /// rumpjs get IMAGE PATH HOSTPATH (fs-utils' fsu_get order), or rumpjs get IMAGE:/PATH HOSTPATH
     Get(oneshot::GetArgs),
     /// Copy a host file or tree into an image (mounted read-write)
     ///
