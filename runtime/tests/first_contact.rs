@@ -230,3 +230,38 @@ fn test_passes_the_session_options_on() {
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o.stdout).contains("--max-memory"), "{}", text(&o.stdout));
 }
+
+/// `--json` for scripts: df, fsck -n and stat, beside info's.
+#[test]
+fn df_fsck_and_stat_print_json() {
+    let d = scratch("json");
+    let img = d.join("disk.img");
+    let i = img.to_str().unwrap();
+    assert_eq!(rumpjs(&["newfs", "-V0", "-s", "8m", i]).status.code(), Some(0));
+    let json = |args: &[&str]| -> serde_json::Value {
+        let o = rumpjs(args);
+        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{args:?}: {e}: {}", text(&o.stdout)))
+    };
+    let df = json(&["df", "--json", i]);
+    assert_eq!(df[0]["type"], "ffs");
+    assert!(df[0]["size"].as_u64().unwrap() > 7 << 20 && df[0]["files"].as_u64().unwrap() > 1000, "{df}");
+    let st = json(&["stat", i, "--json", "/"]);
+    assert_eq!(
+        (st[0]["type"].as_str(), st[0]["ino"].as_u64(), st[0]["mode"].as_u64()),
+        (Some("directory"), Some(2), Some(0o755))
+    );
+    let f = json(&["fsck", "-n", "--json", i]);
+    assert_eq!(
+        (f["exit_code"].as_i64(), f["clean"].as_bool(), f["files"].as_u64()),
+        (Some(0), Some(true), Some(1)),
+        "{f}"
+    );
+    // An image written under --force stays marked not clean: fsck_ffs's lines come in the report.
+    let mut b = std::fs::read(&img).unwrap();
+    b[65536 + 209] = 0; // fs_clean
+    std::fs::write(&img, &b).unwrap();
+    let o = rumpjs(&["--rw", "--force", "--image", i, "-e", "fs.writeFileSync('/ffs/f', 'x')"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let f = json(&["fsck", "-n", "--json", i]);
+    assert!(f["lines"].as_array().unwrap().iter().any(|l| l.as_str().unwrap().contains("Phase 1")), "{f}");
+}

@@ -35,7 +35,7 @@ pub const ONESHOT: &[Oneshot] = &[
         name: "stat",
         writes: false,
         about: "Inode, mode, owner, size, times and flags of files inside an image",
-        usage: "rumpjs stat IMAGE path ...",
+        usage: "rumpjs stat IMAGE [-L] [--json] path ...",
     },
     Oneshot {
         name: "find",
@@ -53,7 +53,7 @@ pub const ONESHOT: &[Oneshot] = &[
         name: "df",
         writes: false,
         about: "Space and inodes of an image's file system",
-        usage: "rumpjs df IMAGE [-h] [-i]",
+        usage: "rumpjs df IMAGE [-h] [-i] [--json]",
     },
     Oneshot {
         name: "tree",
@@ -262,6 +262,11 @@ fn image_word(cmd: &str, args: &[String]) -> Option<usize> {
         }
         if !w.starts_with('-') || w == "-" {
             return Some(i);
+        }
+        // A long option (--json) is a flag of its own.
+        if w.starts_with("--") {
+            i += 1;
+            continue;
         }
         // A cluster of flags; a flag that takes a value ends it, the value attached or the next word.
         let mut skip_next = false;
