@@ -265,3 +265,153 @@ fn df_fsck_and_stat_print_json() {
     let f = json(&["fsck", "-n", "--json", i]);
     assert!(f["lines"].as_array().unwrap().iter().any(|l| l.as_str().unwrap().contains("Phase 1")), "{f}");
 }
+
+/// Runs `script` (an ES module) with `rumpjs run` and with the machine's `node` (when there is one) on
+/// a directory of its own: both must print the same. Without node, rumpjs's output must be `expected`.
+fn same_as_node(name: &str, script: &str, expected: &str) {
+    let d = scratch(name);
+    let file = d.join("script.mjs");
+    std::fs::write(&file, script).unwrap();
+    // The kernel's /tmp is a fresh tmpfs; node's is the host's, so node gets a directory of its own.
+    let o = rumpjs(&["run", file.to_str().unwrap(), "/tmp/work"]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", text(&o.stdout), text(&o.stderr));
+    let ours = text(&o.stdout);
+    assert_eq!(ours, expected, "rumpjs");
+    let host_dir = d.join("work");
+    match Command::new("node").arg(&file).arg(&host_dir).output() {
+        Ok(n) => assert_eq!(text(&n.stdout), ours, "node's answer (stderr: {})", text(&n.stderr)),
+        Err(_) => eprintln!("node not found: compared with the recorded answer only"),
+    }
+}
+
+#[test]
+fn path_matches_glob_as_node_does() {
+    let cases = r#"[["a/b","a/**"],["a","a/**"],["a/b/c","a/**"],["a/[b].c","a/[b].c"],["a/b.c","a/[b].c"],
+        ["x.js","*.{js,ts}"],["x.ts","*.{js,ts}"],["x.cs","*.{js,ts}"],[".hidden","*"],["a/.hidden","a/*"],
+        [".hidden",".*"],["a/.b/c","a/**/c"],["a/b/c/d","a/**/d"],["ab","a?"],["a/b","a?b"],["abc","a[!b]c"],
+        ["axc","a[!b]c"],["axc","a[^b]c"],["a/b/c","**"],[".a/b","**/b"],["a/b","*"],["a-b","a[a-c]b"],
+        ["a1d","a{1..3}d"],["a4d","a{1..3}d"],["x/y.js","**/*.js"],["y.js","**/*.js"],["a/b/","a/b"],["./a","a"],
+        ["A","a"],["aa","+(a)"],["a.txt","!(*.js)"],["a.js","!(*.js)"],["a//b","a/b"],["a/b/x/c","a/*/c"]]"#;
+    let script = format!(
+        "import path from 'node:path';\nconst cases = {cases};\n\
+         console.log(cases.map(([p, g]) => `${{p}} ${{g}} ${{path.matchesGlob(p, g)}}`).join('\\n'));\n"
+    );
+    let expected = "a/b a/** true\na a/** false\na/b/c a/** true\na/[b].c a/[b].c false\na/b.c a/[b].c true\n\
+x.js *.{js,ts} true\nx.ts *.{js,ts} true\nx.cs *.{js,ts} false\n.hidden * false\na/.hidden a/* false\n\
+.hidden .* true\na/.b/c a/**/c false\na/b/c/d a/**/d true\nab a? true\na/b a?b false\nabc a[!b]c false\n\
+axc a[!b]c true\naxc a[^b]c true\na/b/c ** true\n.a/b **/b false\na/b * false\na-b a[a-c]b false\n\
+a1d a{1..3}d true\na4d a{1..3}d false\nx/y.js **/*.js true\ny.js **/*.js true\na/b/ a/b true\n./a a false\n\
+A a false\naa +(a) true\na.txt !(*.js) true\na.js !(*.js) false\na//b a/b true\na/b/x/c a/*/c false\n";
+    same_as_node("matches-glob", &script, expected);
+}
+
+/// Web and Node globals: URL (README's `new URL('./disk.img', import.meta.url)`), URLSearchParams,
+/// performance.now, setImmediate, AbortController, queueMicrotask.
+#[test]
+fn web_globals_as_node_has_them() {
+    let script = r#"
+const out = [];
+const u = new URL('./disk.img?x=1', 'file:///a/b/t.js');
+u.searchParams.append('k', 'a b');
+out.push(u.href, u.pathname, new URL('./disk.img', import.meta.url).pathname.endsWith('/disk.img'));
+out.push([...new URLSearchParams('a=1&b=%20&a=2')].join(';'), new URLSearchParams({ x: '1 2', y: "it's" }).toString());
+const q = new URLSearchParams('b=2&a=1&a=3'); q.sort(); q.delete('b'); out.push(q.getAll('a').join(','), q.has('b'), q.size);
+const t0 = performance.now(); out.push(typeof t0, t0 >= 0, performance.now() >= t0);
+const ac = new AbortController();
+ac.signal.addEventListener('abort', (e) => out.push(e.type, ac.signal.aborted, ac.signal.reason.name));
+ac.abort();
+out.push(AbortSignal.abort('why').reason);
+try { ac.signal.throwIfAborted(); } catch (e) { out.push('thrown ' + e.name); }
+const order = [];
+setImmediate((x) => { order.push('immediate ' + x); }, 7);
+queueMicrotask(() => order.push('microtask'));
+const cleared = setImmediate(() => order.push('never'));
+clearImmediate(cleared);
+setTimeout(() => console.log(JSON.stringify([...out, ...order])), 20);
+"#;
+    let expected = "[\"file:///a/b/disk.img?x=1&k=a+b\",\"/a/b/disk.img\",true,\"a,1;b, ;a,2\",\"x=1+2&y=it%27s\",\
+\"1,3\",false,2,\"number\",true,true,\"abort\",true,\"AbortError\",\"why\",\"thrown AbortError\",\"microtask\",\
+\"immediate 7\"]\n";
+    same_as_node("web-globals", script, expected);
+}
+
+/// Node's streams over our fs: fs.createReadStream(p).pipe(hash), stream/promises' pipeline through a
+/// Transform into fs.createWriteStream, async iteration, events.once, fs.opendir and Dir.
+#[test]
+fn streams_events_and_opendir_in_nodes_shapes() {
+    let script = r#"
+import fs from 'node:fs';
+import crypto from 'node:crypto';
+import { pipeline } from 'node:stream/promises';
+import { Readable, Transform, Writable } from 'node:stream';
+import EventEmitter, { once } from 'node:events';
+const dir = process.argv[2];
+fs.mkdirSync(dir + '/sub', { recursive: true });
+const file = dir + '/data.txt';
+fs.writeFileSync(file, 'hello world\n'.repeat(20000));
+fs.writeFileSync(dir + '/sub/x.js', '');
+const out = [];
+const h = crypto.createHash('sha256');
+await new Promise((done) => fs.createReadStream(file).pipe(h).on('finish', () => { out.push(h.digest('hex')); done(); }));
+const upper = new Transform({ transform(chunk, enc, cb) { cb(null, chunk.toString().toUpperCase()); } });
+await pipeline(fs.createReadStream(file, { start: 6, end: 16 }), upper, fs.createWriteStream(dir + '/upper.txt'));
+out.push(fs.readFileSync(dir + '/upper.txt', 'utf8'));
+const sizes = [];
+for await (const c of fs.createReadStream(file, { highWaterMark: 100000 })) sizes.push(c.length);
+out.push(sizes.join(','));
+const seen = [];
+await pipeline(Readable.from(['a', 'b', 'c']), new Writable({ objectMode: true, write(c, e, cb) { seen.push(c); cb(); } }));
+out.push(seen.join(''));
+const ee = new EventEmitter();
+setTimeout(() => ee.emit('go', 1, 2), 1);
+out.push((await once(ee, 'go')).join('+'));
+let n = 0; ee.on('x', () => n++); ee.once('x', () => n += 10); ee.emit('x'); ee.emit('x'); out.push(n, ee.listenerCount('x'));
+const names = [];
+const d = fs.opendirSync(dir);
+for (let e = d.readSync(); e; e = d.readSync()) names.push(e.name + (e.isDirectory() ? '/' : ''));
+d.closeSync();
+out.push(names.sort().join(' '));
+const names2 = [];
+for await (const e of await fs.promises.opendir(dir)) names2.push(e.name);
+out.push(names2.sort().join(' '));
+const err = await new Promise((r) => fs.createReadStream(dir + '/missing').on('error', (e) => r(e.code)));
+out.push(err);
+console.log(JSON.stringify(out));
+"#;
+    let expected = "[\"52a5cf02c5bf10ff98467c7f95c526718981f3933bda6d43ae1cbf7c48101236\",\"WORLD\\nHELLO\",\
+\"100000,100000,40000\",\"abc\",\"1+2\",12,1,\"data.txt sub/ upper.txt\",\"data.txt sub upper.txt\",\"ENOENT\"]\n";
+    same_as_node("streams", script, expected);
+}
+
+/// fs.globSync and fs.glob (Node 22's; the machine's node 20 has none: the answers are written here).
+#[test]
+fn fs_glob_finds_what_the_pattern_matches() {
+    let script = r#"
+import fs from 'node:fs';
+const dir = '/tmp/g';
+for (const p of ['a/b', 'a/.hid', 'c']) fs.mkdirSync(`${dir}/${p}`, { recursive: true });
+for (const f of ['x.js', 'y.ts', 'a/z.js', 'a/b/w.js', 'a/.hid/h.js', '.dot.js', 'c/v.txt']) fs.writeFileSync(`${dir}/${f}`, '');
+const g = (p, o) => JSON.stringify(fs.globSync(p, { cwd: dir, ...o }).sort());
+console.log(g('*.js'));
+console.log(g('**/*.js'));
+console.log(g('*.{js,ts}'));
+console.log(g('a/*'));
+console.log(g(['c/*', 'y.*']));
+console.log(g('**/*.js', { exclude: ['a/b/**'] }));
+console.log(JSON.stringify(fs.globSync(`${dir}/a/*.js`).sort()));
+fs.glob('*.ts', { cwd: dir }, (e, m) => console.log('cb', e, JSON.stringify(m)));
+const it = [];
+for await (const m of fs.promises.glob('c/*', { cwd: dir })) it.push(m);
+console.log('async', JSON.stringify(it));
+"#;
+    let d = scratch("glob");
+    let file = d.join("glob.mjs");
+    std::fs::write(&file, script).unwrap();
+    let o = rumpjs(&["run", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(
+        text(&o.stdout),
+        "[\"x.js\"]\n[\"a/b/w.js\",\"a/z.js\",\"x.js\"]\n[\"x.js\",\"y.ts\"]\n[\"a/b\",\"a/z.js\"]\n[\"c/v.txt\",\"y.ts\"]\n\
+[\"a/z.js\",\"x.js\"]\n[\"/tmp/g/a/z.js\"]\ncb null [\"y.ts\"]\nasync [\"c/v.txt\"]\n"
+    );
+}
