@@ -415,3 +415,49 @@ console.log('async', JSON.stringify(it));
 [\"a/z.js\",\"x.js\"]\n[\"/tmp/g/a/z.js\"]\ncb null [\"y.ts\"]\nasync [\"c/v.txt\"]\n"
     );
 }
+
+/// `rumpjs completions bash` completes a command as bash runs it; `rumpjs man` is a manual page that
+/// names every command; the licence file is the BSD 2-Clause text Cargo.toml names.
+#[test]
+fn completions_manual_page_and_licence() {
+    let o = rumpjs(&["completions", "bash"]);
+    assert_eq!(o.status.code(), Some(0));
+    let d = scratch("completions");
+    let script = d.join("rumpjs.bash");
+    std::fs::write(&script, &o.stdout).unwrap();
+    let probe = format!(
+        "source '{}'; COMP_WORDS=(rumpjs ne); COMP_CWORD=1; COMP_LINE='rumpjs ne'; COMP_POINT=9; \
+         _rumpjs rumpjs ne rumpjs; echo \"${{COMPREPLY[@]}}\"",
+        script.display()
+    );
+    if let Ok(b) = Command::new("bash").arg("-c").arg(&probe).output() {
+        assert_eq!(text(&b.stdout).trim(), "newfs", "{}", text(&b.stderr));
+    }
+    for shell in ["zsh", "fish"] {
+        let o = rumpjs(&["completions", shell]);
+        assert!(o.status.code() == Some(0) && text(&o.stdout).contains("newfs"), "{shell}");
+    }
+    assert_eq!(rumpjs(&["completions", "tcsh"]).status.code(), Some(2));
+    let man = text(&rumpjs(&["man"]).stdout);
+    assert!(man.starts_with(".ie") && man.contains(".TH rumpjs 1"), "{man}");
+    for cmd in ["newfs", "fsck", "completions", "ls", "get"] {
+        assert!(man.contains(cmd), "the manual page names {cmd}");
+    }
+    let licence = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../LICENSE")).unwrap();
+    assert!(licence.starts_with("BSD 2-Clause License") && licence.contains("The rumpjs authors"));
+    let cargo = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.toml")).unwrap();
+    assert!(cargo.contains("license = \"BSD-2-Clause\""));
+}
+
+/// crypto.randomUUID is a version-4 UUID from the OS's generator (a seeded one only under --deterministic).
+#[test]
+fn random_uuids_come_from_the_os() {
+    let uuid = |args: &[&str]| text(&rumpjs(args).stdout).trim().to_string();
+    let a = uuid(&["-p", "crypto.randomUUID()"]);
+    let b = uuid(&["-p", "crypto.randomUUID()"]);
+    let v4 = |u: &str| u.len() == 36 && u.as_bytes()[14] == b'4' && "89ab".contains(u.as_bytes()[19] as char);
+    assert!(v4(&a) && v4(&b) && a != b, "{a} {b}");
+    let d = uuid(&["--deterministic", "-p", "crypto.randomUUID()"]);
+    assert_eq!(d, uuid(&["--deterministic", "-p", "crypto.randomUUID()"]));
+    assert_ne!(d, a);
+}

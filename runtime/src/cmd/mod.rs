@@ -6,6 +6,7 @@
 mod common;
 pub mod image;
 pub mod makefs;
+mod manual;
 pub mod mount;
 pub mod newfs;
 pub mod oneshot;
@@ -114,6 +115,18 @@ pub enum Command {
     Mount(mount::MountArgs),
     /// Unmount what `rumpjs mount` serves at MOUNTPOINT, returning once it is written and marked clean.
     Umount(mount::UmountArgs),
+    /// Print the completion script for SHELL: `rumpjs completions bash > /etc/bash_completion.d/rumpjs`
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): `rumpjs man > rumpjs.1; man ./rumpjs.1`
+    Man,
+}
+
+/// The whole command line: [`Cli`] and the one-shot commands of `oneshot::ONESHOT`.
+fn command() -> clap::Command {
+    Cli::command().subcommands(oneshot::subcommands())
 }
 
 /// What clap made of the command line, or its message and exit.
@@ -131,7 +144,7 @@ fn script_or_typo(common: &CommonOpts, mut rest: Vec<String>) -> i32 {
     if scriptish || path.is_file() {
         return run::run(common, path, rest);
     }
-    let mut cli = Cli::command().subcommands(oneshot::subcommands());
+    let mut cli = command();
     let names: Vec<String> = cli.get_subcommands().map(|c| c.get_name().to_string()).collect();
     let nearest = names.iter().map(|n| (edit_distance(&first, n), n)).filter(|(d, _)| *d <= 2).min();
     let tip = match nearest {
@@ -160,7 +173,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
 
 /// Parses the command line and runs it; the process exit code.
 pub fn main() -> i32 {
-    let m = Cli::command().subcommands(oneshot::subcommands()).get_matches();
+    let m = command().get_matches();
     let common = parsed(CommonOpts::from_arg_matches(&m));
     crate::host::limits::install(common.max_memory.unwrap_or_else(crate::host::limits::default_budget));
     // A one-shot command (the table in oneshot.rs) is not a variant of `Command`.
@@ -185,5 +198,7 @@ pub fn main() -> i32 {
         (Some(Command::Makefs(a)), _, _) => makefs::main(&cli.common, a),
         (Some(Command::Get(a)), _, _) => oneshot::get(&cli.common, a),
         (Some(Command::Put(a)), _, _) => oneshot::put(&cli.common, a),
+        (Some(Command::Completions { shell }), _, _) => manual::completions(shell),
+        (Some(Command::Man), _, _) => manual::man(),
     }
 }
