@@ -140,6 +140,23 @@
     throw argType('chunk', 'string or an instance of Buffer or Uint8Array', chunk);
   };
 
+  const notImplemented = (method) => {
+    const e = new Error(`The ${method}() method is not implemented`);
+    e.code = 'ERR_METHOD_NOT_IMPLEMENTED';
+    return e;
+  };
+  /// Node's read-only stream properties (readableLength, writableEnded, …): fields of the side's state.
+  const stateGetters = (C, stateKey, fields) => {
+    for (const [name, field] of Object.entries(fields)) {
+      Object.defineProperty(C.prototype, name, {
+        configurable: true,
+        get() {
+          return this[stateKey][field];
+        },
+      });
+    }
+  };
+
   class Stream extends EventEmitter {
     pipe(dest, options) {
       return Readable.prototype.pipe.call(this, dest, options);
@@ -160,35 +177,17 @@
         objectMode: !!(options.objectMode || options.readableObjectMode),
         highWaterMark: options.highWaterMark ?? (options.objectMode ? 16 : 16384),
         encoding: options.encoding ?? null,
-        pipes: [],
+        readCalled: false,
       };
       this.destroyed = false;
       if (typeof options.read === 'function') this._read = options.read;
       if (typeof options.destroy === 'function') this._destroy = options.destroy;
-      if (typeof options.construct === 'function') this._construct = options.construct;
     }
     get readable() {
       return !this.destroyed && !this._readableState.endEmitted;
     }
-    get readableEnded() {
-      return this._readableState.endEmitted;
-    }
-    get readableFlowing() {
-      return this._readableState.flowing;
-    }
-    get readableLength() {
-      return this._readableState.length;
-    }
-    get readableObjectMode() {
-      return this._readableState.objectMode;
-    }
-    get readableHighWaterMark() {
-      return this._readableState.highWaterMark;
-    }
     _read() {
-      const e = new Error('The _read() method is not implemented');
-      e.code = 'ERR_METHOD_NOT_IMPLEMENTED';
-      this.destroy(e);
+      this.destroy(notImplemented('_read'));
     }
     push(chunk, encoding) {
       const st = this._readableState;
@@ -411,26 +410,9 @@
     get writable() {
       return !this.destroyed && !this._writableState.ending;
     }
-    get writableEnded() {
-      return this._writableState.ending;
-    }
-    get writableFinished() {
-      return this._writableState.finished;
-    }
-    get writableLength() {
-      return this._writableState.length;
-    }
-    get writableObjectMode() {
-      return this._writableState.objectMode;
-    }
-    get writableHighWaterMark() {
-      return this._writableState.highWaterMark;
-    }
     _write(chunk, encoding, cb) {
       if (typeof this._writev === 'function') return this._writev([{ chunk, encoding }], cb);
-      const e = new Error('The _write() method is not implemented');
-      e.code = 'ERR_METHOD_NOT_IMPLEMENTED';
-      cb(e);
+      cb(notImplemented('_write'));
     }
     write(chunk, encoding, cb) {
       if (typeof encoding === 'function') [cb, encoding] = [encoding, undefined];
@@ -526,6 +508,22 @@
     }
   }
 
+  stateGetters(Readable, '_readableState', {
+    readableEnded: 'endEmitted',
+    readableFlowing: 'flowing',
+    readableLength: 'length',
+    readableObjectMode: 'objectMode',
+    readableHighWaterMark: 'highWaterMark',
+  });
+  const WRITABLE_FIELDS = {
+    writableEnded: 'ending',
+    writableFinished: 'finished',
+    writableLength: 'length',
+    writableObjectMode: 'objectMode',
+    writableHighWaterMark: 'highWaterMark',
+  };
+  stateGetters(Writable, '_writableState', WRITABLE_FIELDS);
+
   // A Duplex is a Readable with a Writable's side: the Writable methods and state are copied in.
   class Duplex extends Readable {
     constructor(options = {}) {
@@ -538,12 +536,11 @@
       this.allowHalfOpen = options.allowHalfOpen !== false;
     }
   }
-  for (const name of ['write', 'end', 'cork', 'uncork', 'setDefaultEncoding', '_write']) {
+  for (const name of ['cork', 'uncork', 'setDefaultEncoding', '_write']) {
     Object.defineProperty(Duplex.prototype, name, Object.getOwnPropertyDescriptor(Writable.prototype, name));
   }
-  for (const name of ['writable', 'writableEnded', 'writableFinished', 'writableLength', 'writableObjectMode', 'writableHighWaterMark']) {
-    Object.defineProperty(Duplex.prototype, name, Object.getOwnPropertyDescriptor(Writable.prototype, name));
-  }
+  Object.defineProperty(Duplex.prototype, 'writable', Object.getOwnPropertyDescriptor(Writable.prototype, 'writable'));
+  stateGetters(Duplex, '_writableState', WRITABLE_FIELDS);
   // Writable's private steps (#next, #finish) are reached through a Writable that shares this state.
   Duplex.prototype.write = function write(chunk, encoding, cb) {
     return writableSide(this).write(chunk, encoding, cb);
@@ -594,9 +591,7 @@
       else end();
     }
     _transform() {
-      const e = new Error('The _transform() method is not implemented');
-      e.code = 'ERR_METHOD_NOT_IMPLEMENTED';
-      throw e;
+      throw notImplemented('_transform');
     }
   }
 
