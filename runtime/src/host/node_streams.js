@@ -691,7 +691,25 @@
 
   // ---------------------------------------------------------------- fs streams
 
-  const openError = (stream, e) => later(() => stream.destroy(e));
+  /// Opens the file of a ReadStream or WriteStream (unless given `fd`): 'open' and 'ready' follow, or the
+  /// error, destroying the stream, as Node's do.
+  const openFile = (stream, p, options) => {
+    stream.pending = true;
+    stream.autoClose = options.autoClose !== false;
+    if (stream.fd === null) {
+      try {
+        stream.fd = fs.openSync(p, stream.flags, options.mode ?? 0o666);
+      } catch (e) {
+        later(() => stream.destroy(e));
+        return;
+      }
+    }
+    later(() => {
+      stream.pending = false;
+      stream.emit('open', stream.fd);
+      stream.emit('ready');
+    });
+  };
 
   class ReadStream extends Readable {
     constructor(p, options = {}) {
@@ -704,21 +722,7 @@
       this.end = options.end ?? Infinity;
       this.pos = this.start;
       this.bytesRead = 0;
-      this.pending = true;
-      this.autoClose = options.autoClose !== false;
-      if (this.fd === null) {
-        try {
-          this.fd = fs.openSync(p, this.flags, options.mode ?? 0o666);
-        } catch (e) {
-          openError(this, e);
-          return;
-        }
-      }
-      later(() => {
-        this.pending = false;
-        this.emit('open', this.fd);
-        this.emit('ready');
-      });
+      openFile(this, p, options);
     }
     _read(n) {
       let want = n;
@@ -761,21 +765,7 @@
       this.flags = options.flags ?? 'w';
       this.pos = options.start;
       this.bytesWritten = 0;
-      this.pending = true;
-      this.autoClose = options.autoClose !== false;
-      if (this.fd === null) {
-        try {
-          this.fd = fs.openSync(p, this.flags, options.mode ?? 0o666);
-        } catch (e) {
-          openError(this, e);
-          return;
-        }
-      }
-      later(() => {
-        this.pending = false;
-        this.emit('open', this.fd);
-        this.emit('ready');
-      });
+      openFile(this, p, options);
     }
     _write(chunk, encoding, cb) {
       try {
