@@ -6,7 +6,7 @@ use rustyline::error::ReadlineError;
 use rustyline::highlight::{CmdKind, Highlighter};
 use rustyline::hint::Hinter;
 use rustyline::history::DefaultHistory;
-use rustyline::validate::{ValidationContext, ValidationResult, Validator};
+use rustyline::validate::Validator;
 use rustyline::ExternalPrinter;
 use rustyline::{CompletionType, Config, Context, EditMode, Editor, Helper};
 use std::borrow::Cow;
@@ -120,11 +120,11 @@ enum Command {
     Stop,
 }
 
-/// The editor's helper: completion and the Enter check are answered by the evaluator, on its thread.
+/// The editor's helper: completion is answered by the evaluator, on its thread. Enter always ends the
+/// line: an unfinished statement goes on at a `... ` prompt (see [`read_input`]), as in Node's REPL.
 struct ReplHelper {
     to_eval: Sender<Request>,
     color: bool,
-    check: Option<CheckFn>,
 }
 
 impl ReplHelper {
@@ -166,16 +166,87 @@ impl Highlighter for ReplHelper {
     }
 }
 
-impl Validator for ReplHelper {
-    fn validate(&self, ctx: &mut ValidationContext<'_>) -> rustyline::Result<ValidationResult> {
-        let answer = match &self.check {
-            Some(check) => Some(check(ctx.input())),
-            None => self.ask(|tx| Request::Check(ctx.input().to_string(), tx), Duration::from_secs(2)),
+impl Validator for ReplHelper {}
+
+/// The prompt of a statement's second and later lines (Node's).
+const CONTINUATION: &str = "... ";
+
+/// The editor's state between inputs: the lines of a paste not yet evaluated, and a statement begun.
+#[derive(Default)]
+struct Reading {
+    /// Lines that arrived together (a bracketed paste), given to the evaluator one by one as if typed.
+    queued: std::collections::VecDeque<String>,
+    /// The lines of an unfinished statement so far.
+    pending: Option<String>,
+}
+
+impl ReplHelper {
+    /// Whether `input` is complete: `check` on this thread, else the evaluator's answer.
+    fn complete(&self, check: &Option<CheckFn>, input: &str) -> Completeness {
+        match check {
+            Some(check) => check(input),
+            None => self
+                .ask(|tx| Request::Check(input.to_string(), tx), Duration::from_secs(2))
+                .unwrap_or(Completeness::Complete),
+        }
+    }
+}
+
+/// Reads one complete input at `prompt`, as Node's REPL does: a line that leaves a statement unfinished
+/// is followed by more at the `... ` prompt; a paste of several lines is taken a line at a time, each line
+/// shown again at its prompt when its turn comes (so every statement's result follows its own line).
+fn read_input(
+    rl: &mut Editor<ReplHelper, DefaultHistory>,
+    prompt: &str,
+    st: &mut Reading,
+    check: &Option<CheckFn>,
+    color: bool,
+) -> Result<String, ReadlineError> {
+    loop {
+        let shown = if st.pending.is_some() { CONTINUATION } else { prompt };
+        let line = match st.queued.pop_front() {
+            Some(l) => {
+                let p = if color { format!("\x1b[1;32m{shown}\x1b[0m") } else { shown.to_string() };
+                println!("{p}{l}");
+                let _ = std::io::stdout().flush();
+                l
+            }
+            None => match rl.readline(shown) {
+                Ok(l) => l,
+                Err(e) => {
+                    *st = Reading::default();
+                    return Err(e);
+                }
+            },
         };
-        Ok(match answer {
-            Some(Completeness::Incomplete) => ValidationResult::Incomplete,
-            _ => ValidationResult::Valid(None),
-        })
+        let mut lines = line.split('\n');
+        let first = lines.next().unwrap_or_default().to_string();
+        let rest: Vec<String> = lines.map(str::to_string).collect();
+        if !rest.is_empty() {
+            // The editor showed the paste's other lines under the first; they are shown again in turn.
+            let cols = rl.dimensions().map_or(80, |(c, _)| usize::from(c).max(1));
+            let rows: usize = rest.iter().map(|l| l.chars().count().div_ceil(cols).max(1)).sum();
+            if std::io::stdout().is_terminal() {
+                print!("\x1b[{rows}A\r\x1b[J");
+            }
+            for l in rest.into_iter().rev() {
+                st.queued.push_front(l);
+            }
+            // A paste's last newline ends its last line; it is no line of its own.
+            if st.queued.back().is_some_and(|l| l.trim().is_empty()) {
+                st.queued.pop_back();
+            }
+        }
+        let input = match st.pending.take() {
+            Some(p) => format!("{p}\n{first}"),
+            None => first,
+        };
+        let helper = rl.helper().ok_or_else(|| ReadlineError::Io(std::io::Error::other("no helper")))?;
+        if !input.trim().is_empty() && helper.complete(check, &input) == Completeness::Incomplete {
+            st.pending = Some(input);
+            continue;
+        }
+        return Ok(input);
     }
 }
 
@@ -195,7 +266,7 @@ fn editor_thread(
         .edit_mode(EditMode::Emacs)
         .build();
     let mut rl: Editor<ReplHelper, DefaultHistory> = Editor::with_config(config)?;
-    rl.set_helper(Some(ReplHelper { to_eval: to_eval.clone(), color: opts.color, check: opts.check.clone() }));
+    rl.set_helper(Some(ReplHelper { to_eval: to_eval.clone(), color: opts.color }));
     if let Some(h) = &opts.history {
         let _ = rl.load_history(h);
     }
@@ -217,8 +288,9 @@ fn editor_thread(
             .map(|_| tx)
     });
     let _ = to_eval.send(Request::Printer(printer));
+    let mut reading = Reading::default();
     while let Ok(Command::Read(prompt)) = commands.recv() {
-        let r = rl.readline(&prompt);
+        let r = read_input(&mut rl, &prompt, &mut reading, &opts.check, opts.color);
         match &r {
             Ok(input) if !input.trim().is_empty() => {
                 let _ = rl.add_history_entry(input.as_str());

@@ -54,6 +54,11 @@ export function getopt(argv, spec) {
       break;
     }
     if (!a.startsWith('-') || a === '-') break;
+    // --json, for scripts: the -j of the commands that print JSON.
+    if (a === '--json' && spec.includes('j')) {
+      opts.j = (opts.j || 0) + 1;
+      continue;
+    }
     for (let j = 1; j < a.length; j++) {
       const ch = a[j];
       const k = spec.indexOf(ch);
@@ -79,11 +84,11 @@ export const OPTION_SPECS = {
   "getopt": {
     "ls": "laAdiRhnoF1",
     "cat": "",
-    "stat": "L",
+    "stat": "Lj",
     "hexdump": "n:s:C",
     "mount": "rt:o:w",
     "umount": "f",
-    "df": "hikat:",
+    "df": "hikat:j",
     "info": "j",
     "cd": "",
     "du": "ashkd:x",

@@ -171,12 +171,17 @@ function cat(argv, io) {
 
 function stat(argv, io) {
   const { opts, args } = parseOptions('stat', argv);
-  if (!args.length) throw new UsageError('usage: stat [-L] file ...');
+  if (!args.length) throw new UsageError('usage: stat [-L] [-j|--json] file ...');
   let status = 0;
+  const json = [];
   for (const f of args) {
     try {
       const st = opts.L ? fs.statSync(f) : fs.lstatSync(f);
       const type = TYPE_NAME[st.mode & S_IFMT] || 'unknown';
+      if (opts.j) {
+        json.push(statJson(f, st, type));
+        continue;
+      }
       let name = f;
       if (st.isSymbolicLink()) name += ' -> ' + fs.readlinkSync(f);
       const dev = st.isCharacterDevice() || st.isBlockDevice() ? `  Device type: ${major(st.rdev)},${minor(st.rdev)}` : '';
@@ -196,7 +201,36 @@ function stat(argv, io) {
       status = 1;
     }
   }
+  if (opts.j) io.out(JSON.stringify(json, null, 2) + '\n');
   return status;
+}
+
+/// stat --json's object for one file: the numbers as lstat/stat give them, the mode also as text, the
+/// times as ISO 8601.
+function statJson(f, st, type) {
+  const iso = (ms) => (Number.isFinite(ms) ? new Date(ms).toISOString() : null);
+  return {
+    path: f,
+    type,
+    target: st.isSymbolicLink() ? fs.readlinkSync(f) : undefined,
+    size: st.size,
+    blocks: st.blocks,
+    blksize: st.blksize,
+    dev: st.dev,
+    ino: st.ino,
+    nlink: st.nlink,
+    rdev: st.rdev,
+    mode: st.mode & 0o7777,
+    modeString: strmode(st.mode),
+    uid: st.uid,
+    gid: st.gid,
+    flags: flagsString(st.flags || 0),
+    gen: st.gen ?? null,
+    atime: iso(st.atimeMs),
+    mtime: iso(st.mtimeMs),
+    ctime: iso(st.ctimeMs),
+    birthtime: iso(st.birthtimeMs),
+  };
 }
 
 /// hexdump -C: offset, 16 bytes in two groups of 8, printable ASCII; runs of equal lines as '*'.
@@ -366,11 +400,18 @@ function df(argv, io) {
     const avail = s.bavail * bs;
     const used = (s.blocks - s.bfree) * bs;
     const cap = size ? Math.round((used * 100) / (used + avail || 1)) + '%' : '-';
-    if (opts.i) {
+    if (opts.j) {
+      const type = mnt ? mnt.type : s.fstypename;
+      rows.push({ filesystem: m.from, type, mountedOn: m.on, size, used, avail, capacity: size ? cap : null, files: s.files, filesFree: s.ffree });
+    } else if (opts.i) {
       const iused = s.files - s.ffree;
       rows.push([m.from, String(iused), String(s.ffree), s.files ? Math.round((iused * 100) / s.files) + '%' : '-', m.on]);
     } else if (opts.h) rows.push([m.from, humanize(size), humanize(used), humanize(avail), cap, m.on]);
     else rows.push([m.from, String(Math.floor(size / 1024)), String(Math.floor(used / 1024)), String(Math.floor(avail / 1024)), cap, m.on]);
+  }
+  if (opts.j) {
+    io.out(JSON.stringify(rows, null, 2) + '\n');
+    return 0;
   }
   const head = opts.i ? ['Filesystem', 'iused', 'ifree', '%iused', 'Mounted on'] : opts.h ? ['Filesystem', 'Size', 'Used', 'Avail', '%Cap', 'Mounted on'] : ['Filesystem', '1K-blocks', 'Used', 'Avail', '%Cap', 'Mounted on'];
   rows.unshift(head);
@@ -707,11 +748,11 @@ export const COMMANDS = {
   cd: { run: cd, usage: 'cd [dir]', help: 'change the working directory (default /)' },
   pwd: { run: pwd, usage: 'pwd', help: 'print the working directory' },
   cat: { run: cat, usage: 'cat file ...', help: 'print files' },
-  stat: { run: stat, usage: 'stat [-L] file ...', help: 'inode number, type, mode, owner, size, times, flags' },
+  stat: { run: stat, usage: 'stat [-L] [-j|--json] file ...', help: 'inode number, type, mode, owner, size, times, flags' },
   hexdump: { run: hexdump, usage: 'hexdump [-n len] [-s skip] file', help: 'bytes of a file (or block device) in hex and ASCII, as hexdump -C' },
   mount: { run: mount, usage: 'mount [-rw] [TYPE SPEC DIR [rw] [opt=val ...]]', help: 'list mounts, or mount a file system (SPEC: a host image, a /dev node, or tmpfs); an image or device read-only unless rw (-w, -o rw)' },
   umount: { run: umount, usage: 'umount [-f] dir ...', help: 'unmount file systems' },
-  df: { run: df, usage: 'df [-hia] [-t type] [path ...]', help: 'space and inodes of mounted file systems' },
+  df: { run: df, usage: 'df [-hia] [-j|--json] [-t type] [path ...]', help: 'space and inodes of mounted file systems' },
   dmesg: { run: dmesg, usage: 'dmesg', help: 'the kernel message buffer' },
   info: { run: info, usage: 'info [-j] [dir ...]', help: 'what an FFS superblock and partition table say (fsstat + disklabel)' },
   find: { run: find, usage: 'find [path ...] [expression]', help: 'walk a tree: -name -iname -path -type -size -mtime -newer -user -group -perm -links -inum -empty -maxdepth -mindepth ! -o ( ) -print -ls' },

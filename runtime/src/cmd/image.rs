@@ -1,8 +1,8 @@
-//! Image tools on the command line: `info`, `newfs`, `fsck` and `commit` (an overlay file written into
-//! its image). The commands that work inside an image are in [`super::oneshot`].
+//! Image tools on the command line: `info`, `fsck` and `commit` (an overlay file written into its image);
+//! `newfs` is in [`super::newfs`], the commands that work inside an image in [`super::oneshot`].
 
-use super::common::{fail, io_text, usage};
-use crate::cmd::{CommonOpts, PassArgs};
+use super::common::{fail, io_text};
+use crate::cmd::CommonOpts;
 use crate::host::output::{self, Stream};
 use clap::Args;
 use kernel::dev::Dev;
@@ -22,7 +22,7 @@ pub struct InfoArgs {
 
 /// Opens a host image for the tools (the person running the command named it: no grant needed), under
 /// the overlay asked for, as every mount opens one.
-fn open_image(path: &Path, readonly: bool, overlay: Overlay) -> Result<Dev, String> {
+pub(super) fn open_image(path: &Path, readonly: bool, overlay: Overlay) -> Result<Dev, String> {
     if let Err(e) = std::fs::metadata(path) {
         return Err(format!("{}: {}", path.display(), io_text(&e)));
     }
@@ -80,41 +80,6 @@ pub fn info(common: &CommonOpts, a: InfoArgs) -> i32 {
     }
 }
 
-/// `rumpjs newfs …`: an empty FFS laid out as NetBSD's newfs does.
-pub fn newfs(common: &CommonOpts, a: PassArgs) -> i32 {
-    let (opts, image) = match ffs::newfs::parse_args(&a.args) {
-        Ok(x) => x,
-        Err(e) => {
-            output::line(Stream::Stderr, &format!("rumpjs newfs: {e}\nusage: rumpjs {}", ffs::newfs::USAGE));
-            return 2;
-        }
-    };
-    let path = PathBuf::from(&image);
-    if !path.exists() {
-        if opts.size == 0 {
-            return usage("newfs", &format!("{image} does not exist: give its size with -s (e.g. -s 64m)"));
-        }
-        let r = std::fs::File::create(&path).and_then(|f| f.set_len(opts.size));
-        if let Err(e) = r {
-            return fail("newfs", &format!("cannot create {image}: {e}"));
-        }
-    }
-    let dev = match open_image(&path, false, Overlay::None) {
-        Ok(d) => d,
-        Err(e) => return fail("newfs", &e),
-    };
-    if let Err(e) = ffs::newfs::check(&opts, dev.size()) {
-        return fail("newfs", &format!("{image}: {e}"));
-    }
-    match ffs::newfs::newfs(dev.as_ref(), &opts, tool_clock(common).as_ref()) {
-        Ok(report) => {
-            output::write(Stream::Stdout, report.to_string().as_bytes());
-            0
-        }
-        Err(e) => fail("newfs", &format!("{image}: {e}")),
-    }
-}
-
 #[derive(Args, Debug)]
 pub struct CommitArgs {
     /// The overlay file (made by --overlay-file).
@@ -162,6 +127,10 @@ pub struct FsckArgs {
     /// Check even a clean file system in preen mode; use a damaged journal anyway.
     #[arg(short = 'f')]
     pub force: bool,
+    /// Print what was found as JSON (exit code, problems with their questions and answers, the summary)
+    /// instead of fsck_ffs's text.
+    #[arg(long)]
+    pub json: bool,
     /// The image. With --overlay-file CHANGES, the file system as CHANGES shows it (the image and the
     /// changes kept for it), repairs written into CHANGES, never into the image; with --overlay, repairs
     /// made in memory only.
@@ -174,7 +143,8 @@ const FSCK_EXIT_USAGE: i32 = 1;
 /// ... and for a check that could not be made (FSCK_EXIT_CHECK_FAILED).
 const FSCK_EXIT_CHECK_FAILED: i32 = 8;
 
-const FSCK_USAGE: &str = "usage: rumpjs fsck [-f] [-n | -y | -p] [--partition P] [--overlay-file CHANGES] IMAGE";
+const FSCK_USAGE: &str =
+    "usage: rumpjs fsck [-f] [-n | -y | -p] [--json] [--partition P] [--overlay-file CHANGES] IMAGE";
 
 /// fsck's words from the first that is no option on, which clap leaves to IMAGE (so that an unknown
 /// option is fsck's usage error, exit 1, not clap's 2): fsck's flags and the global options that
@@ -193,6 +163,7 @@ fn fsck_words(mut a: FsckArgs, common: &CommonOpts) -> Result<(FsckArgs, CommonO
             "--partition" => common.partition = Some(value(inline)?),
             "--overlay-file" => common.overlay_file = Some(PathBuf::from(value(inline)?)),
             "--overlay" if inline.is_none() => common.overlay = true,
+            "--json" if inline.is_none() => a.json = true,
             "-v" | "--verbose" | "--deterministic" if inline.is_none() => {}
             f if f.starts_with('-') && !f.starts_with("--") && f.len() > 1 => {
                 for c in f[1..].chars() {
@@ -215,7 +186,7 @@ fn fsck_words(mut a: FsckArgs, common: &CommonOpts) -> Result<(FsckArgs, CommonO
 
 /// The clock (and randomness) newfs and fsck write into an image: the host's, or under
 /// `--deterministic` the session's fixed one, so the same command makes the same bytes.
-fn tool_clock(common: &CommonOpts) -> Arc<dyn kernel::hyper::Hypervisor> {
+pub(super) fn tool_clock(common: &CommonOpts) -> Arc<dyn kernel::hyper::Hypervisor> {
     if common.deterministic {
         Arc::new(kernel::hyper::DeterministicHypervisor::default_for_tests())
     } else {
@@ -276,30 +247,34 @@ pub fn fsck(common: &CommonOpts, a: FsckArgs) -> i32 {
         force: a.force,
         preen: a.preen,
     };
+    // fsck_ffs's lines, printed as they come; with --json kept for the report at the end.
+    let json = a.json;
+    let lines = std::cell::RefCell::new(Vec::<String>::new());
+    let say = |l: &str| {
+        if json {
+            lines.borrow_mut().push(l.to_string());
+        } else {
+            output::line(Stream::Stdout, l)
+        }
+    };
     if !a.no && !a.yes && !a.preen {
-        output::line(Stream::Stdout, "** no -n or -y given: checking only (as -n); nothing will be written");
+        say("** no -n or -y given: checking only (as -n); nothing will be written");
     }
     match (&common.overlay_file, repair) {
-        (Some(f), true) => output::line(
-            Stream::Stdout,
-            &format!(
-                "** {} as {} shows it (repairs go into {1}; the image is not written)",
-                image.display(),
-                f.display()
-            ),
-        ),
-        (Some(f), false) => {
-            output::line(Stream::Stdout, &format!("** {} as {} shows it", image.display(), f.display()))
+        (Some(f), true) => say(&format!(
+            "** {} as {} shows it (repairs go into {1}; the image is not written)",
+            image.display(),
+            f.display()
+        )),
+        (Some(f), false) => say(&format!("** {} as {} shows it", image.display(), f.display())),
+        (None, true) if common.overlay => {
+            say(&format!("** {} (--overlay: repairs made in memory only, the image is not written)", image.display()))
         }
-        (None, true) if common.overlay => output::line(
-            Stream::Stdout,
-            &format!("** {} (--overlay: repairs made in memory only, the image is not written)", image.display()),
-        ),
-        _ => output::line(Stream::Stdout, &format!("** {}", image.display())),
+        _ => say(&format!("** {}", image.display())),
     }
-    let mut log = |l: &str| output::line(Stream::Stdout, l);
-    let code = match ffs::fsck::fsck(&dev, &opts, tool_clock(common).as_ref(), &mut log) {
-        Ok(r) => r.exit_code,
+    let mut log = |l: &str| say(l);
+    let report = match ffs::fsck::fsck(&dev, &opts, tool_clock(common).as_ref(), &mut log) {
+        Ok(r) => r,
         Err(e) => {
             output::flush();
             return failed(&format!("{}: {e}", image.display()));
@@ -318,21 +293,48 @@ pub fn fsck(common: &CommonOpts, a: FsckArgs) -> i32 {
         Some(f) => {
             if let Ok(i) = ffs::probe_info(&dev, common.partition.as_deref()) {
                 if !i.clean {
-                    output::line(
-                        Stream::Stdout,
-                        &format!(
-                            "** NOT CLEAN (fs_clean 0x{:02x}) as {} shows it: a session with it refuses to mount it \
+                    say(&format!(
+                        "** NOT CLEAN (fs_clean 0x{:02x}) as {} shows it: a session with it refuses to mount it \
                              read-write until `rumpjs fsck -y --overlay-file {1} {}` marks it clean",
-                            i.clean_flag,
-                            f.display(),
-                            image.display()
-                        ),
-                    );
+                        i.clean_flag,
+                        f.display(),
+                        image.display()
+                    ));
                 }
             }
         }
         None => {}
     }
+    if json {
+        output::line(Stream::Stdout, &fsck_json(&image, &report, &lines.borrow()));
+    }
     output::flush();
-    code
+    report.exit_code
+}
+
+/// `fsck --json`: what the run found and did, and fsck_ffs's lines.
+fn fsck_json(image: &Path, r: &ffs::fsck::FsckReport, lines: &[String]) -> String {
+    let problems: Vec<serde_json::Value> = r
+        .problems
+        .iter()
+        .map(|p| serde_json::json!({ "message": p.message, "question": p.question, "fixed": p.fixed }))
+        .collect();
+    serde_json::json!({
+        "image": image.to_string_lossy(),
+        "exit_code": r.exit_code,
+        "clean": r.exit_code == 0 && r.problems.is_empty(),
+        "problems": problems,
+        "modified": r.modified,
+        "marked_clean": r.marked_clean,
+        "skipped": r.skipped,
+        "files": r.files,
+        "used": r.used,
+        "free": r.free,
+        "frags": r.frags,
+        "blocks": r.blocks,
+        "summary": r.summary,
+        "fatal": r.fatal,
+        "lines": lines,
+    })
+    .to_string()
 }

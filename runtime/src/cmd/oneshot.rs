@@ -35,7 +35,7 @@ pub const ONESHOT: &[Oneshot] = &[
         name: "stat",
         writes: false,
         about: "Inode, mode, owner, size, times and flags of files inside an image",
-        usage: "rumpjs stat IMAGE path ...",
+        usage: "rumpjs stat IMAGE [-L] [--json] path ...",
     },
     Oneshot {
         name: "find",
@@ -53,7 +53,7 @@ pub const ONESHOT: &[Oneshot] = &[
         name: "df",
         writes: false,
         about: "Space and inodes of an image's file system",
-        usage: "rumpjs df IMAGE [-h] [-i]",
+        usage: "rumpjs df IMAGE [-h] [-i] [--json]",
     },
     Oneshot {
         name: "tree",
@@ -263,6 +263,11 @@ fn image_word(cmd: &str, args: &[String]) -> Option<usize> {
         if !w.starts_with('-') || w == "-" {
             return Some(i);
         }
+        // A long option (--json) is a flag of its own.
+        if w.starts_with("--") {
+            i += 1;
+            continue;
+        }
         // A cluster of flags; a flag that takes a value ends it, the value attached or the next word.
         let mut skip_next = false;
         for (k, c) in w.char_indices().skip(1) {
@@ -315,20 +320,27 @@ pub fn oneshot(common: &CommonOpts, cmd: &str, a: PassArgs) -> i32 {
 
 #[derive(Args, Debug)]
 pub struct GetArgs {
-    /// IMAGE:/PATH — the file or tree inside the image.
-    pub from: String,
-    /// Where on the host (a directory receives the file or tree under its own name).
-    pub to: PathBuf,
+    /// IMAGE PATH HOSTPATH (fs-utils' fsu_get order), or IMAGE:/PATH HOSTPATH. A host directory receives
+    /// the file or tree under its own name.
+    #[arg(value_name = "IMAGE PATH HOSTPATH", num_args = 2..=3, required = true)]
+    pub operands: Vec<String>,
 }
 
-/// `rumpjs get IMAGE:/PATH HOSTPATH`: copy a file or tree out of an image, keeping modes, times, symlinks
-/// and hard links (owners when run as root), as fs-utils' fsu_ecp does.
+/// `rumpjs get IMAGE PATH HOSTPATH` or `rumpjs get IMAGE:/PATH HOSTPATH`: copy a file or tree out of an
+/// image, keeping modes, times, symlinks and hard links (owners when run as root), as fs-utils' fsu_get
+/// and fsu_ecp do.
 pub fn get(common: &CommonOpts, a: GetArgs) -> i32 {
-    let Some((image, path)) = image_path(&a.from) else {
-        return usage("get", "usage: rumpjs get IMAGE:/PATH HOSTPATH");
+    const USAGE: &str = "usage: rumpjs get IMAGE PATH HOSTPATH  (or IMAGE:/PATH HOSTPATH)";
+    let (image, path, to) = match a.operands.as_slice() {
+        [image, path, to] => (PathBuf::from(image), path.clone(), PathBuf::from(to)),
+        [from, to] => match image_path(from) {
+            Some((image, path)) => (image, path, PathBuf::from(to)),
+            None => return usage("get", USAGE),
+        },
+        _ => return usage("get", USAGE),
     };
     // Into an existing host directory, under the source's own name (as cp does).
-    let mut to = a.to.clone();
+    let mut to = to;
     if to.is_dir() {
         let name = Path::new(&path).file_name().map(|n| n.to_os_string()).unwrap_or_else(|| "root".into());
         to.push(name);

@@ -215,7 +215,7 @@ pub struct JsRepl {
 impl JsRepl {
     /// A REPL on `session`: its timers run while the prompt waits instead of holding the prompt.
     pub fn new(session: Session, color: bool, timeout: Option<Duration>) -> JsRepl {
-        let columns = terminal_columns();
+        let columns = crate::host::output::columns();
         session.set_wait_for_timers(false);
         JsRepl { session, color, columns, commands: None, inspect: None, props: None, timeout }
     }
@@ -264,6 +264,8 @@ impl JsRepl {
         let ctx = &mut self.session.ctx;
         let opts = JsObject::with_object_proto(ctx.intrinsics());
         let _ = opts.set(js_string!("colors"), self.color, false, ctx);
+        // Objects stay on one line while they fit the terminal's width.
+        let _ = opts.set(js_string!("breakLength"), self.columns as f64, false, ctx);
         match f.call(&JsValue::undefined(), &[v.clone(), opts.into()], ctx) {
             Ok(s) => s.as_string().map(|s| s.to_std_string_escaped()).unwrap_or_default(),
             Err(_) => self.session.inspect(v),
@@ -537,10 +539,6 @@ fn open_string(head: &str) -> Option<usize> {
         }
     }
     quote.map(|(_, i)| i)
-}
-
-fn terminal_columns() -> usize {
-    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).unwrap_or(80)
 }
 
 impl Evaluator for JsRepl {

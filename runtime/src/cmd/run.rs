@@ -77,11 +77,10 @@ pub fn eval(common: &CommonOpts, code: String, print: bool, args: Vec<String>) -
         } else {
             match s.eval_script(&code, "[eval]") {
                 Ok(v) => {
+                    // As Node's -p: console.log of the value (strings as they are, the rest inspected).
                     if print {
-                        let shown = match v.as_string() {
-                            Some(st) => st.to_std_string_escaped(),
-                            None => v.display().to_string(),
-                        };
+                        let shown = crate::host::globals::format_args(&[v], &mut s.ctx)
+                            .map_err(|e| crate::host::session::Failure::Uncaught(s.format_error(&e)))?;
                         output::line(Stream::Stdout, &shown);
                     }
                     Ok(())

@@ -318,7 +318,7 @@ fn stream_object(ctx: &mut Context, f: kernel_bindings::Fun, tty: bool) -> JsObj
     let o = ObjectInitializer::new(ctx).function(NativeFunction::from_fn_ptr(f), js_string!("write"), 1).build();
     let tty = tty && std::io::IsTerminal::is_terminal(&std::io::stdout());
     define(&o, "isTTY", tty.into());
-    define(&o, "columns", JsValue::from(80));
+    define(&o, "columns", JsValue::from(crate::host::output::columns() as u32));
     o
 }
 

@@ -116,3 +116,15 @@ pub fn exit(code: i32) -> ! {
     flush();
     std::process::exit(code)
 }
+
+/// The width of the terminal stdout is (asked of the terminal, as Node's `process.stdout.columns`), else
+/// `$COLUMNS`, else 80.
+pub fn columns() -> usize {
+    // SAFETY: TIOCGWINSZ fills the winsize it is given and reads nothing else.
+    let mut ws: libc::winsize = unsafe { std::mem::zeroed() };
+    let ok = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut ws) } == 0;
+    if ok && ws.ws_col > 0 {
+        return usize::from(ws.ws_col);
+    }
+    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).filter(|c| *c > 0).unwrap_or(80)
+}

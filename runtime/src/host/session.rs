@@ -7,7 +7,7 @@ use crate::host::hypervisor::HostHypervisor;
 use crate::host::jobs::{Executor, Hooks};
 use crate::host::loader::Loader;
 use boa_engine::builtins::promise::PromiseState;
-use boa_engine::{js_string, Context, JsError, JsResult, JsValue, Module, Source};
+use boa_engine::{js_string, Context, JsError, JsNativeError, JsResult, JsValue, Module, Source};
 use kernel::vfs::{Cred, Kernel, MountOptions, Proc, MNT_RDONLY};
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
@@ -271,6 +271,16 @@ impl Session {
         let console = global.get(js_string!("console"), ctx)?;
         crate::host::globals::console_overrides(ctx, &console)?;
         ctx.eval(Source::from_bytes(include_str!("web_fixes.js")))?;
+        ctx.eval(Source::from_bytes(include_str!("web_globals.js")))?;
+        // events, stream, stream/promises, and fs's streams, opendir and glob (on fs before it is a module).
+        let streams = ctx.eval(Source::from_bytes(include_str!("node_streams.js")))?;
+        let streams = streams.as_function().ok_or_else(|| JsNativeError::error().with_message("node_streams.js"))?;
+        let streams = streams.call(
+            &JsValue::undefined(),
+            &[b.fs.clone().into(), path.clone().into(), crypto.clone().into()],
+            ctx,
+        )?;
+        let streams = streams.as_object().ok_or_else(|| JsNativeError::error().with_message("node_streams.js"))?;
         crate::host::globals::install_promise_state(ctx)?;
         let util = crate::host::globals::util(ctx)?;
         for name in [js_string!("TextEncoder"), js_string!("TextDecoder")] {
@@ -280,7 +290,8 @@ impl Session {
         // `timers`: the global timer functions, looked up at each call (rumpjs serve replaces them).
         let timers = ctx.eval(Source::from_bytes(
             "({ setTimeout: (...a) => globalThis.setTimeout(...a), clearTimeout: (...a) => globalThis.clearTimeout(...a), \
-               setInterval: (...a) => globalThis.setInterval(...a), clearInterval: (...a) => globalThis.clearInterval(...a) })",
+               setInterval: (...a) => globalThis.setInterval(...a), clearInterval: (...a) => globalThis.clearInterval(...a), \
+               setImmediate: (...a) => globalThis.setImmediate(...a), clearImmediate: (...a) => globalThis.clearImmediate(...a) })",
         ))?;
         let l = &self.loader;
         l.register(ctx, &["fs", "node:fs"], b.fs.clone().into())?;
@@ -298,6 +309,12 @@ impl Session {
             .property(js_string!("Buffer"), buffer, boa_engine::property::Attribute::all())
             .build();
         l.register(ctx, &["buffer", "node:buffer"], buffer_module.into())?;
+        let events = streams.get(js_string!("events"), ctx)?;
+        l.register(ctx, &["events", "node:events"], events)?;
+        let stream = streams.get(js_string!("stream"), ctx)?;
+        l.register(ctx, &["stream", "node:stream"], stream)?;
+        let promises = streams.get(js_string!("streamPromises"), ctx)?;
+        l.register(ctx, &["stream/promises", "node:stream/promises"], promises)?;
         Ok(())
     }
 

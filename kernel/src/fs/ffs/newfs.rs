@@ -40,13 +40,13 @@ pub struct NewfsOptions {
     pub fsize: u32,
     /// Byte order (-B be|le).
     pub order: ByteOrder,
-    /// Size in bytes (-s); default the whole device.
+    /// Size in bytes; default the whole device.
     pub size: u64,
     /// Number of inodes (-n); overrides `density`.
     pub inodes: u64,
     /// Bytes of data per inode (-i); default 4 fragments.
     pub density: u32,
-    /// Volume name (-V here, fs_volname), at most 31 bytes.
+    /// Volume name (fs_volname; newfs -v), at most 31 bytes.
     pub volname: String,
     /// Reserved free space in percent (-m), default 5.
     pub minfree: u32,
@@ -351,58 +351,6 @@ fn plan(o: &NewfsOptions, dev_size: u64) -> Result<Plan, String> {
         optim,
         old_cpg,
     })
-}
-
-/// The usage line of `rumpjs newfs`.
-pub const USAGE: &str =
-    "newfs [-O 1|2] [-b BSIZE] [-f FSIZE] [-B be|le] [-s SIZE] [-n INODES] [-i BYTES-PER-INODE] [-m MINFREE%] [-o space|time] [-V VOLNAME] IMAGE";
-
-/// Parses newfs's arguments (after the command name): the options and the image path. Sizes take
-/// k/m/g/t suffixes. The message of an error says what is wrong.
-pub fn parse_args(args: &[String]) -> Result<(NewfsOptions, String), String> {
-    let mut o = NewfsOptions::default();
-    let mut image = None;
-    let mut it = args.iter();
-    let num = |flag: &str, v: Option<&String>| -> Result<u64, String> {
-        let v = v.ok_or_else(|| format!("{flag} needs a value"))?;
-        crate::vfs::parse_size(v).ok_or_else(|| format!("{flag}: bad number {v:?}"))
-    };
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "-O" => o.ufs = num("-O", it.next())? as u8,
-            "-b" => o.bsize = num("-b", it.next())? as u32,
-            "-f" => o.fsize = num("-f", it.next())? as u32,
-            "-s" => o.size = num("-s", it.next())?,
-            "-n" => o.inodes = num("-n", it.next())?,
-            "-i" => o.density = num("-i", it.next())? as u32,
-            "-m" => o.minfree = num("-m", it.next())? as u32,
-            "-B" => {
-                o.order = match it.next().map(|s| s.as_str()) {
-                    Some("be") => ByteOrder::Big,
-                    Some("le") => ByteOrder::Little,
-                    Some(v) => return Err(format!("-B: be or le, not '{v}'")),
-                    None => return Err("-B needs a value: be or le".into()),
-                }
-            }
-            "-o" => {
-                o.optim_space = match it.next().map(|s| s.as_str()) {
-                    Some("space") => true,
-                    Some("time") => false,
-                    Some(v) => return Err(format!("-o: space or time, not '{v}'")),
-                    None => return Err("-o needs a value: space or time".into()),
-                }
-            }
-            "-V" => o.volname = it.next().ok_or("-V needs a name")?.clone(),
-            s if s.starts_with('-') && s.len() > 1 => return Err(format!("unknown option {s}")),
-            s => {
-                if image.replace(s.to_string()).is_some() {
-                    return Err("one image only".into());
-                }
-            }
-        }
-    }
-    let image = image.ok_or("no image given")?;
-    Ok((o, image))
 }
 
 /// Checks the options against a device of `dev_size` bytes; the message says what is wrong (as
@@ -777,24 +725,4 @@ pub fn newfs(dev: &dyn BlockDevice, opts: &NewfsOptions, hyper: &dyn Hypervisor)
         backups,
         volname: opts.volname.clone(),
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn arguments() {
-        let a: Vec<String> =
-            "-O 1 -b 16k -f 2048 -B be -s 64m -n 5000 -V vol img".split(' ').map(String::from).collect();
-        let (o, img) = parse_args(&a).unwrap();
-        assert_eq!(
-            (o.ufs, o.bsize, o.fsize, o.order, o.size, o.inodes),
-            (1, 16384, 2048, ByteOrder::Big, 64 << 20, 5000)
-        );
-        assert_eq!((o.volname.as_str(), img.as_str()), ("vol", "img"));
-        assert!(parse_args(&["-B".into(), "xx".into(), "i".into()]).is_err());
-        assert!(parse_args(&["-q".into()]).is_err());
-        assert!(parse_args(&[]).is_err());
-    }
 }

@@ -83,7 +83,22 @@ pub fn main(common: &CommonOpts, a: TestArgs) -> i32 {
     if common.deterministic {
         child_args.push("--deterministic".into());
     }
+    if common.force {
+        child_args.push("--force".into());
+    }
+    if common.verbose {
+        child_args.push("--verbose".into());
+    }
+    if let Some(m) = common.max_memory {
+        child_args.extend(["--max-memory".to_string(), m.to_string()]);
+    }
+    if let Some(f) = &common.overlay_file {
+        child_args.extend(["--overlay-file".to_string(), f.to_string_lossy().into_owned()]);
+    }
     let jobs = a.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    // One overlay file has one writer at a time: the files then run one after another, each going on
+    // from the changes of the one before.
+    let jobs = if common.overlay_file.is_some() { 1 } else { jobs };
     let opts = TestOptions {
         paths: a.paths.clone(),
         filter: a.filter.clone(),
