@@ -65,29 +65,20 @@ pub fn main(common: &CommonOpts, a: TestArgs) -> i32 {
     for g in &common.allow_host {
         child_args.extend(["--allow-host".to_string(), g.to_string_lossy().into_owned()]);
     }
-    if common.rw {
-        child_args.push("--rw".into());
-    }
-    if common.overlay {
-        child_args.push("--overlay".into());
-    }
-    if common.preserve_all {
-        child_args.push("--preserve-all".into());
-    }
+    let switches = [
+        (common.rw, "--rw"),
+        (common.overlay, "--overlay"),
+        (common.preserve_all, "--preserve-all"),
+        (common.deterministic, "--deterministic"),
+        (common.force, "--force"),
+        (common.verbose, "--verbose"),
+    ];
+    child_args.extend(switches.iter().filter(|(on, _)| *on).map(|(_, flag)| flag.to_string()));
     if let Some(p) = &common.partition {
         child_args.extend(["--partition".to_string(), p.clone()]);
     }
     if common.fstype != "ffs" {
         child_args.extend(["--fstype".to_string(), common.fstype.clone()]);
-    }
-    if common.deterministic {
-        child_args.push("--deterministic".into());
-    }
-    if common.force {
-        child_args.push("--force".into());
-    }
-    if common.verbose {
-        child_args.push("--verbose".into());
     }
     if let Some(m) = common.max_memory {
         child_args.extend(["--max-memory".to_string(), m.to_string()]);
