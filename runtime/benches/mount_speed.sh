@@ -5,7 +5,7 @@
 # made by `rumpjs newfs`; fuse2fs a fresh 2 GiB ext4 image; both images sit in WORKDIR.
 # "tar after a remount" reads the copy again with every cache of the mount dropped (the host's and the
 # server's); "umount" is the time `rumpjs umount` (or fusermount3 -u) takes to write everything out.
-# Usage: runtime/benches/mount_speed.sh [TREE] [WORKDIR]   (root; /dev/fuse, fuse3; fuse2fs optional)
+# Usage: runtime/benches/mount_speed.sh [TREE] [WORKDIR]   (root; /dev/fuse, fuse3; fuse2fs optional, FUSE2FS=0 skips it)
 # TREE defaults to the bench corpus's small/ (made from fixed seeds in WORKDIR when not given).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -58,7 +58,7 @@ column rumpjs "\"$BIN\" mount --rw \"$W/ufs2.img\" \"$W/mnt\"" "\"$BIN\" umount 
 rm -f "$W/ufs2.img"
 
 cols=(rumpjs)
-if command -v fuse2fs > /dev/null && command -v mkfs.ext4 > /dev/null; then
+if [ "${FUSE2FS:-1}" != 0 ] && command -v fuse2fs > /dev/null && command -v mkfs.ext4 > /dev/null; then
   truncate -s 2G "$W/ext4.img"
   mkfs.ext4 -q -F "$W/ext4.img"
   column fuse2fs "fuse2fs \"$W/ext4.img\" \"$W/mnt\" -o rw > /dev/null" "fusermount3 -u \"$W/mnt\"; sleep 1"
@@ -73,7 +73,12 @@ for c in "${cols[@]}"; do printf ' %12s' "$c"; done
 printf ' %18s\n' "rumpjs / tmpfs"
 row() {
   printf '%-40s' "$1"
-  for c in "${cols[@]}"; do printf ' %12s' "${R[$c,$2]}${3:-}"; done
+  local v
+  for c in "${cols[@]}"; do
+    v=${R[$c,$2]}
+    [ "$v" = - ] || v=$v${3:-}
+    printf ' %12s' "$v"
+  done
   if [ "${R[tmpfs,$2]}" != - ] && [ -n "${3:-}" ]; then
     printf ' %17sx' "$(echo "scale=1; ${R[rumpjs,$2]} / ${R[tmpfs,$2]}" | bc)"
   fi
