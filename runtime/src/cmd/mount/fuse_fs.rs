@@ -5,8 +5,8 @@ use super::convert::*;
 use super::server::{Caller, Job, Server, SetAttrReq};
 use crate::host::errno::linux_errno;
 use fuser::{
-    Filesystem, KernelConfig, ReplyAttr, ReplyCreate, ReplyData, ReplyDirectory, ReplyEmpty, ReplyEntry, ReplyOpen,
-    ReplyStatfs, ReplyWrite, Request, TimeOrNow,
+    Filesystem, KernelConfig, ReplyAttr, ReplyCreate, ReplyData, ReplyDirectory, ReplyDirectoryPlus, ReplyEmpty,
+    ReplyEntry, ReplyOpen, ReplyStatfs, ReplyWrite, Request, TimeOrNow,
 };
 use kernel::vfs::vnops::MakeNode;
 use kernel::vfs::*;
@@ -58,12 +58,23 @@ impl Filesystem for FuseFs {
         // caller): the host then sends no chmod of its own for them. A host without the capability
         // sends that chmod instead, which `Server::setattr` accepts from whoever may write.
         let _ = config.add_capabilities(fuser::consts::FUSE_HANDLE_KILLPRIV);
+        // Directory listings with each entry's node and attributes (READDIRPLUS) when the host will
+        // want them, lookups and listings of one directory at once, symlink targets kept by the host.
+        // Each asked for alone: a host without one still gets the others.
+        for cap in [
+            fuser::consts::FUSE_DO_READDIRPLUS,
+            fuser::consts::FUSE_READDIRPLUS_AUTO,
+            fuser::consts::FUSE_PARALLEL_DIROPS,
+            fuser::consts::FUSE_CACHE_SYMLINKS,
+        ] {
+            let _ = config.add_capabilities(cap);
+        }
         Ok(())
     }
 
     fn lookup(&mut self, req: &Request<'_>, parent: u64, name: &OsStr, reply: ReplyEntry) {
         let (c, name) = (Caller::of(req), name_bytes(name));
-        self.now(move |s| answer!(reply, s.lookup(c, parent, &name), |(a, g)| reply.entry(&s.entry_ttl, &a, g)));
+        self.now(move |s| answer!(reply, s.lookup(c, parent, &name), |(a, g)| reply.entry(&s.cache.entry_ttl, &a, g)));
     }
 
     fn forget(&mut self, _req: &Request<'_>, ino: u64, nlookup: u64) {
@@ -71,7 +82,9 @@ impl Filesystem for FuseFs {
     }
 
     fn getattr(&mut self, _req: &Request<'_>, ino: u64, _fh: Option<u64>, reply: ReplyAttr) {
-        self.now(move |s| answer!(reply, s.vnode(ino).and_then(|v| s.attr_of(&v)), |a| reply.attr(&s.attr_ttl, &a)));
+        self.now(move |s| {
+            answer!(reply, s.vnode(ino).and_then(|v| s.attr_of(&v)), |a| reply.attr(&s.cache.attr_ttl, &a))
+        });
     }
 
     fn setattr(
@@ -94,7 +107,7 @@ impl Filesystem for FuseFs {
     ) {
         let c = Caller::of(req);
         let sa = SetAttrReq { mode, uid, gid, size, atime, mtime, fh };
-        self.run(move |s| answer!(reply, s.setattr(c, ino, sa), |a| reply.attr(&s.attr_ttl, &a)));
+        self.run(move |s| answer!(reply, s.setattr(c, ino, sa), |a| reply.attr(&s.cache.attr_ttl, &a)));
     }
 
     fn readlink(&mut self, _req: &Request<'_>, ino: u64, reply: ReplyData) {
@@ -129,7 +142,7 @@ impl Filesystem for FuseFs {
                     s.make(c, parent, &name, &MakeNode { vtype, mode: mode & ALLPERMS, rdev, target: b"" })
                 }
             };
-            answer!(reply, r, |(a, g)| reply.entry(&s.entry_ttl, &a, g))
+            answer!(reply, r, |(a, g)| reply.entry(&s.cache.entry_ttl, &a, g))
         });
     }
 
@@ -137,7 +150,7 @@ impl Filesystem for FuseFs {
         let (c, name) = (Caller::of(req), name_bytes(name));
         self.run(move |s| {
             let n = MakeNode { vtype: VType::Dir, mode: mode & ACCESSPERMS, rdev: 0, target: b"" };
-            answer!(reply, s.make(c, parent, &name, &n), |(a, g)| reply.entry(&s.entry_ttl, &a, g))
+            answer!(reply, s.make(c, parent, &name, &n), |(a, g)| reply.entry(&s.cache.entry_ttl, &a, g))
         });
     }
 
@@ -161,7 +174,7 @@ impl Filesystem for FuseFs {
         let (c, name, target) = (Caller::of(req), name_bytes(link_name), target.as_os_str().as_bytes().to_vec());
         self.run(move |s| {
             let n = MakeNode { vtype: VType::Lnk, mode: ACCESSPERMS & !c.umask(), rdev: 0, target: &target };
-            answer!(reply, s.make(c, parent, &name, &n), |(a, g)| reply.entry(&s.entry_ttl, &a, g))
+            answer!(reply, s.make(c, parent, &name, &n), |(a, g)| reply.entry(&s.cache.entry_ttl, &a, g))
         });
     }
 
@@ -192,12 +205,16 @@ impl Filesystem for FuseFs {
 
     fn link(&mut self, req: &Request<'_>, ino: u64, newparent: u64, newname: &OsStr, reply: ReplyEntry) {
         let (c, name) = (Caller::of(req), name_bytes(newname));
-        self.run(move |s| answer!(reply, s.link(c, ino, newparent, &name), |(a, g)| reply.entry(&s.entry_ttl, &a, g)));
+        self.run(move |s| {
+            answer!(reply, s.link(c, ino, newparent, &name), |(a, g)| reply.entry(&s.cache.entry_ttl, &a, g))
+        });
     }
 
     fn open(&mut self, req: &Request<'_>, ino: u64, flags: i32, reply: ReplyOpen) {
         let c = Caller::of(req);
-        self.now(move |s| answer!(reply, s.open(c, ino, flags, false), |fh| reply.opened(fh, 0)));
+        self.now(move |s| {
+            answer!(reply, s.open(c, ino, flags, false), |fh| reply.opened(fh, s.cache.open_flags(false)))
+        });
     }
 
     fn read(
@@ -231,9 +248,11 @@ impl Filesystem for FuseFs {
         self.run(move |s| answer!(reply, s.write(c, fh, offset, &data), |n| reply.written(n)));
     }
 
-    fn flush(&mut self, _req: &Request<'_>, _ino: u64, fh: u64, _lock_owner: u64, reply: ReplyEmpty) {
-        // close(2) of one descriptor: nothing is buffered here (writes went to the kernel).
-        self.now(move |s| answer!(reply, s.handle(fh).map(|_| ()), |()| reply.ok()));
+    fn flush(&mut self, _req: &Request<'_>, _ino: u64, _fh: u64, _lock_owner: u64, reply: ReplyEmpty) {
+        // close(2) of one descriptor: nothing is buffered here (writes went to the kernel) and record
+        // locks are the host's. ENOSYS tells the host to send no more flushes: one round trip less for
+        // every close.
+        reply.error(libc::ENOSYS);
     }
 
     fn release(
@@ -263,11 +282,15 @@ impl Filesystem for FuseFs {
 
     fn opendir(&mut self, req: &Request<'_>, ino: u64, flags: i32, reply: ReplyOpen) {
         let c = Caller::of(req);
-        self.now(move |s| answer!(reply, s.open(c, ino, flags, true), |fh| reply.opened(fh, 0)));
+        self.now(move |s| answer!(reply, s.open(c, ino, flags, true), |fh| reply.opened(fh, s.cache.open_flags(true))));
     }
 
     fn readdir(&mut self, _req: &Request<'_>, _ino: u64, fh: u64, offset: i64, mut reply: ReplyDirectory) {
         self.run(move |s| answer!(reply, s.readdir(fh, offset, &mut reply), |()| reply.ok()));
+    }
+
+    fn readdirplus(&mut self, _req: &Request<'_>, _ino: u64, fh: u64, offset: i64, mut reply: ReplyDirectoryPlus) {
+        self.run(move |s| answer!(reply, s.readdirplus(fh, offset, &mut reply), |()| reply.ok()));
     }
 
     fn releasedir(&mut self, _req: &Request<'_>, _ino: u64, fh: u64, _flags: i32, reply: ReplyEmpty) {
@@ -321,7 +344,7 @@ impl Filesystem for FuseFs {
         let (c, name) = (Caller::of(req), name_bytes(name));
         self.run(move |s| {
             answer!(reply, s.create(c, parent, &name, mode, flags), |(a, g, fh)| reply.created(
-                &s.entry_ttl,
+                &s.cache.entry_ttl,
                 &a,
                 g,
                 fh,

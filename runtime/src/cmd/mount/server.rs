@@ -3,7 +3,8 @@
 //! calling host process's credentials.
 
 use super::convert::*;
-use fuser::{FileAttr, FileType, ReplyDirectory, Request, TimeOrNow, FUSE_ROOT_ID};
+use fuser::consts::{FOPEN_CACHE_DIR, FOPEN_KEEP_CACHE};
+use fuser::{FileAttr, FileType, Notifier, ReplyDirectory, ReplyDirectoryPlus, Request, TimeOrNow, FUSE_ROOT_ID};
 use kernel::vfs::vnops::{self, MakeNode, UtimeSpec};
 use kernel::vfs::*;
 use kernel::{Errno, KResult};
@@ -11,8 +12,8 @@ use std::collections::HashMap;
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, UNIX_EPOCH};
 
 /// Who asked: the calling host process.
 #[derive(Clone, Copy, Debug)]
@@ -83,8 +84,45 @@ pub(super) struct Server {
     pub(super) nodes: Mutex<HashMap<Ino, (Arc<Vnode>, u64)>>,
     pub(super) handles: Mutex<HashMap<u64, Arc<Handle>>>,
     pub(super) next_fh: AtomicU64,
+    pub(super) cache: Caching,
+    /// Tells the host what changed without its asking (set once the FUSE session is up).
+    pub(super) notifier: OnceLock<Notifier>,
+}
+
+/// What the host may keep of what it was told: names (negative ones too), attributes and, between
+/// opens, file pages and directory listings.
+pub(super) struct Caching {
     pub(super) entry_ttl: Duration,
     pub(super) attr_ttl: Duration,
+    pub(super) keep: bool,
+}
+
+impl Caching {
+    /// Only this server changes the file system, and every change but one comes from a host request
+    /// whose effects the host applies to its own caches (Linux's FUSE invalidates the parent
+    /// directories, the renamed, unlinked or linked node, the written file's size and times). The one
+    /// it cannot know, the set-ID bits a write takes away, the server tells it ([`Server::write`]).
+    /// Pages read again from the host's cache do not reach the server, so they set no atime (as
+    /// NFS's close-to-open caching).
+    pub(super) fn exclusive() -> Caching {
+        Caching { entry_ttl: Duration::from_secs(86_400), attr_ttl: Duration::from_secs(86_400), keep: true }
+    }
+
+    /// The file system also changes by itself (kernfs) or through another writer of the image: a
+    /// second, and pages read afresh at every open.
+    pub(super) fn shared() -> Caching {
+        Caching { entry_ttl: Duration::from_secs(1), attr_ttl: Duration::from_secs(1), keep: false }
+    }
+
+    /// FUSE's open flags for a file or directory opened: the host's cached pages (and a directory's
+    /// listing) stay valid across opens when nobody else changes them.
+    pub(super) fn open_flags(&self, dir: bool) -> u32 {
+        match (self.keep, dir) {
+            (false, _) => 0,
+            (true, false) => FOPEN_KEEP_CACHE,
+            (true, true) => FOPEN_KEEP_CACHE | FOPEN_CACHE_DIR,
+        }
+    }
 }
 
 pub(super) type Job = Box<dyn FnOnce(&Server) + Send>;
@@ -151,10 +189,15 @@ impl Server {
         Ok(fuse_attr(&vp.getattr()?))
     }
 
+    /// A name's node, or (node id 0) that there is none, which the host then keeps as a negative
+    /// entry for the entry timeout: only the host's own requests make names.
     pub(super) fn lookup(&self, c: Caller, parent: u64, name: &[u8]) -> KResult<(FileAttr, u64)> {
         let dvp = self.vnode(parent)?;
-        let (vp, va) = vnops::lookup(&self.kernel, &c.cred(), &dvp, name)?;
-        Ok((self.remember(vp, &va), va.gen as u64))
+        match vnops::lookup(&self.kernel, &c.cred(), &dvp, name) {
+            Ok((vp, va)) => Ok((self.remember(vp, &va), va.gen as u64)),
+            Err(Errno::ENOENT) if self.cache.keep => Ok((absent(), 0)),
+            Err(e) => Err(e),
+        }
     }
 
     pub(super) fn setattr(&self, c: Caller, nodeid: u64, sa: SetAttrReq) -> KResult<FileAttr> {
@@ -300,10 +343,24 @@ impl Server {
             return Err(Errno::EBADF);
         }
         let off = u64::try_from(off).map_err(|_| Errno::EINVAL)?;
+        // A write by anyone but root takes the set-ID bits away (ffs_write); the host, which keeps the
+        // mode, learns it from us.
+        let setid = c.uid != 0 && h.vp.getattr()?.mode & (S_ISUID | S_ISGID) != 0;
         // Who writes decides whether the minfree reserve may be used (root's alone, as in NetBSD).
         let (n, _) =
             kernel::vfs::with_cred(&c.reserve_cred(), || vnops::write(&h.vp, off, data, h.flags & O_APPEND != 0))?;
+        if setid {
+            self.attributes_changed(h.vp.ino);
+        }
         Ok(n as u32)
+    }
+
+    /// The host forgets the node's cached attributes (not its pages: the writer that made the change
+    /// holds them locked during its request).
+    fn attributes_changed(&self, ino: Ino) {
+        if let Some(n) = self.notifier.get() {
+            let _ = n.inval_inode(self.nodeid(ino), -1, 0);
+        }
     }
 
     pub(super) fn readdir(&self, fh: u64, offset: i64, reply: &mut ReplyDirectory) -> KResult<()> {
@@ -337,8 +394,78 @@ impl Server {
         }
     }
 
+    /// READDIRPLUS: each entry with its node and attributes, as a lookup of its name would give them
+    /// (one more lookup for FUSE to forget, except "." and ".."). No search permission is checked:
+    /// the host checks it itself before it uses a cached name (default_permissions).
+    pub(super) fn readdirplus(&self, fh: u64, offset: i64, reply: &mut ReplyDirectoryPlus) -> KResult<()> {
+        let h = self.handle(fh)?;
+        if h.vtype != VType::Dir {
+            return Err(Errno::ENOTDIR);
+        }
+        let fs = h.vp.fs()?.clone();
+        let root = Cred::root();
+        let mut cookie = offset as u64;
+        loop {
+            let mut batch: Vec<(Ino, Vec<u8>, u64)> = Vec::new();
+            fs.readdir(h.vp.ino, cookie, &mut |e| {
+                batch.push((e.ino, e.name.to_vec(), e.next));
+                batch.len() < 64
+            })?;
+            if batch.is_empty() {
+                return Ok(());
+            }
+            for (ino, name, next) in batch {
+                let dots = name == b"." || name == b"..";
+                let found = match dots {
+                    true => fs.getattr(ino).map(|va| (None, va)),
+                    false => vnops::lookup(&self.kernel, &root, &h.vp, &name).map(|(vp, va)| (Some(vp), va)),
+                };
+                let (attr, gen, counted) = match found {
+                    Ok((Some(vp), va)) => (self.remember(vp, &va), va.gen as u64, true),
+                    Ok((None, va)) => (FileAttr { ino, ..fuse_attr(&va) }, 0, false),
+                    // Removed since the directory was read: not listed.
+                    Err(Errno::ENOENT) => {
+                        cookie = next;
+                        continue;
+                    }
+                    // Listed without a node (the host asks again when it wants one).
+                    Err(_) => (absent(), 0, false),
+                };
+                let name = OsStr::from_bytes(&name);
+                if reply.add(attr.ino, next as i64, name, &self.cache.entry_ttl, &attr, gen) {
+                    if counted {
+                        self.forget(attr.ino, 1);
+                    }
+                    return Ok(());
+                }
+                cookie = next;
+            }
+        }
+    }
+
     pub(super) fn statfs(&self) -> KResult<StatVfs> {
         self.root.fs()?.statvfs()
+    }
+}
+
+/// FUSE's entry for no node: node id 0.
+fn absent() -> FileAttr {
+    FileAttr {
+        ino: 0,
+        size: 0,
+        blocks: 0,
+        atime: UNIX_EPOCH,
+        mtime: UNIX_EPOCH,
+        ctime: UNIX_EPOCH,
+        crtime: UNIX_EPOCH,
+        kind: FileType::RegularFile,
+        perm: 0,
+        nlink: 0,
+        uid: 0,
+        gid: 0,
+        rdev: 0,
+        blksize: 0,
+        flags: 0,
     }
 }
 
