@@ -686,6 +686,53 @@ fn unlinked_but_open_file_stays_readable() {
     assert_clean(&img);
 }
 
+/// The host keeps names, attributes and pages for a day, yet a change made through the mount by one
+/// process is what the next look of another process finds, without waiting: contents rewritten
+/// through a descriptor kept open, a name looked for in vain and then made, a rename, a chmod, a
+/// truncation, and the set-ID bits another user's write takes away.
+#[test]
+fn a_change_by_one_process_is_seen_at_once_by_another() {
+    need_fuse!();
+    let s = Scratch::new("seen");
+    let img = s.path("ufs2.img");
+    new_image(&img, 2, 32);
+    let m = Mounted::new(&["--rw", "--allow-other", img.to_str().unwrap()], &s.path("mnt"));
+    let mnt = m.mnt.display().to_string();
+    let other = |cmd: &str| sh(&format!("cd {mnt} && {cmd}"));
+    let out = |o: Output| String::from_utf8_lossy(&o.stdout).into_owned();
+
+    let mut f = std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(true).open(m.p("f")).unwrap();
+    f.write_all(b"first! version\n").unwrap();
+    assert_eq!(out(other("cat f")), "first! version\n");
+    f.seek(std::io::SeekFrom::Start(0)).unwrap();
+    f.write_all(b"SECOND").unwrap();
+    assert_eq!(out(other("cat f")), "SECOND version\n", "a rewrite through a descriptor kept open");
+    f.set_len(6).unwrap();
+    assert_eq!(out(other("stat -c %s f; cat f")), "6\nSECOND", "ftruncate");
+    drop(f);
+
+    assert!(!other("test -e later").status.success());
+    std::fs::write(m.p("later"), b"made\n").unwrap();
+    assert_eq!(out(other("cat later")), "made\n", "a name looked for in vain, then made");
+    std::fs::rename(m.p("later"), m.p("moved")).unwrap();
+    assert_eq!(out(other("test -e later || cat moved")), "made\n", "a rename");
+    std::fs::set_permissions(m.p("moved"), std::fs::Permissions::from_mode(0o640)).unwrap();
+    assert_eq!(out(other("stat -c %a moved")), "640\n", "a chmod");
+    std::fs::remove_file(m.p("moved")).unwrap();
+    assert!(!other("test -e moved").status.success(), "a removal");
+
+    if have("setpriv") {
+        sh_ok(&format!("cd {mnt} && echo x > setid && chmod 6777 setid && chmod 777 ."));
+        let o = sh(&format!("setpriv --reuid=1000 --regid=1000 --clear-groups sh -c 'echo more >> {mnt}/setid'"));
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert_eq!(out(other("stat -c %a setid")), "777\n", "another user's write takes the set-ID bits away");
+    } else {
+        skip::skip("the set-ID part: no setpriv");
+    }
+    m.umount();
+    assert_clean(&img);
+}
+
 /// The image's owners and modes mean what they say for another host uid: EACCES reading a 0600 file
 /// or listing a 0700 directory, writing in a 0755 directory; EPERM removing another's file from a
 /// sticky directory or chmod of another's file; new files owned by the caller, group the directory's.
