@@ -20,12 +20,18 @@ use std::time::SystemTime;
 /// The FUSE side: the session thread calls these, each hands its request to the worker pool.
 pub(super) struct FuseFs {
     pub(super) server: Arc<Server>,
-    pub(super) jobs: mpsc::Sender<Job>,
+    /// The worker pool; none: every request is answered on the session thread.
+    pub(super) jobs: Option<mpsc::Sender<Job>>,
 }
 
 impl FuseFs {
     fn run(&self, job: impl FnOnce(&Server) + Send + 'static) {
-        let _ = self.jobs.send(Box::new(job));
+        match &self.jobs {
+            Some(jobs) => {
+                let _ = jobs.send(Box::new(job));
+            }
+            None => job(&self.server),
+        }
     }
 
     /// Runs a request at once on the session thread: the quick ones (attributes, lookups, opens,

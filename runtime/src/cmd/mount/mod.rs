@@ -69,7 +69,8 @@ pub struct MountArgs {
     /// separated).
     #[arg(short = 'o', value_name = "OPT[=VAL],...")]
     pub options: Vec<String>,
-    /// Worker threads serving requests (default: 4 per core, at least 4).
+    /// Worker threads serving requests (default: 4 per core, at least 4; 0: every request answered on
+    /// the thread that reads them).
     #[arg(long, value_name = "N", hide = true)]
     pub threads: Option<usize>,
 }
@@ -242,7 +243,7 @@ pub fn mount(common: &crate::cmd::CommonOpts, a: MountArgs) -> i32 {
     if allow_other {
         options.push(MountOption::AllowOther);
     }
-    let fs = FuseFs { server: server.clone(), jobs: tx };
+    let fs = FuseFs { server: server.clone(), jobs: (threads > 0).then_some(tx) };
     let mut session = match fuser::Session::new(fs, &mountpoint, &options) {
         Ok(s) => s,
         Err(e) => {
