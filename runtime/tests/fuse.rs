@@ -733,6 +733,42 @@ fn a_change_by_one_process_is_seen_at_once_by_another() {
     assert_clean(&img);
 }
 
+/// File flags the host knows nothing of hold through the mount although the host opens files by
+/// itself: an immutable file reads but is not written or truncated; an append-only file grows at
+/// its end only (EPERM otherwise, as NetBSD).
+#[test]
+fn immutable_and_append_only_files_through_the_mount() {
+    need_fuse!();
+    let s = Scratch::new("flags");
+    let img = s.path("ufs2.img");
+    new_image(&img, 2, 32);
+    let m = Mounted::new(&["--rw", img.to_str().unwrap()], &s.path("mnt"));
+    sh_ok(&format!("cd {} && echo frozen > immut && echo start > app", m.mnt.display()));
+    m.umount();
+    let script = s.path("flags.js");
+    // UF_IMMUTABLE and UF_APPEND (sys/stat.h).
+    std::fs::write(&script, "rump.sys.chflags('/ffs/immut', 2); rump.sys.chflags('/ffs/app', 4);\n").unwrap();
+    let o = run(rumpjs().arg("--image").arg(&img).arg("--rw").arg("run").arg(&script));
+    assert!(o.status.success(), "chflags: {}", String::from_utf8_lossy(&o.stderr));
+    let m = Mounted::new(&["--rw", img.to_str().unwrap()], &s.path("mnt"));
+    let mnt = m.mnt.display().to_string();
+    let refused = |cmd: &str| {
+        let o = sh(&format!("cd {mnt} && ({cmd}) 2>&1"));
+        let out = String::from_utf8_lossy(&o.stdout).into_owned();
+        assert!(!o.status.success() && out.contains("Operation not permitted"), "`{cmd}`: want EPERM, got {out}");
+    };
+    assert_eq!(sh_ok(&format!("cat {mnt}/immut {mnt}/app")), "frozen\nstart\n");
+    refused("echo x > immut");
+    refused("echo x >> immut");
+    refused("truncate -s 0 immut");
+    refused("echo x > app");
+    refused("printf X | dd of=app conv=notrunc status=none");
+    sh_ok(&format!("echo more >> {mnt}/app"));
+    assert_eq!(sh_ok(&format!("cat {mnt}/immut {mnt}/app")), "frozen\nstart\nmore\n");
+    m.umount();
+    assert_clean(&img);
+}
+
 /// The image's owners and modes mean what they say for another host uid: EACCES reading a 0600 file
 /// or listing a 0700 directory, writing in a 0755 directory; EPERM removing another's file from a
 /// sticky directory or chmod of another's file; new files owned by the caller, group the directory's.

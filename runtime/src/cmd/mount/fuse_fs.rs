@@ -42,6 +42,15 @@ impl FuseFs {
     }
 }
 
+/// The answer to an open: the handle, or ENOSYS, which tells the host to open by itself from now on
+/// (FUSE's no-open, with pages and listings kept across opens).
+fn opened(reply: ReplyOpen, fh: Option<u64>) {
+    match fh {
+        Some(fh) => reply.opened(fh, 0),
+        None => reply.error(libc::ENOSYS),
+    }
+}
+
 fn name_bytes(n: &OsStr) -> Vec<u8> {
     n.as_bytes().to_vec()
 }
@@ -218,15 +227,13 @@ impl Filesystem for FuseFs {
 
     fn open(&mut self, req: &Request<'_>, ino: u64, flags: i32, reply: ReplyOpen) {
         let c = Caller::of(req);
-        self.now(move |s| {
-            answer!(reply, s.open(c, ino, flags, false), |fh| reply.opened(fh, s.cache.open_flags(false)))
-        });
+        self.now(move |s| answer!(reply, s.open(c, ino, flags, false), |fh| opened(reply, fh)));
     }
 
     fn read(
         &mut self,
         _req: &Request<'_>,
-        _ino: u64,
+        ino: u64,
         fh: u64,
         offset: i64,
         size: u32,
@@ -234,13 +241,13 @@ impl Filesystem for FuseFs {
         _lock_owner: Option<u64>,
         reply: ReplyData,
     ) {
-        self.run(move |s| answer!(reply, s.read(fh, offset, size), |d| reply.data(&d)));
+        self.run(move |s| answer!(reply, s.read(fh, ino, offset, size), |d| reply.data(&d)));
     }
 
     fn write(
         &mut self,
         req: &Request<'_>,
-        _ino: u64,
+        ino: u64,
         fh: u64,
         offset: i64,
         data: &[u8],
@@ -251,7 +258,7 @@ impl Filesystem for FuseFs {
     ) {
         let data = data.to_vec();
         let c = Caller::of(req);
-        self.run(move |s| answer!(reply, s.write(c, fh, offset, &data), |n| reply.written(n)));
+        self.run(move |s| answer!(reply, s.write(c, fh, ino, offset, &data), |n| reply.written(n)));
     }
 
     fn flush(&mut self, _req: &Request<'_>, _ino: u64, _fh: u64, _lock_owner: u64, reply: ReplyEmpty) {
@@ -288,15 +295,15 @@ impl Filesystem for FuseFs {
 
     fn opendir(&mut self, req: &Request<'_>, ino: u64, flags: i32, reply: ReplyOpen) {
         let c = Caller::of(req);
-        self.now(move |s| answer!(reply, s.open(c, ino, flags, true), |fh| reply.opened(fh, s.cache.open_flags(true))));
+        self.now(move |s| answer!(reply, s.open(c, ino, flags, true), |fh| opened(reply, fh)));
     }
 
-    fn readdir(&mut self, _req: &Request<'_>, _ino: u64, fh: u64, offset: i64, mut reply: ReplyDirectory) {
-        self.run(move |s| answer!(reply, s.readdir(fh, offset, &mut reply), |()| reply.ok()));
+    fn readdir(&mut self, _req: &Request<'_>, ino: u64, fh: u64, offset: i64, mut reply: ReplyDirectory) {
+        self.run(move |s| answer!(reply, s.readdir(fh, ino, offset, &mut reply), |()| reply.ok()));
     }
 
-    fn readdirplus(&mut self, _req: &Request<'_>, _ino: u64, fh: u64, offset: i64, mut reply: ReplyDirectoryPlus) {
-        self.run(move |s| answer!(reply, s.readdirplus(fh, offset, &mut reply), |()| reply.ok()));
+    fn readdirplus(&mut self, _req: &Request<'_>, ino: u64, fh: u64, offset: i64, mut reply: ReplyDirectoryPlus) {
+        self.run(move |s| answer!(reply, s.readdirplus(fh, ino, offset, &mut reply), |()| reply.ok()));
     }
 
     fn releasedir(&mut self, _req: &Request<'_>, _ino: u64, fh: u64, _flags: i32, reply: ReplyEmpty) {

@@ -3,7 +3,6 @@
 //! calling host process's credentials.
 
 use super::convert::*;
-use fuser::consts::{FOPEN_CACHE_DIR, FOPEN_KEEP_CACHE};
 use fuser::{FileAttr, FileType, Notifier, ReplyDirectory, ReplyDirectoryPlus, Request, TimeOrNow, FUSE_ROOT_ID};
 use kernel::vfs::vnops::{self, MakeNode, UtimeSpec};
 use kernel::vfs::*;
@@ -89,8 +88,8 @@ pub(super) struct Server {
     pub(super) notifier: OnceLock<Notifier>,
 }
 
-/// What the host may keep of what it was told: names (negative ones too), attributes and, between
-/// opens, file pages and directory listings.
+/// What the host may keep of what it was told: names (negative ones too), attributes and, when
+/// `keep`, file pages and directory listings between opens (FUSE's no-open keeps them: [`Server::open`]).
 pub(super) struct Caching {
     pub(super) entry_ttl: Duration,
     pub(super) attr_ttl: Duration,
@@ -113,17 +112,10 @@ impl Caching {
     pub(super) fn shared() -> Caching {
         Caching { entry_ttl: Duration::from_secs(1), attr_ttl: Duration::from_secs(1), keep: false }
     }
-
-    /// FUSE's open flags for a file or directory opened: the host's cached pages (and a directory's
-    /// listing) stay valid across opens when nobody else changes them.
-    pub(super) fn open_flags(&self, dir: bool) -> u32 {
-        match (self.keep, dir) {
-            (false, _) => 0,
-            (true, false) => FOPEN_KEEP_CACHE,
-            (true, true) => FOPEN_KEEP_CACHE | FOPEN_CACHE_DIR,
-        }
-    }
 }
+
+/// The fh of a file or directory the host opened without asking us (FUSE's no-open).
+pub(super) const HOST_OPENED: u64 = 0;
 
 pub(super) type Job = Box<dyn FnOnce(&Server) + Send>;
 
@@ -147,6 +139,18 @@ impl Server {
 
     pub(super) fn handle(&self, fh: u64) -> KResult<Arc<Handle>> {
         self.handles.lock().unwrap_or_else(|e| e.into_inner()).get(&fh).cloned().ok_or(Errno::EBADF)
+    }
+
+    /// The open file or directory a request names: our handle, or, for one the host opened itself
+    /// ([`HOST_OPENED`]), its node, read and written as the host's open allows (the host checked the
+    /// modes and keeps the descriptor's access mode and append offset itself).
+    pub(super) fn opened(&self, fh: u64, nodeid: u64) -> KResult<Arc<Handle>> {
+        if fh != HOST_OPENED {
+            return self.handle(fh);
+        }
+        let vp = self.vnode(nodeid)?;
+        let vtype = vp.getattr()?.vtype;
+        Ok(Arc::new(Handle { vp, vtype, flags: O_RDWR }))
     }
 
     pub(super) fn add_handle(&self, h: Handle) -> u64 {
@@ -223,7 +227,7 @@ impl Server {
         if let Some(size) = sa.size {
             let va = vp.getattr()?;
             let len = i64::try_from(size).map_err(|_| Errno::EFBIG)?;
-            match sa.fh.map(|fh| self.handle(fh)) {
+            match sa.fh.map(|fh| self.opened(fh, nodeid)) {
                 // ftruncate, or the truncate of an open(O_TRUNC): the open checked for writing.
                 Some(Ok(h)) => {
                     if !h.writable() {
@@ -263,14 +267,34 @@ impl Server {
         Ok((self.remember((*vp).clone(), &va), va.gen as u64))
     }
 
-    pub(super) fn open(&self, c: Caller, nodeid: u64, lflags: i32, dir: bool) -> KResult<u64> {
+    /// FUSE open and opendir: a handle, or none when the host may open by itself from now on (when it
+    /// keeps what it was told: it then checks each open against the modes it holds, and sends no
+    /// open or release, one round trip less for every file opened). This open is checked all the same.
+    pub(super) fn open(&self, c: Caller, nodeid: u64, lflags: i32, dir: bool) -> KResult<Option<u64>> {
         let vp = self.vnode(nodeid)?;
         let va = vp.getattr()?;
         let mut flags = open_flags(lflags);
         if dir {
             flags = (flags & !O_ACCMODE) | O_RDONLY | O_DIRECTORY;
         }
-        self.open_vnode(&c.cred(), vp, &va, flags, false)
+        if self.cache.keep {
+            self.check_open(&c.cred(), &vp, &va, flags, false)?;
+            return Ok(None);
+        }
+        self.open_vnode(&c.cred(), vp, &va, flags, false).map(Some)
+    }
+
+    /// What an open checks and does before it has a handle (vn_open after namei).
+    fn check_open(&self, cred: &Cred, vp: &Vnode, va: &Vattr, flags: u32, created: bool) -> KResult<()> {
+        vnops::may_open(cred, vp, va, flags, created)?;
+        if va.vtype == VType::Dir && flags & O_DIRECTORY == 0 && flags & O_ACCMODE != O_RDONLY {
+            return Err(Errno::EISDIR);
+        }
+        vp.fs()?.open(vp.ino, flags)?;
+        if flags & O_TRUNC != 0 && !created && va.vtype == VType::Reg {
+            vnops::open_truncate(&self.kernel, vp)?;
+        }
+        Ok(())
     }
 
     pub(super) fn open_vnode(
@@ -281,14 +305,7 @@ impl Server {
         flags: u32,
         created: bool,
     ) -> KResult<u64> {
-        vnops::may_open(cred, &vp, va, flags, created)?;
-        if va.vtype == VType::Dir && flags & O_DIRECTORY == 0 && flags & O_ACCMODE != O_RDONLY {
-            return Err(Errno::EISDIR);
-        }
-        vp.fs()?.open(vp.ino, flags)?;
-        if flags & O_TRUNC != 0 && !created && va.vtype == VType::Reg {
-            vnops::open_truncate(&self.kernel, &vp)?;
-        }
+        self.check_open(cred, &vp, va, flags, created)?;
         Ok(self.add_handle(Handle { vp, vtype: va.vtype, flags: flags & !(O_TRUNC | O_CREAT | O_EXCL) }))
     }
 
@@ -325,8 +342,8 @@ impl Server {
         }
     }
 
-    pub(super) fn read(&self, fh: u64, off: i64, size: u32) -> KResult<Vec<u8>> {
-        let h = self.handle(fh)?;
+    pub(super) fn read(&self, fh: u64, nodeid: u64, off: i64, size: u32) -> KResult<Vec<u8>> {
+        let h = self.opened(fh, nodeid)?;
         if !h.readable() {
             return Err(Errno::EBADF);
         }
@@ -337,15 +354,23 @@ impl Server {
         Ok(buf)
     }
 
-    pub(super) fn write(&self, c: Caller, fh: u64, off: i64, data: &[u8]) -> KResult<u32> {
-        let h = self.handle(fh)?;
+    pub(super) fn write(&self, c: Caller, fh: u64, nodeid: u64, off: i64, data: &[u8]) -> KResult<u32> {
+        let h = self.opened(fh, nodeid)?;
         if !h.writable() {
             return Err(Errno::EBADF);
         }
         let off = u64::try_from(off).map_err(|_| Errno::EINVAL)?;
+        let va = h.vp.getattr()?;
+        if fh == HOST_OPENED {
+            // What our open would have refused, the host's did not know: an immutable file opened
+            // for writing (vaccess), an append-only file written other than at its end (ffs_write).
+            if va.flags & IMMUTABLE != 0 || (va.flags & APPEND != 0 && off != va.size) {
+                return Err(Errno::EPERM);
+            }
+        }
         // A write by anyone but root takes the set-ID bits away (ffs_write); the host, which keeps the
         // mode, learns it from us.
-        let setid = c.uid != 0 && h.vp.getattr()?.mode & (S_ISUID | S_ISGID) != 0;
+        let setid = c.uid != 0 && va.mode & (S_ISUID | S_ISGID) != 0;
         // Who writes decides whether the minfree reserve may be used (root's alone, as in NetBSD).
         let (n, _) =
             kernel::vfs::with_cred(&c.reserve_cred(), || vnops::write(&h.vp, off, data, h.flags & O_APPEND != 0))?;
@@ -363,8 +388,8 @@ impl Server {
         }
     }
 
-    pub(super) fn readdir(&self, fh: u64, offset: i64, reply: &mut ReplyDirectory) -> KResult<()> {
-        let h = self.handle(fh)?;
+    pub(super) fn readdir(&self, fh: u64, nodeid: u64, offset: i64, reply: &mut ReplyDirectory) -> KResult<()> {
+        let h = self.opened(fh, nodeid)?;
         if h.vtype != VType::Dir {
             return Err(Errno::ENOTDIR);
         }
@@ -397,8 +422,8 @@ impl Server {
     /// READDIRPLUS: each entry with its node and attributes, as a lookup of its name would give them
     /// (one more lookup for FUSE to forget, except "." and ".."). No search permission is checked:
     /// the host checks it itself before it uses a cached name (default_permissions).
-    pub(super) fn readdirplus(&self, fh: u64, offset: i64, reply: &mut ReplyDirectoryPlus) -> KResult<()> {
-        let h = self.handle(fh)?;
+    pub(super) fn readdirplus(&self, fh: u64, nodeid: u64, offset: i64, reply: &mut ReplyDirectoryPlus) -> KResult<()> {
+        let h = self.opened(fh, nodeid)?;
         if h.vtype != VType::Dir {
             return Err(Errno::ENOTDIR);
         }
