@@ -5,13 +5,20 @@
 //!
 //! - FUSE node ids are the file system's own inode numbers, except the root, which FUSE calls 1.
 //! - Every node the host kernel has looked up holds a kernel `Vnode` reference until FUSE forgets it
-//!   (nlookup counting), and every open file holds one until released: a file removed while open stays
-//!   readable and is freed at its last release, as on NetBSD.
+//!   (nlookup counting, READDIRPLUS entries included), and every open file we handed a handle holds
+//!   one until released: a file removed while open stays readable and is freed at the host's last
+//!   reference, as on NetBSD.
+//! - When only this server changes the file system (a tmpfs, or an image held by flock against other
+//!   mounts), the host keeps names, negative ones too, and attributes for a day, and opens files and
+//!   directories by itself (FUSE's no-open), keeping their pages and listings: it applies the effects
+//!   of its own requests to its caches, and the server tells it the one change it cannot know (set-ID
+//!   bits a write takes away). Otherwise (kernfs, an image another mount holds) a second, and opens
+//!   come to us.
 //! - readdir offsets are the file system's own directory cookies, which stay valid while others
 //!   create and remove names.
 //! - Reads, writes, directory listings and every change of names run on a pool of worker threads (the
-//!   kernel is Send + Sync); the session thread reads requests, answers the quick ones (attributes,
-//!   lookups, opens and closes) itself and hands out the rest.
+//!   kernel is Send + Sync); the session thread reads requests (fuser reads on one thread), answers
+//!   the quick ones (attributes, lookups, opens and closes) itself and hands out the rest.
 //! - Errors are NetBSD errno values inside; [`crate::host::errno::linux_errno`] translates them for the
 //!   host.
 //!
