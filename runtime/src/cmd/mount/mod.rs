@@ -16,9 +16,9 @@
 //!   come to us.
 //! - readdir offsets are the file system's own directory cookies, which stay valid while others
 //!   create and remove names.
-//! - Reads, writes, directory listings and every change of names run on a pool of worker threads (the
-//!   kernel is Send + Sync); the session thread reads requests (fuser reads on one thread), answers
-//!   the quick ones (attributes, lookups, opens and closes) itself and hands out the rest.
+//! - The session thread reads requests (fuser reads on one thread) and answers the small ones itself;
+//!   large reads and writes, truncation and fsync run beside them on a pool of worker threads (the
+//!   kernel is Send + Sync).
 //! - Errors are NetBSD errno values inside; [`crate::host::errno::linux_errno`] translates them for the
 //!   host.
 //!
