@@ -686,6 +686,89 @@ fn unlinked_but_open_file_stays_readable() {
     assert_clean(&img);
 }
 
+/// The host keeps names, attributes and pages for a day, yet a change made through the mount by one
+/// process is what the next look of another process finds, without waiting: contents rewritten
+/// through a descriptor kept open, a name looked for in vain and then made, a rename, a chmod, a
+/// truncation, and the set-ID bits another user's write takes away.
+#[test]
+fn a_change_by_one_process_is_seen_at_once_by_another() {
+    need_fuse!();
+    let s = Scratch::new("seen");
+    let img = s.path("ufs2.img");
+    new_image(&img, 2, 32);
+    let m = Mounted::new(&["--rw", "--allow-other", img.to_str().unwrap()], &s.path("mnt"));
+    let mnt = m.mnt.display().to_string();
+    let other = |cmd: &str| sh(&format!("cd {mnt} && {cmd}"));
+    let out = |o: Output| String::from_utf8_lossy(&o.stdout).into_owned();
+
+    let mut f = std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(true).open(m.p("f")).unwrap();
+    f.write_all(b"first! version\n").unwrap();
+    assert_eq!(out(other("cat f")), "first! version\n");
+    f.seek(std::io::SeekFrom::Start(0)).unwrap();
+    f.write_all(b"SECOND").unwrap();
+    assert_eq!(out(other("cat f")), "SECOND version\n", "a rewrite through a descriptor kept open");
+    f.set_len(6).unwrap();
+    assert_eq!(out(other("stat -c %s f; cat f")), "6\nSECOND", "ftruncate");
+    drop(f);
+
+    assert!(!other("test -e later").status.success());
+    std::fs::write(m.p("later"), b"made\n").unwrap();
+    assert_eq!(out(other("cat later")), "made\n", "a name looked for in vain, then made");
+    std::fs::rename(m.p("later"), m.p("moved")).unwrap();
+    assert_eq!(out(other("test -e later || cat moved")), "made\n", "a rename");
+    std::fs::set_permissions(m.p("moved"), std::fs::Permissions::from_mode(0o640)).unwrap();
+    assert_eq!(out(other("stat -c %a moved")), "640\n", "a chmod");
+    std::fs::remove_file(m.p("moved")).unwrap();
+    assert!(!other("test -e moved").status.success(), "a removal");
+
+    if have("setpriv") {
+        sh_ok(&format!("cd {mnt} && echo x > setid && chmod 6777 setid && chmod 777 ."));
+        let o = sh(&format!("setpriv --reuid=1000 --regid=1000 --clear-groups sh -c 'echo more >> {mnt}/setid'"));
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert_eq!(out(other("stat -c %a setid")), "777\n", "another user's write takes the set-ID bits away");
+    } else {
+        skip::skip("the set-ID part: no setpriv");
+    }
+    m.umount();
+    assert_clean(&img);
+}
+
+/// File flags the host knows nothing of hold through the mount although the host opens files by
+/// itself: an immutable file reads but is not written or truncated; an append-only file grows at
+/// its end only (EPERM otherwise, as NetBSD).
+#[test]
+fn immutable_and_append_only_files_through_the_mount() {
+    need_fuse!();
+    let s = Scratch::new("flags");
+    let img = s.path("ufs2.img");
+    new_image(&img, 2, 32);
+    let m = Mounted::new(&["--rw", img.to_str().unwrap()], &s.path("mnt"));
+    sh_ok(&format!("cd {} && echo frozen > immut && echo start > app", m.mnt.display()));
+    m.umount();
+    let script = s.path("flags.js");
+    // UF_IMMUTABLE and UF_APPEND (sys/stat.h).
+    std::fs::write(&script, "rump.sys.chflags('/ffs/immut', 2); rump.sys.chflags('/ffs/app', 4);\n").unwrap();
+    let o = run(rumpjs().arg("--image").arg(&img).arg("--rw").arg("run").arg(&script));
+    assert!(o.status.success(), "chflags: {}", String::from_utf8_lossy(&o.stderr));
+    let m = Mounted::new(&["--rw", img.to_str().unwrap()], &s.path("mnt"));
+    let mnt = m.mnt.display().to_string();
+    let refused = |cmd: &str| {
+        let o = sh(&format!("cd {mnt} && ({cmd}) 2>&1"));
+        let out = String::from_utf8_lossy(&o.stdout).into_owned();
+        assert!(!o.status.success() && out.contains("Operation not permitted"), "`{cmd}`: want EPERM, got {out}");
+    };
+    assert_eq!(sh_ok(&format!("cat {mnt}/immut {mnt}/app")), "frozen\nstart\n");
+    refused("echo x > immut");
+    refused("echo x >> immut");
+    refused("truncate -s 0 immut");
+    refused("echo x > app");
+    refused("printf X | dd of=app conv=notrunc status=none");
+    sh_ok(&format!("echo more >> {mnt}/app"));
+    assert_eq!(sh_ok(&format!("cat {mnt}/immut {mnt}/app")), "frozen\nstart\nmore\n");
+    m.umount();
+    assert_clean(&img);
+}
+
 /// The image's owners and modes mean what they say for another host uid: EACCES reading a 0600 file
 /// or listing a 0700 directory, writing in a 0755 directory; EPERM removing another's file from a
 /// sticky directory or chmod of another's file; new files owned by the caller, group the directory's.

@@ -5,13 +5,20 @@
 //!
 //! - FUSE node ids are the file system's own inode numbers, except the root, which FUSE calls 1.
 //! - Every node the host kernel has looked up holds a kernel `Vnode` reference until FUSE forgets it
-//!   (nlookup counting), and every open file holds one until released: a file removed while open stays
-//!   readable and is freed at its last release, as on NetBSD.
+//!   (nlookup counting, READDIRPLUS entries included), and every open file we handed a handle holds
+//!   one until released: a file removed while open stays readable and is freed at the host's last
+//!   reference, as on NetBSD.
+//! - When only this server changes the file system (a tmpfs, or an image held by flock against other
+//!   mounts), the host keeps names, negative ones too, and attributes for a day, and opens files and
+//!   directories by itself (FUSE's no-open), keeping their pages and listings: it applies the effects
+//!   of its own requests to its caches, and the server tells it the one change it cannot know (set-ID
+//!   bits a write takes away). Otherwise (kernfs, an image another mount holds) a second, and opens
+//!   come to us.
 //! - readdir offsets are the file system's own directory cookies, which stay valid while others
 //!   create and remove names.
-//! - Reads, writes, directory listings and every change of names run on a pool of worker threads (the
-//!   kernel is Send + Sync); the session thread reads requests, answers the quick ones (attributes,
-//!   lookups, opens and closes) itself and hands out the rest.
+//! - The session thread reads requests (fuser reads on one thread) and answers the small ones itself;
+//!   large reads and writes, truncation and fsync run beside them on a pool of worker threads (the
+//!   kernel is Send + Sync).
 //! - Errors are NetBSD errno values inside; [`crate::host::errno::linux_errno`] translates them for the
 //!   host.
 //!
@@ -27,12 +34,12 @@ use clap::Args;
 use fuse_fs::FuseFs;
 use fuser::MountOption;
 use kernel::vfs::*;
-use server::{Job, Server};
+use server::{Caching, Job, Server};
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{mpsc, Arc, Mutex};
+use std::sync::{mpsc, Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 /// Where the served file system is mounted inside the kernel when the host's mount point cannot be
@@ -69,7 +76,8 @@ pub struct MountArgs {
     /// separated).
     #[arg(short = 'o', value_name = "OPT[=VAL],...")]
     pub options: Vec<String>,
-    /// Worker threads serving requests (default: 4 per core, at least 4).
+    /// Worker threads serving requests (default: 4 per core, at least 4; 0: every request answered on
+    /// the thread that reads them).
     #[arg(long, value_name = "N", hide = true)]
     pub threads: Option<usize>,
 }
@@ -189,16 +197,20 @@ pub fn mount(common: &crate::cmd::CommonOpts, a: MountArgs) -> i32 {
     };
 
     let allow_other = a.allow_other;
+    // The host keeps what only we change (with other users in too: it checks modes itself).
+    let held = image.as_ref().map(|i| hold_image(i, !readonly && !common.overlay && common.overlay_file.is_none()));
+    let exclusive = match &held {
+        Some(lock) => lock.is_some(),
+        None => fstype != "kernfs",
+    };
     let server = Arc::new(Server {
         kernel: k.clone(),
         root: Arc::new(m.root_vnode()),
         nodes: Mutex::new(HashMap::new()),
         handles: Mutex::new(HashMap::new()),
         next_fh: AtomicU64::new(1),
-        // With other users in, every path step comes to us so each is checked with its caller's
-        // credentials; one user alone may keep names cached for a second.
-        entry_ttl: if allow_other { Duration::ZERO } else { Duration::from_secs(1) },
-        attr_ttl: if allow_other { Duration::ZERO } else { Duration::from_secs(1) },
+        cache: if exclusive { Caching::exclusive() } else { Caching::shared() },
+        notifier: OnceLock::new(),
     });
     let threads = a.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(4, |n| n.get() * 4).max(4));
     let (tx, rx) = mpsc::channel::<Job>();
@@ -238,7 +250,7 @@ pub fn mount(common: &crate::cmd::CommonOpts, a: MountArgs) -> i32 {
     if allow_other {
         options.push(MountOption::AllowOther);
     }
-    let fs = FuseFs { server: server.clone(), jobs: tx };
+    let fs = FuseFs { server: server.clone(), jobs: (threads > 0).then_some(tx) };
     let mut session = match fuser::Session::new(fs, &mountpoint, &options) {
         Ok(s) => s,
         Err(e) => {
@@ -246,6 +258,7 @@ pub fn mount(common: &crate::cmd::CommonOpts, a: MountArgs) -> i32 {
             return notify.fail(&format!("cannot mount on {}: {e}", mountpoint.display()));
         }
     };
+    let _ = server.notifier.set(session.notifier());
     // Ctrl-C, SIGTERM, SIGHUP: unmount from FUSE's side; the loop then ends and we write everything.
     let mut unmounter = session.unmount_callable();
     unsafe {
@@ -307,6 +320,17 @@ fn kernel_mountpoint(k: &Kernel, p: &Proc, host: &Path) -> String {
     }
     let _ = p.mkdir(KMNT.as_bytes(), 0o755);
     KMNT.to_string()
+}
+
+/// The image held against other `rumpjs mount`s (flock(2), as long as the returned file is open):
+/// exclusively when it is written, shared when only read. None when another holds it so: the mount
+/// goes on, and the host then caches only briefly, as the image may change under us.
+fn hold_image(path: &Path, written: bool) -> Option<std::fs::File> {
+    use std::os::fd::AsRawFd;
+    let f = std::fs::File::open(path).ok()?;
+    let how = if written { libc::LOCK_EX } else { libc::LOCK_SH };
+    // SAFETY: flock on a descriptor this function owns.
+    (unsafe { libc::flock(f.as_raw_fd(), how | libc::LOCK_NB) } == 0).then_some(f)
 }
 
 /// Without -f: run the same command with -f as a detached process and wait until its mount is up.

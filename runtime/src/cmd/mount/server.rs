@@ -3,7 +3,7 @@
 //! calling host process's credentials.
 
 use super::convert::*;
-use fuser::{FileAttr, FileType, ReplyDirectory, Request, TimeOrNow, FUSE_ROOT_ID};
+use fuser::{FileAttr, FileType, Notifier, ReplyDirectory, ReplyDirectoryPlus, Request, TimeOrNow, FUSE_ROOT_ID};
 use kernel::vfs::vnops::{self, MakeNode, UtimeSpec};
 use kernel::vfs::*;
 use kernel::{Errno, KResult};
@@ -11,8 +11,8 @@ use std::collections::HashMap;
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, UNIX_EPOCH};
 
 /// Who asked: the calling host process.
 #[derive(Clone, Copy, Debug)]
@@ -83,9 +83,39 @@ pub(super) struct Server {
     pub(super) nodes: Mutex<HashMap<Ino, (Arc<Vnode>, u64)>>,
     pub(super) handles: Mutex<HashMap<u64, Arc<Handle>>>,
     pub(super) next_fh: AtomicU64,
+    pub(super) cache: Caching,
+    /// Tells the host what changed without its asking (set once the FUSE session is up).
+    pub(super) notifier: OnceLock<Notifier>,
+}
+
+/// What the host may keep of what it was told: names (negative ones too), attributes and, when
+/// `keep`, file pages and directory listings between opens (FUSE's no-open keeps them: [`Server::open`]).
+pub(super) struct Caching {
     pub(super) entry_ttl: Duration,
     pub(super) attr_ttl: Duration,
+    pub(super) keep: bool,
 }
+
+impl Caching {
+    /// Only this server changes the file system, and every change but one comes from a host request
+    /// whose effects the host applies to its own caches (Linux's FUSE invalidates the parent
+    /// directories, the renamed, unlinked or linked node, the written file's size and times). The one
+    /// it cannot know, the set-ID bits a write takes away, the server tells it ([`Server::write`]).
+    /// Pages read again from the host's cache do not reach the server, so they set no atime (as
+    /// NFS's close-to-open caching).
+    pub(super) fn exclusive() -> Caching {
+        Caching { entry_ttl: Duration::from_secs(86_400), attr_ttl: Duration::from_secs(86_400), keep: true }
+    }
+
+    /// The file system also changes by itself (kernfs) or through another writer of the image: a
+    /// second, and pages read afresh at every open.
+    pub(super) fn shared() -> Caching {
+        Caching { entry_ttl: Duration::from_secs(1), attr_ttl: Duration::from_secs(1), keep: false }
+    }
+}
+
+/// The fh of a file or directory the host opened without asking us (FUSE's no-open).
+pub(super) const HOST_OPENED: u64 = 0;
 
 pub(super) type Job = Box<dyn FnOnce(&Server) + Send>;
 
@@ -109,6 +139,18 @@ impl Server {
 
     pub(super) fn handle(&self, fh: u64) -> KResult<Arc<Handle>> {
         self.handles.lock().unwrap_or_else(|e| e.into_inner()).get(&fh).cloned().ok_or(Errno::EBADF)
+    }
+
+    /// The open file or directory a request names: our handle, or, for one the host opened itself
+    /// ([`HOST_OPENED`]), its node, read and written as the host's open allows (the host checked the
+    /// modes and keeps the descriptor's access mode and append offset itself).
+    pub(super) fn opened(&self, fh: u64, nodeid: u64) -> KResult<Arc<Handle>> {
+        if fh != HOST_OPENED {
+            return self.handle(fh);
+        }
+        let vp = self.vnode(nodeid)?;
+        let vtype = vp.getattr()?.vtype;
+        Ok(Arc::new(Handle { vp, vtype, flags: O_RDWR }))
     }
 
     pub(super) fn add_handle(&self, h: Handle) -> u64 {
@@ -151,10 +193,15 @@ impl Server {
         Ok(fuse_attr(&vp.getattr()?))
     }
 
+    /// A name's node, or (node id 0) that there is none, which the host then keeps as a negative
+    /// entry for the entry timeout: only the host's own requests make names.
     pub(super) fn lookup(&self, c: Caller, parent: u64, name: &[u8]) -> KResult<(FileAttr, u64)> {
         let dvp = self.vnode(parent)?;
-        let (vp, va) = vnops::lookup(&self.kernel, &c.cred(), &dvp, name)?;
-        Ok((self.remember(vp, &va), va.gen as u64))
+        match vnops::lookup(&self.kernel, &c.cred(), &dvp, name) {
+            Ok((vp, va)) => Ok((self.remember(vp, &va), va.gen as u64)),
+            Err(Errno::ENOENT) if self.cache.keep => Ok((absent(), 0)),
+            Err(e) => Err(e),
+        }
     }
 
     pub(super) fn setattr(&self, c: Caller, nodeid: u64, sa: SetAttrReq) -> KResult<FileAttr> {
@@ -180,7 +227,7 @@ impl Server {
         if let Some(size) = sa.size {
             let va = vp.getattr()?;
             let len = i64::try_from(size).map_err(|_| Errno::EFBIG)?;
-            match sa.fh.map(|fh| self.handle(fh)) {
+            match sa.fh.map(|fh| self.opened(fh, nodeid)) {
                 // ftruncate, or the truncate of an open(O_TRUNC): the open checked for writing.
                 Some(Ok(h)) => {
                     if !h.writable() {
@@ -220,14 +267,34 @@ impl Server {
         Ok((self.remember((*vp).clone(), &va), va.gen as u64))
     }
 
-    pub(super) fn open(&self, c: Caller, nodeid: u64, lflags: i32, dir: bool) -> KResult<u64> {
+    /// FUSE open and opendir: a handle, or none when the host may open by itself from now on (when it
+    /// keeps what it was told: it then checks each open against the modes it holds, and sends no
+    /// open or release, one round trip less for every file opened). This open is checked all the same.
+    pub(super) fn open(&self, c: Caller, nodeid: u64, lflags: i32, dir: bool) -> KResult<Option<u64>> {
         let vp = self.vnode(nodeid)?;
         let va = vp.getattr()?;
         let mut flags = open_flags(lflags);
         if dir {
             flags = (flags & !O_ACCMODE) | O_RDONLY | O_DIRECTORY;
         }
-        self.open_vnode(&c.cred(), vp, &va, flags, false)
+        if self.cache.keep {
+            self.check_open(&c.cred(), &vp, &va, flags, false)?;
+            return Ok(None);
+        }
+        self.open_vnode(&c.cred(), vp, &va, flags, false).map(Some)
+    }
+
+    /// What an open checks and does before it has a handle (vn_open after namei).
+    fn check_open(&self, cred: &Cred, vp: &Vnode, va: &Vattr, flags: u32, created: bool) -> KResult<()> {
+        vnops::may_open(cred, vp, va, flags, created)?;
+        if va.vtype == VType::Dir && flags & O_DIRECTORY == 0 && flags & O_ACCMODE != O_RDONLY {
+            return Err(Errno::EISDIR);
+        }
+        vp.fs()?.open(vp.ino, flags)?;
+        if flags & O_TRUNC != 0 && !created && va.vtype == VType::Reg {
+            vnops::open_truncate(&self.kernel, vp)?;
+        }
+        Ok(())
     }
 
     pub(super) fn open_vnode(
@@ -238,14 +305,7 @@ impl Server {
         flags: u32,
         created: bool,
     ) -> KResult<u64> {
-        vnops::may_open(cred, &vp, va, flags, created)?;
-        if va.vtype == VType::Dir && flags & O_DIRECTORY == 0 && flags & O_ACCMODE != O_RDONLY {
-            return Err(Errno::EISDIR);
-        }
-        vp.fs()?.open(vp.ino, flags)?;
-        if flags & O_TRUNC != 0 && !created && va.vtype == VType::Reg {
-            vnops::open_truncate(&self.kernel, &vp)?;
-        }
+        self.check_open(cred, &vp, va, flags, created)?;
         Ok(self.add_handle(Handle { vp, vtype: va.vtype, flags: flags & !(O_TRUNC | O_CREAT | O_EXCL) }))
     }
 
@@ -282,8 +342,8 @@ impl Server {
         }
     }
 
-    pub(super) fn read(&self, fh: u64, off: i64, size: u32) -> KResult<Vec<u8>> {
-        let h = self.handle(fh)?;
+    pub(super) fn read(&self, fh: u64, nodeid: u64, off: i64, size: u32) -> KResult<Vec<u8>> {
+        let h = self.opened(fh, nodeid)?;
         if !h.readable() {
             return Err(Errno::EBADF);
         }
@@ -294,20 +354,42 @@ impl Server {
         Ok(buf)
     }
 
-    pub(super) fn write(&self, c: Caller, fh: u64, off: i64, data: &[u8]) -> KResult<u32> {
-        let h = self.handle(fh)?;
+    pub(super) fn write(&self, c: Caller, fh: u64, nodeid: u64, off: i64, data: &[u8]) -> KResult<u32> {
+        let h = self.opened(fh, nodeid)?;
         if !h.writable() {
             return Err(Errno::EBADF);
         }
         let off = u64::try_from(off).map_err(|_| Errno::EINVAL)?;
+        let va = h.vp.getattr()?;
+        if fh == HOST_OPENED {
+            // What our open would have refused, the host's did not know: an immutable file opened
+            // for writing (vaccess), an append-only file written other than at its end (ffs_write).
+            if va.flags & IMMUTABLE != 0 || (va.flags & APPEND != 0 && off != va.size) {
+                return Err(Errno::EPERM);
+            }
+        }
+        // A write by anyone but root takes the set-ID bits away (ffs_write); the host, which keeps the
+        // mode, learns it from us.
+        let setid = c.uid != 0 && va.mode & (S_ISUID | S_ISGID) != 0;
         // Who writes decides whether the minfree reserve may be used (root's alone, as in NetBSD).
         let (n, _) =
             kernel::vfs::with_cred(&c.reserve_cred(), || vnops::write(&h.vp, off, data, h.flags & O_APPEND != 0))?;
+        if setid {
+            self.attributes_changed(h.vp.ino);
+        }
         Ok(n as u32)
     }
 
-    pub(super) fn readdir(&self, fh: u64, offset: i64, reply: &mut ReplyDirectory) -> KResult<()> {
-        let h = self.handle(fh)?;
+    /// The host forgets the node's cached attributes (not its pages: the writer that made the change
+    /// holds them locked during its request).
+    fn attributes_changed(&self, ino: Ino) {
+        if let Some(n) = self.notifier.get() {
+            let _ = n.inval_inode(self.nodeid(ino), -1, 0);
+        }
+    }
+
+    pub(super) fn readdir(&self, fh: u64, nodeid: u64, offset: i64, reply: &mut ReplyDirectory) -> KResult<()> {
+        let h = self.opened(fh, nodeid)?;
         if h.vtype != VType::Dir {
             return Err(Errno::ENOTDIR);
         }
@@ -337,8 +419,78 @@ impl Server {
         }
     }
 
+    /// READDIRPLUS: each entry with its node and attributes, as a lookup of its name would give them
+    /// (one more lookup for FUSE to forget, except "." and ".."). No search permission is checked:
+    /// the host checks it itself before it uses a cached name (default_permissions).
+    pub(super) fn readdirplus(&self, fh: u64, nodeid: u64, offset: i64, reply: &mut ReplyDirectoryPlus) -> KResult<()> {
+        let h = self.opened(fh, nodeid)?;
+        if h.vtype != VType::Dir {
+            return Err(Errno::ENOTDIR);
+        }
+        let fs = h.vp.fs()?.clone();
+        let root = Cred::root();
+        let mut cookie = offset as u64;
+        loop {
+            let mut batch: Vec<(Ino, Vec<u8>, u64)> = Vec::new();
+            fs.readdir(h.vp.ino, cookie, &mut |e| {
+                batch.push((e.ino, e.name.to_vec(), e.next));
+                batch.len() < 64
+            })?;
+            if batch.is_empty() {
+                return Ok(());
+            }
+            for (ino, name, next) in batch {
+                let dots = name == b"." || name == b"..";
+                let found = match dots {
+                    true => fs.getattr(ino).map(|va| (None, va)),
+                    false => vnops::lookup(&self.kernel, &root, &h.vp, &name).map(|(vp, va)| (Some(vp), va)),
+                };
+                let (attr, gen, counted) = match found {
+                    Ok((Some(vp), va)) => (self.remember(vp, &va), va.gen as u64, true),
+                    Ok((None, va)) => (FileAttr { ino, ..fuse_attr(&va) }, 0, false),
+                    // Removed since the directory was read: not listed.
+                    Err(Errno::ENOENT) => {
+                        cookie = next;
+                        continue;
+                    }
+                    // Listed without a node (the host asks again when it wants one).
+                    Err(_) => (absent(), 0, false),
+                };
+                let name = OsStr::from_bytes(&name);
+                if reply.add(attr.ino, next as i64, name, &self.cache.entry_ttl, &attr, gen) {
+                    if counted {
+                        self.forget(attr.ino, 1);
+                    }
+                    return Ok(());
+                }
+                cookie = next;
+            }
+        }
+    }
+
     pub(super) fn statfs(&self) -> KResult<StatVfs> {
         self.root.fs()?.statvfs()
+    }
+}
+
+/// FUSE's entry for no node: node id 0.
+fn absent() -> FileAttr {
+    FileAttr {
+        ino: 0,
+        size: 0,
+        blocks: 0,
+        atime: UNIX_EPOCH,
+        mtime: UNIX_EPOCH,
+        ctime: UNIX_EPOCH,
+        crtime: UNIX_EPOCH,
+        kind: FileType::RegularFile,
+        perm: 0,
+        nlink: 0,
+        uid: 0,
+        gid: 0,
+        rdev: 0,
+        blksize: 0,
+        flags: 0,
     }
 }
 
