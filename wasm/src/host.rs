@@ -115,6 +115,10 @@ impl Hypervisor for JsHypervisor {
     fn console(&self, line: &str) {
         host_console(self.id, line);
     }
+
+    fn hosted_by(&self) -> &str {
+        "a JavaScript engine, as WebAssembly"
+    }
 }
 
 /// A block device the page's JavaScript holds (host.js's device table): reads and writes go to it
