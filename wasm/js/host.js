@@ -56,8 +56,11 @@ const perf = globalThis.performance;
 export function host_monotonic_ms() { return perf ? perf.now() : Date.now(); }
 
 // crypto.getRandomValues takes at most 65,536 bytes a call. No generator is an error, never a fallback.
+let webCrypto = globalThis.crypto;
+/** Node before 19 has Web Crypto only as node:crypto's `webcrypto` (the same generator). */
+export function setCrypto(c) { webCrypto = c; }
 export function host_random(buf) {
-  const c = globalThis.crypto;
+  const c = webCrypto;
   if (!c || typeof c.getRandomValues !== 'function') throw new Error('no crypto.getRandomValues on this host');
   for (let i = 0; i < buf.length; i += 65536) c.getRandomValues(buf.subarray(i, i + 65536));
 }

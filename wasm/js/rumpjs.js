@@ -24,6 +24,7 @@ function load(wasm) {
   loaded ??= (async () => {
     let source = wasm;
     if (isNode) nodeFs = await import('node:fs');
+    if (isNode && !globalThis.crypto) host.setCrypto((await import('node:crypto')).webcrypto);
     if (source === undefined && isNode) source = nodeFs.readFileSync(new URL('./kernel_bg.wasm', import.meta.url));
     await init(source === undefined ? undefined : { module_or_path: source });
     host.setStatFields(stat_fields());
