@@ -121,6 +121,8 @@ export interface Kernel {
   unmount(dir: string, options?: { force?: boolean }): void;
   mounts(): MountInfo[];
   dmesg(): string;
+  /** What the file system holding `path` says about itself (FFS: the superblock's facts). */
+  info(path: string): { type: string; on: string; from: string; text: string; fields: Record<string, string> };
   fstypes(): string[];
   signatures(): Record<string, string>;
 }

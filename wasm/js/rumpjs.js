@@ -90,6 +90,8 @@ class Kernel {
   mounts() { return this.#r.mounts(); }
   /** The kernel message buffer. */
   dmesg() { return this.#r.dmesg(); }
+  /** What the file system holding `path` says about itself: {type, on, from, text, fields}. */
+  info(path) { return this.#r.info(path); }
   /** File-system types the kernel has. */
   fstypes() { return this.#r.fstypes(); }
   /** The syscalls' one-line signatures, { name: signature }. */

@@ -113,6 +113,30 @@ impl Rump {
         self.kernel.state.msgbuf()
     }
 
+    /// What the file system holding `path` says about itself (FileSystem::info), as `rump.info`: for
+    /// FFS the superblock's geometry, counts, clean flag, byte order and cache; as fields and as text.
+    pub fn info(&self, path: &str) -> JsResult<JsValue> {
+        let st = self.proc.statvfs(path.as_bytes()).map_err(|e| host::errno_error(e, "statvfs", Some(path), None))?;
+        let Some(m) = self.kernel.mounts().into_iter().find(|m| m.fsid == st.fsid && !m.is_dead()) else {
+            return Err(host::errno_error(Errno::ENOENT, "statvfs", Some(path), None));
+        };
+        let pairs = m.fs.info();
+        let w = pairs.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+        let mut text = format!("{} on {} ({})\n", m.from, m.on, m.fstype);
+        let fields = Object::new();
+        for (k, v) in &pairs {
+            text.push_str(&format!("  {k:<w$}  {v}\n"));
+            Reflect::set(&fields, &k.as_str().into(), &v.as_str().into())?;
+        }
+        convert::plain(&[
+            ("type", m.fstype.as_str().into()),
+            ("on", m.on.as_str().into()),
+            ("from", m.from.as_str().into()),
+            ("text", text.into()),
+            ("fields", fields.into()),
+        ])
+    }
+
     /// File-system types the kernel has.
     pub fn fstypes(&self) -> Vec<String> {
         self.kernel.fstypes().into_iter().map(String::from).collect()
