@@ -1,13 +1,20 @@
-//! The built package (scripts/build-web.sh) in Node: tests/node/walk.mjs mounts every committed FFS
-//! fixture through `k.mount` and walks it through `k.fs` against its manifest. Needs node, the
-//! wasm32-unknown-unknown target and wasm-bindgen-cli at the pinned version; without them it skips with a
-//! message (a failure under RUMPJS_REQUIRE_TOOLS=1, as in CI).
+//! The built package (scripts/build-web.sh), run where it is meant to run:
+//! - in Node, tests/node/walk.mjs mounts every committed FFS fixture through `k.mount` and walks it
+//!   through `k.fs` against its manifest;
+//! - in headless Chromium over WebDriver, tests/node/browser.mjs loads the page from a plain static
+//!   server and drives it: boot log, mounts, `?run=`, an image through the file input with every file's
+//!   sha256, `?image=…&run=…`, JavaScript in the console, a corrupt image.
+//!
+//! Needs node, the wasm32-unknown-unknown target and wasm-bindgen-cli at the pinned version (and Chromium
+//! with chromedriver for the page); without them a test skips with a message (a failure under
+//! RUMPJS_REQUIRE_TOOLS=1, as in CI).
 
 #[path = "../../tests/support/skip.rs"]
 mod skip;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::OnceLock;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
@@ -39,30 +46,70 @@ fn missing_tool() -> Option<String> {
     }
 }
 
+/// The package, built once for every test here; or why it cannot be.
+fn package() -> Result<&'static Path, String> {
+    static BUILT: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    let built = BUILT.get_or_init(|| {
+        if let Some(why) = missing_tool() {
+            return Err(why);
+        }
+        let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("web");
+        let build = Command::new(root().join("scripts/build-web.sh")).arg(&out).output().unwrap();
+        assert!(build.status.success(), "build-web.sh failed:\n{}", String::from_utf8_lossy(&build.stderr));
+        Ok(out)
+    });
+    built.as_ref().map(|p| p.as_path()).map_err(Clone::clone)
+}
+
+/// Runs `node SCRIPT ARGS…`; its standard output, or a failure showing both streams.
+fn node(script: &str, args: &[&Path]) -> String {
+    let run = Command::new("node").arg(root().join("wasm/tests/node").join(script)).args(args).output().unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout).into_owned();
+    assert!(run.status.success(), "{script} failed:\n{stdout}\n{}", String::from_utf8_lossy(&run.stderr));
+    eprintln!("{}", stdout.trim());
+    stdout
+}
+
 #[test]
 fn package_walks_every_fixture_in_node() {
-    if let Some(why) = missing_tool() {
-        skip::skip(&format!("the WebAssembly package test: {why}"));
-        return;
-    }
-    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("web");
-    let build = Command::new(root().join("scripts/build-web.sh")).arg(&out).output().unwrap();
-    assert!(build.status.success(), "build-web.sh failed:\n{}", String::from_utf8_lossy(&build.stderr));
-    for f in ["index.html", "rumpjs.js", "rumpjs.d.ts", "package.json", "kernel_bg.wasm"] {
+    let out = match package() {
+        Ok(p) => p,
+        Err(why) => return skip::skip(&format!("the WebAssembly package test: {why}")),
+    };
+    for f in ["index.html", "rumpjs.js", "rumpjs.d.ts", "package.json", "kernel_bg.wasm", "lib/commands.js"] {
         assert!(out.join(f).is_file(), "{f} missing from the package");
     }
     let package = std::fs::read_to_string(out.join("package.json")).unwrap();
     assert!(package.contains("\"name\": \"rumpjs\"") && package.contains("\"type\": \"module\""), "{package}");
+    // The console's commands are the CLI's file, byte for byte.
+    let lib = std::fs::read(root().join("scripts/lib/commands.js")).unwrap();
+    assert_eq!(std::fs::read(out.join("lib/commands.js")).unwrap(), lib);
 
-    let walk = Command::new("node")
-        .arg(root().join("wasm/tests/node/walk.mjs"))
-        .arg(&out)
-        .arg(root().join("tests/fixtures/ffs"))
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&walk.stdout);
-    assert!(walk.status.success(), "walk.mjs failed:\n{stdout}\n{}", String::from_utf8_lossy(&walk.stderr));
+    let stdout = node("walk.mjs", &[out, &root().join("tests/fixtures/ffs")]);
     // 20 geometries, the 4.2BSD pair, the partitioned disks, and one image by host path.
     assert!(stdout.contains("walked 28 images"), "{stdout}");
-    eprintln!("{}", stdout.trim());
+}
+
+fn find_program(names: &[&str]) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let dirs: Vec<PathBuf> = std::env::split_paths(&path).chain([PathBuf::from("/usr/lib/chromium")]).collect();
+    names.iter().flat_map(|n| dirs.iter().map(move |d| d.join(n))).find(|p| p.is_file())
+}
+
+#[test]
+fn the_page_works_in_headless_chromium() {
+    let out = match package() {
+        Ok(p) => p,
+        Err(why) => return skip::skip(&format!("the page's browser test: {why}")),
+    };
+    let (Some(chromium), Some(chromedriver)) =
+        (find_program(&["chromium", "chromium-browser"]), find_program(&["chromedriver"]))
+    else {
+        return skip::skip("the page's browser test: chromium and chromedriver are not installed");
+    };
+    let profile = Path::new(env!("CARGO_TARGET_TMPDIR")).join("web-chromium-profile");
+    let _ = std::fs::remove_dir_all(&profile);
+    std::fs::create_dir_all(&profile).unwrap();
+    let stdout = node("browser.mjs", &[out, &root().join("tests/fixtures/ffs"), &chromium, &chromedriver, &profile]);
+    assert!(stdout.contains("browser: all checks passed"), "{stdout}");
 }
