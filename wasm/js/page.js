@@ -134,7 +134,24 @@ $('command-form').onsubmit = (e) => {
   $('command').value = '';
   if (line) runLine($('mode').value, line);
 };
-const open = (file) => file && mount({ image: file }, file.name);
+let imageName = 'demo.img';
+const open = (file) => {
+  if (!file) return;
+  imageName = file.name;
+  mount({ image: file }, file.name);
+};
+// The image as the kernel has it now, changes included: for `rumpjs fsck -n`, The Sleuth Kit, a disk.
+$('download-image').onclick = async () => {
+  try {
+    const blob = await call('image');
+    const a = Object.assign(document.createElement('a'), { href: URL.createObjectURL(blob), download: imageName });
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(a.href), 60000);
+    say(`${imageName}: ${humanize(blob.size)} saved`);
+  } catch (e) {
+    say(`download image: ${e.message}`, 'err');
+  }
+};
 $('file').onchange = (e) => open(e.target.files[0]);
 $('drop').ondragover = (e) => { e.preventDefault(); $('drop').classList.add('over'); };
 $('drop').ondragleave = () => $('drop').classList.remove('over');
@@ -146,6 +163,7 @@ try {
   const { ms } = await call('boot');
   $('boot-time').textContent = `Booted in ${ms.toFixed(1)} ms (${(performance.now() - t0).toFixed(1)} ms with loading the module and the commands).`;
   const image = q.get('image');
+  if (image) imageName = image.split('/').pop() || 'image.img';
   const ok = image ? await mount({ url: image }, image) : await mount({ demo: true }, 'the demo image');
   if (ok && q.get('run')) await runLine('cmd', q.get('run'));
 } catch (e) {

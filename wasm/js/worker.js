@@ -62,6 +62,29 @@ const ops = {
     });
   },
 
+  // The image mounted on /ffs as it is now (with what was written to it, on its overlay): the file system
+  // synced, then its whole device read, a piece at a time, into a Blob.
+  image() {
+    const m = k.mounts().find((x) => x.on === '/ffs');
+    if (!m) throw new Error('no image is mounted on /ffs');
+    k.sys.sync();
+    const fd = k.fs.openSync(m.from, 'r');
+    try {
+      const size = k.sys.lseek(fd, 0, k.constants.SEEK_END); // a device's stat says 0 bytes
+      const parts = [];
+      for (let off = 0; off < size;) {
+        const buf = new Uint8Array(Math.min(4 << 20, size - off));
+        const n = k.fs.readSync(fd, buf, 0, buf.length, off);
+        if (n === 0) throw new Error(`${m.from}: short read at ${off} of ${size}`);
+        parts.push(n === buf.length ? buf : buf.subarray(0, n));
+        off += n;
+      }
+      return new Blob(parts, { type: 'application/octet-stream' });
+    } finally {
+      k.fs.closeSync(fd);
+    }
+  },
+
   // A file's bytes (at most `max`), for the viewer and downloads.
   read({ path, max }) {
     const fd = k.fs.openSync(path, 'r');

@@ -3,7 +3,8 @@
 //!   through `k.fs` against its manifest;
 //! - in headless Chromium over WebDriver, tests/node/browser.mjs loads the page from a plain static
 //!   server and drives it: boot log, mounts, `?run=`, an image through the file input with every file's
-//!   sha256, `?image=…&run=…`, JavaScript in the console, a corrupt image.
+//!   sha256, `?image=…&run=…`, JavaScript in the console, a corrupt image, and a writable mount whose
+//!   saved image fsck finds clean and The Sleuth Kit reads.
 //!
 //! Needs node, the wasm32-unknown-unknown target and wasm-bindgen-cli at the pinned version (and Chromium
 //! with chromedriver for the page); without them a test skips with a message (a failure under
@@ -107,9 +108,38 @@ fn the_page_works_in_headless_chromium() {
     else {
         return skip::skip("the page's browser test: chromium and chromedriver are not installed");
     };
-    let profile = Path::new(env!("CARGO_TARGET_TMPDIR")).join("web-chromium-profile");
-    let _ = std::fs::remove_dir_all(&profile);
-    std::fs::create_dir_all(&profile).unwrap();
-    let stdout = node("browser.mjs", &[out, &root().join("tests/fixtures/ffs"), &chromium, &chromedriver, &profile]);
+    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let (profile, downloads) = (tmp.join("web-chromium-profile"), tmp.join("web-downloads"));
+    for d in [&profile, &downloads] {
+        let _ = std::fs::remove_dir_all(d);
+        std::fs::create_dir_all(d).unwrap();
+    }
+    let fixtures = root().join("tests/fixtures/ffs");
+    let stdout = node("browser.mjs", &[out, &fixtures, &chromium, &chromedriver, &profile, &downloads]);
     assert!(stdout.contains("browser: all checks passed"), "{stdout}");
+
+    // The image the page saved after writing to it: clean to `rumpjs fsck -n` (the same check), and the
+    // new file read by The Sleuth Kit, a reader that shares nothing with ours.
+    let saved = downloads.join("ufs1-le-8192-1024.img");
+    fsck_clean(&saved);
+    if find_program(&["fls"]).is_none() || find_program(&["icat"]).is_none() {
+        return skip::skip("the page's saved image read by The Sleuth Kit: fls and icat not installed");
+    }
+    let fls = output("fls", &["-r", "-p", saved.to_str().unwrap()]).expect("fls reads the saved image");
+    let line = fls.lines().find(|l| l.ends_with("\tfrom-chromium.txt")).unwrap_or_else(|| panic!("fls:\n{fls}"));
+    let ino = line.split_whitespace().nth(1).unwrap().trim_end_matches(':');
+    let data = output("icat", &[saved.to_str().unwrap(), ino]).expect("icat reads the new file");
+    assert_eq!(data, "written in Chromium");
+}
+
+/// `rumpjs fsck -n` of `image`, through the code it runs (kernel::fs::ffs::fsck): no problem found.
+fn fsck_clean(image: &Path) {
+    use kernel::fs::ffs::fsck::{fsck, FsckOptions, Repair};
+    let dev = kernel::dev::FileDevice::open(image, true).unwrap();
+    let dev: kernel::dev::Dev = std::sync::Arc::new(dev);
+    let opts = FsckOptions { repair: Repair::No, partition: None, force: false, preen: false };
+    let mut log = Vec::new();
+    let hyper = kernel::hyper::DeterministicHypervisor::default_for_tests();
+    let r = fsck(&dev, &opts, &hyper, &mut |l: &str| log.push(l.to_string())).unwrap();
+    assert!(r.exit_code == 0 && r.problems.is_empty(), "fsck -n of the saved image:\n{}", log.join("\n"));
 }

@@ -3,11 +3,13 @@
 // through the file input (UFS2, big-endian, inside an MBR, made by Debian's makefs) is read block by block
 // in the Worker and every file's `sha256` in the console equals the digest of the bytes the package reads
 // in Node; `?image=URL&run=…` shows the command's output; a line of JavaScript is evaluated; a corrupt
-// image gives an error line and the page goes on. Prints the figures measured.
+// image gives an error line and the page goes on; "writable" mounts on an overlay, JavaScript writes a file
+// and "download image" saves the changed image into DOWNLOAD_DIR (wasm/tests/package.rs runs fsck on it
+// and reads it with The Sleuth Kit). Prints the figures measured.
 //
-//   node browser.mjs PACKAGE_DIR FIXTURE_DIR CHROMIUM CHROMEDRIVER PROFILE_DIR
+//   node browser.mjs PACKAGE_DIR FIXTURE_DIR CHROMIUM CHROMEDRIVER PROFILE_DIR DOWNLOAD_DIR
 import { createServer } from 'node:http';
-import { readFileSync, writeFileSync, mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdtempSync, rmSync, existsSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
@@ -15,7 +17,7 @@ import { join, extname } from 'node:path';
 import assert from 'node:assert/strict';
 import { Browser } from './webdriver.mjs';
 
-const [pkg, fixtures, chromium, chromedriver, profile] = process.argv.slice(2);
+const [pkg, fixtures, chromium, chromedriver, profile, downloads] = process.argv.slice(2);
 const work = mkdtempSync(join(tmpdir(), 'rumpjs-browser-'));
 const image = (name) => {
   const p = join(work, `${name}.img`);
@@ -37,7 +39,7 @@ const server = createServer((req, res) => {
 await new Promise((r) => server.listen(0, '127.0.0.1', r));
 const base = `http://127.0.0.1:${server.address().port}`;
 
-const b = await Browser.start({ chromium, chromedriver, profile });
+const b = await Browser.start({ chromium, chromedriver, profile, downloads });
 const ready = () => b.until('the page to be ready', () => b.script('return document.body.dataset.ready === "yes"'));
 const runLine = async (mode, line) => {
   const before = (await b.text('#output')).length;
@@ -108,6 +110,19 @@ try {
   const err = await b.waitText('#output', 'corrupt.img: E');
   assert.match(err, /corrupt\.img: E[A-Z]+: [^\n]*, mount '\/ffs'/);
   assert.match(await runLine('cmd', 'ls /tmp /kern'), /hostname/);
+
+  // Writable: the image on an overlay in memory, a file written from JavaScript, the image downloaded.
+  await b.click('#writable');
+  const le = image('ufs1-le-8192-1024');
+  await b.call('POST', `/element/${await b.find('#file')}/value`, { text: le });
+  await b.waitText('#output', 'mounted ufs1-le-8192-1024.img on /ffs');
+  assert.match(await b.text('#mounts'), /\/ffs\s+ffs\s+read-write/);
+  await runLine('js', "fs.writeFileSync('/ffs/from-chromium.txt', 'written in Chromium\\n')");
+  assert.match(await runLine('cmd', 'cat /ffs/from-chromium.txt'), /written in Chromium/);
+  await b.click('#download-image');
+  const saved = join(downloads, 'ufs1-le-8192-1024.img');
+  await b.until('the download', () => existsSync(saved) && statSync(saved).size === statSync(le).size);
+  assert.ok(!readFileSync(le).equals(readFileSync(saved)), 'the downloaded image holds the change');
 } finally {
   await b.quit();
   server.close();

@@ -14,7 +14,8 @@ const freePort = () => new Promise((resolve) => {
 });
 
 export class Browser {
-  static async start({ chromium, chromedriver, profile }) {
+  /** chromedriver and one headless Chromium session; downloads go to `downloads`. */
+  static async start({ chromium, chromedriver, profile, downloads }) {
     const port = await freePort();
     const child = spawn(chromedriver, [`--port=${port}`], { stdio: 'ignore' });
     const b = new Browser(child, `http://127.0.0.1:${port}`);
@@ -28,7 +29,8 @@ export class Browser {
       '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',
       '--no-default-browser-check', '--window-size=1280,1800', `--user-data-dir=${profile}`];
     const v = await b.#raw('POST', '/session', { capabilities: { alwaysMatch: {
-      browserName: 'chrome', 'goog:chromeOptions': { binary: chromium, args } } } });
+      browserName: 'chrome', 'goog:chromeOptions': { binary: chromium, args,
+        prefs: { 'download.default_directory': downloads, 'download.prompt_for_download': false } } } } });
     b.session = v.value.sessionId;
     return b;
   }
