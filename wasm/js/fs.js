@@ -61,19 +61,30 @@ export function makeFs(sys, c, classes) {
       sys.close(fd);
     }
   };
+  // A file of known size in one read (as Node reads a regular file: up to its size); one whose stat
+  // says 0 bytes (kernfs, devices) in pieces until end of file.
   const readAll = (fd) => {
+    const size = Number(sys.fstat(fd).size);
+    if (size > 0) {
+      const b = new Buffer(size);
+      let n = 0;
+      while (n < size) {
+        const got = sys.read(fd, b.subarray(n));
+        if (got === 0) break;
+        n += got;
+      }
+      return n === size ? b : b.subarray(0, n);
+    }
     const chunks = [];
     let total = 0;
-    let want = Math.max(Number(sys.fstat(fd).size), 0) + 1;
     for (;;) {
-      const b = new Buffer(Math.max(want, 8192));
+      const b = new Buffer(65536);
       const n = sys.read(fd, b);
       if (n === 0) break;
       chunks.push(b.subarray(0, n));
       total += n;
-      want = 65536;
     }
-    return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total);
+    return Buffer.concat(chunks, total);
   };
   const writeAll = (fd, bytes) => {
     let off = 0;

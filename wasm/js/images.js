@@ -45,17 +45,41 @@ export function openImage(image, { readonly, nodeFs }) {
 }
 
 // A Blob read in slices with FileReaderSync (only Workers have it; the page's main thread cannot read a
-// Blob synchronously). Writes to a Blob-backed image go to an overlay, never to the Blob.
+// Blob synchronously). Each FileReaderSync call costs far more than the bytes it brings, so a read brings
+// the aligned WINDOW around it, and the last WINDOWS of them are kept (at most 32 MiB): a walk of many
+// small files reads each window once, and a large image is still never read whole. Writes to a
+// Blob-backed image go to an overlay, never to the Blob.
+const WINDOW = 1 << 20;
+const WINDOWS = 32;
 function blobDevice(blob) {
   if (typeof FileReaderSync === 'undefined') {
     throw invalid('options.image', 'is a Blob, read block by block only in a Worker (FileReaderSync); '
       + 'here give new Uint8Array(await blob.arrayBuffer())', blob);
   }
   const reader = new FileReaderSync();
+  const cache = new Map(); // window number → bytes, oldest first
+  const window = (w) => {
+    let bytes = cache.get(w);
+    if (bytes) cache.delete(w);
+    else bytes = new Uint8Array(reader.readAsArrayBuffer(blob.slice(w * WINDOW, Math.min(blob.size, (w + 1) * WINDOW))));
+    cache.set(w, bytes);
+    if (cache.size > WINDOWS) cache.delete(cache.keys().next().value);
+    return bytes;
+  };
   return {
     size: blob.size,
     label: blob.name ? blob.name : `blob, ${blob.size} bytes`,
-    readInto(off, buf) { buf.set(new Uint8Array(reader.readAsArrayBuffer(blob.slice(off, off + buf.length)))); },
+    readInto(off, buf) {
+      for (let done = 0; done < buf.length;) {
+        const at = off + done;
+        const bytes = window(Math.floor(at / WINDOW));
+        const start = at % WINDOW;
+        const n = Math.min(buf.length - done, bytes.length - start);
+        if (n <= 0) throw new Error(`short read at ${at} of ${blob.size}`);
+        buf.set(bytes.subarray(start, start + n), done);
+        done += n;
+      }
+    },
   };
 }
 
