@@ -5,11 +5,12 @@
 // in Node; `?image=URL&run=…` shows the command's output; a line of JavaScript is evaluated; a corrupt
 // image gives an error line and the page goes on; "writable" mounts on an overlay, JavaScript writes a file
 // and "download image" saves the changed image into DOWNLOAD_DIR (wasm/tests/package.rs runs fsck on it
-// and reads it with The Sleuth Kit). Prints the figures measured.
+// and reads it with The Sleuth Kit); a 2 GiB image (BIG_IMAGE, sparse) opens and is read without the
+// tab's renderer growing by more than 150 MB. Prints the figures measured.
 //
-//   node browser.mjs PACKAGE_DIR FIXTURE_DIR CHROMIUM CHROMEDRIVER PROFILE_DIR DOWNLOAD_DIR
+//   node browser.mjs PACKAGE_DIR FIXTURE_DIR CHROMIUM CHROMEDRIVER PROFILE_DIR DOWNLOAD_DIR BIG_IMAGE
 import { createServer } from 'node:http';
-import { readFileSync, writeFileSync, mkdtempSync, rmSync, existsSync, statSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdtempSync, rmSync, existsSync, statSync, readdirSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
@@ -17,7 +18,7 @@ import { join, extname } from 'node:path';
 import assert from 'node:assert/strict';
 import { Browser } from './webdriver.mjs';
 
-const [pkg, fixtures, chromium, chromedriver, profile, downloads] = process.argv.slice(2);
+const [pkg, fixtures, chromium, chromedriver, profile, downloads, big] = process.argv.slice(2);
 const work = mkdtempSync(join(tmpdir(), 'rumpjs-browser-'));
 const image = (name) => {
   const p = join(work, `${name}.img`);
@@ -51,6 +52,30 @@ const runLine = async (mode, line) => {
   return (await b.text('#output')).slice(before);
 };
 const figures = {};
+
+// The resident memory of the renderers of the Chromium this test started (descendants of chromedriver),
+// in bytes: the tab and its Worker.
+function rendererBytes() {
+  const parent = new Map();
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      parent.set(pid, stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    } catch {}
+  }
+  const ours = (pid) => {
+    for (let p = pid, i = 0; p && p !== '0' && i < 64; p = parent.get(p), i++) if (p === String(b.child.pid)) return true;
+    return false;
+  };
+  let total = 0;
+  for (const pid of parent.keys()) {
+    try {
+      if (!ours(pid) || !readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--type=renderer')) continue;
+      total += Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) * 1024;
+    } catch {}
+  }
+  return total;
+}
 try {
   // The demo image and ?run=.
   const t0 = Date.now();
@@ -123,6 +148,18 @@ try {
   const saved = join(downloads, 'ufs1-le-8192-1024.img');
   await b.until('the download', () => existsSync(saved) && statSync(saved).size === statSync(le).size);
   assert.ok(!readFileSync(le).equals(readFileSync(saved)), 'the downloaded image holds the change');
+
+  // A 2 GiB image: opened from the file input and read where asked, never whole.
+  await b.click('#writable'); // read-only again
+  const rssBefore = rendererBytes();
+  await b.call('POST', `/element/${await b.find('#file')}/value`, { text: big });
+  await b.waitText('#output', `mounted ${big.split('/').pop()} on /ffs`);
+  assert.match(await runLine('cmd', 'cat /ffs/hello.txt'), /two gigabytes away/);
+  assert.match(await runLine('cmd', 'df -h /ffs'), /2\.0G|1\.9G/);
+  const grown = rendererBytes() - rssBefore;
+  figures.bigImageRendererGrowthMB = Math.round(grown / 1e6);
+  assert.ok(rssBefore > 0, 'the renderers were found');
+  assert.ok(grown < 150e6, `the tab grew by ${grown} bytes opening a 2 GiB image`);
 } finally {
   await b.quit();
   server.close();
