@@ -243,6 +243,23 @@ export function makeFs(sys, c, classes) {
     lutimesSync: (p, atime, mtime) => sys.lutimes(p, [atime, mtime]),
     futimesSync: (fd, atime, mtime) => sys.futimes(fd, [atime, mtime]),
     truncateSync: (p, len = 0) => sys.truncate(p, len),
+    // A tree copied inside the kernel: directories made, files copied, symbolic links made again
+    // (`verbatimSymlinks`), times kept with `preserveTimestamps`.
+    cpSync(src, dst, o) {
+      const { recursive = false, preserveTimestamps = false } = o ?? {};
+      const st = sys.lstat(src);
+      if (st.isDirectory()) {
+        if (!recursive) {
+          const e = new Error(`Recursive option is required to copy a directory: ${pathText(src)}`);
+          e.code = 'ERR_FS_EISDIR';
+          throw e;
+        }
+        fs.mkdirSync(dst, { recursive: true, mode: Number(st.mode) & 0o7777 });
+        for (const name of dirents(src, false)) fs.cpSync(`${pathText(src)}/${name}`, `${pathText(dst)}/${name}`, o);
+      } else if (st.isSymbolicLink()) sys.symlink(sys.readlink(src), dst);
+      else fs.copyFileSync(src, dst);
+      if (preserveTimestamps) sys.lutimes(dst, [st.atimeMs / 1000, st.mtimeMs / 1000]);
+    },
     copyFileSync(src, dst, mode = 0) {
       const data = fs.readFileSync(src);
       const flag = mode & 1 ? 'wx' : 'w';

@@ -107,6 +107,7 @@ export interface Fs {
   futimesSync(fd: number, atime: number | Date, mtime: number | Date): void;
   truncateSync(path: PathLike, len?: number): void;
   copyFileSync(src: PathLike, dest: PathLike, mode?: number): void;
+  cpSync(src: PathLike, dest: PathLike, options?: { recursive?: boolean; preserveTimestamps?: boolean }): void;
 }
 
 /** A booted kernel. */

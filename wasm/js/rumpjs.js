@@ -69,7 +69,7 @@ class Kernel {
   mount(type, dir, options = {}) {
     const { image, readonly = false, overlay = false, spec, ...fsopts } = options ?? {};
     if (image === undefined) {
-      return this.sys.mount(type, dir, readonly ? this.constants.MNT_RDONLY : 0, spec, { ...fsopts, ...(readonly ? { rdonly: true } : {}) });
+      return this.#r.mount(type, dir, readonly, spec, fsopts);
     }
     // A Blob is never written: a writable mount of one keeps its changes on an overlay.
     const isBlob = typeof Blob !== 'undefined' && image instanceof Blob;

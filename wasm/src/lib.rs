@@ -46,6 +46,24 @@ impl Rump {
         (op.f)(&self.proc, &Args(&args))
     }
 
+    /// mount(2) of `fstype` on `dir` without an image (tmpfs, kernfs, or `spec`: a kernel device), as
+    /// `rump.mount` without `image`; `options` are the file system's.
+    pub fn mount(
+        &self,
+        fstype: &str,
+        dir: &str,
+        readonly: bool,
+        spec: Option<String>,
+        options: JsValue,
+    ) -> JsResult<()> {
+        let opts = convert::mount_opts(&options, "options", &[])?;
+        let mopts = MountOptions { readonly, force: false, opts };
+        let flags = if readonly { vfs::MNT_RDONLY } else { 0 };
+        self.proc
+            .mount_why(fstype, dir.as_bytes(), flags, spec.as_deref(), &mopts)
+            .map_err(|e| mount_error(&e, fstype, dir))
+    }
+
     /// Mounts the device `handle` of host.js's table (`size` bytes, `label` in logs and `mounts()`) on
     /// `dir`: read-only, or on a copy-on-write overlay in memory, or writable; `options` are the file
     /// system's (`partition`, ...). As `rump.mount({image})`: a failure says which errno and why.
@@ -69,21 +87,7 @@ impl Rump {
         let dev: Dev = if overlay && !readonly { Arc::new(OverlayDevice::new(base)) } else { base };
         let mopts = MountOptions { readonly, force: false, opts };
         let flags = if readonly { vfs::MNT_RDONLY } else { 0 };
-        self.proc.mount_device(fstype, dir.as_bytes(), flags, dev, &mopts).map_err(|e| {
-            let err = host::errno_error(e.errno, "mount", Some(dir), None);
-            let why = match e.errno {
-                Errno::EOPNOTSUPP => Some(format!("{fstype} cannot be mounted by this kernel yet")),
-                _ => e.reason.clone(),
-            };
-            if let Some(why) = why.filter(|_| e.stage == MountStage::Mount) {
-                let m = format!("{}: {}, mount '{dir}' ({why})", e.errno.name(), e.errno.message());
-                let _ = Reflect::set(&err, &"message".into(), &m.into());
-                if let Some(r) = &e.reason {
-                    let _ = Reflect::set(&err, &"reason".into(), &r.into());
-                }
-            }
-            err
-        })
+        self.proc.mount_device(fstype, dir.as_bytes(), flags, dev, &mopts).map_err(|e| mount_error(&e, fstype, dir))
     }
 
     /// unmount(2) of `dir`, and the image's device goes with its last mount.
@@ -141,6 +145,24 @@ impl Rump {
     pub fn fstypes(&self) -> Vec<String> {
         self.kernel.fstypes().into_iter().map(String::from).collect()
     }
+}
+
+/// A failed mount as `rump.mount` reports it: the errno, and why in the message (what the file system
+/// logged while it tried) and in `reason`.
+fn mount_error(e: &vfs::MountError, fstype: &str, dir: &str) -> JsValue {
+    let err = host::errno_error(e.errno, "mount", Some(dir), None);
+    let why = match e.errno {
+        Errno::EOPNOTSUPP => Some(format!("{fstype} cannot be mounted by this kernel yet")),
+        _ => e.reason.clone(),
+    };
+    if let Some(why) = why.filter(|_| e.stage == MountStage::Mount) {
+        let m = format!("{}: {}, mount '{dir}' ({why})", e.errno.name(), e.errno.message());
+        let _ = Reflect::set(&err, &"message".into(), &m.into());
+        if let Some(r) = &e.reason {
+            let _ = Reflect::set(&err, &"reason".into(), &r.into());
+        }
+    }
+    err
 }
 
 /// The syscall table: `[{name, length, sig}]`, index = the `index` of [`Rump::syscall`].

@@ -8,7 +8,7 @@ use crate::convert::{bytes_str, plain, stat_value, statfs};
 use crate::host::errno_error;
 use js_sys::{Array, Date};
 use kernel::vfs::{MountOptions, Proc, SysctlValue, Timespec, UtimeSpec};
-use kernel::Errno;
+use kernel::{Errno, KResult};
 use wasm_bindgen::{JsCast, JsValue};
 
 type R = JsResult<JsValue>;
@@ -172,8 +172,6 @@ fn read_into(view: &js_sys::Uint8Array, n: usize, f: impl FnOnce(&mut [u8]) -> K
     view.subarray(0, got as u32).copy_from(&tmp[..got]);
     Ok(got)
 }
-
-use kernel::KResult;
 
 fn read(p: &Proc, a: &Args) -> R {
     let fd = a.fd(0, "fd")?;

@@ -183,4 +183,20 @@ assert.deepEqual(Object.keys(k.sys), Object.keys(k.signatures()));
 assert.equal(k.sys.open.length, 3);
 assert.match(k.dmesg(), /mounted ffs/);
 
+// A tree copied inside the kernel (the console's cp -R).
+k.fs.mkdirSync('/tmp/src/d', { recursive: true });
+k.fs.writeFileSync('/tmp/src/d/f', 'x');
+k.fs.symlinkSync('d/f', '/tmp/src/l');
+k.fs.cpSync('/tmp/src', '/tmp/dst', { recursive: true });
+assert.equal(k.fs.readFileSync('/tmp/dst/d/f', 'utf8'), 'x');
+assert.equal(k.fs.readlinkSync('/tmp/dst/l'), 'd/f');
+
+// Mounts without an image, as rump.mount: options, read-only, and the file system's refusal in words.
+k.fs.mkdirSync('/t2');
+k.mount('tmpfs', '/t2', { readonly: true, size: '1m' });
+assert.ok(k.mounts().find((m) => m.on === '/t2').readonly);
+assert.throws(() => k.fs.writeFileSync('/t2/x', ''), { code: 'EROFS' });
+k.unmount('/t2');
+assert.throws(() => k.mount('nosuchfs', '/t2'), { syscall: 'mount' });
+
 console.log(`walked ${images} images, ${entries} entries, ${bytes} bytes: all as their manifests say`);
