@@ -29,6 +29,10 @@ pub trait Hypervisor: Send + Sync {
     fn random(&self, buf: &mut [u8]) -> KResult<()>;
     /// rumpuser_putchar, a line at a time: kernel console output.
     fn console(&self, line: &str);
+    /// What runs the kernel, for the boot message ("rump kernel hosted by …").
+    fn hosted_by(&self) -> &str {
+        "the Boa JavaScript engine"
+    }
 }
 
 /// A host for tests and reproducible builds: the clock stands still at a fixed time (advancing by one

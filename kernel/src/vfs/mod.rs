@@ -157,7 +157,7 @@ impl Kernel {
         state.log("    2006, 2007, 2008, 2009, 2010, 2011, 2012, 2013, 2014, 2015, 2016, 2017,");
         state.log("    2018, 2019, 2020, 2021, 2022, 2023, 2024");
         state.log("    The NetBSD Foundation, Inc.  All rights reserved.");
-        state.log("rump kernel hosted by the Boa JavaScript engine");
+        state.log(&format!("rump kernel hosted by {}", hyper.hosted_by()));
         let ctx = MountCtx {
             hyper: hyper.clone(),
             log: {

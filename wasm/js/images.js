@@ -1,0 +1,90 @@
+// An image the caller gives `k.mount` as a block device object for host.js's table: read synchronously at
+// an offset, a block at a time (the kernel asks for what it needs; an image is never read whole).
+//   Uint8Array / ArrayBuffer   in memory (written in place when mounted writable)
+//   Blob / File                in a Worker, FileReaderSync over slices; elsewhere an error saying so
+//   string                     Node only: a host path, read and written with positioned fs calls
+// Nothing else reaches the kernel: a page's kernel sees only the images its user gave it.
+
+/** The device for `image`; `nodeFs` is node:fs where there is one. */
+export function openImage(image, { readonly, nodeFs }) {
+  if (image instanceof ArrayBuffer) image = new Uint8Array(image);
+  if (ArrayBuffer.isView(image)) {
+    const bytes = new Uint8Array(image.buffer, image.byteOffset, image.byteLength);
+    return {
+      size: bytes.length,
+      label: `memory, ${bytes.length} bytes`,
+      readInto(off, buf) { buf.set(bytes.subarray(off, off + buf.length)); },
+      write(off, data) { bytes.set(data, off); },
+    };
+  }
+  if (typeof Blob !== 'undefined' && image instanceof Blob) return blobDevice(image);
+  if (typeof image === 'string') {
+    if (!nodeFs) throw invalid('options.image', 'a host path is opened only in Node; give a Uint8Array, Blob or File', image);
+    const fd = nodeFs.openSync(image, readonly ? 'r' : 'r+');
+    const st = nodeFs.fstatSync(fd);
+    if (st.isDirectory()) { nodeFs.closeSync(fd); throw Object.assign(new Error(`EISDIR: illegal operation on a directory, open '${image}'`), { code: 'EISDIR', syscall: 'open', path: image }); }
+    return {
+      size: st.size,
+      label: image,
+      readInto(off, buf) {
+        let done = 0;
+        while (done < buf.length) {
+          const n = nodeFs.readSync(fd, buf, done, buf.length - done, off + done);
+          if (n <= 0) throw new Error(`short read at ${off + done} of ${image}`);
+          done += n;
+        }
+      },
+      write(off, data) {
+        let done = 0;
+        while (done < data.length) done += nodeFs.writeSync(fd, data, done, data.length - done, off + done);
+      },
+      close() { nodeFs.closeSync(fd); },
+    };
+  }
+  throw invalid('options.image', 'must be a Uint8Array, ArrayBuffer, Blob, File or (in Node) a host path', image);
+}
+
+// A Blob read in slices with FileReaderSync (only Workers have it; the page's main thread cannot read a
+// Blob synchronously). Each FileReaderSync call costs far more than the bytes it brings, so a read brings
+// the aligned WINDOW around it, and the last WINDOWS of them are kept (at most 32 MiB): a walk of many
+// small files reads each window once, and a large image is still never read whole. Writes to a
+// Blob-backed image go to an overlay, never to the Blob.
+const WINDOW = 1 << 20;
+const WINDOWS = 32;
+function blobDevice(blob) {
+  if (typeof FileReaderSync === 'undefined') {
+    throw invalid('options.image', 'is a Blob, read block by block only in a Worker (FileReaderSync); '
+      + 'here give new Uint8Array(await blob.arrayBuffer())', blob);
+  }
+  const reader = new FileReaderSync();
+  const cache = new Map(); // window number → bytes, oldest first
+  const window = (w) => {
+    let bytes = cache.get(w);
+    if (bytes) cache.delete(w);
+    else bytes = new Uint8Array(reader.readAsArrayBuffer(blob.slice(w * WINDOW, Math.min(blob.size, (w + 1) * WINDOW))));
+    cache.set(w, bytes);
+    if (cache.size > WINDOWS) cache.delete(cache.keys().next().value);
+    return bytes;
+  };
+  return {
+    size: blob.size,
+    label: blob.name ? blob.name : `blob, ${blob.size} bytes`,
+    readInto(off, buf) {
+      for (let done = 0; done < buf.length;) {
+        const at = off + done;
+        const bytes = window(Math.floor(at / WINDOW));
+        const start = at % WINDOW;
+        const n = Math.min(buf.length - done, bytes.length - start);
+        if (n <= 0) throw new Error(`short read at ${at} of ${blob.size}`);
+        buf.set(bytes.subarray(start, start + n), done);
+        done += n;
+      }
+    },
+  };
+}
+
+function invalid(name, why, got) {
+  const e = new TypeError(`The argument '${name}' ${why}. Received ${typeof got}`);
+  e.code = 'ERR_INVALID_ARG_VALUE';
+  return e;
+}

@@ -1,0 +1,114 @@
+// The page's kernel, in a Worker: a Worker can read a File synchronously (FileReaderSync), so a dropped
+// image is read block by block as the kernel asks, never whole. The page sends requests
+// { id, op, ...args } and gets { id, value } or { id, error }; console lines come as { log }.
+import { boot } from './rumpjs.js';
+import { loadCommands } from './shell.js';
+
+let k;
+let commands;
+
+const ops = {
+  async boot() {
+    const t0 = performance.now();
+    k = await boot({ console: (line) => postMessage({ log: line }) });
+    const ms = performance.now() - t0;
+    k.fs.mkdirSync('/ffs');
+    commands = await loadCommands(k, new URL('./lib/', import.meta.url));
+    return { ms, version: k.version };
+  },
+
+  // An image on /ffs: a File (read in place), bytes, a URL fetched (?image=), or the demo image.
+  async mount({ image, url, demo, partition, writable }) {
+    if (url || demo) {
+      const res = await fetch(url ?? new URL('./demo.img.gz', import.meta.url));
+      if (!res.ok) throw new Error(`${url ?? 'demo.img.gz'}: ${res.status} ${res.statusText}`);
+      const body = demo ? res.body.pipeThrough(new DecompressionStream('gzip')) : res.body;
+      image = new Uint8Array(await new Response(body).arrayBuffer());
+    }
+    if (k.mounts().some((m) => m.on === '/ffs')) k.unmount('/ffs');
+    k.mount('ffs', '/ffs', { image, readonly: !writable, overlay: !!writable, ...(partition ? { partition } : {}) });
+    return ops.status();
+  },
+
+  status() {
+    const mounts = k.mounts().map((m) => {
+      try {
+        const s = k.sys.statvfs(m.on);
+        return { ...m, size: s.blocks * s.frsize, free: s.bavail * s.frsize };
+      } catch {
+        return m;
+      }
+    });
+    return { dmesg: k.dmesg(), mounts };
+  },
+
+  // A console line through commands.js, as the REPL runs it.
+  run({ line, columns }) {
+    return commands.run(line, { columns: columns ?? 80 });
+  },
+
+  // JavaScript evaluated by this engine with fs, rump and path in scope; the value as the REPL shows it.
+  evaluate({ code }) {
+    const f = new Function('fs', 'rump', 'path', 'code', 'return eval(code)');
+    const v = f(k.fs, globalThis.rump, globalThis.__rumpjs.path, code);
+    return commands.default.inspect(v);
+  },
+
+  // A directory for the file browser: each entry's name and lstat.
+  list({ dir }) {
+    return k.fs.readdirSync(dir).sort().map((name) => {
+      const st = k.fs.lstatSync(`${dir === '/' ? '' : dir}/${name}`);
+      return { name, mode: st.mode, uid: st.uid, gid: st.gid, size: st.size, mtimeMs: st.mtimeMs };
+    });
+  },
+
+  // The image mounted on /ffs as it is now (with what was written to it, on its overlay): the file system
+  // synced, then its whole device read, a piece at a time, into a Blob.
+  image() {
+    const m = k.mounts().find((x) => x.on === '/ffs');
+    if (!m) throw new Error('no image is mounted on /ffs');
+    k.sys.sync();
+    const fd = k.fs.openSync(m.from, 'r');
+    try {
+      const size = k.sys.lseek(fd, 0, k.constants.SEEK_END); // a device's stat says 0 bytes
+      const parts = [];
+      for (let off = 0; off < size;) {
+        const buf = new Uint8Array(Math.min(4 << 20, size - off));
+        const n = k.fs.readSync(fd, buf, 0, buf.length, off);
+        if (n === 0) throw new Error(`${m.from}: short read at ${off} of ${size}`);
+        parts.push(n === buf.length ? buf : buf.subarray(0, n));
+        off += n;
+      }
+      return new Blob(parts, { type: 'application/octet-stream' });
+    } finally {
+      k.fs.closeSync(fd);
+    }
+  },
+
+  // A file's bytes (at most `max`), for the viewer and downloads.
+  read({ path, max }) {
+    const fd = k.fs.openSync(path, 'r');
+    try {
+      const size = k.fs.fstatSync(fd).size;
+      const buf = new Uint8Array(Math.min(size, max ?? size));
+      let n = 0;
+      while (n < buf.length) {
+        const got = k.fs.readSync(fd, buf, n, buf.length - n, n);
+        if (got === 0) break;
+        n += got;
+      }
+      return { bytes: buf.subarray(0, n), size };
+    } finally {
+      k.fs.closeSync(fd);
+    }
+  },
+};
+
+self.onmessage = async ({ data: { id, op, ...args } }) => {
+  try {
+    const value = await ops[op](args);
+    postMessage({ id, value });
+  } catch (e) {
+    postMessage({ id, error: e && e.message ? e.message : String(e), code: e && e.code });
+  }
+};

@@ -1,0 +1,246 @@
+//! Kernel values to JS values: Stats fields, StatFs, names, plain objects, mount options, constants. The
+//! field and constant lists mirror kernel-bindings' (convert.rs's STAT_FIELDS, rump.rs's constants);
+//! tests/mirror.rs checks they name the same things with the same values.
+
+use crate::args::{self, JsResult};
+use js_sys::{Object, Reflect};
+use kernel::vfs::{Stat, StatVfsFull, Timespec};
+use wasm_bindgen::JsValue;
+
+/// The fields of `Stats`, in the order `host_stats` receives them (Node's names plus NetBSD's `flags`,
+/// `gen`).
+pub const STAT_FIELDS: &[&str] = &[
+    "dev",
+    "mode",
+    "nlink",
+    "uid",
+    "gid",
+    "rdev",
+    "blksize",
+    "ino",
+    "size",
+    "blocks",
+    "atimeMs",
+    "mtimeMs",
+    "ctimeMs",
+    "birthtimeMs",
+    "flags",
+    "gen",
+];
+
+fn ms(t: Timespec) -> f64 {
+    t.as_millis_f64()
+}
+
+/// Field `i` of [`STAT_FIELDS`] as a JS number.
+pub fn stat_value(st: &Stat, i: usize) -> f64 {
+    match i {
+        0 => st.dev as f64,
+        1 => st.mode as f64,
+        2 => st.nlink as f64,
+        3 => st.uid as f64,
+        4 => st.gid as f64,
+        5 => st.rdev as f64,
+        6 => st.blksize as f64,
+        7 => st.ino as f64,
+        8 => st.size as f64,
+        9 => st.blocks as f64,
+        10 => ms(st.atime),
+        11 => ms(st.mtime),
+        12 => ms(st.ctime),
+        13 => ms(st.birthtime),
+        14 => st.flags as f64,
+        _ => st.gen as f64,
+    }
+}
+
+/// A plain object from (key, value) pairs.
+pub fn plain(pairs: &[(&str, JsValue)]) -> JsResult<JsValue> {
+    let o = Object::new();
+    for (k, v) in pairs {
+        Reflect::set(&o, &JsValue::from_str(k), v)?;
+    }
+    Ok(o.into())
+}
+
+/// Kernel bytes (names, link targets) as a JS string; invalid UTF-8 shows as U+FFFD, as Node does.
+pub fn bytes_str(b: &[u8]) -> JsValue {
+    JsValue::from_str(&String::from_utf8_lossy(b))
+}
+
+/// A `StatFs` (Node's fields, plus NetBSD's names for the rest of statvfs).
+pub fn statfs(s: &StatVfsFull) -> JsResult<JsValue> {
+    let f = &s.fs;
+    let n = |v: u64| JsValue::from_f64(v as f64);
+    let o = plain(&[
+        ("type", n(0)),
+        ("bsize", n(f.bsize)),
+        ("frsize", n(f.frsize)),
+        ("iosize", n(f.iosize)),
+        ("blocks", n(f.blocks)),
+        ("bfree", n(f.bfree)),
+        ("bavail", n(f.bavail)),
+        ("files", n(f.files)),
+        ("ffree", n(f.ffree)),
+        ("favail", n(f.favail)),
+        ("namemax", n(f.namemax)),
+        ("flag", n(s.flag)),
+        ("fsid", n(s.fsid)),
+        ("fstypename", JsValue::from_str(&s.fstypename)),
+        ("mntonname", JsValue::from_str(&s.mntonname)),
+        ("mntfromname", JsValue::from_str(&s.mntfromname)),
+    ])?;
+    Ok(crate::host::statfs(o))
+}
+
+/// File-system options from an object's own enumerable properties (`{size: '16m', partition: 'a'}`);
+/// `true` becomes an option without a value (`rdonly`), `false`/undefined are left out; `skip` names
+/// options the caller reads itself.
+pub fn mount_opts(v: &JsValue, name: &str, skip: &[&str]) -> JsResult<Vec<(String, String)>> {
+    let Some(o) = args::options(v, name)? else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for k in Object::keys(&o) {
+        let key = k.as_string().unwrap_or_default();
+        if skip.contains(&key.as_str()) {
+            continue;
+        }
+        let val = Reflect::get(&o, &k)?;
+        if val.is_undefined() || val.as_bool() == Some(false) {
+            continue;
+        }
+        let s = if val.as_bool() == Some(true) {
+            String::new()
+        } else if let Some(s) = val.as_string() {
+            s
+        } else if let Some(n) = val.as_f64() {
+            crate::host::show_number(n)
+        } else {
+            return Err(args::invalid_arg_type(&format!("{name}.{key}"), "a string, number or boolean", &val));
+        };
+        out.push((key, s));
+    }
+    Ok(out)
+}
+
+/// `(name, value)` of each constant named.
+macro_rules! named {
+    ($($c:ident),* $(,)?) => {
+        [$((stringify!($c), $c as f64)),*]
+    };
+}
+
+/// O_*, S_IF*, AT_*, F_*, MNT_*, DT_*, SEEK_*, *_OK, UF_/SF_ flags, PATH_MAX and every errno name →
+/// number: `k.constants`, as `rump.constants`.
+pub fn constants() -> Vec<(&'static str, f64)> {
+    use kernel::vfs::*;
+    let nums = named![
+        O_RDONLY,
+        O_WRONLY,
+        O_RDWR,
+        O_ACCMODE,
+        O_NONBLOCK,
+        O_APPEND,
+        O_SHLOCK,
+        O_EXLOCK,
+        O_ASYNC,
+        O_SYNC,
+        O_NOFOLLOW,
+        O_CREAT,
+        O_TRUNC,
+        O_EXCL,
+        O_NOCTTY,
+        O_DSYNC,
+        O_RSYNC,
+        O_DIRECT,
+        O_DIRECTORY,
+        O_CLOEXEC,
+        O_SEARCH,
+        O_NOSIGPIPE,
+        O_REGULAR,
+        S_IFMT,
+        S_IFIFO,
+        S_IFCHR,
+        S_IFDIR,
+        S_IFBLK,
+        S_IFREG,
+        S_IFLNK,
+        S_IFSOCK,
+        S_IFWHT,
+        S_ISUID,
+        S_ISGID,
+        S_ISTXT,
+        S_ISVTX,
+        S_IRWXU,
+        S_IRUSR,
+        S_IWUSR,
+        S_IXUSR,
+        S_IRWXG,
+        S_IRGRP,
+        S_IWGRP,
+        S_IXGRP,
+        S_IRWXO,
+        S_IROTH,
+        S_IWOTH,
+        S_IXOTH,
+        UF_NODUMP,
+        UF_IMMUTABLE,
+        UF_APPEND,
+        UF_OPAQUE,
+        SF_ARCHIVED,
+        SF_IMMUTABLE,
+        SF_APPEND,
+        DT_UNKNOWN,
+        DT_FIFO,
+        DT_CHR,
+        DT_DIR,
+        DT_BLK,
+        DT_REG,
+        DT_LNK,
+        DT_SOCK,
+        DT_WHT,
+        F_DUPFD,
+        F_GETFD,
+        F_SETFD,
+        F_GETFL,
+        F_SETFL,
+        F_DUPFD_CLOEXEC,
+        FD_CLOEXEC,
+        F_GETLK,
+        F_SETLK,
+        F_SETLKW,
+        F_RDLCK,
+        F_UNLCK,
+        F_WRLCK,
+        AT_FDCWD,
+        AT_EACCESS,
+        AT_SYMLINK_NOFOLLOW,
+        AT_SYMLINK_FOLLOW,
+        AT_REMOVEDIR,
+        F_OK,
+        X_OK,
+        W_OK,
+        R_OK,
+        SEEK_SET,
+        SEEK_CUR,
+        SEEK_END,
+        MNT_RDONLY,
+        MNT_SYNCHRONOUS,
+        MNT_NOEXEC,
+        MNT_NOSUID,
+        MNT_NODEV,
+        MNT_ASYNC,
+        MNT_LOCAL,
+        MNT_ROOTFS,
+        MNT_NOATIME,
+        MNT_FORCE,
+        MNT_UPDATE,
+        MNT_LOG,
+        NAME_MAX,
+        MAXSYMLINKS,
+    ];
+    let mut out: Vec<(&'static str, f64)> = nums.into_iter().chain([("PATH_MAX", MAXPATHLEN as f64)]).collect();
+    out.extend(kernel::Errno::ALL.iter().map(|e| (e.name(), e.0 as f64)));
+    out
+}
