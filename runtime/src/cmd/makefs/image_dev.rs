@@ -1,5 +1,5 @@
 //! The image file as the disk makefs writes: no fsync at every flush (the image is a file being made, as
-//! makefs writes it; the host's page cache holds it), and writes held back in 64 KiB pages, handed to the
+//! makefs writes it; the host's page cache holds it), and writes held back in 4 KiB pages, handed to the
 //! host in order, adjacent pages in one call. The kernel writes a small file's data, inode and directory
 //! entry each where they belong, spread over the cylinder groups; the host sees a few thousand large
 //! writes instead of one or two a file.
@@ -13,11 +13,11 @@ use std::os::fd::AsRawFd;
 use std::os::unix::fs::FileExt;
 use std::sync::{Mutex, MutexGuard};
 
-const PAGE: usize = 64 << 10;
-/// Pages held back at the most (64 MiB) before all are written.
-const HELD_MAX: usize = 1024;
-/// Pages joined into one write at the most (iovecs of one pwritev).
-const JOIN_MAX: usize = 256;
+const PAGE: usize = 4 << 10;
+/// Pages held back at the most (128 MiB) before all are written.
+const HELD_MAX: usize = 32 << 10;
+/// Pages joined into one write at the most (IOV_MAX iovecs of one pwritev).
+const JOIN_MAX: usize = 1024;
 
 pub(super) struct ImageDevice {
     file: File,
