@@ -1,8 +1,8 @@
 //! The image file as the disk makefs writes: no fsync at every flush (the image is a file being made, as
 //! makefs writes it; the host's page cache holds it), and writes held back in 4 KiB pages, handed to the
 //! host in order, adjacent pages in one call. The kernel writes a small file's data, inode and directory
-//! entry each where they belong, spread over the cylinder groups; the host sees a few thousand large
-//! writes instead of one or two a file.
+//! entry each where they belong, spread over the cylinder groups; the host sees some ten thousand writes
+//! of up to 4 MiB instead of one or two a file.
 
 use crate::host::host_fs::retrying;
 use kernel::dev::BlockDevice;
