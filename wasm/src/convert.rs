@@ -1,6 +1,6 @@
 //! Kernel values to JS values: Stats fields, StatFs, names, plain objects, mount options, constants. The
-//! field and constant lists mirror kernel-bindings' (convert.rs's STAT_FIELDS, rump.rs's constants);
-//! tests/mirror.rs checks they name the same things with the same values.
+//! constants are the kernel's own table (as `rump.constants`); the field list mirrors kernel-bindings'
+//! convert.rs STAT_FIELDS, and tests/mirror.rs checks both name the same things with the same values.
 
 use crate::args::{self, JsResult};
 use js_sys::{Object, Reflect};
@@ -124,123 +124,8 @@ pub fn mount_opts(v: &JsValue, name: &str, skip: &[&str]) -> JsResult<Vec<(Strin
     Ok(out)
 }
 
-/// `(name, value)` of each constant named.
-macro_rules! named {
-    ($($c:ident),* $(,)?) => {
-        [$((stringify!($c), $c as f64)),*]
-    };
-}
-
 /// O_*, S_IF*, AT_*, F_*, MNT_*, DT_*, SEEK_*, *_OK, UF_/SF_ flags, PATH_MAX and every errno name →
-/// number: `k.constants`, as `rump.constants`.
+/// number: `k.constants`, as `rump.constants` (the kernel's table).
 pub fn constants() -> Vec<(&'static str, f64)> {
-    use kernel::vfs::*;
-    let nums = named![
-        O_RDONLY,
-        O_WRONLY,
-        O_RDWR,
-        O_ACCMODE,
-        O_NONBLOCK,
-        O_APPEND,
-        O_SHLOCK,
-        O_EXLOCK,
-        O_ASYNC,
-        O_SYNC,
-        O_NOFOLLOW,
-        O_CREAT,
-        O_TRUNC,
-        O_EXCL,
-        O_NOCTTY,
-        O_DSYNC,
-        O_RSYNC,
-        O_DIRECT,
-        O_DIRECTORY,
-        O_CLOEXEC,
-        O_SEARCH,
-        O_NOSIGPIPE,
-        O_REGULAR,
-        S_IFMT,
-        S_IFIFO,
-        S_IFCHR,
-        S_IFDIR,
-        S_IFBLK,
-        S_IFREG,
-        S_IFLNK,
-        S_IFSOCK,
-        S_IFWHT,
-        S_ISUID,
-        S_ISGID,
-        S_ISTXT,
-        S_ISVTX,
-        S_IRWXU,
-        S_IRUSR,
-        S_IWUSR,
-        S_IXUSR,
-        S_IRWXG,
-        S_IRGRP,
-        S_IWGRP,
-        S_IXGRP,
-        S_IRWXO,
-        S_IROTH,
-        S_IWOTH,
-        S_IXOTH,
-        UF_NODUMP,
-        UF_IMMUTABLE,
-        UF_APPEND,
-        UF_OPAQUE,
-        SF_ARCHIVED,
-        SF_IMMUTABLE,
-        SF_APPEND,
-        DT_UNKNOWN,
-        DT_FIFO,
-        DT_CHR,
-        DT_DIR,
-        DT_BLK,
-        DT_REG,
-        DT_LNK,
-        DT_SOCK,
-        DT_WHT,
-        F_DUPFD,
-        F_GETFD,
-        F_SETFD,
-        F_GETFL,
-        F_SETFL,
-        F_DUPFD_CLOEXEC,
-        FD_CLOEXEC,
-        F_GETLK,
-        F_SETLK,
-        F_SETLKW,
-        F_RDLCK,
-        F_UNLCK,
-        F_WRLCK,
-        AT_FDCWD,
-        AT_EACCESS,
-        AT_SYMLINK_NOFOLLOW,
-        AT_SYMLINK_FOLLOW,
-        AT_REMOVEDIR,
-        F_OK,
-        X_OK,
-        W_OK,
-        R_OK,
-        SEEK_SET,
-        SEEK_CUR,
-        SEEK_END,
-        MNT_RDONLY,
-        MNT_SYNCHRONOUS,
-        MNT_NOEXEC,
-        MNT_NOSUID,
-        MNT_NODEV,
-        MNT_ASYNC,
-        MNT_LOCAL,
-        MNT_ROOTFS,
-        MNT_NOATIME,
-        MNT_FORCE,
-        MNT_UPDATE,
-        MNT_LOG,
-        NAME_MAX,
-        MAXSYMLINKS,
-    ];
-    let mut out: Vec<(&'static str, f64)> = nums.into_iter().chain([("PATH_MAX", MAXPATHLEN as f64)]).collect();
-    out.extend(kernel::Errno::ALL.iter().map(|e| (e.name(), e.0 as f64)));
-    out
+    kernel::vfs::named_constants()
 }

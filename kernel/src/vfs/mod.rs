@@ -3,6 +3,7 @@
 
 mod access;
 pub mod attach;
+mod constants;
 pub mod devsw;
 mod fifo;
 mod file;
@@ -20,6 +21,7 @@ pub mod vnops;
 
 pub use access::{may_use_reserved_space, mode_after_write, with_cred};
 pub use attach::{open_image, Image, MountError, MountStage, Overlay};
+pub use constants::named_constants;
 pub use devsw::{
     major, makedev, minor, BLK_MAJOR_ETFS, CHR_MAJOR_MEM, CHR_MAJOR_RANDOM, CHR_MINOR_NULL, CHR_MINOR_ZERO,
 };
