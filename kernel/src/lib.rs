@@ -10,6 +10,7 @@ pub mod fs;
 pub mod hyper;
 #[cfg(unix)]
 pub mod std_host;
+mod syscall_table;
 pub mod vfs;
 
 pub use errno::{Errno, KResult};
