@@ -7,7 +7,7 @@ use boa_engine::object::FunctionObjectBuilder;
 use boa_engine::property::PropertyDescriptor;
 use boa_engine::property::PropertyKey;
 use boa_engine::{js_string, Context, JsNativeError, JsObject, JsResult, JsString, JsSymbol, JsValue, NativeFunction};
-use kernel::vfs::{Stat, StatVfsFull, Timespec};
+use kernel::vfs::{Stat, StatField, StatVfsFull, Timespec};
 
 /// Objects the prelude made, kept for the bindings.
 pub struct Protos {
@@ -31,58 +31,13 @@ fn ms(t: Timespec) -> JsValue {
 #[boa_gc(unsafe_empty_trace)]
 pub struct StatData(pub Stat);
 
-/// The fields of `Stats`, read by accessors on its prototype (Node's names plus NetBSD's `flags`, `gen`).
-pub const STAT_FIELDS: &[&str] = &[
-    "dev",
-    "mode",
-    "nlink",
-    "uid",
-    "gid",
-    "rdev",
-    "blksize",
-    "ino",
-    "size",
-    "blocks",
-    "atimeMs",
-    "mtimeMs",
-    "ctimeMs",
-    "birthtimeMs",
-    "flags",
-    "gen",
-];
-
-/// Field `i` of [`STAT_FIELDS`]: an integer, or (the `*Ms` fields) a time.
-enum Field {
-    Int(i128),
-    Time(Timespec),
-}
-
-fn stat_value(st: &Stat, i: usize) -> Field {
-    let n = |v: u64| Field::Int(v as i128);
-    match i {
-        0 => n(st.dev),
-        1 => n(st.mode as u64),
-        2 => n(st.nlink),
-        3 => n(st.uid as u64),
-        4 => n(st.gid as u64),
-        5 => n(st.rdev),
-        6 => n(st.blksize as u64),
-        7 => n(st.ino),
-        8 => n(st.size),
-        9 => n(st.blocks),
-        10 => Field::Time(st.atime),
-        11 => Field::Time(st.mtime),
-        12 => Field::Time(st.ctime),
-        13 => Field::Time(st.birthtime),
-        14 => n(st.flags as u64),
-        _ => n(st.gen as u64),
-    }
-}
+/// The fields of `Stats`, read by accessors on its prototype (the kernel's [`Stat::FIELDS`]).
+pub const STAT_FIELDS: &[&str] = Stat::FIELDS;
 
 fn stat_field(st: &Stat, i: usize) -> JsValue {
-    match stat_value(st, i) {
-        Field::Int(v) => JsValue::from(v as f64),
-        Field::Time(t) => ms(t),
+    match st.field(i) {
+        StatField::Int(v) => JsValue::from(v as f64),
+        StatField::Time(t) => ms(t),
     }
 }
 
@@ -164,13 +119,13 @@ pub fn bigint_stats(h: &KernelHost, st: &Stat) -> JsValue {
     let ns = |t: Timespec| t.sec as i128 * 1_000_000_000 + t.nsec as i128;
     // Node's order: the fields, then the nanosecond times.
     for (i, name) in STAT_FIELDS.iter().enumerate() {
-        match stat_value(st, i) {
-            Field::Int(v) => put(&o, JsString::from(*name), big(v)),
-            Field::Time(t) => put(&o, JsString::from(*name), big(ns(t).div_euclid(1_000_000))),
+        match st.field(i) {
+            StatField::Int(v) => put(&o, JsString::from(*name), big(v)),
+            StatField::Time(t) => put(&o, JsString::from(*name), big(ns(t).div_euclid(1_000_000))),
         }
     }
     for (i, name) in STAT_FIELDS.iter().enumerate() {
-        if let Field::Time(t) = stat_value(st, i) {
+        if let StatField::Time(t) = st.field(i) {
             put(&o, JsString::from(name.replace("Ms", "Ns")), big(ns(t)));
         }
     }

@@ -1,56 +1,21 @@
 //! Kernel values to JS values: Stats fields, StatFs, names, plain objects, mount options, constants. The
-//! constants are the kernel's own table (as `rump.constants`); the field list mirrors kernel-bindings'
-//! convert.rs STAT_FIELDS, and tests/mirror.rs checks both name the same things with the same values.
+//! constants and the Stats fields are the kernel's own tables (`vfs::named_constants`, `Stat::FIELDS`),
+//! as kernel-bindings has them.
 
 use crate::args::{self, JsResult};
 use js_sys::{Object, Reflect};
-use kernel::vfs::{Stat, StatVfsFull, Timespec};
+use kernel::vfs::{Stat, StatField, StatVfsFull};
 use wasm_bindgen::JsValue;
 
-/// The fields of `Stats`, in the order `host_stats` receives them (Node's names plus NetBSD's `flags`,
-/// `gen`).
-pub const STAT_FIELDS: &[&str] = &[
-    "dev",
-    "mode",
-    "nlink",
-    "uid",
-    "gid",
-    "rdev",
-    "blksize",
-    "ino",
-    "size",
-    "blocks",
-    "atimeMs",
-    "mtimeMs",
-    "ctimeMs",
-    "birthtimeMs",
-    "flags",
-    "gen",
-];
-
-fn ms(t: Timespec) -> f64 {
-    t.as_millis_f64()
-}
+/// The fields of `Stats`, in the order `host_stats` receives them: the kernel's [`Stat::FIELDS`], as
+/// kernel-bindings has them.
+pub const STAT_FIELDS: &[&str] = Stat::FIELDS;
 
 /// Field `i` of [`STAT_FIELDS`] as a JS number.
 pub fn stat_value(st: &Stat, i: usize) -> f64 {
-    match i {
-        0 => st.dev as f64,
-        1 => st.mode as f64,
-        2 => st.nlink as f64,
-        3 => st.uid as f64,
-        4 => st.gid as f64,
-        5 => st.rdev as f64,
-        6 => st.blksize as f64,
-        7 => st.ino as f64,
-        8 => st.size as f64,
-        9 => st.blocks as f64,
-        10 => ms(st.atime),
-        11 => ms(st.mtime),
-        12 => ms(st.ctime),
-        13 => ms(st.birthtime),
-        14 => st.flags as f64,
-        _ => st.gen as f64,
+    match st.field(i) {
+        StatField::Int(v) => v as f64,
+        StatField::Time(t) => t.as_millis_f64(),
     }
 }
 

@@ -210,7 +210,58 @@ pub struct Stat {
     pub gen: u32,
 }
 
+/// A field of [`Stat`] as scripts see it: an integer, or a time (the `*Ms` fields).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum StatField {
+    Int(i128),
+    Time(Timespec),
+}
+
 impl Stat {
+    /// The fields of a `Stats` as scripts see them, in Node's order (with NetBSD's `flags` and `gen`):
+    /// the Boa bindings' and the WebAssembly package's alike.
+    pub const FIELDS: &'static [&'static str] = &[
+        "dev",
+        "mode",
+        "nlink",
+        "uid",
+        "gid",
+        "rdev",
+        "blksize",
+        "ino",
+        "size",
+        "blocks",
+        "atimeMs",
+        "mtimeMs",
+        "ctimeMs",
+        "birthtimeMs",
+        "flags",
+        "gen",
+    ];
+
+    /// Field `i` of [`Stat::FIELDS`].
+    pub fn field(&self, i: usize) -> StatField {
+        let n = |v: u64| StatField::Int(v as i128);
+        match i {
+            0 => n(self.dev),
+            1 => n(self.mode as u64),
+            2 => n(self.nlink),
+            3 => n(self.uid as u64),
+            4 => n(self.gid as u64),
+            5 => n(self.rdev),
+            6 => n(self.blksize as u64),
+            7 => n(self.ino),
+            8 => n(self.size),
+            9 => n(self.blocks),
+            10 => StatField::Time(self.atime),
+            11 => StatField::Time(self.mtime),
+            12 => StatField::Time(self.ctime),
+            13 => StatField::Time(self.birthtime),
+            14 => n(self.flags as u64),
+            _ => n(self.gen as u64),
+        }
+    }
+
     pub fn from_vattr(va: &Vattr, dev: u64) -> Stat {
         Stat {
             dev,
