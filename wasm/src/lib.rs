@@ -200,3 +200,26 @@ pub fn stat_fields() -> Vec<String> {
 pub fn version() -> String {
     vfs::VERSION.to_string()
 }
+
+/// SHA-256, as the CLI's `crypto.createHash('sha256')` computes it (the same sha2 crate): the page's
+/// console needs it synchronously, which the browser's `crypto.subtle` is not.
+#[wasm_bindgen]
+#[derive(Default)]
+pub struct Sha256(sha2::Sha256);
+
+#[wasm_bindgen]
+impl Sha256 {
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> Sha256 {
+        Sha256::default()
+    }
+
+    pub fn update(&mut self, bytes: &[u8]) {
+        sha2::Digest::update(&mut self.0, bytes);
+    }
+
+    /// The 32-byte digest (the hasher is used up).
+    pub fn digest(self) -> Vec<u8> {
+        sha2::Digest::finalize(self.0).to_vec()
+    }
+}
