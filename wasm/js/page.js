@@ -5,9 +5,11 @@
 import { strmode, humanize } from './lib/format.js';
 
 const $ = (id) => document.getElementById(id);
-const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+// The worker index.html started, already booting: its reply is request 0.
+const { worker, early } = window.rumpjsKernel;
 const waiting = new Map();
 let nextId = 1;
+const booted = new Promise((resolve, reject) => waiting.set(0, { resolve, reject }));
 worker.onmessage = ({ data }) => {
   if (data.log !== undefined) {
     $('log').textContent += data.log + '\n';
@@ -24,6 +26,7 @@ worker.onerror = (e) => {
   for (const w of waiting.values()) w.reject(new Error('the kernel worker failed'));
   waiting.clear();
 };
+for (const e of early.splice(0)) (e.type === 'error' ? worker.onerror : worker.onmessage)(e);
 const call = (op, args = {}) => new Promise((resolve, reject) => {
   const id = nextId++;
   waiting.set(id, { resolve, reject });
@@ -158,13 +161,24 @@ $('drop').ondragleave = () => $('drop').classList.remove('over');
 $('drop').ondrop = (e) => { e.preventDefault(); $('drop').classList.remove('over'); open(e.dataTransfer.files[0]); };
 
 const q = new URLSearchParams(location.search);
-const t0 = performance.now();
 try {
-  const { ms } = await call('boot');
-  $('boot-time').textContent = `Booted in ${ms.toFixed(1)} ms (${(performance.now() - t0).toFixed(1)} ms with loading the module and the commands).`;
+  const { ms, status } = await booted;
+  showStatus(status);
+  // The first prompt: the console takes lines from here on.
+  $('command').disabled = $('run').disabled = false;
+  $('command').placeholder = "ls -l /ffs   (or JavaScript: fs.readdirSync('/ffs'))";
+  const ready = performance.now();
+  document.body.dataset.promptMs = ready.toFixed(1);
+  $('boot-time').textContent = `Ready in ${ready.toFixed(0)} ms from the page's request (the kernel booted in ${ms.toFixed(1)} ms).`;
   const image = q.get('image');
-  if (image) imageName = image.split('/').pop() || 'image.img';
-  const ok = image ? await mount({ url: image }, image) : await mount({ demo: true }, 'the demo image');
+  let ok = true;
+  if (image) {
+    imageName = image.split('/').pop() || 'image.img';
+    ok = await mount({ url: image }, image);
+  } else {
+    say('mounted the demo image on /ffs');
+    await browse('/ffs');
+  }
   if (ok && q.get('run')) await runLine('cmd', q.get('run'));
 } catch (e) {
   say(`boot: ${e.message}`, 'err');

@@ -2,25 +2,39 @@
 // around it in a browser Worker, given as the CLI gives it: its imports 'fs' and 'path' resolved to the
 // kernel's fs and path.js by a small module loader (a Worker has no import maps), and the globals `rump`
 // (mounts, dmesg, …), `process` (cwd/chdir in the kernel) and `crypto.createHash('sha256')`.
+// No static import of the kernel's module: the worker starts fetching the commands (fetchCommands) while
+// the kernel itself still loads.
 import path from './path.js';
-import { Sha256 } from './kernel.js';
+
+// 'fs' and 'path' as commands.js imports them: globals set by startCommands before it runs.
+const SHIMS = {
+  fs: 'export default globalThis.__rumpjs.fs;',
+  path: 'export default globalThis.__rumpjs.path;',
+};
+
+// A module's source: fetched, or the fetch already under way in `early` (url → promise of the text).
+async function source(url, early) {
+  if (early.has(url)) return early.get(url);
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`${url}: ${res.status} ${res.statusText}`);
+  return res.text();
+}
 
 // Loads the module at `url` with its static imports resolved: `shims` maps a bare name to a module's
-// source; a relative import is loaded the same way. Each module becomes a blob: URL.
-async function load(url, shims, seen = new Map()) {
+// source; a relative import is loaded the same way, all of one module's imports at once. Each module
+// becomes a blob: URL.
+async function load(url, shims, early, seen = new Map()) {
   if (seen.has(url)) return seen.get(url);
   const pending = (async () => {
-    const res = await fetch(url);
-    if (!res.ok) throw new Error(`${url}: ${res.status} ${res.statusText}`);
-    const src = await res.text();
+    const src = await source(url, early);
     const re = /(\b(?:import|export)\b[^'";]*?\bfrom\s*|\bimport\s*)(['"])([^'"]+)\2/g;
-    const specs = new Set([...src.matchAll(re)].map((m) => m[3]));
-    const urls = new Map();
-    for (const s of specs) {
-      if (s in shims) urls.set(s, blobUrl(shims[s]));
-      else if (s.startsWith('.')) urls.set(s, await load(new URL(s, url).href, shims, seen));
-      else throw new Error(`${url}: cannot resolve '${s}'`);
-    }
+    const specs = [...new Set([...src.matchAll(re)].map((m) => m[3]))];
+    const resolved = await Promise.all(specs.map((s) => {
+      if (s in shims) return blobUrl(shims[s]);
+      if (s.startsWith('.')) return load(new URL(s, url).href, shims, early, seen);
+      throw new Error(`${url}: cannot resolve '${s}'`);
+    }));
+    const urls = new Map(specs.map((s, i) => [s, resolved[i]]));
     return blobUrl(src.replace(re, (m, head, q, s) => `${head}${q}${urls.get(s)}${q}`));
   })();
   seen.set(url, pending);
@@ -29,8 +43,16 @@ async function load(url, shims, seen = new Map()) {
 
 const blobUrl = (src) => URL.createObjectURL(new Blob([src], { type: 'text/javascript' }));
 
-/** Sets up the globals for kernel `k` and imports commands.js from `libUrl` (a folder URL). */
-export async function loadCommands(k, libUrl) {
+/** Loads commands.js and what it imports from `libUrl` (a folder URL), taking the sources in `early` (url
+ * → promise of the text: fetches already under way) from there; the promise of the module's URL, for
+ * startCommands. */
+export function fetchCommands(libUrl, early = new Map()) {
+  return load(new URL('commands.js', libUrl).href, SHIMS, early);
+}
+
+/** Sets up the globals for kernel `k` and runs commands.js (`fetched`: what fetchCommands gave). */
+export async function startCommands(k, fetched) {
+  const { Sha256 } = await import('./kernel.js');
   globalThis.__rumpjs = { fs: k.fs, path };
   globalThis.rump = {
     mounts: () => k.mounts(),
@@ -52,20 +74,16 @@ export async function loadCommands(k, libUrl) {
       subtle: webCrypto?.subtle,
       createHash: (alg) => {
         if (alg !== 'sha256') throw new Error(`Digest method not supported: ${alg}`);
-        return sha256();
+        return sha256(Sha256);
       },
     },
   });
-  const shims = {
-    fs: 'export default globalThis.__rumpjs.fs;',
-    path: 'export default globalThis.__rumpjs.path;',
-  };
-  return import(await load(new URL('commands.js', libUrl).href, shims));
+  return import(await fetched);
 }
 
 // crypto.createHash('sha256') as Node's: update(bytes | string) any number of times, then digest('hex') or
 // the bytes; the hashing is the kernel module's (the sha2 crate the CLI uses too).
-function sha256() {
+function sha256(Sha256) {
   const h = new Sha256();
   const hash = {
     update(data) {
@@ -79,5 +97,3 @@ function sha256() {
   };
   return hash;
 }
-
-export { sha256 as createSha256 };

@@ -1,30 +1,66 @@
 // The page's kernel, in a Worker: a Worker can read a File synchronously (FileReaderSync), so a dropped
 // image is read block by block as the kernel asks, never whole. The page sends requests
 // { id, op, ...args } and gets { id, value } or { id, error }; console lines come as { log }.
-import { boot } from './rumpjs.js';
-import { loadCommands } from './shell.js';
+//
+// The first prompt waits on the kernel module (fetched and compiled), the package's JS, the console's
+// commands and the demo image. Each is asked for as soon as this file runs, all at once: no static import
+// here, and every module of the package's graph imported at once (static imports would bring it a level
+// at a time, a round trip each).
+const here = (p) => new URL(p, import.meta.url);
+const [pkg, shell] = ['./rumpjs.js', './shell.js', './kernel.js', './host.js', './classes.js', './images.js',
+  './fs.js', './path.js'].map((m) => import(m));
+const wasm = compile(here('./kernel_bg.wasm'));
+// The console's commands: the files build-web.sh copies into lib/, fetched now too (one missing here is
+// only fetched later, when commands.js turns out to import it).
+const early = new Map(['commands.js', 'cmdline.js', 'find.js', 'format.js', 'inspect.js'].map((f) => {
+  const url = here(`./lib/${f}`).href;
+  return [url, fetch(url).then((r) => (r.ok ? r.text() : Promise.reject(new Error(`${url}: ${r.status} ${r.statusText}`))))];
+}));
+const lib = shell.then((s) => s.fetchCommands(here('./lib/'), early));
+// Unhandled until boot awaits them: a failure is reported there, not as an unhandled rejection.
+for (const p of [pkg, wasm, lib, ...early.values()]) p.catch(() => {});
 
 let k;
 let commands;
 
+// The kernel module, compiled while it downloads (from its bytes where the server does not say
+// application/wasm).
+async function compile(url) {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`${url}: ${res.status} ${res.statusText}`);
+  try {
+    return await WebAssembly.compileStreaming(res.clone());
+  } catch {
+    return WebAssembly.compile(await res.arrayBuffer());
+  }
+}
+
+// An image fetched whole: `url` (?image=), or the demo image, gzipped beside this file.
+async function fetchImage(url) {
+  const res = await fetch(url ?? here('./demo.img.gz'));
+  if (!res.ok) throw new Error(`${url ?? 'demo.img.gz'}: ${res.status} ${res.statusText}`);
+  const body = url ? res.body : res.body.pipeThrough(new DecompressionStream('gzip'));
+  return new Uint8Array(await new Response(body).arrayBuffer());
+}
+
 const ops = {
-  async boot() {
+  // The kernel booted, the console's commands ready and, with `demo`, the demo image on /ffs (fetched
+  // while the kernel loads): what the page needs for its first prompt.
+  async boot({ demo }) {
+    const image = demo ? fetchImage() : null;
     const t0 = performance.now();
-    k = await boot({ console: (line) => postMessage({ log: line }) });
+    const [{ boot }, module] = await Promise.all([pkg, wasm]);
+    k = await boot({ wasm: module, console: (line) => postMessage({ log: line }) });
     const ms = performance.now() - t0;
     k.fs.mkdirSync('/ffs');
-    commands = await loadCommands(k, new URL('./lib/', import.meta.url));
-    return { ms, version: k.version };
+    commands = await (await shell).startCommands(k, lib);
+    const status = demo ? await ops.mount({ image: await image }) : ops.status();
+    return { ms, version: k.version, status };
   },
 
   // An image on /ffs: a File (read in place), bytes, a URL fetched (?image=), or the demo image.
   async mount({ image, url, demo, partition, writable }) {
-    if (url || demo) {
-      const res = await fetch(url ?? new URL('./demo.img.gz', import.meta.url));
-      if (!res.ok) throw new Error(`${url ?? 'demo.img.gz'}: ${res.status} ${res.statusText}`);
-      const body = demo ? res.body.pipeThrough(new DecompressionStream('gzip')) : res.body;
-      image = new Uint8Array(await new Response(body).arrayBuffer());
-    }
+    if (url || demo) image = await fetchImage(url);
     if (k.mounts().some((m) => m.on === '/ffs')) k.unmount('/ffs');
     k.mount('ffs', '/ffs', { image, readonly: !writable, overlay: !!writable, ...(partition ? { partition } : {}) });
     return ops.status();
