@@ -11,7 +11,7 @@
 //! happened, the file systems are written (watchdog::end_process), and the exit status says which limit.
 
 use kernel::vfs::mountopts::{parse_size_as, SizeError, SizeUnits};
-use std::alloc::{GlobalAlloc, Layout, System};
+use std::alloc::{GlobalAlloc, Layout};
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::time::Duration;
 
@@ -70,15 +70,15 @@ fn counted(n: usize, get: impl FnOnce() -> *mut u8) -> *mut u8 {
 // the memory handed out.
 unsafe impl GlobalAlloc for Budget {
     unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        counted(l.size(), || unsafe { System.alloc(l) })
+        counted(l.size(), || unsafe { mimalloc::MiMalloc.alloc(l) })
     }
 
     unsafe fn alloc_zeroed(&self, l: Layout) -> *mut u8 {
-        counted(l.size(), || unsafe { System.alloc_zeroed(l) })
+        counted(l.size(), || unsafe { mimalloc::MiMalloc.alloc_zeroed(l) })
     }
 
     unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        unsafe { System.dealloc(p, l) };
+        unsafe { mimalloc::MiMalloc.dealloc(p, l) };
         USED.fetch_sub(l.size(), Ordering::Relaxed);
     }
 
@@ -87,7 +87,7 @@ unsafe impl GlobalAlloc for Budget {
         if new > old && !charge(new - old) {
             park_over_budget(new);
         }
-        let q = unsafe { System.realloc(p, l, new) };
+        let q = unsafe { mimalloc::MiMalloc.realloc(p, l, new) };
         if q.is_null() {
             if new > old {
                 USED.fetch_sub(new - old, Ordering::Relaxed);
