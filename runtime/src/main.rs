@@ -1,6 +1,6 @@
 //! `rumpjs`: see `rumpjs --help`. Everything lives in the library (`rumpjs::cmd`).
 
-/// The system allocator, counted against --max-memory (host/limits.rs).
+/// mimalloc, counted against --max-memory (host/limits.rs).
 #[global_allocator]
 static ALLOC: rumpjs::host::limits::Budget = rumpjs::host::limits::Budget;
 

@@ -66,7 +66,7 @@ fn counted(n: usize, get: impl FnOnce() -> *mut u8) -> *mut u8 {
     p
 }
 
-// SAFETY: every call goes to the system allocator with the caller's layout; the counting has no effect on
+// SAFETY: every call goes to mimalloc with the caller's layout; the counting has no effect on
 // the memory handed out.
 unsafe impl GlobalAlloc for Budget {
     unsafe fn alloc(&self, l: Layout) -> *mut u8 {
