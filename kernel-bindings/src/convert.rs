@@ -207,23 +207,32 @@ pub fn uint8array(ctx: &mut Context, v: AlignedVec<u8>) -> JsResult<JsValue> {
 /// `Buffer.prototype`, given to the byte arrays the bindings return.
 pub struct BufferProto(pub JsObject);
 
-/// A zeroed 64-byte-aligned buffer of `n` bytes, or a RangeError when the host cannot give it.
+/// A zeroed 64-byte-aligned buffer of `n` bytes, or a RangeError when the host cannot give it. Zeroed by
+/// the allocator (alloc_zeroed), which knows memory fresh from the OS is zero already: a large buffer the
+/// kernel's read then fills is not written twice.
 pub fn alloc(ctx: &mut Context, n: usize) -> JsResult<AlignedVec<u8>> {
-    let mut v = AlignedVec::<u8>::new(64);
-    if v.try_reserve_exact(n).is_err() {
-        return Err(crate::error::coded(
+    const ALIGN: usize = 64;
+    let failed = |ctx: &mut Context| {
+        crate::error::coded(
             ctx,
             JsNativeError::range(),
             "ERR_MEMORY_ALLOCATION_FAILED",
             format!("Array buffer allocation failed ({n} bytes)"),
-        ));
+        )
+    };
+    if n == 0 {
+        return Ok(AlignedVec::<u8>::new(ALIGN));
     }
-    // SAFETY: capacity for `n` bytes was reserved above; they are zeroed before the length covers them.
-    unsafe {
-        std::ptr::write_bytes(v.as_mut_ptr(), 0, n);
-        v.set_len(n);
+    let Ok(layout) = std::alloc::Layout::from_size_align(n, ALIGN) else { return Err(failed(ctx)) };
+    // SAFETY: the layout's size is not zero.
+    let p = unsafe { std::alloc::alloc_zeroed(layout) };
+    if p.is_null() {
+        return Err(failed(ctx));
     }
-    Ok(v)
+    // SAFETY: `p` holds `n` initialised (zero) bytes from the global allocator with the layout an
+    // AlignedVec of capacity `n` and alignment ALIGN frees its buffer with (size capacity × 1, that
+    // alignment): the parts into_raw_parts gives for such a vector.
+    Ok(unsafe { AlignedVec::from_raw_parts(p, ALIGN, n, n) })
 }
 
 /// Kernel bytes (names, link targets) as a JS string; invalid UTF-8 shows as U+FFFD, as Node does.
