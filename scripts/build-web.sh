@@ -2,7 +2,10 @@
 # Builds the kernel as WebAssembly into OUTDIR: one folder that is both the static web page and the JS
 # package `rumpjs` (any static file server can serve it; no build step runs in the page).
 #
-#   scripts/build-web.sh OUTDIR
+#   scripts/build-web.sh [OUTDIR]
+#
+# OUTDIR is target/web of this source tree unless named: where `rumpjs serve` looks for the page when
+# neither --web nor $RUMPJS_WEB names one (`rumpjs serve --server-kernel` needs no built page).
 #
 #   index.html       the page (page.js; the kernel runs in worker.js, the console in shell.js with
 #                    lib/: the CLI's shell commands, scripts/lib/commands.js and what it imports, unmodified)
@@ -21,9 +24,9 @@
 # names another binary. The cargo profile is wasm-release (LTO); RUMPJS_WASM_PROFILE=dev builds faster.
 set -eu
 
-[ $# -eq 1 ] || { echo "usage: $0 OUTDIR" >&2; exit 2; }
-out=$1
+[ $# -le 1 ] || { echo "usage: $0 [OUTDIR]" >&2; exit 2; }
 root=$(cd "$(dirname "$0")/.." && pwd)
+out=${1:-$root/target/web}
 profile=${RUMPJS_WASM_PROFILE:-wasm-release}
 bindgen=${WASM_BINDGEN:-wasm-bindgen}
 want=$(sed -n 's/^wasm-bindgen = "=\(.*\)"$/\1/p' "$root/wasm/Cargo.toml")

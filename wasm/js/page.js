@@ -162,9 +162,22 @@ const t0 = performance.now();
 try {
   const { ms } = await call('boot');
   $('boot-time').textContent = `Booted in ${ms.toFixed(1)} ms (${(performance.now() - t0).toFixed(1)} ms with loading the module and the commands).`;
-  const image = q.get('image');
-  if (image) imageName = image.split('/').pop() || 'image.img';
-  const ok = image ? await mount({ url: image }, image) : await mount({ demo: true }, 'the demo image');
+  // rumpjs serve --image names the images it serves in a meta tag: [{url, on, partition?}]; the first
+  // goes on /ffs (unless ?image= names another), the others on their own mount points.
+  const served = JSON.parse(document.querySelector('meta[name="rumpjs-images"]')?.content || '[]');
+  const first = q.get('image') ? undefined : served.find((s) => s.on === '/ffs');
+  const image = q.get('image') ?? first?.url;
+  if (image) imageName = decodeURIComponent(image.split('/').pop()) || 'image.img';
+  const ok = image ? await mount({ url: image, ...(first?.partition ? { partition: first.partition } : {}) }, image)
+    : await mount({ demo: true }, 'the demo image');
+  for (const s of served.filter((x) => x.on !== '/ffs')) {
+    try {
+      showStatus(await call('mount', { url: s.url, on: s.on, partition: s.partition }));
+      say(`mounted ${s.url} on ${s.on}`);
+    } catch (e) {
+      say(`${s.url}: ${e.message}`, 'err');
+    }
+  }
   if (ok && q.get('run')) await runLine('cmd', q.get('run'));
 } catch (e) {
   say(`boot: ${e.message}`, 'err');

@@ -17,16 +17,18 @@ const ops = {
     return { ms, version: k.version };
   },
 
-  // An image on /ffs: a File (read in place), bytes, a URL fetched (?image=), or the demo image.
-  async mount({ image, url, demo, partition, writable }) {
-    if (url || demo) {
-      const res = await fetch(url ?? new URL('./demo.img.gz', import.meta.url));
-      if (!res.ok) throw new Error(`${url ?? 'demo.img.gz'}: ${res.status} ${res.statusText}`);
-      const body = demo ? res.body.pipeThrough(new DecompressionStream('gzip')) : res.body;
-      image = new Uint8Array(await new Response(body).arrayBuffer());
+  // An image on /ffs (or `on`): a File (read in place), bytes, a URL (?image=, or an image rumpjs serve
+  // names; read by Range requests where the server answers them: images.js), or the demo image.
+  async mount({ image, url, demo, partition, writable, on = '/ffs' }) {
+    if (demo) {
+      const res = await fetch(new URL('./demo.img.gz', import.meta.url));
+      if (!res.ok) throw new Error(`demo.img.gz: ${res.status} ${res.statusText}`);
+      image = new Uint8Array(await new Response(res.body.pipeThrough(new DecompressionStream('gzip'))).arrayBuffer());
     }
-    if (k.mounts().some((m) => m.on === '/ffs')) k.unmount('/ffs');
-    k.mount('ffs', '/ffs', { image, readonly: !writable, overlay: !!writable, ...(partition ? { partition } : {}) });
+    if (url) image = new URL(url, self.location.href);
+    if (k.mounts().some((m) => m.on === on)) k.unmount(on);
+    k.fs.mkdirSync(on, { recursive: true });
+    k.mount('ffs', on, { image, readonly: !writable, overlay: !!writable, ...(partition ? { partition } : {}) });
     return ops.status();
   },
 
