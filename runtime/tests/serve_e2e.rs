@@ -1,4 +1,5 @@
-//! `rumpjs serve` in a real browser: headless Chromium driven over WebDriver (chromedriver, spoken to in
+//! `rumpjs serve --server-kernel` in a real browser (the page of web/, the kernel in the server; the
+//! default page, whose kernel runs in the browser, is serve_page.rs's): headless Chromium driven over WebDriver (chromedriver, spoken to in
 //! plain HTTP). The page is loaded with its token, `ls /ffs` is run from the command form, a file is
 //! opened in the file browser, a line of JavaScript is evaluated, a bad command gives its error, and the
 //! page without its token is refused. A screenshot is saved as target/serve-e2e.png.

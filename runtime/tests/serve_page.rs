@@ -152,7 +152,8 @@ fn images_are_served_read_only_by_byte_ranges() {
         assert!(a.body == bytes[first..=last], "{range}: the bytes differ");
         assert_eq!(a.header("accept-ranges"), Some("bytes"));
     }
-    for range in [format!("bytes={size}-"), "bytes=10-5".into(), "bytes=0-1,4-5".into(), "lines=1-2".into(), "bytes=-0".into()]
+    for range in
+        [format!("bytes={size}-"), "bytes=10-5".into(), "bytes=0-1,4-5".into(), "lines=1-2".into(), "bytes=-0".into()]
     {
         let a = get(&range);
         assert_eq!(a.status, 416, "{range}: {}", a.text());
@@ -165,7 +166,10 @@ fn images_are_served_read_only_by_byte_ranges() {
     let a = s.request("HEAD", url, &[&t, "Range: bytes=0-9"], b"");
     assert_eq!((a.status, a.header("content-length"), a.body.len()), (206, Some("10"), 0));
     let a = s.request("GET", "/images/1/ufs1-42-le.img", &[&t, "Range: bytes=0-0"], b"");
-    assert_eq!(a.header("content-range"), Some(format!("bytes 0-0/{}", std::fs::metadata(&two).unwrap().len()).as_str()));
+    assert_eq!(
+        a.header("content-range"),
+        Some(format!("bytes 0-0/{}", std::fs::metadata(&two).unwrap().len()).as_str())
+    );
     // Without the token, not even a byte.
     assert_eq!(s.request("GET", url, &["Range: bytes=0-9"], b"").status, 403);
     // What it sent, as it says when it stops; the file never written.
@@ -190,6 +194,8 @@ fn flags_that_need_the_server_kernel_and_a_missing_page_say_so() {
         ("--allow-host", vec!["--allow-host", "/tmp"]),
         ("--overlay", vec!["--overlay"]),
         ("--request-timeout", vec!["--request-timeout", "5"]),
+        ("--fstype", vec!["--fstype", "tmpfs"]),
+        ("--deterministic", vec!["--deterministic"]),
     ] {
         let (code, err) = serve(&[&["--web", w, "--image", i], &args[..]].concat());
         assert_eq!(code, Some(2), "{flag}: {err}");
@@ -287,6 +293,12 @@ fn the_page_runs_its_kernel_in_the_browser_on_the_servers_images() {
     d.wait_text("#output", &cli);
     d.run_line("cmd", "cat /mnt/second/hello.txt");
     d.wait_text("#output", "$ cat /mnt/second/hello.txt\nhello, world");
+
+    // ?image= naming one of the server's images: read by Range requests too.
+    d.goto(&format!("{}&image={}&run={}", s.url, enc("images/1/ufs1-42-le.img"), enc("cat /ffs/hello.txt")));
+    ready(&d);
+    d.wait_text("#output", "$ cat /ffs/hello.txt\nhello, world");
+    assert!(d.text("#log").contains("UFS1 little-endian"));
 
     // The page's reads are Range requests answered 206 (its cookie carries the token).
     let status = d.call(

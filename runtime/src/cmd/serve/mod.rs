@@ -324,8 +324,7 @@ fn browser_kernel(common: &CommonOpts, args: &ServeArgs) -> i32 {
             n => format!("{n} image(s) served read-only for it to mount"),
         }
     );
-    let app =
-        Arc::new(page::PageApp { guard: l.guard(true), web, images, partition: common.partition.clone() });
+    let app = Arc::new(page::PageApp { guard: l.guard(true), web, images, partition: common.partition.clone() });
     let handler: Arc<http::Handler> = {
         let app = app.clone();
         Arc::new(move |req: &Request| app.handle(req))

@@ -65,7 +65,8 @@ fn attribute(s: &str) -> String {
 /// The page's scripts, its Worker and the images come from this server only; the page's own styles are
 /// inline; nothing may frame it. (The Worker, whose console evaluates JavaScript, has no policy of its
 /// own: `?image=URL` may name another server.)
-const PAGE_POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
+const PAGE_POLICY: &str =
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
                            img-src 'self' data: blob:; object-src 'none'; base-uri 'none'; form-action 'none'; \
                            frame-ancestors 'none'";
 
@@ -80,8 +81,11 @@ impl PageApp {
             return Response::text(403, msg);
         }
         if req.method != "GET" && req.method != "HEAD" {
-            return Response::text(405, format!("rumpjs serve: {} is not allowed here (the page is read with GET)", req.method))
-                .header("Allow", "GET, HEAD");
+            return Response::text(
+                405,
+                format!("rumpjs serve: {} is not allowed here (the page is read with GET)", req.method),
+            )
+            .header("Allow", "GET, HEAD");
         }
         let path = req.path.as_str();
         if path == "/" || path == "/index.html" {
@@ -90,7 +94,9 @@ impl PageApp {
         if path.starts_with("/images/") {
             return match self.images.iter().find(|i| i.url == path) {
                 Some(i) => i.answer(req),
-                None => Response::text(404, format!("rumpjs serve: no image at {path} (the images are the --image files)")),
+                None => {
+                    Response::text(404, format!("rumpjs serve: no image at {path} (the images are the --image files)"))
+                }
             };
         }
         match self.file(path) {
@@ -167,7 +173,11 @@ fn stream(path: &Path) -> Response {
         return Response::text(404, "rumpjs serve: cannot read that file of the page");
     };
     let read = Box::new(move |buf: &mut [u8]| std::io::Read::read(&mut f, buf));
-    Response { status: 200, headers: vec![("Content-Type".into(), content_type(path).into())], body: Body::Stream { len, read } }
+    Response {
+        status: 200,
+        headers: vec![("Content-Type".into(), content_type(path).into())],
+        body: Body::Stream { len, read },
+    }
 }
 
 #[cfg(test)]

@@ -72,9 +72,12 @@ impl ServedImage {
             Ask::Whole => (200, 0, self.size),
             Ask::Part { first, last } => (206, first, last - first + 1),
             Ask::Refused(why) => {
-                return Response::text(416, format!("rumpjs serve: Range {why} (one range of this {} byte image)", self.size))
-                    .header("Content-Range", format!("bytes */{}", self.size))
-                    .header("Accept-Ranges", "bytes")
+                return Response::text(
+                    416,
+                    format!("rumpjs serve: Range {why} (one range of this {} byte image)", self.size),
+                )
+                .header("Content-Range", format!("bytes */{}", self.size))
+                .header("Accept-Ranges", "bytes")
             }
         };
         let (file, sent) = (self.file.clone(), self.sent.clone());
@@ -120,7 +123,8 @@ fn ask(range: Option<&str>, size: u64) -> Ask {
         return Ask::Refused("names more than one range");
     }
     let Some((a, b)) = spec.trim().split_once('-') else { return Ask::Refused("is malformed") };
-    let num = |s: &str| if !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit()) { s.parse::<u64>().ok() } else { None };
+    let num =
+        |s: &str| if !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit()) { s.parse::<u64>().ok() } else { None };
     let (first, last) = match (a, b) {
         ("", n) => match num(n) {
             Some(0) | None => return Ask::Refused("is malformed"),
