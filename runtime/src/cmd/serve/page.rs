@@ -65,10 +65,10 @@ fn attribute(s: &str) -> String {
 /// The page's scripts, its Worker and the images come from this server only; the page's own styles are
 /// inline; nothing may frame it. (The Worker, whose console evaluates JavaScript, has no policy of its
 /// own: `?image=URL` may name another server.)
-const PAGE_POLICY: &str =
-    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
-                           img-src 'self' data: blob:; object-src 'none'; base-uri 'none'; form-action 'none'; \
-                           frame-ancestors 'none'";
+const PAGE_POLICY: &str = concat!(
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; ",
+    "img-src 'self' data: blob:; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+);
 
 impl PageApp {
     /// Answers a request, with the headers every answer carries.
@@ -92,7 +92,7 @@ impl PageApp {
             return self.index(req);
         }
         if path.starts_with("/images/") {
-            return match self.images.iter().find(|i| i.url == path) {
+            return match self.images.iter().find(|i| i.is_at(path)) {
                 Some(i) => i.answer(req),
                 None => {
                     Response::text(404, format!("rumpjs serve: no image at {path} (the images are the --image files)"))

@@ -65,6 +65,11 @@ impl ServedImage {
         })
     }
 
+    /// Whether the (percent-decoded) request path `path` names this image.
+    pub(super) fn is_at(&self, path: &str) -> bool {
+        super::http::percent_decode(&self.url, false) == path.as_bytes()
+    }
+
     /// Answers a GET or HEAD of this image.
     pub(super) fn answer(&self, req: &Request) -> Response {
         self.requests.fetch_add(1, Ordering::Relaxed);
@@ -174,5 +179,16 @@ mod tests {
     fn names_in_urls() {
         assert_eq!(url_name("disk.img"), "disk.img");
         assert_eq!(url_name("a b/é?.img"), "a%20b%2F%C3%A9%3F.img");
+        let dir = std::env::temp_dir().join(format!("rumpjs-range-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("a b%.img");
+        std::fs::write(&path, b"0123456789").unwrap();
+        let i = ServedImage::open(3, &path, "/ffs").unwrap();
+        assert_eq!((i.url.as_str(), i.size), ("/images/3/a%20b%25.img", 10));
+        // The server decodes request paths before they are matched.
+        assert!(i.is_at("/images/3/a b%.img"));
+        assert!(!i.is_at("/images/3/a%20b%25.img") && !i.is_at("/images/2/a b%.img"));
+        assert!(ServedImage::open(0, &dir, "/ffs").err().unwrap().contains("is a directory"));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
