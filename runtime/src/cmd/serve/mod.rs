@@ -19,8 +19,8 @@
 //! rebinding. With `--server-kernel` the API sees only the kernel's file system; host files are reached
 //! only as `run` reaches them (`--image`, `--allow-host`). Read-only unless `--rw`: images are mounted
 //! read-only, mounts from the page are forced read-only, and the commands that write (mkdir, rm, cp, put,
-//! get, …) are refused. Sizes are bounded (see [`http::Limits`] and the constants here). Every failure is
-//! answered with a JSON `{error}` (a text for the page itself).
+//! get, …) are refused. Sizes are bounded (see [`http::Limits`] and the constants here). Every failure of
+//! the API is answered with a JSON `{error}`, of a page or a file with a text.
 //!
 //! **Time.** Boa has no interrupt. Commands and evaluations run with `Script::evaluate_async_with_budget`,
 //! polled with a deadline (`--request-timeout`, 10 s): a loop in a script or in the JS functions it calls
