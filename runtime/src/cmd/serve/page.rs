@@ -28,7 +28,10 @@ pub(super) fn find_web(given: Option<&Path>) -> Result<PathBuf, String> {
     let (dir, from) = match (given, std::env::var_os("RUMPJS_WEB")) {
         (Some(d), _) => (d.to_path_buf(), "--web"),
         (None, Some(d)) if !d.is_empty() => (PathBuf::from(d), "$RUMPJS_WEB"),
-        _ => (Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/web"), "the default"),
+        _ => {
+            let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap_or(Path::new(".."));
+            (workspace.join("target/web"), "the default")
+        }
     };
     let missing = BUILT.iter().find(|f| !dir.join(f).is_file());
     match (missing, dir.canonicalize()) {
