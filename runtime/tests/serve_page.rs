@@ -8,8 +8,9 @@
 //! In headless Chromium over WebDriver, against the real page (built once per run by
 //! tests/support/web.rs) and `rumpjs serve --image X --web BUILT` (no static server of the test's own): the
 //! page boots its kernel in the browser, /ffs is the server's image (the second one on its own mount
-//! point), `?run=ls -l /ffs` shows, a file's sha256 in the page equals the CLI's, the page's own reads
-//! are 206 answers, the image file is never written, and a 2 GiB sparse image is mounted and read without
+//! point), `?run=ls -l /ffs` shows, a file's sha256 in the page equals the CLI's, `?image=` of a served
+//! image, the "writable" switch (an overlay in the page), the page's own reads are 206 answers, the image
+//! file is never written, and a 2 GiB sparse image is mounted and read without
 //! being sent whole (the bytes the server sent, as it reports them when it stops). Skipped with a message
 //! without the wasm tools or Chromium (a failure under RUMPJS_REQUIRE_TOOLS=1 or RUMPJS_E2E_REQUIRED=1).
 
@@ -299,6 +300,22 @@ fn the_page_runs_its_kernel_in_the_browser_on_the_servers_images() {
     ready(&d);
     d.wait_text("#output", "$ cat /ffs/hello.txt\nhello, world");
     assert!(d.text("#log").contains("UFS1 little-endian"));
+
+    // "writable": the server's image mounted again on an overlay in the page; written there, never on the server.
+    d.goto(&s.url);
+    ready(&d);
+    d.click(&d.css("#writable"));
+    d.wait_text("#mounts", "/ffs ffs read-write");
+    d.run_line(
+        "js",
+        "fs.writeFileSync('/ffs/from-the-page.txt', 'kept in the page\\n'); fs.readdirSync('/ffs').length",
+    );
+    d.run_line("cmd", "cat /ffs/from-the-page.txt");
+    d.wait_text("#output", "$ cat /ffs/from-the-page.txt\nkept in the page");
+    d.click(&d.css("#writable"));
+    d.wait_text("#mounts", "/ffs ffs read-only");
+    d.run_line("js", "fs.existsSync('/ffs/from-the-page.txt')");
+    d.wait_text("#output", "> fs.existsSync('/ffs/from-the-page.txt')\nfalse");
 
     // The page's reads are Range requests answered 206 (its cookie carries the token).
     let status = d.call(

@@ -69,9 +69,11 @@ async function runLine(mode, line) {
   showStatus(await call('status'));
 }
 
+let mounted; // what is on /ffs: mount's arguments, for the "writable" switch to mount it again
 async function mount(args, what) {
   try {
     showStatus(await call('mount', { partition: $('partition').value.trim(), writable: $('writable').checked, ...args }));
+    mounted = [args, what];
     say(`mounted ${what} on /ffs`);
     await browse('/ffs');
     return true;
@@ -152,6 +154,8 @@ $('download-image').onclick = async () => {
     say(`download image: ${e.message}`, 'err');
   }
 };
+// The switch mounts the image on /ffs again: on an overlay in memory, or read-only (the changes dropped).
+$('writable').onchange = () => mounted && mount(...mounted);
 $('file').onchange = (e) => open(e.target.files[0]);
 $('drop').ondragover = (e) => { e.preventDefault(); $('drop').classList.add('over'); };
 $('drop').ondragleave = () => $('drop').classList.remove('over');
