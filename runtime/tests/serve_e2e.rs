@@ -13,7 +13,6 @@ use serde_json::json;
 use serve_common::driver::Driver;
 use serve_common::web::find_program;
 use serve_common::{fixture, Server};
-use std::path::Path;
 
 #[test]
 fn the_page_works_in_headless_chromium() {
@@ -29,11 +28,7 @@ fn the_page_works_in_headless_chromium() {
     };
     let img = fixture("ufs1-42-le", "e2e");
     let server = Server::start(&["--image", img.to_str().unwrap()]);
-    let profile = Path::new(env!("CARGO_TARGET_TMPDIR")).join("serve/e2e/chromium-profile");
-    let _ = std::fs::remove_dir_all(&profile);
-    std::fs::create_dir_all(&profile).unwrap();
-    let mut d = Driver::start(&chromedriver);
-    d.new_session(&chromium, &profile);
+    let d = Driver::headless(&chromedriver, &chromium, "serve/e2e/chromium-profile");
 
     // Without the token the browser is refused, with a message saying what to do.
     let base = server.url.split("/?token=").next().unwrap().to_string();

@@ -265,11 +265,8 @@ fn the_page_runs_its_kernel_in_the_browser_on_the_servers_images() {
     let before = std::fs::read(&img).unwrap();
     let second = format!("{}:/mnt/second", two.to_str().unwrap());
     let s = Server::start_page(&web, &["--image", img.to_str().unwrap(), "--image", &second]);
-    let profile = Path::new(env!("CARGO_TARGET_TMPDIR")).join("serve-page/chromium-profile");
-    let _ = std::fs::remove_dir_all(&profile);
-    std::fs::create_dir_all(&profile).unwrap();
-    let mut d = Driver::start(&chromedriver);
-    d.new_session(&chromium, &profile);
+    let profile = "serve-page/chromium-profile";
+    let d = Driver::headless(&chromedriver, &chromium, profile);
 
     // Without the token the browser gets the refusal, not the page.
     let base = s.url.split("/?token=").next().unwrap().to_string();
@@ -335,8 +332,7 @@ fn the_page_runs_its_kernel_in_the_browser_on_the_servers_images() {
     let big = Path::new(env!("CARGO_TARGET_TMPDIR")).join("serve-page/sparse-2g.img");
     sparse_image(&big);
     let s = Server::start_page(&web, &["--image", big.to_str().unwrap()]);
-    let mut d = Driver::start(&chromedriver);
-    d.new_session(&chromium, &profile);
+    let d = Driver::headless(&chromedriver, &chromium, profile);
     d.goto(&format!("{}&run={}", s.url, enc("cat /ffs/hello.txt")));
     ready(&d);
     d.wait_text("#output", "$ cat /ffs/hello.txt\ntwo gigabytes away");

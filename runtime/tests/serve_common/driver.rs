@@ -42,6 +42,17 @@ impl Driver {
         d
     }
 
+    /// chromedriver and a headless Chromium session in it, with a new empty profile at
+    /// target/tmp/PROFILE.
+    pub fn headless(chromedriver: &Path, chromium: &Path, profile: &str) -> Driver {
+        let profile = Path::new(env!("CARGO_TARGET_TMPDIR")).join(profile);
+        let _ = std::fs::remove_dir_all(&profile);
+        std::fs::create_dir_all(&profile).unwrap();
+        let mut d = Driver::start(chromedriver);
+        d.new_session(chromium, &profile);
+        d
+    }
+
     pub fn try_call(&self, method: &str, path: &str, body: Option<&Value>) -> Result<Value, String> {
         let mut s = TcpStream::connect(("127.0.0.1", self.port)).map_err(|e| e.to_string())?;
         s.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
