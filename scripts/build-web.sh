@@ -2,10 +2,14 @@
 # Builds the kernel as WebAssembly into OUTDIR: one folder that is both the static web page and the JS
 # package `rumpjs` (any static file server can serve it; no build step runs in the page).
 #
-#   scripts/build-web.sh OUTDIR
+#   scripts/build-web.sh [OUTDIR]
 #
-#   index.html       the page (page.js; the kernel runs in worker.js, the console in shell.js with
-#                    lib/: the CLI's shell commands, scripts/lib/commands.js and what it imports, unmodified)
+# OUTDIR is target/web of this source tree unless named: where `rumpjs serve` looks for the page when
+# neither --web nor $RUMPJS_WEB names one (`rumpjs serve --server-kernel` needs no built page).
+#
+#   index.html       the page (boot.js starts the kernel in worker.js, page.js drives it; the console is
+#                    shell.js with lib/: the CLI's shell commands, scripts/lib/commands.js and what it
+#                    imports, unmodified)
 #   rumpjs.js        the package's ES module: boot(), k.sys, k.fs, k.mount, k.dmesg
 #   rumpjs.d.ts      its types
 #   package.json     name rumpjs, type module
@@ -21,9 +25,9 @@
 # names another binary. The cargo profile is wasm-release (LTO); RUMPJS_WASM_PROFILE=dev builds faster.
 set -eu
 
-[ $# -eq 1 ] || { echo "usage: $0 OUTDIR" >&2; exit 2; }
-out=$1
+[ $# -le 1 ] || { echo "usage: $0 [OUTDIR]" >&2; exit 2; }
 root=$(cd "$(dirname "$0")/.." && pwd)
+out=${1:-$root/target/web}
 profile=${RUMPJS_WASM_PROFILE:-wasm-release}
 bindgen=${WASM_BINDGEN:-wasm-bindgen}
 want=$(sed -n 's/^wasm-bindgen = "=\(.*\)"$/\1/p' "$root/wasm/Cargo.toml")
@@ -45,7 +49,7 @@ wasm="${CARGO_TARGET_DIR:-$root/target}/wasm32-unknown-unknown/$dir/rumpjs_wasm.
 
 mkdir -p "$out"
 "$bindgen" --target web --no-typescript --out-name kernel --out-dir "$out" "$wasm"
-for f in rumpjs.js host.js images.js fs.js rumpjs.d.ts index.html page.js worker.js shell.js path.js; do
+for f in rumpjs.js host.js images.js fs.js rumpjs.d.ts index.html boot.js page.js worker.js shell.js path.js; do
     cp "$root/wasm/js/$f" "$out/$f"
 done
 # The page's console runs the CLI's own shell commands, copied unmodified; the demo image the REPL mounts.

@@ -1,4 +1,4 @@
-//! `rumpjs serve` over plain HTTP (no browser): every endpoint, the token and Host checks, the size limits,
+//! `rumpjs serve --server-kernel` over plain HTTP (no browser): every endpoint, the token and Host checks, the size limits,
 //! the per-request deadline, one session shared by every client, concurrent requests, read-only and
 //! read-write serving, and a clean stop on SIGTERM.
 
@@ -545,13 +545,13 @@ fn read_write_serving_changes_the_image_and_stops_cleanly() {
 #[test]
 fn bad_options_are_refused_with_a_message() {
     let o = std::process::Command::new(serve_common::BIN)
-        .args(["serve", "--bind", "nowhere", "--no-open"])
+        .args(["serve", "--server-kernel", "--bind", "nowhere", "--no-open"])
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--bind nowhere: not an IP address"));
     let o = std::process::Command::new(serve_common::BIN)
-        .args(["serve", "--image", "/nonexistent.img", "--no-open", "--port", "0"])
+        .args(["serve", "--server-kernel", "--image", "/nonexistent.img", "--no-open", "--port", "0"])
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
@@ -559,8 +559,10 @@ fn bad_options_are_refused_with_a_message() {
     // A port in use.
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = l.local_addr().unwrap().port().to_string();
-    let o =
-        std::process::Command::new(serve_common::BIN).args(["serve", "--port", &port, "--no-open"]).output().unwrap();
+    let o = std::process::Command::new(serve_common::BIN)
+        .args(["serve", "--server-kernel", "--port", &port, "--no-open"])
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(2));
     assert!(
         String::from_utf8_lossy(&o.stderr).contains("cannot listen on 127.0.0.1"),

@@ -72,9 +72,11 @@ async function runLine(mode, line) {
   showStatus(await call('status'));
 }
 
+let mounted; // what is on /ffs: mount's arguments, for the "writable" switch to mount it again
 async function mount(args, what) {
   try {
     showStatus(await call('mount', { partition: $('partition').value.trim(), writable: $('writable').checked, ...args }));
+    mounted = [args, what];
     say(`mounted ${what} on /ffs`);
     await browse('/ffs');
     return true;
@@ -155,6 +157,8 @@ $('download-image').onclick = async () => {
     say(`download image: ${e.message}`, 'err');
   }
 };
+// The switch mounts the image on /ffs again: on an overlay in memory, or read-only (the changes dropped).
+$('writable').onchange = () => mounted && mount(...mounted);
 $('file').onchange = (e) => open(e.target.files[0]);
 $('drop').ondragover = (e) => { e.preventDefault(); $('drop').classList.add('over'); };
 $('drop').ondragleave = () => $('drop').classList.remove('over');
@@ -170,14 +174,28 @@ try {
   const ready = performance.now();
   document.body.dataset.promptMs = ready.toFixed(1);
   $('boot-time').textContent = `Ready in ${ready.toFixed(0)} ms from the page's request (the kernel booted in ${ms.toFixed(1)} ms).`;
-  const image = q.get('image');
+  // rumpjs serve --image names the images it serves in a meta tag: [{url, on, partition?}]; the first
+  // goes on /ffs (unless ?image= names another), the others on their own mount points. Without either,
+  // the worker mounted the demo image as it booted (boot.js).
+  const served = JSON.parse(document.querySelector('meta[name="rumpjs-images"]')?.content || '[]');
+  const first = q.get('image') ? undefined : served.find((s) => s.on === '/ffs');
+  const image = q.get('image') ?? first?.url;
   let ok = true;
   if (image) {
-    imageName = image.split('/').pop() || 'image.img';
-    ok = await mount({ url: image }, image);
+    imageName = decodeURIComponent(image.split('/').pop()) || 'image.img';
+    ok = await mount({ url: image, ...(first?.partition ? { partition: first.partition } : {}) }, image);
   } else {
+    mounted = [{ demo: true }, 'the demo image'];
     say('mounted the demo image on /ffs');
     await browse('/ffs');
+  }
+  for (const s of served.filter((x) => x.on !== '/ffs')) {
+    try {
+      showStatus(await call('mount', { url: s.url, on: s.on, partition: s.partition }));
+      say(`mounted ${s.url} on ${s.on}`);
+    } catch (e) {
+      say(`${s.url}: ${e.message}`, 'err');
+    }
   }
   if (ok && q.get('run')) await runLine('cmd', q.get('run'));
 } catch (e) {

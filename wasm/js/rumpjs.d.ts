@@ -1,8 +1,9 @@
 // Types of rumpjs.js: the rumpjs kernel in WebAssembly, the same API in the browser and in Node 20.
 
-/** What `k.mount` takes as an image: bytes, a Blob/File (read block by block in a Worker), or in Node a
- * host path. */
-export type Image = Uint8Array | ArrayBuffer | Blob | string;
+/** What `k.mount` takes as an image: bytes, a Blob/File (read block by block in a Worker), a URL (in a
+ * Worker: read by Range requests when the server answers them, else fetched whole), or in Node a host
+ * path. */
+export type Image = Uint8Array | ArrayBuffer | Blob | URL | string;
 
 export interface BootOptions {
   /** Receives each kernel console line (the boot log). */

@@ -63,7 +63,7 @@ class Kernel {
     this.version = kernelVersion();
   }
 
-  /** Mounts `type` on `dir`. With `image` (Uint8Array, ArrayBuffer, Blob/File, or in Node a host path)
+  /** Mounts `type` on `dir`. With `image` (Uint8Array, ArrayBuffer, Blob/File, URL, or in Node a host path)
    * the image is the device: `readonly`, `overlay` (writes kept in memory, the image untouched),
    * `partition` and the file system's other options. Without it, `spec` names a kernel device. */
   mount(type, dir, options = {}) {
@@ -71,13 +71,13 @@ class Kernel {
     if (image === undefined) {
       return this.#r.mount(type, dir, readonly, spec, fsopts);
     }
-    // A Blob is never written: a writable mount of one keeps its changes on an overlay.
-    const isBlob = typeof Blob !== 'undefined' && image instanceof Blob;
-    const dev = openImage(image, { readonly: readonly || overlay || isBlob, nodeFs });
+    const dev = openImage(image, { readonly: readonly || overlay, nodeFs });
+    // A device that cannot be written (a Blob, a URL) keeps a writable mount's changes on an overlay.
+    const cow = overlay || typeof dev.write !== 'function';
     const handle = host.addDevice(dev);
     try {
       // The kernel holds the device while it is mounted and lets it go itself (host_dev_release).
-      return this.#r.mount_image(type, dir, handle, dev.size, dev.label, readonly, overlay || isBlob, fsopts);
+      return this.#r.mount_image(type, dir, handle, dev.size, dev.label, readonly, cow, fsopts);
     } catch (e) {
       host.releaseDevice(handle); // a failed mount keeps nothing open
       throw e;

@@ -35,19 +35,18 @@ async function compile(url) {
   }
 }
 
-// An image fetched whole: `url` (?image=), or the demo image, gzipped beside this file.
-async function fetchImage(url) {
-  const res = await fetch(url ?? here('./demo.img.gz'));
-  if (!res.ok) throw new Error(`${url ?? 'demo.img.gz'}: ${res.status} ${res.statusText}`);
-  const body = url ? res.body : res.body.pipeThrough(new DecompressionStream('gzip'));
-  return new Uint8Array(await new Response(body).arrayBuffer());
+// The demo image, gzipped beside this file.
+async function fetchDemo() {
+  const res = await fetch(here('./demo.img.gz'));
+  if (!res.ok) throw new Error(`demo.img.gz: ${res.status} ${res.statusText}`);
+  return new Uint8Array(await new Response(res.body.pipeThrough(new DecompressionStream('gzip'))).arrayBuffer());
 }
 
 const ops = {
   // The kernel booted, the console's commands ready and, with `demo`, the demo image on /ffs (fetched
   // while the kernel loads): what the page needs for its first prompt.
   async boot({ demo }) {
-    const image = demo ? fetchImage() : null;
+    const image = demo ? fetchDemo() : null;
     const t0 = performance.now();
     const [{ boot }, module] = await Promise.all([pkg, wasm]);
     k = await boot({ wasm: module, console: (line) => postMessage({ log: line }) });
@@ -58,11 +57,14 @@ const ops = {
     return { ms, version: k.version, status };
   },
 
-  // An image on /ffs: a File (read in place), bytes, a URL fetched (?image=), or the demo image.
-  async mount({ image, url, demo, partition, writable }) {
-    if (url || demo) image = await fetchImage(url);
-    if (k.mounts().some((m) => m.on === '/ffs')) k.unmount('/ffs');
-    k.mount('ffs', '/ffs', { image, readonly: !writable, overlay: !!writable, ...(partition ? { partition } : {}) });
+  // An image on /ffs (or `on`): a File (read in place), bytes, a URL (?image=, or an image rumpjs serve
+  // names; read by Range requests where the server answers them: images.js), or the demo image.
+  async mount({ image, url, demo, partition, writable, on = '/ffs' }) {
+    if (demo) image = await fetchDemo();
+    if (url) image = new URL(url, self.location.href);
+    if (k.mounts().some((m) => m.on === on)) k.unmount(on);
+    k.fs.mkdirSync(on, { recursive: true });
+    k.mount('ffs', on, { image, readonly: !writable, overlay: !!writable, ...(partition ? { partition } : {}) });
     return ops.status();
   },
 

@@ -13,54 +13,19 @@
 
 #[path = "../../tests/support/skip.rs"]
 mod skip;
+#[path = "../../tests/support/web.rs"]
+mod web;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
-use std::sync::OnceLock;
+use web::{find_program, output, root, sparse_image};
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
-}
-
-fn output(cmd: &str, args: &[&str]) -> Option<String> {
-    let o = Command::new(cmd).args(args).output().ok()?;
-    o.status.success().then(|| String::from_utf8_lossy(&o.stdout).trim().to_string())
-}
-
-/// Why the package cannot be built and run here, if it cannot.
-fn missing_tool() -> Option<String> {
-    if output("node", &["--version"]).is_none() {
-        return Some("node not installed".into());
-    }
-    let sysroot = output("rustc", &["--print", "sysroot"]).unwrap_or_default();
-    if !Path::new(&sysroot).join("lib/rustlib/wasm32-unknown-unknown").is_dir() {
-        return Some(
-            "the wasm32-unknown-unknown target is not installed (rustup target add wasm32-unknown-unknown)".into(),
-        );
-    }
-    let manifest = std::fs::read_to_string(root().join("wasm/Cargo.toml")).unwrap();
-    let pinned = manifest.lines().find_map(|l| l.strip_prefix("wasm-bindgen = \"=")).unwrap().trim_end_matches('"');
-    let bindgen = std::env::var("WASM_BINDGEN").unwrap_or_else(|_| "wasm-bindgen".into());
-    match output(&bindgen, &["--version"]) {
-        Some(v) if v == format!("wasm-bindgen {pinned}") => None,
-        Some(v) => Some(format!("{bindgen} is {v}, not {pinned} (cargo install wasm-bindgen-cli --version {pinned})")),
-        None => Some(format!("wasm-bindgen-cli not installed (cargo install wasm-bindgen-cli --version {pinned})")),
-    }
-}
-
-/// The package, built once for every test here; or why it cannot be.
+/// The built package (tests/support/web.rs builds it once per run), if node is here to run it.
 fn package() -> Result<&'static Path, String> {
-    static BUILT: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    let built = BUILT.get_or_init(|| {
-        if let Some(why) = missing_tool() {
-            return Err(why);
-        }
-        let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("web");
-        let build = Command::new(root().join("scripts/build-web.sh")).arg(&out).output().unwrap();
-        assert!(build.status.success(), "build-web.sh failed:\n{}", String::from_utf8_lossy(&build.stderr));
-        Ok(out)
-    });
-    built.as_ref().map(|p| p.as_path()).map_err(Clone::clone)
+    if Command::new("node").arg("--version").output().map_or(true, |o| !o.status.success()) {
+        return Err("node not installed".into());
+    }
+    web::built_page()
 }
 
 /// Runs `node SCRIPT ARGS…`; its standard output, or a failure showing both streams.
@@ -90,12 +55,6 @@ fn package_walks_every_fixture_in_node() {
     let stdout = node("walk.mjs", &[out, &root().join("tests/fixtures/ffs")]);
     // 20 geometries, the 4.2BSD pair, the partitioned disks, and one image by host path.
     assert!(stdout.contains("walked 28 images"), "{stdout}");
-}
-
-fn find_program(names: &[&str]) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let dirs: Vec<PathBuf> = std::env::split_paths(&path).chain([PathBuf::from("/usr/lib/chromium")]).collect();
-    names.iter().flat_map(|n| dirs.iter().map(move |d| d.join(n))).find(|p| p.is_file())
 }
 
 #[test]
@@ -134,26 +93,6 @@ fn the_page_works_in_headless_chromium() {
     let ino = line.split_whitespace().nth(1).unwrap().trim_end_matches(':');
     let data = output("icat", &[saved.to_str().unwrap(), ino]).expect("icat reads the new file");
     assert_eq!(data, "written in Chromium");
-}
-
-/// A 2 GiB FFS (UFS2) in a sparse file holding `/hello.txt`: made by the kernel's newfs and written
-/// through a mount, so only its metadata takes space on disk.
-fn sparse_image(path: &Path) {
-    use kernel::fs::ffs::newfs::{newfs, NewfsOptions};
-    use kernel::vfs::{Cred, MountOptions};
-    let _ = std::fs::remove_file(path);
-    std::fs::File::create(path).unwrap().set_len(2 << 30).unwrap();
-    let dev: kernel::dev::Dev = std::sync::Arc::new(kernel::dev::FileDevice::open(path, false).unwrap());
-    let hyper = std::sync::Arc::new(kernel::hyper::DeterministicHypervisor::default_for_tests());
-    newfs(dev.as_ref(), &NewfsOptions::default(), hyper.as_ref()).unwrap();
-    let k = kernel::Kernel::boot_default(hyper).unwrap();
-    let p = k.new_proc(Cred::root());
-    p.mkdir(b"/ffs", 0o755).unwrap();
-    p.mount_device("ffs", b"/ffs", 0, dev, &MountOptions::default()).unwrap();
-    let fd = p.open(b"/ffs/hello.txt", kernel::vfs::O_WRONLY | kernel::vfs::O_CREAT, 0o644).unwrap();
-    p.write(fd, b"two gigabytes away\n").unwrap();
-    p.close(fd).unwrap();
-    p.unmount_device(b"/ffs", 0).unwrap();
 }
 
 /// `rumpjs fsck -n` of `image`, through the code it runs (kernel::fs::ffs::fsck): no problem found.

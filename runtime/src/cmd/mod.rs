@@ -108,7 +108,8 @@ pub enum Command {
     /// rumpjs put HOSTPATH IMAGE:/PATH
     Put(oneshot::PutArgs),
     /// Serve the web page on this machine: boot log, mounts, the REPL's commands, JavaScript and a file
-    /// browser, for every page one shared session (prints the URL with its access token).
+    /// browser, its kernel running in the browser (or, with --server-kernel, one session in this process
+    /// shared by every page). Prints the URL with its access token.
     Serve(serve::ServeArgs),
     /// Serve IMAGE's file system (or a new tmpfs) at MOUNTPOINT on the host through FUSE: every host tool
     /// works on it (detached unless -f; `rumpjs umount` ends it).

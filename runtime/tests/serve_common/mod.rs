@@ -4,10 +4,15 @@
 
 #![allow(dead_code)]
 
+pub mod driver;
+#[path = "../../../tests/support/web.rs"]
+pub mod web;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_rumpjs");
@@ -42,11 +47,24 @@ pub struct Server {
     pub url: String,
     /// What it printed before the URL.
     pub banner: String,
+    /// All it has printed on stdout so far.
+    pub log: Arc<Mutex<String>>,
 }
 
 impl Server {
-    /// Starts `rumpjs serve --port 0 --no-open --timeout 600 ARGS…` and waits for its URL.
+    /// Starts `rumpjs serve --server-kernel --port 0 --no-open --timeout 600 ARGS…` (the kernel in the
+    /// server) and waits for its URL.
     pub fn start(args: &[&str]) -> Server {
+        Server::spawn(&[&["--server-kernel"], args].concat())
+    }
+
+    /// Starts `rumpjs serve --web WEB --port 0 --no-open --timeout 600 ARGS…` (the page whose kernel runs
+    /// in the browser) and waits for its URL.
+    pub fn start_page(web: &Path, args: &[&str]) -> Server {
+        Server::spawn(&[&["--web", web.to_str().unwrap()], args].concat())
+    }
+
+    fn spawn(args: &[&str]) -> Server {
         let mut child = Command::new(BIN)
             .args(["serve", "--port", "0", "--no-open", "--timeout", "600"])
             .args(args)
@@ -57,12 +75,15 @@ impl Server {
             .expect("start rumpjs serve");
         let stdout = child.stdout.take().unwrap();
         let (tx, rx) = std::sync::mpsc::channel();
+        let log = Arc::new(Mutex::new(String::new()));
+        let all = log.clone();
         std::thread::spawn(move || {
             let mut banner = String::new();
             for line in BufReader::new(stdout).lines() {
                 let Ok(line) = line else { break };
                 banner.push_str(&line);
                 banner.push('\n');
+                all.lock().unwrap().push_str(&format!("{line}\n"));
                 if let Some(i) = line.find("http://") {
                     let _ = tx.send(Ok((line[i..].trim().to_string(), banner.clone())));
                 }
@@ -83,7 +104,7 @@ impl Server {
         let rest = url.strip_prefix("http://").unwrap();
         let (addr, q) = rest.split_once("/?token=").expect("URL with a token");
         let port = addr.rsplit(':').next().unwrap().parse().unwrap();
-        Server { child, client: Client { addr: addr.to_string(), port, token: q.to_string() }, url, banner }
+        Server { child, client: Client { addr: addr.to_string(), port, token: q.to_string() }, url, banner, log }
     }
 
     /// A client of a server started elsewhere (another thread).

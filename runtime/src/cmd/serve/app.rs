@@ -4,49 +4,16 @@
 
 use super::api;
 use super::engine::{Engine, Work};
+use super::guard::Guard;
 use super::http::{Request, Response};
 use super::{APP_JS, FORMAT_JS, STYLE_CSS};
 use kernel::vfs::Kernel;
 use serde_json::{json, Value};
-use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
-/// Which Host headers name this server.
-pub(super) struct HostCheck {
-    pub(super) ip: IpAddr,
-    pub(super) port: u16,
-}
-
-impl HostCheck {
-    fn allows(&self, host: &str) -> bool {
-        let h = host.trim().to_ascii_lowercase();
-        if let Some(p) = h.strip_prefix("localhost:") {
-            return (self.ip.is_loopback() || self.ip.is_unspecified()) && p == self.port.to_string();
-        }
-        match h.parse::<SocketAddr>() {
-            Ok(a) => {
-                a.port() == self.port
-                    && (self.ip.is_unspecified() || a.ip() == self.ip || self.ip.is_loopback() && a.ip().is_loopback())
-            }
-            Err(_) => false,
-        }
-    }
-}
-
-/// Constant-time comparison (the time taken does not tell how much of a guess was right).
-pub(super) fn same(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    let d = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | std::hint::black_box(x ^ y));
-    std::hint::black_box(d) == 0
-}
-
-/// What every HTTP thread answers with: the token, the addresses that name the server, the kernel, the
-/// engine, and the page.
+/// What every HTTP thread answers with: who may ask, the kernel, the engine, and the page.
 pub(super) struct App {
-    pub(super) token: String,
-    pub(super) hosts: HostCheck,
+    pub(super) guard: Guard,
     pub(super) kernel: Arc<Kernel>,
     pub(super) engine: Engine,
     pub(super) readonly: bool,
@@ -81,46 +48,13 @@ impl App {
 
     /// Answers a request, with the headers every answer carries.
     pub(super) fn handle(&self, req: &Request) -> Response {
-        self.answer(req)
-            .header("X-Content-Type-Options", "nosniff")
-            .header("Referrer-Policy", "no-referrer")
-            .header("Cache-Control", "no-store")
-            .header("X-Frame-Options", "DENY")
+        super::guard::harden(self.answer(req))
     }
 
     fn answer(&self, req: &Request) -> Response {
         let api = req.path.starts_with("/api/");
-        let refuse = |msg: String| if api { json_error(403, msg) } else { Response::text(403, msg) };
-        // DNS rebinding: a page of another site whose name now points here sends that name as Host.
-        match req.header("host") {
-            Some(h) if self.hosts.allows(h) => {}
-            h => {
-                return refuse(format!(
-                    "rumpjs serve: the Host header {} does not name this server ({}:{}); requests for other names are \
-                     refused (DNS-rebinding protection). Open the URL rumpjs serve printed.",
-                    h.map_or("(missing)".to_string(), |h| format!("'{h}'")),
-                    self.hosts.ip,
-                    self.hosts.port
-                ))
-            }
-        }
-        let header = req.header("x-rumpjs-token").map(str::as_bytes);
-        let query = req.param("token");
-        let ok = match (req.method.as_str(), header, query) {
-            (_, Some(t), _) => same(t, self.token.as_bytes()),
-            ("GET" | "HEAD", None, Some(t)) => same(t, self.token.as_bytes()),
-            _ => false,
-        };
-        if !ok {
-            return refuse(
-                if req.method == "POST" {
-                    "rumpjs serve: this request has no valid token: POST requests carry it in the X-Rumpjs-Token header"
-                } else {
-                    "rumpjs serve: this request has no valid token. Open the URL that rumpjs serve printed at start \
-                     (it ends with ?token=…)"
-                }
-                .to_string(),
-            );
+        if let Err(msg) = self.guard.check(req) {
+            return if api { json_error(403, msg) } else { Response::text(403, msg) };
         }
         self.route(req)
     }
@@ -238,31 +172,4 @@ fn body_json(req: &Request, example: &str) -> Result<Value, Response> {
         .ok()
         .filter(Value::is_object)
         .ok_or_else(|| json_error(400, format!("the request body must be a JSON object, e.g. {example}")))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn host_check() {
-        let h = HostCheck { ip: "127.0.0.1".parse().unwrap(), port: 8080 };
-        assert!(h.allows("127.0.0.1:8080"));
-        assert!(h.allows("localhost:8080"));
-        assert!(h.allows("LOCALHOST:8080"));
-        assert!(h.allows("[::1]:8080"));
-        assert!(!h.allows("127.0.0.1:8081"));
-        assert!(!h.allows("127.0.0.1"));
-        assert!(!h.allows("evil.example:8080"));
-        assert!(!h.allows("localhost.evil.example:8080"));
-        assert!(!h.allows("192.168.1.2:8080"));
-        let any = HostCheck { ip: "0.0.0.0".parse().unwrap(), port: 80 };
-        assert!(any.allows("10.1.2.3:80"));
-        assert!(any.allows("localhost:80"));
-        assert!(!any.allows("rebind.example:80"));
-        let one = HostCheck { ip: "10.0.0.5".parse().unwrap(), port: 80 };
-        assert!(one.allows("10.0.0.5:80"));
-        assert!(!one.allows("localhost:80"));
-        assert!(!one.allows("10.0.0.6:80"));
-    }
 }

@@ -1,24 +1,26 @@
-//! `rumpjs serve`: the 2012 demo's web page, served on this machine. The page (web/, built into the
-//! binary) shows the boot log and the mounts, runs the REPL's shell-like commands and JavaScript, and
-//! browses the kernel's files.
+//! `rumpjs serve`: the 2012 demo's web page, served on this machine, in one of two modes.
 //!
-//! **One session for the whole server.** One kernel and one JavaScript context serve every page and tab:
-//! what one page does (a variable, `cd`, a mount) the others see. The context is not `Send`, so it lives
-//! on a thread of its own (the engine) and HTTP threads send it commands and evaluations over a channel:
-//! they run one at a time, in order. The endpoints that only read the kernel (status, list, read,
-//! download, info) run on the HTTP threads themselves, each with a process of its own (root, cwd `/`) —
-//! the kernel is thread-safe — so the file browser answers even while JavaScript runs.
+//! **The default: the kernel in the browser.** The page scripts/build-web.sh builds (the kernel as
+//! WebAssembly, in a Worker) is served as static files from its folder ([`page`]), and the `--image` files
+//! read-only with byte ranges ([`range`]): each page boots its own kernel and mounts them, reading them
+//! block by block; the server's files are never written.
+//!
+//! **`--server-kernel`: one session for the whole server.** One kernel and one JavaScript context serve
+//! every page and tab: what one page does (a variable, `cd`, a mount) the others see. The context is not
+//! `Send`, so it lives on a thread of its own (the engine) and HTTP threads send it commands and
+//! evaluations over a channel: they run one at a time, in order. The endpoints that only read the kernel
+//! (status, list, read, download, info) run on the HTTP threads themselves, each with a process of its own
+//! (root, cwd `/`) — the kernel is thread-safe — so the file browser answers even while JavaScript runs.
+//! Its page is web/, built into the binary.
 //!
 //! **Security.** Listens on 127.0.0.1 unless `--bind` says otherwise. A random token (192 bits from the
-//! OS) is printed inside the page URL, as Jupyter does, and every request must carry it: API calls in the
-//! `X-Rumpjs-Token` header (POSTs only there, so a form on another site cannot post even with a leaked
-//! token), the page, its files and downloads as `?token=`; compared in constant time. The Host header
-//! must name the address listened on (an IP literal or `localhost`), which stops DNS rebinding. The API
-//! sees only the kernel's file system; host files are reached only as `run` reaches them (`--image`,
-//! `--allow-host`). Read-only unless `--rw`: images are mounted read-only, mounts from the page are forced
-//! read-only, and the commands that write (mkdir, rm, cp, put, get, …) are refused. Sizes are bounded
-//! (see [`http::Limits`] and the constants here). Every failure is answered with a JSON `{error}` (a text
-//! for the page itself).
+//! OS) is printed inside the page URL, as Jupyter does, and every request must carry it ([`guard`]); the
+//! Host header must name the address listened on (an IP literal or `localhost`), which stops DNS
+//! rebinding. With `--server-kernel` the API sees only the kernel's file system; host files are reached
+//! only as `run` reaches them (`--image`, `--allow-host`). Read-only unless `--rw`: images are mounted
+//! read-only, mounts from the page are forced read-only, and the commands that write (mkdir, rm, cp, put,
+//! get, …) are refused. Sizes are bounded (see [`http::Limits`] and the constants here). Every failure of
+//! the API is answered with a JSON `{error}`, of a page or a file with a text.
 //!
 //! **Time.** Boa has no interrupt. Commands and evaluations run with `Script::evaluate_async_with_budget`,
 //! polled with a deadline (`--request-timeout`, 10 s): a loop in a script or in the JS functions it calls
@@ -31,19 +33,24 @@
 mod api;
 mod app;
 mod engine;
+mod guard;
 pub mod http;
+mod page;
+mod range;
 
 use crate::cmd::CommonOpts;
 use crate::host::output;
-use app::{App, HostCheck};
+use app::App;
 use engine::start_engine;
+use guard::{Guard, HostCheck};
 use http::Request;
 use std::net::{IpAddr, SocketAddr, TcpListener};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
-/// `rumpjs serve` options (with the [`CommonOpts`] every subcommand takes: --image, --rw, --allow-host, …).
+/// `rumpjs serve` options (with the [`CommonOpts`] every subcommand takes: --image, --partition, …).
 #[derive(clap::Args, Debug, Clone)]
 #[command(after_help = SERVE_HELP)]
 pub struct ServeArgs {
@@ -57,31 +64,54 @@ pub struct ServeArgs {
     /// Do not open a web browser at start.
     #[arg(long)]
     pub no_open: bool,
-    /// Stop a command or an evaluation after SECONDS (what cannot be stopped: see below).
-    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
-    pub request_timeout: f64,
+    /// The built page to serve (what scripts/build-web.sh builds); default $RUMPJS_WEB, else target/web
+    /// of the source tree rumpjs was built from.
+    #[arg(long, value_name = "DIR", conflicts_with = "server_kernel")]
+    pub web: Option<PathBuf>,
+    /// Run the kernel in this process, one session shared by every page (the page of web/), instead of
+    /// in each browser: for --rw, --overlay, --allow-host and pages that share one kernel (see below).
+    #[arg(long)]
+    pub server_kernel: bool,
+    /// With --server-kernel: stop a command or an evaluation after SECONDS (10 unless given; what cannot
+    /// be stopped: see below).
+    #[arg(long, value_name = "SECONDS")]
+    pub request_timeout: Option<f64>,
 }
 
 const SERVE_HELP: &str = "\
-Session: one kernel and one JavaScript context for the whole server. Every page and tab shares it (variables, \
-the working directory, mounts); commands and JavaScript run on it one at a time, in order. The file browser \
-reads the kernel directly, so it answers while JavaScript runs.
+The page's kernel runs in the browser (the default): the page scripts/build-web.sh builds (the kernel as \
+WebAssembly, in a Worker) is served from its folder: --web DIR, else $RUMPJS_WEB, else target/web of the source \
+tree rumpjs was built from (scripts/build-web.sh with no argument builds it there). Every page boots its own \
+kernel. The --image files are served read-only, by byte ranges, and the page mounts them (the first on /ffs, \
+others on their PATH:/DIR), reading each block by block as its kernel asks: a large image is never sent whole, \
+and the server's files are never written. The page's \"writable\" switch keeps changes in the page's memory, and \
+\"download image\" saves the changed image. Without --image the page mounts its demo image.
+
+--server-kernel: one kernel and one JavaScript context in this process for the whole server, with the page of \
+web/ as their client. Use it when several pages must share one kernel (variables, the working directory, \
+mounts), to change the server's image in place (--rw) or on an overlay the server keeps (--overlay, \
+--overlay-file; fit for an image too large for the page's memory and \"download image\"), or to reach host \
+files from the page (--allow-host). Those flags need it. Commands and JavaScript run on the session one at a \
+time, in order; the file browser reads the kernel directly, so it answers while JavaScript runs. Read-only \
+unless --rw: images are mounted read-only, mounts made from the page too, and the commands that write (mkdir, \
+rm, cp, put, get, ...) are refused. With --overlay the page may write: the changes stay in memory, the image \
+files do not change.
 
 Security: listens on 127.0.0.1 unless --bind says otherwise. The URL printed at start carries a random token \
 (192 bits); every request must carry it (?token= for the page and downloads, the X-Rumpjs-Token header for the \
-API), and the Host header must name this server (DNS-rebinding protection). The page sees only the kernel's \
-files; host files only through --image and --allow-host. Read-only unless --rw: images are mounted read-only, \
-mounts made from the page too, and the commands that write (mkdir, rm, cp, put, get, ...) are refused. \
-With --overlay the page may write: the changes stay in memory, the image files do not change.
+API; the browser-kernel page gets it back as a cookie of this server for its scripts and image reads), and the \
+Host header must name this server (DNS-rebinding protection). The page reaches only the page's files and the \
+--image files (with --server-kernel: the kernel's files; host files only through --image and --allow-host).
 
 Limits: request head 16 KiB, body 1 MiB, a request must arrive within 10 s, kept-alive connections close after \
-30 s idle, 64 connections at once; command output, console output and shown values 1 MiB each; the viewer reads \
-the first 256 KiB of a file, downloads are at most 1 GiB, listings 10,000 entries. Commands and JavaScript stop \
-after --request-timeout; a loop inside a callback of a native built-in (array.map(...)) or in a promise job \
-cannot be stopped: it ends at 50 million iterations of one function, and until then commands and JavaScript \
-are answered 503 (the file browser still works).
+30 s idle, 64 connections at once. One byte range per image request (others: 416). With --server-kernel: \
+command output, console output and shown values 1 MiB each; the viewer reads the first 256 KiB of a file, \
+downloads are at most 1 GiB, listings 10,000 entries. Commands and JavaScript stop after --request-timeout; a \
+loop inside a callback of a native built-in (array.map(...)) or in a promise job cannot be stopped: it ends at \
+50 million iterations of one function, and until then commands and JavaScript are answered 503 (the file \
+browser still works).
 
-Stop the server with Ctrl-C or SIGTERM: the file systems are written and unmounted.";
+Stop the server with Ctrl-C or SIGTERM (with --server-kernel the file systems are written and unmounted).";
 
 /// Most bytes of command output, console output or an inspected value in one answer.
 pub const OUTPUT_LIMIT: usize = 1 << 20;
@@ -176,41 +206,149 @@ fn say(line: &str) {
     let _ = o.flush();
 }
 
-/// `rumpjs serve`: boots the session, listens, prints the URL and serves until SIGINT or SIGTERM, then
-/// writes and unmounts the file systems. The exit code.
-pub fn main(common: &CommonOpts, args: ServeArgs) -> i32 {
-    let fail = |m: String| {
-        eprintln!("rumpjs serve: {m}");
-        2
-    };
-    if !(args.request_timeout > 0.0 && args.request_timeout <= 3600.0) {
-        return fail(format!("--request-timeout must be between 0 and 3600 seconds, not {}", args.request_timeout));
+/// The socket listened on, and the token its URL carries.
+struct Listening {
+    listener: TcpListener,
+    ip: IpAddr,
+    port: u16,
+    token: String,
+}
+
+impl Listening {
+    /// Parses --bind and listens on --port.
+    fn new(args: &ServeArgs) -> Result<Listening, String> {
+        let ip: IpAddr = match args.bind.as_str() {
+            "localhost" => IpAddr::from([127, 0, 0, 1]),
+            b => b
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .parse()
+                .map_err(|_| format!("--bind {b}: not an IP address (e.g. 127.0.0.1, ::1 or 0.0.0.0)"))?,
+        };
+        let at = SocketAddr::new(ip, args.port);
+        let listener = TcpListener::bind(at)
+            .map_err(|e| format!("cannot listen on {at}: {e} (choose another --port; 0 picks a free one)"))?;
+        let port = listener.local_addr().map_err(|e| format!("cannot listen: {e}"))?.port();
+        Ok(Listening { listener, ip, port, token: new_token()? })
     }
-    let ip: IpAddr = match args.bind.as_str() {
-        "localhost" => IpAddr::from([127, 0, 0, 1]),
-        b => match b.trim_start_matches('[').trim_end_matches(']').parse() {
-            Ok(ip) => ip,
-            Err(_) => return fail(format!("--bind {b}: not an IP address (e.g. 127.0.0.1, ::1 or 0.0.0.0)")),
-        },
-    };
-    let listener = match TcpListener::bind(SocketAddr::new(ip, args.port)) {
-        Ok(l) => l,
-        Err(e) => {
-            return fail(format!(
-                "cannot listen on {}: {e} (choose another --port; 0 picks a free one)",
-                SocketAddr::new(ip, args.port)
-            ))
+
+    fn guard(&self, cookie: bool) -> Guard {
+        Guard { token: self.token.clone(), hosts: HostCheck { ip: self.ip, port: self.port }, cookie }
+    }
+
+    /// Accepts connections for `handler` on a thread of its own, prints the URL (and opens it unless
+    /// --no-open), and waits for SIGINT or SIGTERM.
+    fn serve(self, handler: Arc<http::Handler>, what: &str, args: &ServeArgs) -> Result<(), String> {
+        catch_signals();
+        let host = if self.ip.is_unspecified() { IpAddr::from([127, 0, 0, 1]) } else { self.ip };
+        let url = format!("http://{}/?token={}", SocketAddr::new(host, self.port), self.token);
+        let (listener, ip) = (self.listener, self.ip);
+        std::thread::Builder::new()
+            .name("rumpjs-accept".into())
+            .spawn(move || http::serve(listener, http::Limits::default(), handler))
+            .map_err(|_| "cannot start the listening thread".to_string())?;
+        say(&format!("rumpjs serve: {what}."));
+        say("Open this URL (its token lets the page in):");
+        say(&format!("    {url}"));
+        say("Stop the server with Ctrl-C.");
+        if !ip.is_loopback() {
+            eprintln!(
+                "rumpjs serve: warning: listening on {ip}, not only on this machine; the token is all that keeps others \
+                 out, and plain HTTP does not hide it on the network"
+            );
         }
+        if !args.no_open {
+            open_browser(&url);
+        }
+        while SIGNAL.load(Ordering::SeqCst) == 0 {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Ok(())
+    }
+}
+
+/// `rumpjs serve`: serves the page until SIGINT or SIGTERM. The exit code.
+pub fn main(common: &CommonOpts, args: ServeArgs) -> i32 {
+    if args.server_kernel {
+        server_kernel(common, &args)
+    } else {
+        browser_kernel(common, &args)
+    }
+}
+
+/// Says why `rumpjs serve` cannot go on; exit status 2.
+fn fail(m: &str) -> i32 {
+    eprintln!("rumpjs serve: {m}");
+    2
+}
+
+/// The default: the built page, the kernel in the browser, the images served read-only by byte ranges.
+fn browser_kernel(common: &CommonOpts, args: &ServeArgs) -> i32 {
+    // What only a kernel in this process can do.
+    let needs_server_kernel = [
+        (common.rw, "--rw (writing the server's image)"),
+        (!common.allow_host.is_empty(), "--allow-host (host files for the page)"),
+        (common.overlay || common.overlay_file.is_some(), "--overlay (an overlay the server keeps)"),
+        (args.request_timeout.is_some(), "--request-timeout (commands run by the server)"),
+        (common.fstype != "ffs", "--fstype (the page mounts FFS images)"),
+        (common.preserve_all, "--preserve-all (copies onto the host)"),
+        (common.deterministic, "--deterministic (the kernel's clock and randomness)"),
+    ];
+    if let Some((_, flag)) = needs_server_kernel.iter().find(|(set, _)| *set) {
+        return fail(&format!(
+            "{flag} needs --server-kernel: without it the page's kernel runs in the browser and the images are only \
+             read (its \"writable\" switch keeps changes in the page)"
+        ));
+    }
+    let web = match page::find_web(args.web.as_deref()) {
+        Ok(w) => w,
+        Err(m) => return fail(&m),
     };
-    let port = match listener.local_addr() {
-        Ok(a) => a.port(),
-        Err(e) => return fail(format!("cannot listen: {e}")),
+    let mut images = Vec::new();
+    for (n, spec) in common.images.iter().map(|s| crate::host::session::ImageSpec::parse(s)).enumerate() {
+        match range::ServedImage::open(n, &spec.path, &spec.mountpoint) {
+            Ok(i) => images.push(i),
+            Err(m) => return fail(&m),
+        }
+    }
+    let l = match Listening::new(args) {
+        Ok(l) => l,
+        Err(m) => return fail(&m),
     };
-    let token = match new_token() {
-        Ok(t) => t,
-        Err(m) => return fail(m),
+    crate::host::watchdog::start(common.timeout.unwrap_or(0.0));
+    let what = format!(
+        "the page of {} (the kernel runs in the browser); {}",
+        web.display(),
+        match images.len() {
+            0 => "it mounts its demo image on /ffs".to_string(),
+            n => format!("{n} image(s) served read-only for it to mount"),
+        }
+    );
+    let app = Arc::new(page::PageApp { guard: l.guard(true), web, images, partition: common.partition.clone() });
+    let handler: Arc<http::Handler> = {
+        let app = app.clone();
+        Arc::new(move |req: &Request| app.handle(req))
     };
-    let timeout = Duration::from_secs_f64(args.request_timeout);
+    if let Err(m) = l.serve(handler, &what, args) {
+        return fail(&m);
+    }
+    for line in app.summary() {
+        say(&line);
+    }
+    0
+}
+
+/// --server-kernel: boots the session, serves its page, then writes and unmounts the file systems.
+fn server_kernel(common: &CommonOpts, args: &ServeArgs) -> i32 {
+    let request_timeout = args.request_timeout.unwrap_or(10.0);
+    if !(request_timeout > 0.0 && request_timeout <= 3600.0) {
+        return fail(&format!("--request-timeout must be between 0 and 3600 seconds, not {request_timeout}"));
+    }
+    let l = match Listening::new(args) {
+        Ok(l) => l,
+        Err(m) => return fail(&m),
+    };
+    let timeout = Duration::from_secs_f64(request_timeout);
     let mut opts = common.session_options(vec!["rumpjs".into(), "serve".into()]);
     opts.imports_from_cwd = true;
     // With no --image, the embedded demo image on /ffs, as the 2012 page and the REPL have it.
@@ -227,13 +365,9 @@ pub fn main(common: &CommonOpts, args: ServeArgs) -> i32 {
     };
     crate::host::watchdog::set_kernel(kernel.clone());
     crate::host::watchdog::start(common.timeout.unwrap_or(0.0));
-    catch_signals();
-    let host = if ip.is_unspecified() { IpAddr::from([127, 0, 0, 1]) } else { ip };
-    let url = format!("http://{}/?token={token}", SocketAddr::new(host, port));
-    let page = INDEX_HTML.replace(TOKEN_PLACEHOLDER, &token);
+    let page = INDEX_HTML.replace(TOKEN_PLACEHOLDER, &l.token);
     let app = Arc::new(App {
-        token,
-        hosts: HostCheck { ip, port },
+        guard: l.guard(false),
         kernel: kernel.clone(),
         engine,
         readonly,
@@ -244,29 +378,8 @@ pub fn main(common: &CommonOpts, args: ServeArgs) -> i32 {
         let app = app.clone();
         Arc::new(move |req: &Request| app.handle(req))
     };
-    let limits = http::Limits::default();
-    if std::thread::Builder::new()
-        .name("rumpjs-accept".into())
-        .spawn(move || http::serve(listener, limits, handler))
-        .is_err()
-    {
-        return fail("cannot start the listening thread".into());
-    }
-    say(&format!("rumpjs serve: {}.", app.session_text()));
-    say("Open this URL (its token lets the page in):");
-    say(&format!("    {url}"));
-    say("Stop the server with Ctrl-C.");
-    if !ip.is_loopback() {
-        eprintln!(
-            "rumpjs serve: warning: listening on {ip}, not only on this machine; the token is all that keeps others out, \
-             and plain HTTP does not hide it on the network"
-        );
-    }
-    if !args.no_open {
-        open_browser(&url);
-    }
-    while SIGNAL.load(Ordering::SeqCst) == 0 {
-        std::thread::sleep(Duration::from_millis(100));
+    if let Err(m) = l.serve(handler, &app.session_text(), args) {
+        return fail(&m);
     }
     say("rumpjs serve: stopping: writing and unmounting the file systems");
     // The engine may be inside a system call holding the locks a sync needs: wait a while, not for ever.
@@ -298,8 +411,8 @@ mod tests {
         let b = new_token().unwrap();
         assert_eq!(a.len(), 48);
         assert_ne!(a, b);
-        assert!(app::same(a.as_bytes(), a.clone().as_bytes()));
-        assert!(!app::same(a.as_bytes(), b.as_bytes()));
-        assert!(!app::same(a.as_bytes(), &a.as_bytes()[1..]));
+        assert!(guard::same(a.as_bytes(), a.clone().as_bytes()));
+        assert!(!guard::same(a.as_bytes(), b.as_bytes()));
+        assert!(!guard::same(a.as_bytes(), &a.as_bytes()[1..]));
     }
 }

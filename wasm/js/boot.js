@@ -1,0 +1,15 @@
+// The page's first script (a classic one, run as the page's head is read, before its modules load): it
+// starts the kernel's worker, which boots at once, with the demo image on /ffs unless another image is to
+// go there (?image=, or an image rumpjs serve names in its rumpjs-images meta tag). page.js takes the
+// worker over, with what it has said in the meantime.
+(() => {
+  const worker = new Worker('worker.js', { type: 'module' });
+  const early = [];
+  worker.onmessage = worker.onerror = (e) => {
+    early.push(e);
+  };
+  const served = JSON.parse(document.querySelector('meta[name="rumpjs-images"]')?.content || '[]');
+  const demo = !new URLSearchParams(location.search).has('image') && !served.some((s) => s.on === '/ffs');
+  worker.postMessage({ id: 0, op: 'boot', demo });
+  window.rumpjsKernel = { worker, early };
+})();
