@@ -2,13 +2,20 @@
 // around it in a browser Worker, given as the CLI gives it: its imports 'fs' and 'path' resolved to the
 // kernel's fs and path.js by a small module loader (a Worker has no import maps), and the globals `rump`
 // (mounts, dmesg, …), `process` (cwd/chdir in the kernel) and `crypto.createHash('sha256')`.
-// No static import of the kernel's module: the worker starts fetching the commands (fetchCommands) while
-// the kernel itself still loads.
+// No static import of the kernel's module, and commands.js loaded and run before the kernel boots
+// (fetchCommands, while the kernel module still compiles): its 'fs' reaches the kernel's fs only when a
+// command runs, by then set by startCommands.
 import path from './path.js';
 
-// 'fs' and 'path' as commands.js imports them: globals set by startCommands before it runs.
+globalThis.__rumpjs = { fs: null, path };
+// 'fs' and 'path' as commands.js imports them. 'fs' forwards to the kernel's fs of the moment.
 const SHIMS = {
-  fs: 'export default globalThis.__rumpjs.fs;',
+  fs: `export default new Proxy({}, {
+  get: (_, name) => globalThis.__rumpjs.fs[name],
+  has: (_, name) => name in globalThis.__rumpjs.fs,
+  ownKeys: () => Reflect.ownKeys(globalThis.__rumpjs.fs),
+  getOwnPropertyDescriptor: (_, name) => ({ ...Reflect.getOwnPropertyDescriptor(globalThis.__rumpjs.fs, name), configurable: true }),
+});`,
   path: 'export default globalThis.__rumpjs.path;',
 };
 
@@ -43,17 +50,17 @@ async function load(url, shims, early, seen = new Map()) {
 
 const blobUrl = (src) => URL.createObjectURL(new Blob([src], { type: 'text/javascript' }));
 
-/** Loads commands.js and what it imports from `libUrl` (a folder URL), taking the sources in `early` (url
- * → promise of the text: fetches already under way) from there; the promise of the module's URL, for
- * startCommands. */
+/** Loads and runs commands.js and what it imports from `libUrl` (a folder URL), taking the sources in
+ * `early` (url → promise of the text: fetches already under way) from there; the promise of the module,
+ * for startCommands. */
 export function fetchCommands(libUrl, early = new Map()) {
-  return load(new URL('commands.js', libUrl).href, SHIMS, early);
+  return load(new URL('commands.js', libUrl).href, SHIMS, early).then((url) => import(url));
 }
 
-/** Sets up the globals for kernel `k` and runs commands.js (`fetched`: what fetchCommands gave). */
-export async function startCommands(k, fetched) {
+/** Sets up the globals for kernel `k`; commands.js's module (`loaded`: what fetchCommands gave). */
+export async function startCommands(k, loaded) {
   const { Sha256 } = await import('./kernel.js');
-  globalThis.__rumpjs = { fs: k.fs, path };
+  globalThis.__rumpjs.fs = k.fs;
   globalThis.rump = {
     mounts: () => k.mounts(),
     mount: (type, dir, options) => k.mount(type, dir, options),
@@ -78,7 +85,7 @@ export async function startCommands(k, fetched) {
       },
     },
   });
-  return import(await fetched);
+  return loaded;
 }
 
 // crypto.createHash('sha256') as Node's: update(bytes | string) any number of times, then digest('hex') or
