@@ -2,14 +2,13 @@
 // image is read block by block as the kernel asks, never whole. The page sends requests
 // { id, op, ...args } and gets { id, value } or { id, error }; console lines come as { log }.
 //
-// The first prompt waits on the kernel module (fetched and compiled), the package's JS, the console's
-// commands and the demo image. Each is asked for as soon as this file runs, all at once: no static import
-// here, and every module of the package's graph imported at once (static imports would bring it a level
-// at a time, a round trip each).
+// The first prompt waits on the kernel module (compiled by the page's boot.js, or here), the package's JS,
+// the console's commands and the demo image. Each is asked for as soon as this file runs, all at once: no
+// static import here, and every module of the package's graph imported at once (static imports would
+// bring it a level at a time, a round trip each).
 const here = (p) => new URL(p, import.meta.url);
 const [pkg, shell] = ['./rumpjs.js', './shell.js', './kernel.js', './host.js', './classes.js', './images.js',
   './fs.js', './path.js'].map((m) => import(m));
-const wasm = compile(here('./kernel_bg.wasm'));
 // The console's commands: the files build-web.sh copies into lib/, fetched now too (one missing here is
 // only fetched later, when commands.js turns out to import it).
 const early = new Map(['commands.js', 'cmdline.js', 'find.js', 'format.js', 'inspect.js'].map((f) => {
@@ -18,7 +17,12 @@ const early = new Map(['commands.js', 'cmdline.js', 'find.js', 'format.js', 'ins
 }));
 const lib = shell.then((s) => s.fetchCommands(here('./lib/'), early));
 // Unhandled until boot awaits them: a failure is reported there, not as an unhandled rejection.
-for (const p of [pkg, wasm, lib, ...early.values()]) p.catch(() => {});
+for (const p of [pkg, lib, ...early.values()]) p.catch(() => {});
+// The kernel module as boot.js compiled it (null: it could not).
+let fromPage;
+const pageModule = new Promise((resolve) => {
+  fromPage = resolve;
+});
 
 let k;
 let commands;
@@ -45,10 +49,11 @@ async function fetchDemo() {
 const ops = {
   // The kernel booted, the console's commands ready and, with `demo`, the demo image on /ffs (fetched
   // while the kernel loads): what the page needs for its first prompt.
-  async boot({ demo }) {
+  async boot({ demo, wasmFromPage }) {
     const image = demo ? fetchDemo() : null;
+    const wasm = () => compile(here('./kernel_bg.wasm'));
     const t0 = performance.now();
-    const [{ boot }, module] = await Promise.all([pkg, wasm]);
+    const [{ boot }, module] = await Promise.all([pkg, wasmFromPage ? pageModule.then((m) => m ?? wasm()) : wasm()]);
     k = await boot({ wasm: module, console: (line) => postMessage({ log: line }) });
     const ms = performance.now() - t0;
     k.fs.mkdirSync('/ffs');
@@ -143,6 +148,10 @@ const ops = {
 };
 
 self.onmessage = async ({ data: { id, op, ...args } }) => {
+  if (op === 'module') {
+    fromPage(args.module);
+    return;
+  }
   try {
     const value = await ops[op](args);
     postMessage({ id, value });
