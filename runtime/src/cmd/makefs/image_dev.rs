@@ -33,6 +33,9 @@ struct Held {
     /// A bit a page: set once the page was written to the host. The image starts as zeros, so a page
     /// never written needs no read before part of it is changed.
     written: Vec<u64>,
+    /// Pages' buffers written back, to hold the next pages in (no allocator and page-fault cost for
+    /// each of the image's pages; never more than the pages held at the most).
+    spare: Vec<Box<[u8]>>,
 }
 
 impl Held {
@@ -113,8 +116,9 @@ impl ImageDevice {
                 }
             }
         }
-        for (page, _) in run.drain(..) {
+        for (page, data) in run.drain(..) {
             h.mark_written(page);
+            h.spare.push(data);
         }
         Ok(())
     }
@@ -151,10 +155,12 @@ impl BlockDevice for ImageDevice {
                 if h.pages.len() >= HELD_MAX {
                     self.write_back(&mut h)?;
                 }
-                let mut p = vec![0u8; PAGE].into_boxed_slice();
-                if h.was_written(page) && n < self.page_len(page) {
-                    let len = self.page_len(page);
+                let len = self.page_len(page);
+                let mut p = h.spare.pop().unwrap_or_else(|| vec![0u8; PAGE].into_boxed_slice());
+                if h.was_written(page) && n < len {
                     self.file.read_exact_at(&mut p[..len], page * PAGE as u64).map_err(|_| Errno::EIO)?;
+                } else if n < len {
+                    p.fill(0);
                 }
                 h.pages.insert(page, p);
             }

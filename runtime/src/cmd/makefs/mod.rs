@@ -24,11 +24,12 @@ mod args;
 mod build;
 mod image_dev;
 pub mod mtree;
+mod read_ahead;
+mod scan;
 mod size;
 
 pub use args::{parse_args, MakefsOptions};
 
-use crate::host::copy::HostFs;
 use crate::host::output::{self, Stream};
 use build::{build, BuildError};
 use kernel::fs::ffs::newfs;
@@ -116,8 +117,7 @@ pub fn makefs(o: &MakefsOptions, say: &mut dyn FnMut(&str)) -> Result<Report, Fa
         Ok(_) => return Err(fail(format!("{}: not a directory", o.dir.display()))),
         Err(e) => return Err(fail(format!("{}: {e}", o.dir.display()))),
     }
-    let h = HostFs::new();
-    let mut tree = copy::scan(&h, dir).map_err(|e| fail(format!("{}: {e}", o.dir.display())))?;
+    let mut tree = scan::scan(dir).map_err(|e| fail(format!("{}: {e}", o.dir.display())))?;
     // Not the image itself, nor sockets (as makefs: a file system image holds no sockets).
     let img_id = img_id.map(|(dev, ino)| (((libc::major(dev) as u64) << 32) | libc::minor(dev) as u64, ino));
     tree.walk_mut(&mut |n| {
