@@ -20,9 +20,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 
 const PAGE: usize = 4 << 10;
-/// Pages held back at the most (64 MiB) before they are handed to the writing thread (which holds at
-/// most as many again).
-const HELD_MAX: usize = 16 << 10;
+/// Pages held back at the most (32 MiB) before they are handed to the writing thread (which holds at
+/// most as many again). Smaller, the kernel's rewrites of a page (its inode and bitmap blocks) reach the
+/// host more often; larger, the last generation, which the unmount waits for, is larger.
+const HELD_MAX: usize = 8 << 10;
 /// Pages joined into one write at the most (IOV_MAX iovecs of one pwritev).
 const JOIN_MAX: usize = 1024;
 /// Pages' room allocated at a time (1 MiB: a mapping of its own, not a page-by-page growth of the heap).

@@ -412,3 +412,116 @@ impl Fs for AheadFs<'_> {
         self.host.set_attrs(d.fd(), name, host_handle(h), m, a)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kernel_bindings::copy::{copy, scan, CopyError, Options, Stats};
+    use std::os::unix::ffi::OsStrExt;
+    use std::path::{Path, PathBuf};
+
+    fn scratch(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("rumpjs-readahead-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    /// A tree with what the reader treats each its own way: small and empty files, one past
+    /// WHOLE_MAX, a sparse one, hard links, a symbolic link, nested and empty directories.
+    fn make_tree(t: &Path) {
+        for i in 0..300 {
+            let d = t.join(format!("d{}/e{}", i % 7, i % 3));
+            std::fs::create_dir_all(&d).unwrap();
+            std::fs::write(d.join(format!("f{i}")), vec![(i % 251) as u8; i * 37 % 9000]).unwrap();
+        }
+        std::fs::create_dir_all(t.join("empty")).unwrap();
+        std::fs::write(t.join("big"), vec![7u8; WHOLE_MAX as usize + 4097]).unwrap();
+        let f = std::fs::File::create(t.join("sparse")).unwrap();
+        f.set_len(1 << 20).unwrap();
+        std::fs::hard_link(t.join("d0/e0/f0"), t.join("link0")).unwrap();
+        std::fs::hard_link(t.join("d1/e1/f1"), t.join("d0/link1")).unwrap();
+        std::os::unix::fs::symlink("d0/e0/f0", t.join("sym")).unwrap();
+    }
+
+    /// Every path under `d` with its kind and contents.
+    fn manifest(d: &Path) -> Vec<(String, String, Vec<u8>)> {
+        let mut out = Vec::new();
+        let mut todo = vec![d.to_path_buf()];
+        while let Some(p) = todo.pop() {
+            for e in std::fs::read_dir(&p).unwrap() {
+                let e = e.unwrap();
+                let (path, ty) = (e.path(), e.file_type().unwrap());
+                let rel = path.strip_prefix(d).unwrap().display().to_string();
+                if ty.is_dir() {
+                    out.push((rel, "dir".into(), Vec::new()));
+                    todo.push(path);
+                } else if ty.is_symlink() {
+                    out.push((rel, "link".into(), std::fs::read_link(&path).unwrap().as_os_str().as_bytes().to_vec()));
+                } else {
+                    use std::os::unix::fs::MetadataExt;
+                    let links = e.metadata().unwrap().nlink().to_string();
+                    out.push((rel, links, std::fs::read(&path).unwrap()));
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
+    /// The tree at `src` copied to `dst` on the host, read ahead (with `ahead` as the reader's idea of
+    /// the tree) or not.
+    fn copied(src: &Path, tree: &Node, ahead: Option<&Node>, dst: &Path) -> Result<Stats, CopyError> {
+        let (s, d) = (src.as_os_str().as_bytes(), dst.as_os_str().as_bytes());
+        let opts = Options::default();
+        match ahead {
+            None => copy(&HostFs::new(), s, tree, &HostFs::new(), d, &opts),
+            Some(a) => std::thread::scope(|sc| {
+                let (fs, reader) = start(a, s);
+                sc.spawn(reader);
+                copy(&fs, s, tree, &HostFs::new(), d, &opts)
+            }),
+        }
+    }
+
+    #[test]
+    fn the_copy_gets_what_it_would_have_read_itself() {
+        let w = scratch("same");
+        make_tree(&w.join("t"));
+        let tree = scan(&HostFs::new(), w.join("t").as_os_str().as_bytes()).unwrap();
+        let a = copied(&w.join("t"), &tree, Some(&tree), &w.join("a")).unwrap();
+        let b = copied(&w.join("t"), &tree, None, &w.join("b")).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a.hardlinks, 2);
+        assert_eq!(manifest(&w.join("a")), manifest(&w.join("t")));
+        let _ = std::fs::remove_dir_all(&w);
+    }
+
+    #[test]
+    fn a_file_gone_since_the_scan_fails_the_copy_as_it_did() {
+        let w = scratch("gone");
+        make_tree(&w.join("t"));
+        let tree = scan(&HostFs::new(), w.join("t").as_os_str().as_bytes()).unwrap();
+        std::fs::remove_file(w.join("t/d3/e2/f122")).unwrap();
+        let a = copied(&w.join("t"), &tree, Some(&tree), &w.join("a")).unwrap_err();
+        let b = copied(&w.join("t"), &tree, None, &w.join("b")).unwrap_err();
+        assert_eq!(a, b);
+        assert!(a.to_string().starts_with("open '") && a.path.ends_with("t/d3/e2/f122"), "{a}");
+        let _ = std::fs::remove_dir_all(&w);
+    }
+
+    #[test]
+    fn walks_that_disagree_end_the_read_ahead_not_the_copy() {
+        let w = scratch("disagree");
+        make_tree(&w.join("t"));
+        let tree = scan(&HostFs::new(), w.join("t").as_os_str().as_bytes()).unwrap();
+        // The reader's tree lacks a directory the copy has, and has its files in another order.
+        let mut other = tree.clone();
+        other.children.retain(|c| c.name != b"d2");
+        other.children.iter_mut().for_each(|c| c.children.reverse());
+        let a = copied(&w.join("t"), &tree, Some(&other), &w.join("a")).unwrap();
+        assert_eq!(a, copied(&w.join("t"), &tree, None, &w.join("b")).unwrap());
+        assert_eq!(manifest(&w.join("a")), manifest(&w.join("t")));
+        let _ = std::fs::remove_dir_all(&w);
+    }
+}

@@ -118,3 +118,44 @@ fn assemble(parts: &mut [Part], i: usize) -> Result<Node, CopyError> {
         Part::Whole(p) => scan_whole(&HostFs::new(), &p),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::ffi::OsStrExt;
+
+    #[test]
+    fn the_tree_is_the_one_a_single_scan_reads() {
+        let w = std::env::temp_dir().join(format!("rumpjs-makefs-scan-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&w);
+        // Enough directories to be split over levels, a file and a link among them, and a directory too
+        // large to split.
+        for i in 0..400 {
+            let d = w.join(format!("a{}/b{}/c{}", i % 3, i % 5, i % 7));
+            std::fs::create_dir_all(&d).unwrap();
+            std::fs::write(d.join(format!("f{i}")), vec![1u8; i]).unwrap();
+        }
+        std::fs::write(w.join("a1/top"), b"x").unwrap();
+        std::os::unix::fs::symlink("top", w.join("a1/link")).unwrap();
+        std::fs::create_dir_all(w.join("a2/flat")).unwrap();
+        for i in 0..SPLIT_MAX + 5 {
+            std::fs::write(w.join(format!("a2/flat/n{i}")), b"").unwrap();
+        }
+        let p = w.as_os_str().as_bytes();
+        // Access times aside (reading a directory may set its own).
+        let shown = |mut n: Node| {
+            n.walk_mut(&mut |n| n.meta.atime = Default::default());
+            format!("{n:?}")
+        };
+        let two = scan(p).unwrap();
+        let one = scan_whole(&HostFs::new(), p).unwrap();
+        assert!(shown(two.clone()) == shown(one), "the trees differ");
+        assert_eq!(two.children.len(), 3);
+        let missing = w.join("nothing");
+        assert_eq!(
+            scan(missing.as_os_str().as_bytes()).unwrap_err(),
+            scan_whole(&HostFs::new(), missing.as_os_str().as_bytes()).unwrap_err()
+        );
+        let _ = std::fs::remove_dir_all(&w);
+    }
+}
