@@ -444,6 +444,14 @@ mod tests {
         std::os::unix::fs::symlink("d0/e0/f0", t.join("sym")).unwrap();
     }
 
+    /// A work directory with the tree made in `t`, and the tree scanned.
+    fn scanned(name: &str) -> (PathBuf, Node) {
+        let w = scratch(name);
+        make_tree(&w.join("t"));
+        let tree = scan(&HostFs::new(), w.join("t").as_os_str().as_bytes()).unwrap();
+        (w, tree)
+    }
+
     /// Every path under `d` with its kind and contents.
     fn manifest(d: &Path) -> Vec<(String, String, Vec<u8>)> {
         let mut out = Vec::new();
@@ -486,9 +494,7 @@ mod tests {
 
     #[test]
     fn the_copy_gets_what_it_would_have_read_itself() {
-        let w = scratch("same");
-        make_tree(&w.join("t"));
-        let tree = scan(&HostFs::new(), w.join("t").as_os_str().as_bytes()).unwrap();
+        let (w, tree) = scanned("same");
         let a = copied(&w.join("t"), &tree, Some(&tree), &w.join("a")).unwrap();
         let b = copied(&w.join("t"), &tree, None, &w.join("b")).unwrap();
         assert_eq!(a, b);
@@ -499,9 +505,7 @@ mod tests {
 
     #[test]
     fn a_file_gone_since_the_scan_fails_the_copy_as_it_did() {
-        let w = scratch("gone");
-        make_tree(&w.join("t"));
-        let tree = scan(&HostFs::new(), w.join("t").as_os_str().as_bytes()).unwrap();
+        let (w, tree) = scanned("gone");
         std::fs::remove_file(w.join("t/d3/e2/f122")).unwrap();
         let a = copied(&w.join("t"), &tree, Some(&tree), &w.join("a")).unwrap_err();
         let b = copied(&w.join("t"), &tree, None, &w.join("b")).unwrap_err();
@@ -512,9 +516,7 @@ mod tests {
 
     #[test]
     fn walks_that_disagree_end_the_read_ahead_not_the_copy() {
-        let w = scratch("disagree");
-        make_tree(&w.join("t"));
-        let tree = scan(&HostFs::new(), w.join("t").as_os_str().as_bytes()).unwrap();
+        let (w, tree) = scanned("disagree");
         // The reader's tree lacks a directory the copy has, and has its files in another order.
         let mut other = tree.clone();
         other.children.retain(|c| c.name != b"d2");
