@@ -24,8 +24,9 @@ use std::sync::Arc;
 
 /// Steps a batch (each holds at most one descriptor).
 const BATCH: usize = 64;
-/// Batches waiting at the most.
-const BATCHES: usize = 4;
+/// Batches waiting at the most (with the batch being filled and the one being used, some 250
+/// descriptors open at the most besides the two walks' own).
+const BATCHES: usize = 2;
 /// Bytes of file contents read ahead and not yet given back, at the most.
 const BYTES: u64 = 64 << 20;
 /// Files up to this size are read whole ahead; larger ones are only opened.

@@ -1,6 +1,7 @@
 //! The host tree read into memory ([`kernel_bindings::copy::scan`]) on two threads. The top levels are
 //! read here, one directory at a time, until there are enough subtrees below them to share out; the
-//! subtrees are then scanned whole by two threads, each taking the next one left, and put back in place.
+//! subtrees are then scanned whole by two threads, each taking the next one left (and opening it by its
+//! path below the top), and put back in place.
 //! The tree is the one a single scan makes (names sorted), and so is a failure: the first in the tree's
 //! order, with the same path and call.
 
