@@ -148,11 +148,18 @@ impl ImageDevice {
         h.now.slabs = std::mem::take(&mut h.spare);
         h.free = (0..h.now.slabs.len() * SLAB).rev().collect();
         let (file, size, gw) = (self.file.clone(), self.size, g.clone());
-        let writer = std::thread::Builder::new()
-            .name("makefs-write".into())
-            .spawn(move || write_generation(&file, size, &gw))
-            .map_err(|_| Errno::EAGAIN)?;
-        h.flight = Some(Flight { generation: g, writer });
+        let spawned =
+            std::thread::Builder::new().name("makefs-write".into()).spawn(move || write_generation(&file, size, &gw));
+        match spawned {
+            Ok(writer) => h.flight = Some(Flight { generation: g, writer }),
+            // No thread to be had: written here and now.
+            Err(_) => {
+                write_generation(&self.file, self.size, &g)?;
+                if let Ok(g) = Arc::try_unwrap(g) {
+                    h.spare = g.slabs;
+                }
+            }
+        }
         Ok(())
     }
 }
