@@ -44,8 +44,9 @@ enum Step<'t> {
 /// A file as the reader hands it over.
 enum Fetched {
     Open(OwnedFd),
-    /// Its first bytes as the copy reads them (fewer if it ended sooner), or the errno the read gave.
-    Read(R<Vec<u8>>, u64),
+    /// Its first bytes as the copy reads them (fewer if it ended sooner: how many), or the errno the
+    /// read gave; the bytes it holds of [`BYTES`].
+    Read(R<(Vec<u8>, usize)>, u64),
 }
 
 /// What the copy gives back: the bytes it is done with, and the buffers and directories to free or reuse
@@ -67,7 +68,7 @@ pub(super) struct HostDir {
 /// A file of the source side: opened (the copy reads it when asked), or read whole ahead.
 pub(super) enum HostFile {
     Open(OwnedFd),
-    Read { data: R<Vec<u8>>, len: u64, back: Rc<RefCell<Back>> },
+    Read { data: R<Vec<u8>>, got: usize, len: u64, back: Rc<RefCell<Back>> },
 }
 
 impl HostDir {
@@ -87,7 +88,7 @@ impl Drop for HostDir {
 
 impl Drop for HostFile {
     fn drop(&mut self) {
-        if let HostFile::Read { data, len, back } = self {
+        if let HostFile::Read { data, len, back, .. } = self {
             let mut b = back.borrow_mut();
             b.bytes += *len;
             if let (Ok(d), false) = (data, b.gone) {
@@ -224,7 +225,7 @@ impl<'t> Reader<'t> {
                     return false;
                 }
                 let mut buf = self.pool.pop().unwrap_or_default();
-                let data = read_whole(&self.host, &fd, len, &mut buf).map(|_| buf);
+                let data = read_whole(&self.host, &fd, len, &mut buf).map(|got| (buf, got));
                 self.ahead += len;
                 Ok(Fetched::Read(data, len))
             }
@@ -234,20 +235,24 @@ impl<'t> Reader<'t> {
     }
 }
 
-/// The first `len` bytes of `f` into `buf`, fewer if it ends sooner (as the copy reads a file).
-fn read_whole(host: &HostFs, f: &OwnedFd, len: u64, buf: &mut Vec<u8>) -> R<()> {
-    buf.clear();
-    buf.resize(len as usize, 0);
+/// The first `len` bytes of `f` into the start of `buf`, fewer if it ends sooner (as the copy reads a
+/// file); how many. A buffer used before is written over: only room it never had is zeroed (all the
+/// room it has, so that it is zeroed once).
+fn read_whole(host: &HostFs, f: &OwnedFd, len: u64, buf: &mut Vec<u8>) -> R<usize> {
+    let len = len as usize;
+    if buf.len() < len {
+        buf.reserve(len - buf.len());
+        buf.resize(buf.capacity(), 0);
+    }
     let mut got = 0;
-    while got < buf.len() {
-        let n = host.read_at(f, got as u64, &mut buf[got..])?;
+    while got < len {
+        let n = host.read_at(f, got as u64, &mut buf[got..len])?;
         if n == 0 {
             break;
         }
         got += n;
     }
-    buf.truncate(got);
-    Ok(())
+    Ok(got)
 }
 
 impl<'t> AheadFs<'t> {
@@ -329,7 +334,10 @@ impl Fs for AheadFs<'_> {
         match self.next(false, name) {
             Some(Step::File(_, r)) => r.map(|f| match f {
                 Fetched::Open(fd) => HostFile::Open(fd),
-                Fetched::Read(data, len) => HostFile::Read { data, len, back: self.back.clone() },
+                Fetched::Read(data, len) => match data {
+                    Ok((data, got)) => HostFile::Read { data: Ok(data), got, len, back: self.back.clone() },
+                    Err(e) => HostFile::Read { data: Err(e), got: 0, len, back: self.back.clone() },
+                },
             }),
             _ => self.host.open_read(d.fd(), name).map(HostFile::Open),
         }
@@ -347,7 +355,8 @@ impl Fs for AheadFs<'_> {
         match f {
             HostFile::Open(f) => self.host.read_at(f, off, buf),
             HostFile::Read { data: Err(e), .. } => Err(*e),
-            HostFile::Read { data: Ok(data), .. } => {
+            HostFile::Read { data: Ok(data), got, .. } => {
+                let data = &data[..*got];
                 let from = data.get(off.min(data.len() as u64) as usize..).unwrap_or_default();
                 let n = from.len().min(buf.len());
                 buf[..n].copy_from_slice(&from[..n]);
@@ -501,6 +510,24 @@ mod tests {
         assert_eq!(a, b);
         assert_eq!(a.hardlinks, 2);
         assert_eq!(manifest(&w.join("a")), manifest(&w.join("t")));
+        let _ = std::fs::remove_dir_all(&w);
+    }
+
+    #[test]
+    fn a_buffer_used_again_holds_the_new_file_only() {
+        let w = scratch("reuse");
+        std::fs::write(w.join("long"), vec![1u8; 9000]).unwrap();
+        std::fs::write(w.join("short"), vec![2u8; 100]).unwrap();
+        let h = HostFs::new();
+        let d = h.open_path_dir(w.as_os_str().as_bytes()).unwrap();
+        let mut buf = Vec::new();
+        for (name, asked, want) in
+            [("long", 9000, vec![1u8; 9000]), ("short", 200, vec![2u8; 100]), ("long", 10, vec![1; 10])]
+        {
+            let f = h.open_read(&d, name.as_bytes()).unwrap();
+            let got = read_whole(&h, &f, asked, &mut buf).unwrap();
+            assert_eq!(&buf[..got], &want[..], "{name}");
+        }
         let _ = std::fs::remove_dir_all(&w);
     }
 
