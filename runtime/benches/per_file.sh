@@ -78,8 +78,23 @@ printf '%-44s %8s (goal <= 2)\n' "worst readFileSync / cat over the files" "$wor
 printf '%-44s %8s ms for %s MiB; cat of the image %s s\n' "1 MiB readSync of all of them" "$(get large_readsync_all_ms)" \
   "$(get large_all_mib)" "$(best3 cat "$W/large.img")"
 
-echo "== makefs of the many-small tree (UFS1, seconds)"
-ours=$(best3 "$BIN" makefs -o version=1 "$W/ours.img" "$W/corpus/small")
-theirs=$(best3 makefs -t ffs -o version=1 "$W/theirs.img" "$W/corpus/small")
-printf '%-44s %8s s  NetBSD makefs %8s s  ratio %s (goal >= 1.5)\n' "rumpjs makefs" "$ours" "$theirs" "$(ratio "$ours" "$theirs")"
-rm -f "$W/ours.img" "$W/theirs.img"
+# rumpjs makefs works on more than one core (the scan, the read-ahead, the image writes beside the kernel):
+# its wall time is below its CPU time only when the machine has a core to spare, so both are shown, and
+# the load average. Five runs each, the two tools alternately; the best wall time of each, and the CPU
+# time (user + sys) of that run. The images go to /dev/shm when there is one (as makefs_bench.rs puts them):
+# then neither tool waits for the host's disk writeback of the images written before.
+O=$W
+[ -d /dev/shm ] && O=$(mktemp -d /dev/shm/per_file.XXXXXX)
+echo "== makefs of the many-small tree (UFS1, seconds; best of 5, run alternately; load average $(cut -d' ' -f1-3 /proc/loadavg))"
+timed() { /usr/bin/time -f '%e %U %S' "$@" 2>&1 > /dev/null | tail -1; }
+best_ours=999 best_theirs=999
+for _ in 1 2 3 4 5; do
+  read -r e u s < <(timed "$BIN" makefs -o version=1 "$O/ours.img" "$W/corpus/small")
+  if [ "$(echo "$e < $best_ours" | bc)" = 1 ]; then best_ours=$e; cpu_ours=$(echo "$u + $s" | bc); fi
+  read -r e u s < <(timed makefs -t ffs -o version=1 "$O/theirs.img" "$W/corpus/small")
+  if [ "$(echo "$e < $best_theirs" | bc)" = 1 ]; then best_theirs=$e; cpu_theirs=$(echo "$u + $s" | bc); fi
+done
+printf '%-44s %8s s (CPU %s s)  NetBSD makefs %8s s (CPU %s s)  ratio %s (goal >= 1.5)\n' "rumpjs makefs" \
+  "$best_ours" "$cpu_ours" "$best_theirs" "$cpu_theirs" "$(ratio "$best_ours" "$best_theirs")"
+rm -f "$O/ours.img" "$O/theirs.img"
+[ "$O" = "$W" ] || rmdir "$O"

@@ -19,13 +19,21 @@ fn last() -> Errno {
 pub struct HostFs {
     root: bool,
     bs: std::cell::Cell<u64>,
+    /// The buffer directories are listed into, kept from one listing to the next (a scan lists every
+    /// directory of a tree; a new zeroed buffer each time costs more than the listing).
+    dents: std::cell::RefCell<Vec<u8>>,
     /// Paths are relative to this grant and opened beneath it (a script's copies), when set.
     beneath: Option<Arc<Root>>,
 }
 
 impl HostFs {
     pub fn new() -> HostFs {
-        HostFs { root: unsafe { libc::geteuid() } == 0, bs: std::cell::Cell::new(0), beneath: None }
+        HostFs {
+            root: unsafe { libc::geteuid() } == 0,
+            bs: std::cell::Cell::new(0),
+            dents: std::cell::RefCell::new(Vec::new()),
+            beneath: None,
+        }
     }
 
     /// The host seen from inside a grant: every path is relative to it and opened beneath it.
@@ -139,7 +147,8 @@ impl Fs for HostFs {
             return Err(last());
         }
         let mut out = Vec::new();
-        let mut buf = vec![0u8; 32 * 1024];
+        let mut buf = self.dents.borrow_mut();
+        buf.resize(32 * 1024, 0);
         loop {
             let n = retrying(|| unsafe { libc::syscall(libc::SYS_getdents64, fd, buf.as_mut_ptr(), buf.len()) })?;
             if n == 0 {

@@ -3,7 +3,9 @@
 
 use super::args::MakefsOptions;
 use super::image_dev::ImageDevice;
-use crate::host::copy::{Bar, HostFs};
+use super::read_ahead;
+use crate::cmd::ENGINE_STACK;
+use crate::host::copy::Bar;
 use crate::host::output::{self, Stream};
 use kernel::dev::{BlockDevice, Dev};
 use kernel::fs::ffs::newfs::{self, NewfsOptions};
@@ -99,7 +101,19 @@ pub(super) fn build(
         before_attrs: Some(&clock),
         ..copy::Options::default()
     };
-    let r = copy::copy(&HostFs::new(), o.dir.as_os_str().as_bytes(), tree, &kfs, b"/mnt", &opts);
+    let src = o.dir.as_os_str().as_bytes();
+    // The host's tree read ahead on a second thread while this one runs the kernel.
+    let r = std::thread::scope(|s| {
+        let (ahead, reader) = read_ahead::start(tree, src);
+        let spawned =
+            std::thread::Builder::new().name("makefs-read".into()).stack_size(ENGINE_STACK).spawn_scoped(s, reader);
+        let r = copy::copy(&ahead, src, tree, &kfs, b"/mnt", &opts);
+        drop(ahead);
+        if let Ok(h) = spawned {
+            let _ = h.join();
+        }
+        r
+    });
     host.set(now);
     // The unmount writes everything and flushes the device; the last joined write is on the host then.
     let u = p.unmount(b"/mnt", 0).and_then(|_| dev.flush());

@@ -1,14 +1,16 @@
 //! `rumpjs makefs`: an FFS image from a host directory tree, as NetBSD's makefs(8) makes one — but
 //! built by this project's own FFS driver, and reproducible.
 //!
-//! The steps: the tree is read into memory ([`kernel_bindings::copy::scan`], names sorted); an mtree(5) spec
+//! The steps: the tree is read into memory (as [`kernel_bindings::copy::scan`] reads it, names sorted, on
+//! two threads); an mtree(5) spec
 //! (`-F`) overrides owners, modes, flags, times, sizes and link targets and adds nodes; the size the
 //! image needs is computed (file data rounded to fragments, indirect blocks, directory blocks, long
 //! symlinks, inodes, the superblocks, group headers and the minfree reserve, with headroom — and
 //! checked against the layout newfs would make); `newfs` lays out an empty file system on a fresh
 //! image file; a kernel boots on a host whose clock stands still (at `-T`'s time, or the newest
 //! modification time in the tree) and whose randomness is seeded, mounts the image read-write and
-//! copies the tree in ([`kernel_bindings::copy::copy`]) in sorted order; the file system is unmounted clean.
+//! copies the tree in ([`kernel_bindings::copy::copy`]) in sorted order, the host's files read ahead on a
+//! second thread and the image written on a third; the file system is unmounted clean.
 //!
 //! Reproducible: the image depends only on the tree (names, contents, modification times, owners,
 //! modes, links), the options and `-T`: never on the host's clock, the directory order the host
@@ -17,18 +19,20 @@
 //! written). Should the estimate ever fall short, the image is made again larger: never "No space
 //! left on device".
 //!
-//! `args` reads the command line, `mtree` the spec (and applies it), `size` makes the estimate, `build`
-//! lays out and fills the image; this file runs the steps.
+//! `args` reads the command line, `scan` the tree, `mtree` the spec (and applies it), `size` makes the
+//! estimate, `build` lays out and fills the image, `read_ahead` is the host's side of the copy and
+//! `image_dev` the image as the kernel's disk; this file runs the steps.
 
 mod args;
 mod build;
 mod image_dev;
 pub mod mtree;
+mod read_ahead;
+mod scan;
 mod size;
 
 pub use args::{parse_args, MakefsOptions};
 
-use crate::host::copy::HostFs;
 use crate::host::output::{self, Stream};
 use build::{build, BuildError};
 use kernel::fs::ffs::newfs;
@@ -116,8 +120,7 @@ pub fn makefs(o: &MakefsOptions, say: &mut dyn FnMut(&str)) -> Result<Report, Fa
         Ok(_) => return Err(fail(format!("{}: not a directory", o.dir.display()))),
         Err(e) => return Err(fail(format!("{}: {e}", o.dir.display()))),
     }
-    let h = HostFs::new();
-    let mut tree = copy::scan(&h, dir).map_err(|e| fail(format!("{}: {e}", o.dir.display())))?;
+    let mut tree = scan::scan(dir).map_err(|e| fail(format!("{}: {e}", o.dir.display())))?;
     // Not the image itself, nor sockets (as makefs: a file system image holds no sockets).
     let img_id = img_id.map(|(dev, ino)| (((libc::major(dev) as u64) << 32) | libc::minor(dev) as u64, ino));
     tree.walk_mut(&mut |n| {
