@@ -28,7 +28,9 @@
 
 mod convert;
 mod fuse_fs;
+mod pages;
 mod server;
+mod stats;
 
 use clap::Args;
 use fuse_fs::FuseFs;
@@ -91,9 +93,14 @@ pub struct UmountArgs {
 
 /// Signals that end a foreground server the clean way (unmount, write, mark clean).
 static STOP: AtomicBool = AtomicBool::new(false);
+/// SIGUSR1: write the request counts now ([`stats`]).
+static WRITE_STATS: AtomicBool = AtomicBool::new(false);
 
-extern "C" fn on_signal(_sig: i32) {
-    STOP.store(true, Ordering::SeqCst);
+extern "C" fn on_signal(sig: i32) {
+    match sig {
+        SIGUSR1 => WRITE_STATS.store(true, Ordering::SeqCst),
+        _ => STOP.store(true, Ordering::SeqCst),
+    }
 }
 
 extern "C" {
@@ -103,6 +110,7 @@ extern "C" {
 
 const SIGHUP: i32 = 1;
 const SIGINT: i32 = 2;
+const SIGUSR1: i32 = 10;
 const SIGTERM: i32 = 15;
 
 /// Reports readiness to a `rumpjs mount` waiting for its detached server, or errors to stderr.
@@ -211,6 +219,7 @@ pub fn mount(common: &crate::cmd::CommonOpts, a: MountArgs) -> i32 {
         next_fh: AtomicU64::new(1),
         cache: if exclusive { Caching::exclusive() } else { Caching::shared() },
         notifier: OnceLock::new(),
+        stats: stats::Stats::from_env(),
     });
     let threads = a.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(4, |n| n.get() * 4).max(4));
     let (tx, rx) = mpsc::channel::<Job>();
@@ -265,14 +274,23 @@ pub fn mount(common: &crate::cmd::CommonOpts, a: MountArgs) -> i32 {
         signal(SIGINT, on_signal);
         signal(SIGTERM, on_signal);
         signal(SIGHUP, on_signal);
+        if server.stats.is_some() {
+            signal(SIGUSR1, on_signal);
+        }
     }
     let done = Arc::new(AtomicBool::new(false));
     {
         let done = done.clone();
+        let server = Arc::downgrade(&server); // not kept past the end: unmounting wants its vnodes
         std::thread::spawn(move || {
             while !done.load(Ordering::SeqCst) {
                 if STOP.swap(false, Ordering::SeqCst) {
                     let _ = unmounter.unmount();
+                }
+                if WRITE_STATS.swap(false, Ordering::SeqCst) {
+                    if let Some(s) = server.upgrade() {
+                        s.stats.as_ref().map(|s| s.write());
+                    }
                 }
                 std::thread::sleep(Duration::from_millis(50));
             }
@@ -294,6 +312,9 @@ pub fn mount(common: &crate::cmd::CommonOpts, a: MountArgs) -> i32 {
     server.handles.lock().unwrap_or_else(|e| e.into_inner()).clear();
     let nodes = std::mem::take(&mut *server.nodes.lock().unwrap_or_else(|e| e.into_inner()));
     drop(nodes);
+    if let Some(s) = &server.stats {
+        s.write();
+    }
     drop(server);
     let r = p.sync().and_then(|()| p.unmount(kmnt.as_bytes(), 0)).or_else(|e| {
         k.log(&format!("unmount: {e}; forcing"));

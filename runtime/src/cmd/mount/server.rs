@@ -3,6 +3,8 @@
 //! calling host process's credentials.
 
 use super::convert::*;
+use super::pages::HostPages;
+use super::stats::{Op, Stats};
 use fuser::{FileAttr, FileType, Notifier, ReplyDirectory, ReplyDirectoryPlus, Request, TimeOrNow, FUSE_ROOT_ID};
 use kernel::vfs::vnops::{self, MakeNode, UtimeSpec};
 use kernel::vfs::*;
@@ -79,13 +81,23 @@ impl Handle {
 pub(super) struct Server {
     pub(super) kernel: Arc<Kernel>,
     pub(super) root: Arc<Vnode>,
-    /// Looked-up nodes: inode → (reference, FUSE's nlookup count).
-    pub(super) nodes: Mutex<HashMap<Ino, (Arc<Vnode>, u64)>>,
+    /// Looked-up nodes by inode.
+    pub(super) nodes: Mutex<HashMap<Ino, Node>>,
     pub(super) handles: Mutex<HashMap<u64, Arc<Handle>>>,
     pub(super) next_fh: AtomicU64,
     pub(super) cache: Caching,
     /// Tells the host what changed without its asking (set once the FUSE session is up).
     pub(super) notifier: OnceLock<Notifier>,
+    /// Requests counted by kind, when asked for ([`Stats::from_env`]).
+    pub(super) stats: Option<Stats>,
+}
+
+/// A node FUSE holds.
+pub(super) struct Node {
+    pub(super) vp: Arc<Vnode>,
+    /// FUSE's nlookup count: the lookups it has yet to forget.
+    pub(super) lookups: u64,
+    pub(super) pages: HostPages,
 }
 
 /// What the host may keep of what it was told: names (negative ones too), attributes and, when
@@ -120,6 +132,12 @@ pub(super) const HOST_OPENED: u64 = 0;
 pub(super) type Job = Box<dyn FnOnce(&Server) + Send>;
 
 impl Server {
+    pub(super) fn count(&self, op: Op) {
+        if let Some(s) = &self.stats {
+            s.count(op);
+        }
+    }
+
     pub(super) fn nodeid(&self, ino: Ino) -> u64 {
         if ino == self.root.ino {
             FUSE_ROOT_ID
@@ -134,7 +152,7 @@ impl Server {
             return Ok(self.root.clone());
         }
         let nodes = self.nodes.lock().unwrap_or_else(|e| e.into_inner());
-        nodes.get(&nodeid).map(|(v, _)| v.clone()).ok_or(Errno::ESTALE)
+        nodes.get(&nodeid).map(|n| n.vp.clone()).ok_or(Errno::ESTALE)
     }
 
     pub(super) fn handle(&self, fh: u64) -> KResult<Arc<Handle>> {
@@ -165,7 +183,12 @@ impl Server {
         let id = self.nodeid(vp.ino);
         if id != FUSE_ROOT_ID {
             let mut nodes = self.nodes.lock().unwrap_or_else(|e| e.into_inner());
-            nodes.entry(vp.ino).or_insert_with(|| (Arc::new(vp), 0)).1 += 1;
+            let node = nodes.entry(vp.ino).or_insert_with(|| Node {
+                vp: Arc::new(vp),
+                lookups: 0,
+                pages: HostPages::default(),
+            });
+            node.lookups += 1;
         }
         FileAttr { ino: id, ..fuse_attr(va) }
     }
@@ -177,8 +200,8 @@ impl Server {
         let gone = {
             let mut nodes = self.nodes.lock().unwrap_or_else(|e| e.into_inner());
             match nodes.get_mut(&nodeid) {
-                Some(e) if e.1 > n => {
-                    e.1 -= n;
+                Some(e) if e.lookups > n => {
+                    e.lookups -= n;
                     None
                 }
                 Some(_) => nodes.remove(&nodeid),
@@ -237,6 +260,7 @@ impl Server {
                 }
                 _ => vnops::truncate_path(&cred, &vp, &va, len)?,
             }
+            self.host_pages(vp.ino, |p| p.truncated());
         }
         if sa.atime.is_some() || sa.mtime.is_some() {
             let spec = |t: Option<TimeOrNow>| match t {
@@ -348,6 +372,7 @@ impl Server {
             return Err(Errno::EBADF);
         }
         let off = u64::try_from(off).map_err(|_| Errno::EINVAL)?;
+        self.host_pages(h.vp.ino, |p| p.read());
         let mut buf = vec![0u8; size as usize];
         let n = vnops::read(&h.vp, h.vtype, off, &mut buf)?;
         buf.truncate(n);
@@ -372,8 +397,9 @@ impl Server {
         // mode, learns it from us.
         let setid = c.uid != 0 && va.mode & (S_ISUID | S_ISGID) != 0;
         // Who writes decides whether the minfree reserve may be used (root's alone, as in NetBSD).
-        let (n, _) =
+        let (n, end) =
             kernel::vfs::with_cred(&c.reserve_cred(), || vnops::write(&h.vp, off, data, h.flags & O_APPEND != 0))?;
+        self.host_pages(h.vp.ino, |p| p.wrote(end, va.size));
         if setid {
             self.attributes_changed(h.vp.ino);
         }
@@ -384,6 +410,7 @@ impl Server {
     /// holds them locked during its request).
     fn attributes_changed(&self, ino: Ino) {
         if let Some(n) = self.notifier.get() {
+            self.count(Op::NotifyInval);
             let _ = n.inval_inode(self.nodeid(ino), -1, 0);
         }
     }
