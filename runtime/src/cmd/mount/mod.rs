@@ -12,8 +12,12 @@
 //!   mounts), the host keeps names, negative ones too, and attributes for a day, and opens files and
 //!   directories by itself (FUSE's no-open), keeping their pages and listings: it applies the effects
 //!   of its own requests to its caches, and the server tells it the one change it cannot know (set-ID
-//!   bits a write takes away). Otherwise (kernfs, an image another mount holds) a second, and opens
-//!   come to us.
+//!   bits a write takes away). It also hands the host the last page of a file written, which the
+//!   host's write left partly filled (`pages`): a file read back after it was written reaches the
+//!   server no more than one read again. Reads the host answers from its cache set no atime in the
+//!   image (Linux asks again only for what it read from us), as on an NFS client; a NetBSD mount
+//!   with -o noatime records none either. Otherwise (kernfs, an image another mount holds) a second,
+//!   and opens come to us.
 //! - readdir offsets are the file system's own directory cookies, which stay valid while others
 //!   create and remove names.
 //! - The session thread reads requests (fuser reads on one thread) and answers the small ones itself;
@@ -22,8 +26,9 @@
 //! - Errors are NetBSD errno values inside; [`crate::host::errno::linux_errno`] translates them for the
 //!   host.
 //!
-//! `server` holds the state and the vnode operations, `fuse_fs` fuser's calls onto them, `convert` the
-//! conversions of times, types and flags; this file the command, the kernel it boots and the image it
+//! `server` holds the state and the vnode operations, `fuse_fs` fuser's calls onto them, `pages` what
+//! the host holds of each file's pages, `convert` the conversions of times, types and flags, `stats`
+//! the request counts kept on demand (`RUMPJS_MOUNT_STATS`); this file the command, the kernel it boots and the image it
 //! attaches (`mount`), detaching and `umount`.
 
 mod convert;
@@ -288,8 +293,8 @@ pub fn mount(common: &crate::cmd::CommonOpts, a: MountArgs) -> i32 {
                     let _ = unmounter.unmount();
                 }
                 if WRITE_STATS.swap(false, Ordering::SeqCst) {
-                    if let Some(s) = server.upgrade() {
-                        s.stats.as_ref().map(|s| s.write());
+                    if let Some(stats) = server.upgrade().as_ref().and_then(|s| s.stats.as_ref()) {
+                        stats.write();
                     }
                 }
                 std::thread::sleep(Duration::from_millis(50));

@@ -49,7 +49,7 @@ impl HostPages {
     /// A write that ended at `end` in a file `size_before` long.
     pub(super) fn wrote(&mut self, end: u64, size_before: u64) {
         self.whole_end = self.whole_end.max(end / PAGE * PAGE);
-        let at_eof = end >= size_before && end % PAGE != 0;
+        let at_eof = end >= size_before && !end.is_multiple_of(PAGE);
         // A write ending before the end of file leaves the last page as it was (it cannot cover it whole).
         self.tail = at_eof || (self.tail && end < size_before);
     }
@@ -63,7 +63,7 @@ impl HostPages {
     /// nothing else there ([`HostPages`]); that page then counts as uptodate.
     pub(super) fn take_tail(&mut self, size: u64) -> Option<u64> {
         let start = size / PAGE * PAGE;
-        if self.read || !self.tail || size % PAGE == 0 || start < self.whole_end {
+        if self.read || !self.tail || size.is_multiple_of(PAGE) || start < self.whole_end {
             return None;
         }
         self.tail = false;

@@ -113,8 +113,8 @@ impl Caching {
     /// whose effects the host applies to its own caches (Linux's FUSE invalidates the parent
     /// directories, the renamed, unlinked or linked node, the written file's size and times). The one
     /// it cannot know, the set-ID bits a write takes away, the server tells it ([`Server::write`]).
-    /// Pages read again from the host's cache do not reach the server, so they set no atime (as
-    /// NFS's close-to-open caching).
+    /// Pages read from the host's cache (read before, or written and handed over: `pages`) do not
+    /// reach the server, so they set no atime (as NFS's close-to-open caching).
     pub(super) fn exclusive() -> Caching {
         Caching { entry_ttl: Duration::from_secs(86_400), attr_ttl: Duration::from_secs(86_400), keep: true }
     }
