@@ -8,42 +8,29 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// The environment variable naming the file the counts go to.
 pub(super) const STATS_ENV: &str = "RUMPJS_MOUNT_STATS";
 
-/// The requests counted, and the notifications the server sends.
-#[derive(Clone, Copy, Debug)]
-pub(super) enum Op {
-    Lookup,
-    Forget,
-    Getattr,
-    Setattr,
-    Readlink,
-    Mknod,
-    Mkdir,
-    Unlink,
-    Rmdir,
-    Symlink,
-    Rename,
-    Link,
-    Open,
-    Read,
-    Write,
-    Flush,
-    Release,
-    Fsync,
-    Opendir,
-    Readdir,
-    Readdirplus,
-    Releasedir,
-    Fsyncdir,
-    Statfs,
-    Access,
-    Create,
+/// `Op`, one variant per name, and `NAMES`, the names in the same order.
+macro_rules! ops {
+    ($($(#[$doc:meta])* $op:ident,)*) => {
+        /// The requests counted, and the notifications the server sends.
+        #[derive(Clone, Copy, Debug)]
+        pub(super) enum Op {
+            $($(#[$doc])* $op,)*
+        }
+
+        const NAMES: &[&str] = &[$(stringify!($op),)*];
+    };
+}
+
+ops! {
+    Lookup, Forget, Getattr, Setattr, Readlink, Mknod, Mkdir, Unlink, Rmdir, Symlink, Rename, Link, Open, Read,
+    Write, Flush, Release, Fsync, Opendir, Readdir, Readdirplus, Releasedir, Fsyncdir, Statfs, Access, Create,
     /// FUSE_NOTIFY_STORE sent: a file's last page handed to the host's cache.
     NotifyStore,
     /// FUSE_NOTIFY_INVAL_INODE sent.
     NotifyInval,
 }
 
-const OPS: usize = Op::NotifyInval as usize + 1;
+const OPS: usize = NAMES.len();
 
 /// One counter per [`Op`].
 pub(super) struct Stats {
@@ -65,50 +52,15 @@ impl Stats {
 
     /// Writes the counts so far to the file, busiest first, and starts again from zero.
     pub(super) fn write(&self) {
-        let mut rows: Vec<(String, u64)> = (0..OPS)
-            .map(|i| (format!("{:?}", op_at(i)), self.counts[i].swap(0, Ordering::Relaxed)))
-            .filter(|(_, n)| *n > 0)
-            .collect();
-        rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let mut rows: Vec<(&str, u64)> =
+            (0..OPS).map(|i| (NAMES[i], self.counts[i].swap(0, Ordering::Relaxed))).filter(|(_, n)| *n > 0).collect();
+        rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
         let text: String = rows.iter().map(|(op, n)| format!("{op} {n}\n")).collect();
-        if let Err(e) = std::fs::write(&self.path, text) {
+        // Written whole, then renamed into place: a reader never finds it half written.
+        let mut tmp = self.path.clone().into_os_string();
+        tmp.push(".tmp");
+        if let Err(e) = std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, &self.path)) {
             eprintln!("rumpjs mount: {}: {e}", self.path.display());
         }
     }
-}
-
-/// The [`Op`] whose counter is at `i`.
-fn op_at(i: usize) -> Op {
-    use Op::*;
-    const ALL: [Op; OPS] = [
-        Lookup,
-        Forget,
-        Getattr,
-        Setattr,
-        Readlink,
-        Mknod,
-        Mkdir,
-        Unlink,
-        Rmdir,
-        Symlink,
-        Rename,
-        Link,
-        Open,
-        Read,
-        Write,
-        Flush,
-        Release,
-        Fsync,
-        Opendir,
-        Readdir,
-        Readdirplus,
-        Releasedir,
-        Fsyncdir,
-        Statfs,
-        Access,
-        Create,
-        NotifyStore,
-        NotifyInval,
-    ];
-    ALL[i]
 }
