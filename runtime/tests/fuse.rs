@@ -571,7 +571,8 @@ fn a_change_by_one_process_is_seen_at_once_by_another() {
 /// by the server at the chmod, chown or utimes after it (as `cp -a` ends each file): another process
 /// then reads every byte right without the file's pages reaching the server again, and the same
 /// bytes come from the image after a remount. Sizes on and around page boundaries, one past the
-/// mount's 1 MiB write size; then the last page after a truncation down, an extension and appends.
+/// mount's 1 MiB write size; then the last page after a truncation down, an extension and appends;
+/// and a read the host answers from its cache leaves the image's atime as it was.
 #[test]
 fn written_files_read_back_right_from_the_hosts_cache() {
     need_fuse!();
@@ -645,6 +646,15 @@ fn written_files_read_back_right_from_the_hosts_cache() {
         assert_eq!(other_reads(name), sha(&data), "after appending {more} bytes");
     }
     want.insert(name.to_string(), data);
+    // A read the host answers from its cache sets no atime in the image (as documented in the
+    // mount's module comment), the first read after the file was written included: its atime, set
+    // by hand, survives another process's read.
+    std::fs::write(m.p("atime"), content(7, 6000)).unwrap();
+    sh_ok(&format!("touch -a -d @1000000 {mnt}/atime && cat {mnt}/atime > /dev/null"));
+    // `cp -a` keeps the times it copies although its utimes is what hands the last page over.
+    let src = s.path("src");
+    std::fs::write(&src, content(8, 6000)).unwrap();
+    sh_ok(&format!("touch -a -d @2000000 {0} && touch -m -d @3000000 {0} && cp -a {0} {mnt}/cpa", src.display()));
     m.umount();
     assert_clean(&img);
 
@@ -652,6 +662,9 @@ fn written_files_read_back_right_from_the_hosts_cache() {
     for (name, data) in &want {
         assert_eq!(sha256_file(&m.p(name)), sha(data), "{name} as the image holds it");
     }
+    assert_eq!(std::fs::metadata(m.p("atime")).unwrap().atime(), 1_000_000, "the atime after a cached read");
+    let cpa = std::fs::metadata(m.p("cpa")).unwrap();
+    assert_eq!((cpa.atime(), cpa.mtime()), (2_000_000, 3_000_000), "the times cp -a copied");
     m.umount();
 }
 

@@ -45,7 +45,7 @@ use server::{Caching, Job, Server};
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -225,6 +225,7 @@ pub fn mount(common: &crate::cmd::CommonOpts, a: MountArgs) -> i32 {
         cache: if exclusive { Caching::exclusive() } else { Caching::shared() },
         notifier: OnceLock::new(),
         stats: stats::Stats::from_env(),
+        tails: AtomicUsize::new(0),
     });
     let threads = a.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(4, |n| n.get() * 4).max(4));
     let (tx, rx) = mpsc::channel::<Job>();

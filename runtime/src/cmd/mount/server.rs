@@ -12,7 +12,7 @@ use kernel::{Errno, KResult};
 use std::collections::HashMap;
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, UNIX_EPOCH};
 
@@ -90,6 +90,8 @@ pub(super) struct Server {
     pub(super) notifier: OnceLock<Notifier>,
     /// Requests counted by kind, when asked for ([`Stats::from_env`]).
     pub(super) stats: Option<Stats>,
+    /// The files whose last page's bytes are kept (`pages`).
+    pub(super) tails: AtomicUsize,
 }
 
 /// A node FUSE holds.
@@ -208,6 +210,9 @@ impl Server {
                 None => None,
             }
         };
+        if gone.as_ref().is_some_and(|n| n.pages.holds_tail()) {
+            self.tails.fetch_sub(1, Ordering::Relaxed);
+        }
         // The last reference may free the inode (VOP_INACTIVE): outside our lock.
         drop(gone);
     }
@@ -317,6 +322,7 @@ impl Server {
         vp.fs()?.open(vp.ino, flags)?;
         if flags & O_TRUNC != 0 && !created && va.vtype == VType::Reg {
             vnops::open_truncate(&self.kernel, vp)?;
+            self.host_pages(vp.ino, |p| p.truncated());
         }
         Ok(())
     }
@@ -397,9 +403,17 @@ impl Server {
         // mode, learns it from us.
         let setid = c.uid != 0 && va.mode & (S_ISUID | S_ISGID) != 0;
         // Who writes decides whether the minfree reserve may be used (root's alone, as in NetBSD).
-        let (n, end) =
-            kernel::vfs::with_cred(&c.reserve_cred(), || vnops::write(&h.vp, off, data, h.flags & O_APPEND != 0))?;
-        self.host_pages(h.vp.ino, |p| p.wrote(end, va.size));
+        let written =
+            kernel::vfs::with_cred(&c.reserve_cred(), || vnops::write(&h.vp, off, data, h.flags & O_APPEND != 0));
+        let (n, end) = match written {
+            Ok(w) => w,
+            Err(e) => {
+                // Part may have gone in: the last page's bytes kept are no longer known.
+                self.host_pages(h.vp.ino, |p| p.truncated());
+                return Err(e);
+            }
+        };
+        self.wrote(h.vp.ino, end - n as u64, &data[..n], va.size);
         if setid {
             self.attributes_changed(h.vp.ino);
         }
