@@ -6,7 +6,8 @@
 # "tar after a remount" reads the copy again with every cache of the mount dropped (the host's and the
 # server's); "umount" is the time `rumpjs umount` (or fusermount3 -u) takes to write everything out.
 # Usage: runtime/benches/mount_speed.sh [TREE] [WORKDIR]   (root; /dev/fuse, fuse3; fuse2fs optional, FUSE2FS=0 skips it;
-# RUMPJS_BIN=PATH runs that rumpjs instead of building one, e.g. to set two builds side by side)
+# RUMPJS_BIN=PATH runs that rumpjs instead of building one, e.g. to set two builds side by side;
+# RUMPJS_MOUNT_STATS=FILE makes the rumpjs server write its request counts there, runtime/src/cmd/mount/stats.rs)
 # TREE defaults to the bench corpus's small/ (made from fixed seeds in WORKDIR when not given).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
