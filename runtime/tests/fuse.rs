@@ -668,6 +668,29 @@ fn written_files_read_back_right_from_the_hosts_cache() {
     m.umount();
 }
 
+/// Last pages handed over while other processes read the files: no hang (the host locks the page
+/// for the store while a read of it waits for the server), and every file read whole afterwards.
+#[test]
+fn reads_racing_the_last_page_handed_over() {
+    need_fuse!();
+    let s = Scratch::new("race");
+    let img = s.path("ufs2.img");
+    new_image(&img, 2, 32);
+    let m = Mounted::new(&["--rw", img.to_str().unwrap()], &s.path("mnt"));
+    let mnt = m.mnt.display().to_string();
+    let race = format!(
+        "for r in 1 2; do (while [ ! -e {mnt}/done ]; do cat {mnt}/f* > /dev/null 2>&1; done) & done; \
+         for i in $(seq 1 300); do yes $i | head -c $((4000 + i * 37)) > {mnt}/f$i; chmod 640 {mnt}/f$i; done; \
+         touch {mnt}/done; wait"
+    );
+    sh_ok(&format!("timeout 120 bash -c '{race}'"));
+    let check =
+        format!("for i in $(seq 1 300); do yes $i | head -c $((4000 + i * 37)) | cmp - {mnt}/f$i || exit 1; done");
+    sh_ok(&check);
+    m.umount();
+    assert_clean(&img);
+}
+
 /// File flags the host knows nothing of hold through the mount although the host opens files by
 /// itself: an immutable file reads but is not written or truncated; an append-only file grows at
 /// its end only (EPERM otherwise, as NetBSD).
