@@ -5,7 +5,9 @@
 # made by `rumpjs newfs`; fuse2fs a fresh 2 GiB ext4 image; both images sit in WORKDIR.
 # "tar after a remount" reads the copy again with every cache of the mount dropped (the host's and the
 # server's); "umount" is the time `rumpjs umount` (or fusermount3 -u) takes to write everything out.
-# Usage: runtime/benches/mount_speed.sh [TREE] [WORKDIR]   (root; /dev/fuse, fuse3; fuse2fs optional, FUSE2FS=0 skips it)
+# Usage: runtime/benches/mount_speed.sh [TREE] [WORKDIR]   (root; /dev/fuse, fuse3; fuse2fs optional, FUSE2FS=0 skips it;
+# RUMPJS_BIN=PATH runs that rumpjs instead of building one, e.g. to set two builds side by side;
+# RUMPJS_MOUNT_STATS=FILE makes the rumpjs server write its request counts there, runtime/src/cmd/mount/stats.rs)
 # TREE defaults to the bench corpus's small/ (made from fixed seeds in WORKDIR when not given).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -19,8 +21,12 @@ if [ -z "$TREE" ]; then
   TREE=$W/corpus/small
 fi
 TREE=$(cd "$TREE" && pwd)
-cargo build --release -q -p rumpjs
-BIN=$PWD/target/release/rumpjs
+if [ -n "${RUMPJS_BIN:-}" ]; then
+  BIN=$(cd "$(dirname "$RUMPJS_BIN")" && pwd)/$(basename "$RUMPJS_BIN")
+else
+  cargo build --release -q -p rumpjs
+  BIN=$PWD/target/release/rumpjs
+fi
 secs() { local s e; s=$(date +%s%N); "$@" > /dev/null; e=$(date +%s%N); echo "scale=2; ($e - $s) / 1000000000" | bc; }
 cat_tree() { cd "$1" && tar cf - . | cat > /dev/null; }
 count_files() { find "$1" -type f | wc -l; }

@@ -1,161 +1,19 @@
 //! `rumpjs mount`: the kernel's file systems served to the host through FUSE, driven by host tools.
 //! Needs /dev/fuse, fusermount3 and root (CI has them); without them each test says "skipped: …".
 
+mod fuse_common;
 #[path = "../../tests/support/skip.rs"]
 mod skip;
 
-use kernel::dev::{BlockDevice, Dev, FileDevice};
-use kernel::fs::ffs::fsck::{fsck, FsckOptions, Repair};
-use kernel::fs::ffs::newfs::{newfs, NewfsOptions};
+use fuse_common::*;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Seek, Write};
 use std::os::unix::fs::{FileTypeExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
 
 // ------------------------------------------------------------------------------------- helpers
-
-fn have(tool: &str) -> bool {
-    Command::new("sh").arg("-c").arg(format!("command -v {tool}")).output().is_ok_and(|o| o.status.success())
-}
-
-fn is_root() -> bool {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("Uid:")).map(|l| l.split_whitespace().nth(1) == Some("0")))
-        .unwrap_or(false)
-}
-
-/// Why FUSE tests cannot run here, if they cannot.
-fn unavailable() -> Option<String> {
-    if !Path::new("/dev/fuse").exists() {
-        return Some("no /dev/fuse".into());
-    }
-    if !have("fusermount3") {
-        return Some("no fusermount3 (Debian package fuse3)".into());
-    }
-    if !is_root() {
-        return Some("not root (the tests mount with allow_other and check other uids)".into());
-    }
-    None
-}
-
-macro_rules! need_fuse {
-    () => {
-        if let Some(why) = unavailable() {
-            skip::skip(&why);
-            return;
-        }
-    };
-}
-
-/// A scratch directory of this test, removed at the end.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(tag: &str) -> Scratch {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let p = std::env::temp_dir().join(format!(
-            "rumpjs-fuse-{}-{}-{tag}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).unwrap();
-        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
-        Scratch(p)
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn rumpjs() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_rumpjs"))
-}
-
-fn run(cmd: &mut Command) -> Output {
-    let o = cmd.stdin(Stdio::null()).output().expect("command runs");
-    o
-}
-
-fn sh(script: &str) -> Output {
-    run(Command::new("bash").arg("-c").arg(script))
-}
-
-fn sh_ok(script: &str) -> String {
-    let o = sh(script);
-    assert!(
-        o.status.success(),
-        "`{script}` failed: {}\n{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-/// A `rumpjs mount` (detached) at `mnt`; unmounted by `rumpjs umount` on drop if still there.
-struct Mounted {
-    mnt: PathBuf,
-    done: bool,
-}
-
-impl Mounted {
-    fn new(args: &[&str], mnt: &Path) -> Mounted {
-        std::fs::create_dir_all(mnt).unwrap();
-        let o = run(rumpjs().arg("mount").args(args).arg(mnt));
-        assert!(
-            o.status.success(),
-            "rumpjs mount {args:?} failed: {}{}",
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr)
-        );
-        Mounted { mnt: mnt.to_path_buf(), done: false }
-    }
-
-    fn p(&self, rel: &str) -> PathBuf {
-        self.mnt.join(rel)
-    }
-
-    /// `rumpjs umount`: returns once the server has written everything and exited.
-    fn umount(mut self) {
-        self.done = true;
-        let o = run(rumpjs().arg("umount").arg(&self.mnt));
-        assert!(o.status.success(), "rumpjs umount: {}", String::from_utf8_lossy(&o.stderr));
-        assert!(server_pid(&self.mnt).is_none(), "still mounted after umount");
-    }
-}
-
-impl Drop for Mounted {
-    fn drop(&mut self) {
-        if !self.done {
-            let _ = run(rumpjs().arg("umount").arg(&self.mnt));
-            let _ = run(Command::new("fusermount3").arg("-u").arg("-z").arg(&self.mnt));
-        }
-    }
-}
-
-/// The pid of the server mounted at `mnt` (its FUSE source is "rumpjs@PID:…").
-fn server_pid(mnt: &Path) -> Option<u32> {
-    let mnt = std::fs::canonicalize(mnt).ok()?;
-    let info = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
-    info.lines().find_map(|l| {
-        let f: Vec<&str> = l.split(' ').collect();
-        let dash = f.iter().position(|x| *x == "-")?;
-        (Path::new(f[4]) == mnt && f[dash + 1].starts_with("fuse"))
-            .then(|| f[dash + 2].strip_prefix("rumpjs@")?.split(':').next()?.parse().ok())?
-    })
-}
 
 fn sha256_file(p: &Path) -> String {
     let mut f = std::fs::File::open(p).unwrap();
@@ -179,30 +37,6 @@ fn gunzip_to(name: &str, out: &Path) {
     let o = run(Command::new("gzip").arg("-dc").arg(fixtures().join(name)).stdout(Stdio::piped()));
     assert!(o.status.success(), "gzip -dc {name}");
     std::fs::write(out, o.stdout).unwrap();
-}
-
-/// A new, empty FFS image of `mb` MiB made by our newfs (UFS1 or UFS2).
-fn new_image(path: &Path, ufs: u8, mb: u64) {
-    let f = std::fs::File::create(path).unwrap();
-    f.set_len(mb << 20).unwrap();
-    drop(f);
-    let dev = FileDevice::open(path, false).unwrap();
-    let hyper = kernel::hyper::StdHypervisor::new(false);
-    newfs(&dev, &NewfsOptions { ufs, ..Default::default() }, &hyper).unwrap();
-    dev.flush().unwrap();
-}
-
-/// fsck of an image: `(exit code, problems)`; `repair` is `-y`.
-fn fsck_image(path: &Path, repair: bool) -> (i32, Vec<String>) {
-    let dev: Dev = Arc::new(FileDevice::open(path, !repair).unwrap());
-    let opts = FsckOptions { repair: if repair { Repair::Yes } else { Repair::No }, ..Default::default() };
-    let r = fsck(&dev, &opts, &kernel::hyper::DeterministicHypervisor::default_for_tests(), &mut |_| {}).unwrap();
-    (r.exit_code, r.problems.iter().map(|p| format!("{} {}", p.message, p.question)).collect())
-}
-
-fn assert_clean(path: &Path) {
-    let (code, problems) = fsck_image(path, false);
-    assert!(code == 0 && problems.is_empty(), "fsck -n: exit {code}, {problems:#?}");
 }
 
 // ------------------------------------------------------------------------ manifests (fixtures)
@@ -729,6 +563,130 @@ fn a_change_by_one_process_is_seen_at_once_by_another() {
     } else {
         skip::skip("the set-ID part: no setpriv");
     }
+    m.umount();
+    assert_clean(&img);
+}
+
+/// A file's last page, which a write leaves partly written in the host's cache, is handed to the host
+/// by the server at the chmod, chown or utimes after it (as `cp -a` ends each file): another process
+/// then reads every byte right without the file's pages reaching the server again, and the same
+/// bytes come from the image after a remount. Sizes on and around page boundaries, one past the
+/// mount's 1 MiB write size; then the last page after a truncation down, an extension and appends;
+/// and a read the host answers from its cache leaves the image's atime as it was.
+#[test]
+fn written_files_read_back_right_from_the_hosts_cache() {
+    need_fuse!();
+    let s = Scratch::new("pages");
+    let img = s.path("ufs2.img");
+    new_image(&img, 2, 64);
+    let stats = s.path("stats");
+    let stats_env = stats.to_str().unwrap();
+    let m = Mounted::with_env(&["--rw", img.to_str().unwrap()], &s.path("mnt"), &[("RUMPJS_MOUNT_STATS", stats_env)]);
+    let mnt = m.mnt.display().to_string();
+    let pid = server_pid(&m.mnt).expect("the server's pid");
+    // The server's request counts since the last call (SIGUSR1 writes them and starts from zero).
+    let counts = || {
+        let _ = std::fs::remove_file(&stats);
+        sh_ok(&format!("kill -USR1 {pid}"));
+        let t = std::time::Instant::now();
+        while !stats.exists() && t.elapsed() < std::time::Duration::from_secs(10) {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let text = std::fs::read_to_string(&stats).unwrap_or_default();
+        text.lines()
+            .filter_map(|l| l.split_once(' '))
+            .map(|(k, v)| (k.to_string(), v.parse().unwrap_or(0)))
+            .collect::<BTreeMap<String, u64>>()
+    };
+    let content = |seed: u64, len: usize| -> Vec<u8> {
+        (0..len).map(|i| (i as u64).wrapping_mul(2654435761).wrapping_add(seed * 97) as u8 | 1).collect()
+    };
+    // What another process reads, as its sha256.
+    let other_reads =
+        |name: &str| sh_ok(&format!("sha256sum < {mnt}/{name}")).split(' ').next().unwrap_or("").to_string();
+    let sha = |d: &[u8]| format!("{:x}", Sha256::digest(d));
+
+    let sizes = [1usize, 100, 4095, 4096, 4097, 6000, 8191, 12289, 200_000, (1 << 20) + 123];
+    let mut want = BTreeMap::new();
+    for (i, &len) in sizes.iter().enumerate() {
+        let name = format!("f{len}");
+        let data = content(i as u64, len);
+        std::fs::write(m.p(&name), &data).unwrap();
+        std::fs::set_permissions(m.p(&name), std::fs::Permissions::from_mode(0o640)).unwrap();
+        want.insert(name, data);
+    }
+    counts();
+    for (name, data) in &want {
+        assert_eq!(other_reads(name), sha(data), "{name} read by another process");
+    }
+    let c = counts();
+    assert_eq!(c.get("Read"), None, "the files' pages all came from the host's cache: {c:?}");
+    assert!(!c.contains_key("NotifyStore"), "nothing more to hand over: {c:?}");
+
+    // The last page after a truncation down, an extension (zeros), and appends (one in the same
+    // page, one into the next), each followed by a utimes from another process.
+    let name = "f6000";
+    let mut data = want[name].clone();
+    let p = m.p(name);
+    let f = std::fs::OpenOptions::new().write(true).open(&p).unwrap();
+    f.set_len(5000).unwrap();
+    data.truncate(5000);
+    assert_eq!(other_reads(name), sha(&data), "after a truncation down");
+    f.set_len(9000).unwrap();
+    data.resize(9000, 0);
+    assert_eq!(other_reads(name), sha(&data), "after an extension");
+    drop(f);
+    for more in [100usize, 4000] {
+        let extra = content(more as u64, more);
+        let mut f = std::fs::OpenOptions::new().append(true).open(&p).unwrap();
+        f.write_all(&extra).unwrap();
+        drop(f);
+        data.extend_from_slice(&extra);
+        sh_ok(&format!("touch -m -d @1000000 {mnt}/{name}"));
+        assert_eq!(other_reads(name), sha(&data), "after appending {more} bytes");
+    }
+    want.insert(name.to_string(), data);
+    // A read the host answers from its cache sets no atime in the image (as documented in the
+    // mount's module comment), the first read after the file was written included: its atime, set
+    // by hand, survives another process's read.
+    std::fs::write(m.p("atime"), content(7, 6000)).unwrap();
+    sh_ok(&format!("touch -a -d @1000000 {mnt}/atime && cat {mnt}/atime > /dev/null"));
+    // `cp -a` keeps the times it copies although its utimes is what hands the last page over.
+    let src = s.path("src");
+    std::fs::write(&src, content(8, 6000)).unwrap();
+    sh_ok(&format!("touch -a -d @2000000 {0} && touch -m -d @3000000 {0} && cp -a {0} {mnt}/cpa", src.display()));
+    m.umount();
+    assert_clean(&img);
+
+    let m = Mounted::new(&[img.to_str().unwrap()], &s.path("mnt"));
+    for (name, data) in &want {
+        assert_eq!(sha256_file(&m.p(name)), sha(data), "{name} as the image holds it");
+    }
+    assert_eq!(std::fs::metadata(m.p("atime")).unwrap().atime(), 1_000_000, "the atime after a cached read");
+    let cpa = std::fs::metadata(m.p("cpa")).unwrap();
+    assert_eq!((cpa.atime(), cpa.mtime()), (2_000_000, 3_000_000), "the times cp -a copied");
+    m.umount();
+}
+
+/// Last pages handed over while other processes read the files: no hang (the host locks the page
+/// for the store while a read of it waits for the server), and every file read whole afterwards.
+#[test]
+fn reads_racing_the_last_page_handed_over() {
+    need_fuse!();
+    let s = Scratch::new("race");
+    let img = s.path("ufs2.img");
+    new_image(&img, 2, 32);
+    let m = Mounted::new(&["--rw", img.to_str().unwrap()], &s.path("mnt"));
+    let mnt = m.mnt.display().to_string();
+    let race = format!(
+        "for r in 1 2; do (while [ ! -e {mnt}/done ]; do cat {mnt}/f* > /dev/null 2>&1; done) & done; \
+         for i in $(seq 1 300); do yes $i | head -c $((4000 + i * 37)) > {mnt}/f$i; chmod 640 {mnt}/f$i; done; \
+         touch {mnt}/done; wait"
+    );
+    sh_ok(&format!("timeout 120 bash -c '{race}'"));
+    let check =
+        format!("for i in $(seq 1 300); do yes $i | head -c $((4000 + i * 37)) | cmp - {mnt}/f$i || exit 1; done");
+    sh_ok(&check);
     m.umount();
     assert_clean(&img);
 }

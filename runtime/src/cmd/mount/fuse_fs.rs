@@ -3,6 +3,7 @@
 
 use super::convert::*;
 use super::server::{Caller, Job, Server, SetAttrReq};
+use super::stats::Op;
 use crate::host::errno::linux_errno;
 use fuser::{
     Filesystem, KernelConfig, ReplyAttr, ReplyCreate, ReplyData, ReplyDirectory, ReplyDirectoryPlus, ReplyEmpty,
@@ -104,15 +105,18 @@ impl Filesystem for FuseFs {
     }
 
     fn lookup(&mut self, req: &Request<'_>, parent: u64, name: &OsStr, reply: ReplyEntry) {
+        self.server.count(Op::Lookup);
         let (c, name) = (Caller::of(req), name_bytes(name));
         self.now(move |s| answer!(reply, s.lookup(c, parent, &name), |(a, g)| reply.entry(&s.cache.entry_ttl, &a, g)));
     }
 
     fn forget(&mut self, _req: &Request<'_>, ino: u64, nlookup: u64) {
+        self.server.count(Op::Forget);
         self.server.forget(ino, nlookup);
     }
 
     fn getattr(&mut self, _req: &Request<'_>, ino: u64, _fh: Option<u64>, reply: ReplyAttr) {
+        self.server.count(Op::Getattr);
         self.now(move |s| {
             answer!(reply, s.vnode(ino).and_then(|v| s.attr_of(&v)), |a| reply.attr(&s.cache.attr_ttl, &a))
         });
@@ -136,14 +140,24 @@ impl Filesystem for FuseFs {
         _flags: Option<u32>,
         reply: ReplyAttr,
     ) {
+        self.server.count(Op::Setattr);
         let c = Caller::of(req);
         let sa = SetAttrReq { mode, uid, gid, size, atime, mtime, fh };
-        self.run_if(size.is_some(), move |s| {
-            answer!(reply, s.setattr(c, ino, sa), |a| reply.attr(&s.cache.attr_ttl, &a))
+        // A chmod, chown or utimes of a file whose last page the host holds partly written goes to a
+        // worker, which hands the host that page before answering (`Server::store_tail`); never on
+        // this thread, which must stay free to answer a read of that page.
+        let store = size.is_none() && self.jobs.is_some() && self.server.tail_pending(ino);
+        self.run_if(size.is_some() || store, move |s| {
+            let r = s.setattr(c, ino, sa);
+            if store && r.is_ok() {
+                s.store_tail(ino);
+            }
+            answer!(reply, r, |a| reply.attr(&s.cache.attr_ttl, &a))
         });
     }
 
     fn readlink(&mut self, _req: &Request<'_>, ino: u64, reply: ReplyData) {
+        self.server.count(Op::Readlink);
         self.now(move |s| {
             let r = s.vnode(ino).and_then(|v| {
                 if v.getattr()?.vtype != VType::Lnk {
@@ -165,6 +179,7 @@ impl Filesystem for FuseFs {
         rdev: u32,
         reply: ReplyEntry,
     ) {
+        self.server.count(Op::Mknod);
         let (c, name) = (Caller::of(req), name_bytes(name));
         self.now(move |s| {
             // S_IF* values are the same on Linux and NetBSD.
@@ -180,6 +195,7 @@ impl Filesystem for FuseFs {
     }
 
     fn mkdir(&mut self, req: &Request<'_>, parent: u64, name: &OsStr, mode: u32, _umask: u32, reply: ReplyEntry) {
+        self.server.count(Op::Mkdir);
         let (c, name) = (Caller::of(req), name_bytes(name));
         self.now(move |s| {
             let n = MakeNode { vtype: VType::Dir, mode: mode & ACCESSPERMS, rdev: 0, target: b"" };
@@ -188,6 +204,7 @@ impl Filesystem for FuseFs {
     }
 
     fn unlink(&mut self, req: &Request<'_>, parent: u64, name: &OsStr, reply: ReplyEmpty) {
+        self.server.count(Op::Unlink);
         let (c, name) = (Caller::of(req), name_bytes(name));
         self.now(move |s| {
             let r = s.vnode(parent).and_then(|d| vnops::remove(&s.kernel, &c.cred(), &d, &name, false));
@@ -196,6 +213,7 @@ impl Filesystem for FuseFs {
     }
 
     fn rmdir(&mut self, req: &Request<'_>, parent: u64, name: &OsStr, reply: ReplyEmpty) {
+        self.server.count(Op::Rmdir);
         let (c, name) = (Caller::of(req), name_bytes(name));
         self.now(move |s| {
             let r = s.vnode(parent).and_then(|d| vnops::remove(&s.kernel, &c.cred(), &d, &name, true));
@@ -204,6 +222,7 @@ impl Filesystem for FuseFs {
     }
 
     fn symlink(&mut self, req: &Request<'_>, parent: u64, link_name: &OsStr, target: &Path, reply: ReplyEntry) {
+        self.server.count(Op::Symlink);
         let (c, name, target) = (Caller::of(req), name_bytes(link_name), target.as_os_str().as_bytes().to_vec());
         self.now(move |s| {
             let n = MakeNode { vtype: VType::Lnk, mode: ACCESSPERMS & !c.umask(), rdev: 0, target: &target };
@@ -221,6 +240,7 @@ impl Filesystem for FuseFs {
         flags: u32,
         reply: ReplyEmpty,
     ) {
+        self.server.count(Op::Rename);
         let (c, name, newname) = (Caller::of(req), name_bytes(name), name_bytes(newname));
         self.now(move |s| {
             // RENAME_EXCHANGE (and RENAME_WHITEOUT) have no VOP_RENAME to map to: refused, EINVAL.
@@ -237,6 +257,7 @@ impl Filesystem for FuseFs {
     }
 
     fn link(&mut self, req: &Request<'_>, ino: u64, newparent: u64, newname: &OsStr, reply: ReplyEntry) {
+        self.server.count(Op::Link);
         let (c, name) = (Caller::of(req), name_bytes(newname));
         self.now(move |s| {
             answer!(reply, s.link(c, ino, newparent, &name), |(a, g)| reply.entry(&s.cache.entry_ttl, &a, g))
@@ -244,6 +265,7 @@ impl Filesystem for FuseFs {
     }
 
     fn open(&mut self, req: &Request<'_>, ino: u64, flags: i32, reply: ReplyOpen) {
+        self.server.count(Op::Open);
         let c = Caller::of(req);
         self.now(move |s| answer!(reply, s.open(c, ino, flags, false), |fh| opened(reply, fh)));
     }
@@ -259,6 +281,7 @@ impl Filesystem for FuseFs {
         _lock_owner: Option<u64>,
         reply: ReplyData,
     ) {
+        self.server.count(Op::Read);
         self.run_if(size as usize > INLINE_BYTES, move |s| {
             answer!(reply, s.read(fh, ino, offset, size), |d| reply.data(&d))
         });
@@ -276,6 +299,7 @@ impl Filesystem for FuseFs {
         _lock_owner: Option<u64>,
         reply: ReplyWrite,
     ) {
+        self.server.count(Op::Write);
         let data = data.to_vec();
         let c = Caller::of(req);
         self.run_if(data.len() > INLINE_BYTES, move |s| {
@@ -284,6 +308,7 @@ impl Filesystem for FuseFs {
     }
 
     fn flush(&mut self, _req: &Request<'_>, _ino: u64, _fh: u64, _lock_owner: u64, reply: ReplyEmpty) {
+        self.server.count(Op::Flush);
         // close(2) of one descriptor: nothing is buffered here (writes went to the kernel) and record
         // locks are the host's. ENOSYS tells the host to send no more flushes: one round trip less for
         // every close.
@@ -300,6 +325,7 @@ impl Filesystem for FuseFs {
         _flush: bool,
         reply: ReplyEmpty,
     ) {
+        self.server.count(Op::Release);
         // The last close: the handle's vnode reference goes (and with it a removed file).
         self.now(move |s| {
             let h = s.handles.lock().unwrap_or_else(|e| e.into_inner()).remove(&fh);
@@ -309,6 +335,7 @@ impl Filesystem for FuseFs {
     }
 
     fn fsync(&mut self, _req: &Request<'_>, ino: u64, fh: u64, _datasync: bool, reply: ReplyEmpty) {
+        self.server.count(Op::Fsync);
         self.run(move |s| {
             let r = s.handle(fh).map(|h| h.vp.clone()).or_else(|_| s.vnode(ino)).and_then(|v| v.fs()?.fsync(v.ino));
             answer!(reply, r, |()| reply.ok())
@@ -316,19 +343,23 @@ impl Filesystem for FuseFs {
     }
 
     fn opendir(&mut self, req: &Request<'_>, ino: u64, flags: i32, reply: ReplyOpen) {
+        self.server.count(Op::Opendir);
         let c = Caller::of(req);
         self.now(move |s| answer!(reply, s.open(c, ino, flags, true), |fh| opened(reply, fh)));
     }
 
     fn readdir(&mut self, _req: &Request<'_>, ino: u64, fh: u64, offset: i64, mut reply: ReplyDirectory) {
+        self.server.count(Op::Readdir);
         self.now(move |s| answer!(reply, s.readdir(fh, ino, offset, &mut reply), |()| reply.ok()));
     }
 
     fn readdirplus(&mut self, _req: &Request<'_>, ino: u64, fh: u64, offset: i64, mut reply: ReplyDirectoryPlus) {
+        self.server.count(Op::Readdirplus);
         self.now(move |s| answer!(reply, s.readdirplus(fh, ino, offset, &mut reply), |()| reply.ok()));
     }
 
     fn releasedir(&mut self, _req: &Request<'_>, _ino: u64, fh: u64, _flags: i32, reply: ReplyEmpty) {
+        self.server.count(Op::Releasedir);
         self.now(move |s| {
             let h = s.handles.lock().unwrap_or_else(|e| e.into_inner()).remove(&fh);
             drop(h);
@@ -337,10 +368,12 @@ impl Filesystem for FuseFs {
     }
 
     fn fsyncdir(&mut self, _req: &Request<'_>, ino: u64, _fh: u64, _datasync: bool, reply: ReplyEmpty) {
+        self.server.count(Op::Fsyncdir);
         self.run(move |s| answer!(reply, s.vnode(ino).and_then(|v| v.fs()?.fsync(v.ino)), |()| reply.ok()));
     }
 
     fn statfs(&mut self, _req: &Request<'_>, _ino: u64, reply: ReplyStatfs) {
+        self.server.count(Op::Statfs);
         self.now(move |s| {
             answer!(reply, s.statfs(), |v| reply.statfs(
                 v.blocks,
@@ -356,6 +389,7 @@ impl Filesystem for FuseFs {
     }
 
     fn access(&mut self, req: &Request<'_>, ino: u64, mask: i32, reply: ReplyEmpty) {
+        self.server.count(Op::Access);
         let c = Caller::of(req);
         self.now(move |s| {
             let r = s.vnode(ino).and_then(|v| {
@@ -376,6 +410,7 @@ impl Filesystem for FuseFs {
         flags: i32,
         reply: ReplyCreate,
     ) {
+        self.server.count(Op::Create);
         let (c, name) = (Caller::of(req), name_bytes(name));
         self.now(move |s| {
             answer!(reply, s.create(c, parent, &name, mode, flags), |(a, g, fh)| reply.created(

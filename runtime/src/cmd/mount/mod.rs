@@ -12,8 +12,12 @@
 //!   mounts), the host keeps names, negative ones too, and attributes for a day, and opens files and
 //!   directories by itself (FUSE's no-open), keeping their pages and listings: it applies the effects
 //!   of its own requests to its caches, and the server tells it the one change it cannot know (set-ID
-//!   bits a write takes away). Otherwise (kernfs, an image another mount holds) a second, and opens
-//!   come to us.
+//!   bits a write takes away). It also hands the host the last page of a file written, which the
+//!   host's write left partly filled (`pages`): a file read back after it was written reaches the
+//!   server no more than one read again. Reads the host answers from its cache set no atime in the
+//!   image (Linux asks again only for what it read from us), as on an NFS client; a NetBSD mount
+//!   with -o noatime records none either. Otherwise (kernfs, an image another mount holds) a second,
+//!   and opens come to us.
 //! - readdir offsets are the file system's own directory cookies, which stay valid while others
 //!   create and remove names.
 //! - The session thread reads requests (fuser reads on one thread) and answers the small ones itself;
@@ -22,13 +26,16 @@
 //! - Errors are NetBSD errno values inside; [`crate::host::errno::linux_errno`] translates them for the
 //!   host.
 //!
-//! `server` holds the state and the vnode operations, `fuse_fs` fuser's calls onto them, `convert` the
-//! conversions of times, types and flags; this file the command, the kernel it boots and the image it
+//! `server` holds the state and the vnode operations, `fuse_fs` fuser's calls onto them, `pages` what
+//! the host holds of each file's pages, `convert` the conversions of times, types and flags, `stats`
+//! the request counts kept on demand (`RUMPJS_MOUNT_STATS`); this file the command, the kernel it boots and the image it
 //! attaches (`mount`), detaching and `umount`.
 
 mod convert;
 mod fuse_fs;
+mod pages;
 mod server;
+mod stats;
 
 use clap::Args;
 use fuse_fs::FuseFs;
@@ -38,7 +45,7 @@ use server::{Caching, Job, Server};
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -91,9 +98,14 @@ pub struct UmountArgs {
 
 /// Signals that end a foreground server the clean way (unmount, write, mark clean).
 static STOP: AtomicBool = AtomicBool::new(false);
+/// SIGUSR1: write the request counts now ([`stats`]).
+static WRITE_STATS: AtomicBool = AtomicBool::new(false);
 
-extern "C" fn on_signal(_sig: i32) {
-    STOP.store(true, Ordering::SeqCst);
+extern "C" fn on_signal(sig: i32) {
+    match sig {
+        SIGUSR1 => WRITE_STATS.store(true, Ordering::SeqCst),
+        _ => STOP.store(true, Ordering::SeqCst),
+    }
 }
 
 extern "C" {
@@ -103,6 +115,7 @@ extern "C" {
 
 const SIGHUP: i32 = 1;
 const SIGINT: i32 = 2;
+const SIGUSR1: i32 = 10;
 const SIGTERM: i32 = 15;
 
 /// Reports readiness to a `rumpjs mount` waiting for its detached server, or errors to stderr.
@@ -211,6 +224,8 @@ pub fn mount(common: &crate::cmd::CommonOpts, a: MountArgs) -> i32 {
         next_fh: AtomicU64::new(1),
         cache: if exclusive { Caching::exclusive() } else { Caching::shared() },
         notifier: OnceLock::new(),
+        stats: stats::Stats::from_env(),
+        tails: AtomicUsize::new(0),
     });
     let threads = a.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(4, |n| n.get() * 4).max(4));
     let (tx, rx) = mpsc::channel::<Job>();
@@ -265,14 +280,23 @@ pub fn mount(common: &crate::cmd::CommonOpts, a: MountArgs) -> i32 {
         signal(SIGINT, on_signal);
         signal(SIGTERM, on_signal);
         signal(SIGHUP, on_signal);
+        if server.stats.is_some() {
+            signal(SIGUSR1, on_signal);
+        }
     }
     let done = Arc::new(AtomicBool::new(false));
     {
         let done = done.clone();
+        let server = Arc::downgrade(&server); // not kept past the end: unmounting wants its vnodes
         std::thread::spawn(move || {
             while !done.load(Ordering::SeqCst) {
                 if STOP.swap(false, Ordering::SeqCst) {
                     let _ = unmounter.unmount();
+                }
+                if WRITE_STATS.swap(false, Ordering::SeqCst) {
+                    if let Some(stats) = server.upgrade().as_ref().and_then(|s| s.stats.as_ref()) {
+                        stats.write();
+                    }
                 }
                 std::thread::sleep(Duration::from_millis(50));
             }
@@ -294,6 +318,9 @@ pub fn mount(common: &crate::cmd::CommonOpts, a: MountArgs) -> i32 {
     server.handles.lock().unwrap_or_else(|e| e.into_inner()).clear();
     let nodes = std::mem::take(&mut *server.nodes.lock().unwrap_or_else(|e| e.into_inner()));
     drop(nodes);
+    if let Some(s) = &server.stats {
+        s.write();
+    }
     drop(server);
     let r = p.sync().and_then(|()| p.unmount(kmnt.as_bytes(), 0)).or_else(|e| {
         k.log(&format!("unmount: {e}; forcing"));

@@ -3,6 +3,8 @@
 //! calling host process's credentials.
 
 use super::convert::*;
+use super::pages::HostPages;
+use super::stats::{Op, Stats};
 use fuser::{FileAttr, FileType, Notifier, ReplyDirectory, ReplyDirectoryPlus, Request, TimeOrNow, FUSE_ROOT_ID};
 use kernel::vfs::vnops::{self, MakeNode, UtimeSpec};
 use kernel::vfs::*;
@@ -10,7 +12,7 @@ use kernel::{Errno, KResult};
 use std::collections::HashMap;
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, UNIX_EPOCH};
 
@@ -79,13 +81,25 @@ impl Handle {
 pub(super) struct Server {
     pub(super) kernel: Arc<Kernel>,
     pub(super) root: Arc<Vnode>,
-    /// Looked-up nodes: inode → (reference, FUSE's nlookup count).
-    pub(super) nodes: Mutex<HashMap<Ino, (Arc<Vnode>, u64)>>,
+    /// Looked-up nodes by inode.
+    pub(super) nodes: Mutex<HashMap<Ino, Node>>,
     pub(super) handles: Mutex<HashMap<u64, Arc<Handle>>>,
     pub(super) next_fh: AtomicU64,
     pub(super) cache: Caching,
     /// Tells the host what changed without its asking (set once the FUSE session is up).
     pub(super) notifier: OnceLock<Notifier>,
+    /// Requests counted by kind, when asked for ([`Stats::from_env`]).
+    pub(super) stats: Option<Stats>,
+    /// The files whose last page's bytes are kept (`pages`).
+    pub(super) tails: AtomicUsize,
+}
+
+/// A node FUSE holds.
+pub(super) struct Node {
+    pub(super) vp: Arc<Vnode>,
+    /// FUSE's nlookup count: the lookups it has yet to forget.
+    pub(super) lookups: u64,
+    pub(super) pages: HostPages,
 }
 
 /// What the host may keep of what it was told: names (negative ones too), attributes and, when
@@ -101,8 +115,8 @@ impl Caching {
     /// whose effects the host applies to its own caches (Linux's FUSE invalidates the parent
     /// directories, the renamed, unlinked or linked node, the written file's size and times). The one
     /// it cannot know, the set-ID bits a write takes away, the server tells it ([`Server::write`]).
-    /// Pages read again from the host's cache do not reach the server, so they set no atime (as
-    /// NFS's close-to-open caching).
+    /// Pages read from the host's cache (read before, or written and handed over: `pages`) do not
+    /// reach the server, so they set no atime (as NFS's close-to-open caching).
     pub(super) fn exclusive() -> Caching {
         Caching { entry_ttl: Duration::from_secs(86_400), attr_ttl: Duration::from_secs(86_400), keep: true }
     }
@@ -120,6 +134,12 @@ pub(super) const HOST_OPENED: u64 = 0;
 pub(super) type Job = Box<dyn FnOnce(&Server) + Send>;
 
 impl Server {
+    pub(super) fn count(&self, op: Op) {
+        if let Some(s) = &self.stats {
+            s.count(op);
+        }
+    }
+
     pub(super) fn nodeid(&self, ino: Ino) -> u64 {
         if ino == self.root.ino {
             FUSE_ROOT_ID
@@ -134,7 +154,7 @@ impl Server {
             return Ok(self.root.clone());
         }
         let nodes = self.nodes.lock().unwrap_or_else(|e| e.into_inner());
-        nodes.get(&nodeid).map(|(v, _)| v.clone()).ok_or(Errno::ESTALE)
+        nodes.get(&nodeid).map(|n| n.vp.clone()).ok_or(Errno::ESTALE)
     }
 
     pub(super) fn handle(&self, fh: u64) -> KResult<Arc<Handle>> {
@@ -165,7 +185,12 @@ impl Server {
         let id = self.nodeid(vp.ino);
         if id != FUSE_ROOT_ID {
             let mut nodes = self.nodes.lock().unwrap_or_else(|e| e.into_inner());
-            nodes.entry(vp.ino).or_insert_with(|| (Arc::new(vp), 0)).1 += 1;
+            let node = nodes.entry(vp.ino).or_insert_with(|| Node {
+                vp: Arc::new(vp),
+                lookups: 0,
+                pages: HostPages::default(),
+            });
+            node.lookups += 1;
         }
         FileAttr { ino: id, ..fuse_attr(va) }
     }
@@ -177,14 +202,17 @@ impl Server {
         let gone = {
             let mut nodes = self.nodes.lock().unwrap_or_else(|e| e.into_inner());
             match nodes.get_mut(&nodeid) {
-                Some(e) if e.1 > n => {
-                    e.1 -= n;
+                Some(e) if e.lookups > n => {
+                    e.lookups -= n;
                     None
                 }
                 Some(_) => nodes.remove(&nodeid),
                 None => None,
             }
         };
+        if gone.as_ref().is_some_and(|n| n.pages.holds_tail()) {
+            self.tails.fetch_sub(1, Ordering::Relaxed);
+        }
         // The last reference may free the inode (VOP_INACTIVE): outside our lock.
         drop(gone);
     }
@@ -237,6 +265,7 @@ impl Server {
                 }
                 _ => vnops::truncate_path(&cred, &vp, &va, len)?,
             }
+            self.host_pages(vp.ino, |p| p.truncated());
         }
         if sa.atime.is_some() || sa.mtime.is_some() {
             let spec = |t: Option<TimeOrNow>| match t {
@@ -293,6 +322,7 @@ impl Server {
         vp.fs()?.open(vp.ino, flags)?;
         if flags & O_TRUNC != 0 && !created && va.vtype == VType::Reg {
             vnops::open_truncate(&self.kernel, vp)?;
+            self.host_pages(vp.ino, |p| p.truncated());
         }
         Ok(())
     }
@@ -348,6 +378,7 @@ impl Server {
             return Err(Errno::EBADF);
         }
         let off = u64::try_from(off).map_err(|_| Errno::EINVAL)?;
+        self.host_pages(h.vp.ino, |p| p.read());
         let mut buf = vec![0u8; size as usize];
         let n = vnops::read(&h.vp, h.vtype, off, &mut buf)?;
         buf.truncate(n);
@@ -372,8 +403,17 @@ impl Server {
         // mode, learns it from us.
         let setid = c.uid != 0 && va.mode & (S_ISUID | S_ISGID) != 0;
         // Who writes decides whether the minfree reserve may be used (root's alone, as in NetBSD).
-        let (n, _) =
-            kernel::vfs::with_cred(&c.reserve_cred(), || vnops::write(&h.vp, off, data, h.flags & O_APPEND != 0))?;
+        let written =
+            kernel::vfs::with_cred(&c.reserve_cred(), || vnops::write(&h.vp, off, data, h.flags & O_APPEND != 0));
+        let (n, end) = match written {
+            Ok(w) => w,
+            Err(e) => {
+                // Part may have gone in: the last page's bytes kept are no longer known.
+                self.host_pages(h.vp.ino, |p| p.truncated());
+                return Err(e);
+            }
+        };
+        self.wrote(h.vp.ino, end - n as u64, &data[..n], va.size);
         if setid {
             self.attributes_changed(h.vp.ino);
         }
@@ -384,6 +424,7 @@ impl Server {
     /// holds them locked during its request).
     fn attributes_changed(&self, ino: Ino) {
         if let Some(n) = self.notifier.get() {
+            self.count(Op::NotifyInval);
             let _ = n.inval_inode(self.nodeid(ino), -1, 0);
         }
     }
