@@ -223,6 +223,7 @@ pub fn alloc(ctx: &mut Context, n: usize) -> JsResult<AlignedVec<u8>> {
     if n == 0 {
         return Ok(AlignedVec::<u8>::new(ALIGN));
     }
+    collect_after_large_buffers(n);
     let Ok(layout) = std::alloc::Layout::from_size_align(n, ALIGN) else { return Err(failed(ctx)) };
     // SAFETY: the layout's size is not zero.
     let p = unsafe { std::alloc::alloc_zeroed(layout) };
@@ -233,6 +234,29 @@ pub fn alloc(ctx: &mut Context, n: usize) -> JsResult<AlignedVec<u8>> {
     // AlignedVec of capacity `n` and alignment ALIGN frees its buffer with (size capacity × 1, that
     // alignment): the parts into_raw_parts gives for such a vector.
     Ok(unsafe { AlignedVec::from_raw_parts(p, ALIGN, n, n) })
+}
+
+/// Buffer bytes between two collections that make the next buffer wait for one.
+const BUFFER_BYTES_PER_COLLECTION: usize = 256 << 20;
+
+thread_local! {
+    static BUFFER_BYTES: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Runs the garbage collector once every BUFFER_BYTES_PER_COLLECTION bytes of buffers. Boa's collector
+/// counts only its own heap, where a buffer is a few bytes whatever its size, so a script reading large
+/// files one after another (`for (f of files) fs.readFileSync(f)`) would otherwise keep every one it has
+/// dropped (the process grows by the sum of the files) and each new buffer would be memory fresh from the
+/// host; collected, the dropped buffers' memory is reused.
+fn collect_after_large_buffers(n: usize) {
+    let due = BUFFER_BYTES.with(|b| {
+        let total = b.get().saturating_add(n);
+        b.set(if total >= BUFFER_BYTES_PER_COLLECTION { 0 } else { total });
+        total >= BUFFER_BYTES_PER_COLLECTION
+    });
+    if due {
+        boa_gc::force_collect();
+    }
 }
 
 /// Kernel bytes (names, link targets) as a JS string; invalid UTF-8 shows as U+FFFD, as Node does.
