@@ -66,15 +66,18 @@ print(f'{best:.3f}')" "$W/paths")
 printf '%-44s %8s s  Python os.lstat %7s s  ratio %s (goal >= 2)\n' "lstatSync of every file" "$lstat_all" "$py" "$(ratio "$lstat_all" "$py")"
 
 echo "== the large files (readFileSync of each against cat of its bytes on the host)"
-worst=0
+ratios=()
 for f in "$W"/corpus/large/*; do
   name=$(basename "$f")
   r=$(awk -v k="$name" '$1 == "large_readfile_ms" && $2 == k { print $3 }' "$W/js")
   c=$(echo "scale=1; $(best3 cat "$f") * 1000" | bc)
-  q=$(echo "scale=2; $r / $c" | bc)
-  worst=$(echo "if ($q > $worst) $q else $worst" | bc)
+  ratios+=("$(echo "scale=2; $r / $c" | bc)")
 done
-printf '%-44s %8s (goal <= 2)\n' "worst readFileSync / cat over the files" "$worst"
+mapfile -t sorted < <(printf '%s\n' "${ratios[@]}" | sort -n)
+# The worst is a buffer of memory the process takes fresh from the host (page faults, and on a VM that
+# gives freed memory back to its host, the host's faults too); the median, memory the process reuses.
+printf '%-44s %8s median, %s worst (goal <= 2)\n' "readFileSync / cat over the files" "${sorted[${#sorted[@]} / 2]}" \
+  "${sorted[${#sorted[@]} - 1]}"
 printf '%-44s %8s ms for %s MiB; cat of the image %s s\n' "1 MiB readSync of all of them" "$(get large_readsync_all_ms)" \
   "$(get large_all_mib)" "$(best3 cat "$W/large.img")"
 
