@@ -9,7 +9,7 @@
 #
 #   index.html       the page (boot.js starts the kernel in worker.js, page.js drives it; the console is
 #                    shell.js with lib/: the CLI's shell commands, scripts/lib/commands.js and what it
-#                    imports, unmodified)
+#                    imports, unmodified; lib.txt holds the same files in one, for one request)
 #   rumpjs.js        the package's ES module: boot(), k.sys, k.fs, k.mount, k.dmesg
 #   rumpjs.d.ts      its types
 #   package.json     name rumpjs, type module
@@ -54,8 +54,16 @@ for f in rumpjs.js host.js images.js fs.js rumpjs.d.ts index.html boot.js page.j
 done
 # The page's console runs the CLI's own shell commands, copied unmodified; the demo image the REPL mounts.
 mkdir -p "$out/lib"
+# The same files in one, for the page to fetch in one request (worker.js): each after a header line.
+: > "$out/lib.txt"
 for f in commands.js cmdline.js find.js format.js inspect.js; do
     cp "$root/scripts/lib/$f" "$out/lib/$f"
+    if grep -q '^/\*@rumpjs-lib ' "$root/scripts/lib/$f"; then
+        echo "build-web: scripts/lib/$f holds a line lib.txt uses as a separator" >&2
+        exit 1
+    fi
+    printf '/*@rumpjs-lib %s*/\n' "$f" >> "$out/lib.txt"
+    cat "$root/scripts/lib/$f" >> "$out/lib.txt"
 done
 cp "$root/demo/demo.img.gz" "$out/demo.img.gz"
 # The classes the CLI's bindings use too, as an ES module.
@@ -75,7 +83,7 @@ cat > "$out/package.json" <<JSON
   "main": "./rumpjs.js",
   "types": "./rumpjs.d.ts",
   "exports": { ".": { "types": "./rumpjs.d.ts", "default": "./rumpjs.js" } },
-  "files": ["*.js", "*.d.ts", "*.wasm", "index.html", "lib/", "demo.img.gz"],
+  "files": ["*.js", "*.d.ts", "*.wasm", "index.html", "lib/", "lib.txt", "demo.img.gz"],
   "engines": { "node": ">=20" }
 }
 JSON

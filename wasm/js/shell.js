@@ -19,9 +19,10 @@ const SHIMS = {
   path: 'export default globalThis.__rumpjs.path;',
 };
 
-// A module's source: fetched, or the fetch already under way in `early` (url → promise of the text).
+// A module's source: from `early` (a promise of url → text, what was fetched before), or fetched.
 async function source(url, early) {
-  if (early.has(url)) return early.get(url);
+  const known = (await early).get(url);
+  if (typeof known === 'string') return known;
   const res = await fetch(url);
   if (!res.ok) throw new Error(`${url}: ${res.status} ${res.statusText}`);
   return res.text();
@@ -29,7 +30,7 @@ async function source(url, early) {
 
 // Loads the module at `url` with its static imports resolved: `shims` maps a bare name to a module's
 // source; a relative import is loaded the same way, all of one module's imports at once. Each module
-// becomes a blob: URL.
+// becomes a data: URL (a blob: URL is loaded through the browser's process, a round trip a module).
 async function load(url, shims, early, seen = new Map()) {
   if (seen.has(url)) return seen.get(url);
   const pending = (async () => {
@@ -37,23 +38,24 @@ async function load(url, shims, early, seen = new Map()) {
     const re = /(\b(?:import|export)\b[^'";]*?\bfrom\s*|\bimport\s*)(['"])([^'"]+)\2/g;
     const specs = [...new Set([...src.matchAll(re)].map((m) => m[3]))];
     const resolved = await Promise.all(specs.map((s) => {
-      if (s in shims) return blobUrl(shims[s]);
+      if (s in shims) return moduleUrl(shims[s]);
       if (s.startsWith('.')) return load(new URL(s, url).href, shims, early, seen);
       throw new Error(`${url}: cannot resolve '${s}'`);
     }));
     const urls = new Map(specs.map((s, i) => [s, resolved[i]]));
-    return blobUrl(src.replace(re, (m, head, q, s) => `${head}${q}${urls.get(s)}${q}`));
+    return moduleUrl(src.replace(re, (m, head, q, s) => `${head}${q}${urls.get(s)}${q}`));
   })();
   seen.set(url, pending);
   return pending;
 }
 
-const blobUrl = (src) => URL.createObjectURL(new Blob([src], { type: 'text/javascript' }));
+// encodeURIComponent leaves ' as it is, and the URL goes between quotes in its importer.
+const moduleUrl = (src) => 'data:text/javascript;charset=utf-8,' + encodeURIComponent(src).replace(/'/g, '%27');
 
 /** Loads and runs commands.js and what it imports from `libUrl` (a folder URL), taking the sources in
- * `early` (url → promise of the text: fetches already under way) from there; the promise of the module,
- * for startCommands. */
-export function fetchCommands(libUrl, early = new Map()) {
+ * `early` (a promise of url → text: what was fetched before) from there; the promise of the module, for
+ * startCommands. */
+export function fetchCommands(libUrl, early = Promise.resolve(new Map())) {
   return load(new URL('commands.js', libUrl).href, SHIMS, early).then((url) => import(url));
 }
 

@@ -9,15 +9,20 @@
 const here = (p) => new URL(p, import.meta.url);
 const [pkg, shell] = ['./rumpjs.js', './shell.js', './kernel.js', './host.js', './classes.js', './images.js',
   './fs.js', './path.js'].map((m) => import(m));
-// The console's commands: the files build-web.sh copies into lib/, fetched now too (one missing here is
-// only fetched later, when commands.js turns out to import it).
-const early = new Map(['commands.js', 'cmdline.js', 'find.js', 'format.js', 'inspect.js'].map((f) => {
-  const url = here(`./lib/${f}`).href;
-  return [url, fetch(url).then((r) => (r.ok ? r.text() : Promise.reject(new Error(`${url}: ${r.status} ${r.statusText}`))))];
-}));
+// The console's commands: the files build-web.sh copies into lib/, also in one file for one request
+// (lib.txt: each file after a line `/*@rumpjs-lib NAME*/`); a file not in it is fetched from lib/.
+const early = fetch(here('./lib.txt'))
+  .then((r) => (r.ok ? r.text() : ''))
+  .catch(() => '')
+  .then((text) => {
+    const parts = text.split(/^\/\*@rumpjs-lib ([\w.-]+)\*\/\n/m);
+    const files = new Map();
+    for (let i = 1; i + 1 < parts.length; i += 2) files.set(here(`./lib/${parts[i]}`).href, parts[i + 1]);
+    return files;
+  });
 const lib = shell.then((s) => s.fetchCommands(here('./lib/'), early));
 // Unhandled until boot awaits them: a failure is reported there, not as an unhandled rejection.
-for (const p of [pkg, lib, ...early.values()]) p.catch(() => {});
+for (const p of [pkg, lib]) p.catch(() => {});
 // The kernel module as boot.js compiled it (null: it could not).
 let fromPage;
 const pageModule = new Promise((resolve) => {
