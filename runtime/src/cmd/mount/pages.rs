@@ -19,6 +19,11 @@
 //! - from a worker, never the session thread: the host takes the page's lock for the store, which a
 //!   read of that page holds until the session thread answers it.
 //!
+//! What that leaves open: a read of the page answered between the check and the store's landing, by a
+//! process that then maps the page shared and writes into it in that instant, would see its write
+//! overwritten by the store. Excluding it would take a lock held across the store, which a read of
+//! the page (holding the page's lock, waiting for its answer) would deadlock against.
+//!
 //! The page's bytes are the ones the writes gave, kept as they pass (at most [`TAILS_HELD`] files'
 //! worth at once): read back from the file system they would set its atime, as a read does, and the
 //! utimes that `cp -a` sends just then would be undone.
