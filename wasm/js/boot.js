@@ -1,7 +1,7 @@
 // The page's first script (a classic one, run as the page's head is read, before its modules load): it
-// starts the kernel's worker and compiles the kernel module for it; which boots at once, with the demo image on /ffs unless another image is to
-// go there (?image=, or an image rumpjs serve names in its rumpjs-images meta tag). page.js takes the
-// worker over, with what it has said in the meantime.
+// starts the kernel's worker, which boots at once (with the demo image on /ffs unless another image is to
+// go there: ?image=, or an image rumpjs serve names in its rumpjs-images meta tag), and compiles the
+// kernel module for it. page.js takes the worker over, with what it has said in the meantime.
 (() => {
   const worker = new Worker('worker.js', { type: 'module' });
   const early = [];
