@@ -236,7 +236,7 @@ pub fn alloc(ctx: &mut Context, n: usize) -> JsResult<AlignedVec<u8>> {
     Ok(unsafe { AlignedVec::from_raw_parts(p, ALIGN, n, n) })
 }
 
-/// Buffer bytes between two collections that make the next buffer wait for one.
+/// Bytes of buffers made between two of the collections collect_after_large_buffers runs.
 const BUFFER_BYTES_PER_COLLECTION: usize = 256 << 20;
 
 thread_local! {
